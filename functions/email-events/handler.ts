@@ -1,0 +1,3 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+
+export const handler = async (_event: EventBridgeEvent<string, unknown>): Promise<void> => {};

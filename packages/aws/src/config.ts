@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable a handler reads, by name. The CDK stack sets them
+ * (infra/) and the local cloud sets them (packages/local), each from this list.
+ *
+ * Endpoints are not configuration here: the AWS SDK v3 honours
+ * AWS_ENDPOINT_URL_<SERVICE> (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3,
+ * AWS_ENDPOINT_URL_SESV2, AWS_ENDPOINT_URL_SCHEDULER), which is how the local
+ * cloud points the same handler code at the emulators.
+ */
+export const EnvName = {
+  tableName: 'TABLE_NAME',
+  bucketName: 'BUCKET_NAME',
+  /** "true" for S3 emulators that only speak path-style URLs. */
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  mailFrom: 'MAIL_FROM',
+  scheduleGroup: 'SCHEDULE_GROUP',
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
+  rerouteFunctionArn: 'REROUTE_FUNCTION_ARN',
+  /** AWS: the Secrets Manager secret holding the operator API key. */
+  operatorKeySecretArn: 'OPERATOR_KEY_SECRET_ARN',
+  /** Local only: the operator API key itself (generated into .local). */
+  operatorKey: 'OPERATOR_KEY',
+  /** Base URL of the public API, for links in emails. */
+  publicUrl: 'PUBLIC_URL',
+} as const;
+
+const nonEmpty = z.string().trim().min(1);
+
+/** What each handler needs; a missing setting fails at cold start, naming the variable. */
+export const ConfigSchemas = {
+  api: z
+    .object({
+      TABLE_NAME: nonEmpty,
+      BUCKET_NAME: nonEmpty,
+      S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+      OPERATOR_KEY_SECRET_ARN: nonEmpty.optional(),
+      OPERATOR_KEY: nonEmpty.optional(),
+    })
+    .refine((c) => c.OPERATOR_KEY_SECRET_ARN !== undefined || c.OPERATOR_KEY !== undefined, {
+      message: 'set OPERATOR_KEY_SECRET_ARN (AWS) or OPERATOR_KEY (local)',
+      path: ['OPERATOR_KEY_SECRET_ARN'],
+    }),
+  ingest: z.object({
+    TABLE_NAME: nonEmpty,
+    BUCKET_NAME: nonEmpty,
+    S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  }),
+  distribute: z.object({
+    TABLE_NAME: nonEmpty,
+    SES_CONFIGURATION_SET: nonEmpty,
+    MAIL_FROM: nonEmpty,
+    SCHEDULE_GROUP: nonEmpty,
+    SCHEDULER_ROLE_ARN: nonEmpty,
+    REROUTE_FUNCTION_ARN: nonEmpty,
+    PUBLIC_URL: nonEmpty,
+  }),
+  'email-events': z.object({ TABLE_NAME: nonEmpty }),
+  reroute: z.object({ TABLE_NAME: nonEmpty }),
+  aggregate: z.object({ TABLE_NAME: nonEmpty }),
+} as const;
+
+export type ConfigFor<N extends keyof typeof ConfigSchemas> = z.infer<(typeof ConfigSchemas)[N]>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment once (call it at module scope). Throws naming every missing or bad variable. */
+export function loadConfig<N extends keyof typeof ConfigSchemas>(
+  name: N,
+  env: Record<string, string | undefined> = process.env,
+): ConfigFor<N> {
+  const result = ConfigSchemas[name].safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`${name} configuration is invalid: ${problems.join('; ')}`);
+  }
+  return result.data as ConfigFor<N>;
+}
