@@ -1,7 +1,18 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { loadConfig, operatorKeySource } from '@leadrelay/aws';
+import { systemClock } from '@leadrelay/core';
+import { createDocumentClient, DynamoTenantStore } from '@leadrelay/store';
+import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createApi } from './app';
 
-export const handler = async (_event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => ({
-  statusCode: 200,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ ok: true }),
-});
+const config = loadConfig('api');
+const logger = new Logger({ serviceName: 'lead-relay' });
+const store = new DynamoTenantStore(createDocumentClient(), config.TABLE_NAME);
+const api = createApi({ store, clock: systemClock, operatorKey: operatorKeySource(config) }, logger);
+
+/** API Gateway HTTP API ($default route) → the router. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler((event) => api.handle(event));

@@ -1,0 +1,67 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Clock, type TenantStore, Tenants } from '@leadrelay/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { errorResponse, internalError, json } from './http';
+import { openApiDocument } from './openapi';
+import { type Route, Router, route } from './router';
+import { tenantRoutes } from './routes/tenants';
+
+export interface ApiDeps {
+  store: TenantStore;
+  clock: Clock;
+  operatorKey: () => Promise<string>;
+}
+
+const VERSION = '0.1.0';
+
+/**
+ * The HTTP API as one function of an API Gateway v2 event: every route of
+ * shared/api.md that exists so far, plus the OpenAPI document generated from them.
+ */
+export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' | 'warn'>) {
+  const routes: Route[] = [
+    route({
+      method: 'GET',
+      path: '/health',
+      summary: 'Is the API up',
+      tag: 'Platform',
+      auth: 'public',
+      responses: { 200: { description: 'Up', schema: z.object({ ok: z.literal(true) }) } },
+      handle: async () => json(200, { ok: true }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/openapi.json',
+      summary: 'This API as an OpenAPI 3.1 document',
+      tag: 'Platform',
+      auth: 'public',
+      responses: { 200: { description: 'The document' } },
+      handle: async () => json(200, openApiDocument(routes, { title: 'Lead Relay API', version: VERSION })),
+    }),
+    ...tenantRoutes(deps),
+  ];
+  const router = new Router(routes, (authorization) => Tenants.authenticate(deps, authorization));
+
+  return {
+    routes,
+    async handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+      const started = Date.now();
+      let response: APIGatewayProxyStructuredResultV2;
+      try {
+        response = await router.dispatch(event);
+      } catch (error) {
+        const known = errorResponse(error);
+        if (!known) logger.error('request failed', { error: error as Error, path: event.rawPath });
+        response = known ?? internalError(event.requestContext.requestId);
+      }
+      logger.info('request', {
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        status: response.statusCode,
+        ms: Date.now() - started,
+      });
+      return response;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import {
+  ConflictError,
+  DomainError,
+  type ErrorDetail,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from '@leadrelay/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+/** An HTTP-only failure (no domain meaning): wrong method, media type, body size. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Domain error class → HTTP status. The one place where that mapping lives. */
+const STATUS_BY_ERROR = new Map<abstract new (...args: never[]) => DomainError, number>([
+  [ValidationError, 400],
+  [UnauthorizedError, 401],
+  [ForbiddenError, 403],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+]);
+
+const BASE_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { ...BASE_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+function errorBody(code: string, message: string, details: ErrorDetail[]) {
+  return { error: { code, message, details } };
+}
+
+/** The error shape of shared/api.md for anything thrown; `undefined` when the error is not ours (a 500). */
+export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 | undefined {
+  if (error instanceof HttpError) {
+    return json(error.status, errorBody(error.code, error.message, error.details), error.headers);
+  }
+  if (error instanceof DomainError) {
+    for (const [type, status] of STATUS_BY_ERROR) {
+      if (error instanceof type) return json(status, errorBody(error.code, error.message, error.details));
+    }
+  }
+  return undefined;
+}
+
+export function internalError(requestId: string): APIGatewayProxyStructuredResultV2 {
+  return json(500, errorBody('internal', `Something went wrong on our side; reference ${requestId}`, []));
+}
+
+const MAX_BODY_BYTES = 1_048_576;
+
+/** The request body as JSON: absent → undefined; wrong media type → 415; malformed → 400 naming the position. */
+export function readJsonBody(event: APIGatewayProxyEventV2): unknown {
+  if (event.body === undefined || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
+    throw new HttpError(413, 'payload_too_large', `The request body is over ${MAX_BODY_BYTES} bytes`);
+  }
+  const type = event.headers['content-type'] ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      'Send the body as JSON with "Content-Type: application/json"',
+      [{ path: '', message: `content type ${type || '(none)'} is not JSON` }],
+    );
+  }
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? error.message : 'not valid JSON';
+    throw new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${reason}`, [
+      { path: '', message: reason },
+    ]);
+  }
+}

