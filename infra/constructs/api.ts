@@ -1,0 +1,83 @@
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { EnvName } from '../../packages/aws/src/config';
+import { acknowledge } from '../nag';
+
+export interface ApiProps {
+  /** The api function: it serves every route, so the API has one `$default` route. */
+  readonly handler: lambda.IFunction;
+  /** Steady-state requests per second across the stage. */
+  readonly rateLimit?: number;
+  readonly burstLimit?: number;
+}
+
+/** HTTP API context variables written as one JSON line per request. */
+const accessLogFormat = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    ip: '$context.identity.sourceIp',
+    requestTime: '$context.requestTime',
+    httpMethod: '$context.httpMethod',
+    path: '$context.path',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    userAgent: '$context.identity.userAgent',
+  }),
+);
+
+/** The public HTTPS API (API Gateway HTTP API, payload v2) in front of the api function. */
+export class Api extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: 'lead-relay',
+      description: 'Lead Relay HTTP API',
+      defaultIntegration: new HttpLambdaIntegration('Api', props.handler),
+      // The default stage cannot take throttling or access logs; ours below can.
+      createDefaultStage: false,
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.stage = new apigw.HttpStage(this, 'Stage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit ?? 100, burstLimit: props.burstLimit ?? 200 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: accessLogFormat,
+      },
+    });
+
+    const defaultRoute = this.httpApi.node.tryFindChild('DefaultRoute');
+    acknowledge(
+      defaultRoute ?? this.httpApi,
+      'AwsSolutions-APIG4',
+      'Authorization is in the api function: Bearer API keys (stored hashed) per operator, supplier or partner, ' +
+        'and HMAC-signed, expiring links for email actions. /health and the link pages are public by design.',
+    );
+  }
+
+  /** The base URL of the API, ending in `/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  /** PUBLIC_URL: the base URL for links in emails. */
+  linkFrom(fn: lambda.Function): void {
+    fn.addEnvironment(EnvName.publicUrl, this.url);
+  }
+}

@@ -1,0 +1,162 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { EnvName } from '../../packages/aws/src/config';
+import { tableDefinition } from '../../packages/store/src/table';
+import { acknowledge, nagResource } from '../nag';
+
+/** Lead files are dropped under `inbox/<supplierId>/`; the ingest notification filters on it. */
+export const inboxPrefix = 'inbox/';
+
+/** Item-level read and write, without the stream actions (the stream mappings grant those). */
+const tableReadWriteActions = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+];
+
+/**
+ * The stateful resources: the single table, the inbox bucket and the operator key.
+ * All of them are retained when the stack goes away: the data is the product.
+ *
+ * A function gets access through one of the `use*` methods, which sets the
+ * environment variable and the grant together.
+ */
+export class Data extends Construct {
+  readonly table: dynamodb.Table;
+  readonly inbox: s3.Bucket;
+  readonly operatorKey: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    const str = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: str(tableDefinition.partitionKey),
+      sortKey: str(tableDefinition.sortKey),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      stream: dynamodb.StreamViewType[tableDefinition.streamViewType],
+      timeToLiveAttribute: tableDefinition.timeToLiveAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of tableDefinition.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: str(index.partitionKey),
+        sortKey: str(index.sortKey),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      accessLogs,
+      'AwsSolutions-S1',
+      'This bucket receives the inbox bucket server access logs; logging it to itself would loop.',
+    );
+
+    this.inbox = new s3.Bucket(this, 'Inbox', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'inbox-bucket/',
+      // The console uploads lead files straight from the browser with presigned PUT URLs;
+      // the signature, not the origin, is what authorizes the upload.
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.PUT],
+          allowedOrigins: ['*'],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3600,
+        },
+      ],
+      lifecycleRules: [
+        {
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.operatorKey = new secretsmanager.Secret(this, 'OperatorKey', {
+      description: 'Lead Relay platform operator API key (Authorization: Bearer <key>)',
+      generateSecretString: { excludePunctuation: true, passwordLength: 48 },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      this.operatorKey,
+      'AwsSolutions-SMG4',
+      'The operator key is handed to a person, not to a service: the operator rotates it by hand ' +
+        '(put a new secret value; the api rereads it within five minutes), so there is no rotation Lambda.',
+    );
+  }
+
+  /** TABLE_NAME, and item read/write on the table and its GSIs (each index by name, no index/*). */
+  useTable(fn: lambda.Function): void {
+    fn.addEnvironment(EnvName.tableName, this.table.tableName);
+    const indexArns = tableDefinition.globalSecondaryIndexes.map(
+      (index) => `${this.table.tableArn}/index/${index.indexName}`,
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: tableReadWriteActions,
+        resources: [this.table.tableArn, ...indexArns],
+      }),
+    );
+  }
+
+  /** BUCKET_NAME, and read of any uploaded lead file under inbox/. */
+  readInbox(fn: lambda.Function): void {
+    this.allowOnInbox(
+      fn,
+      's3:GetObject',
+      'ingest reads whichever lead file a supplier drops under inbox/<supplierId>/.',
+    );
+  }
+
+  /** BUCKET_NAME, and the right to sign PUT URLs for uploads under inbox/. */
+  presignInboxUploads(fn: lambda.Function): void {
+    this.allowOnInbox(
+      fn,
+      's3:PutObject',
+      'The api presigns upload URLs for new lead files under inbox/<supplierId>/; the key is chosen per upload.',
+    );
+  }
+
+  /** OPERATOR_KEY_SECRET_ARN, and read of that one secret. */
+  readOperatorKey(fn: lambda.Function): void {
+    fn.addEnvironment(EnvName.operatorKeySecretArn, this.operatorKey.secretArn);
+    this.operatorKey.grantRead(fn);
+  }
+
+  private allowOnInbox(fn: lambda.Function, action: string, reason: string): void {
+    fn.addEnvironment(EnvName.bucketName, this.inbox.bucketName);
+    const objects = this.inbox.arnForObjects(`${inboxPrefix}*`);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources: [objects] }));
+    if (fn.role) acknowledge(fn.role, `AwsSolutions-IAM5[Resource::${nagResource(fn, objects)}]`, reason);
+  }
+}

@@ -1,0 +1,103 @@
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { EnvName } from '../../packages/aws/src/config';
+import { acknowledge, nagResource } from '../nag';
+
+export interface DeadlinesProps {
+  /** The reroute function: the only thing a deadline schedule may invoke. */
+  readonly reroute: lambda.IFunction;
+}
+
+/** What the periodic sweeper sends to reroute: it looks for deadlines whose schedule was lost. */
+export const sweepInput = { kind: 'sweep' } as const;
+
+/**
+ * Reroute deadlines on EventBridge Scheduler. distribute creates a one-time
+ * schedule per assignment in the deadline group; when it fires, Scheduler invokes
+ * reroute with the execution role below, which can do nothing else. A sweeper in
+ * the default group (so distribute, which may delete deadline schedules, cannot
+ * touch it) runs every five minutes as the safety net.
+ */
+export class Deadlines extends Construct {
+  readonly group: scheduler.ScheduleGroup;
+  readonly role: iam.Role;
+  private readonly reroute: lambda.IFunction;
+
+  constructor(scope: Construct, id: string, props: DeadlinesProps) {
+    super(scope, id);
+    this.reroute = props.reroute;
+
+    this.group = new scheduler.ScheduleGroup(this, 'Group');
+
+    const stack = Stack.of(this);
+    const defaultGroupArn = stack.formatArn({
+      service: 'scheduler',
+      resource: 'schedule-group',
+      resourceName: 'default',
+    });
+    this.role = new iam.Role(this, 'ExecutionRole', {
+      description: 'EventBridge Scheduler: invokes the Lead Relay reroute function, nothing else',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': Aws.ACCOUNT_ID,
+            'aws:SourceArn': [this.group.scheduleGroupArn, defaultGroupArn],
+          },
+        },
+      }),
+    });
+    props.reroute.grantInvoke(this.role);
+    acknowledge(
+      this.role,
+      `AwsSolutions-IAM5[Resource::${nagResource(this, props.reroute.functionArn)}:*]`,
+      'lambda:InvokeFunction on the reroute function and its versions and aliases (function ARN with :*) only.',
+    );
+
+    new scheduler.Schedule(this, 'Sweeper', {
+      description: 'Reroutes leads whose deadline schedule was lost',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
+      target: new LambdaInvoke(props.reroute, {
+        role: this.role,
+        input: scheduler.ScheduleTargetInput.fromObject(sweepInput),
+        // A missed sweep is caught by the next one five minutes later.
+        maxEventAge: Duration.minutes(5),
+        retryAttempts: 2,
+      }),
+    });
+  }
+
+  /**
+   * SCHEDULE_GROUP, SCHEDULER_ROLE_ARN and REROUTE_FUNCTION_ARN, and the rights to
+   * create and delete schedules in the deadline group and to pass the execution role.
+   */
+  allowScheduling(fn: lambda.Function): void {
+    fn.addEnvironment(EnvName.scheduleGroup, this.group.scheduleGroupName);
+    fn.addEnvironment(EnvName.schedulerRoleArn, this.role.roleArn);
+    fn.addEnvironment(EnvName.rerouteFunctionArn, this.reroute.functionArn);
+
+    const schedules = Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.group.scheduleGroupName}/*`,
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+        resources: [schedules],
+      }),
+    );
+    this.role.grantPassRole(fn.grantPrincipal);
+    if (fn.role) {
+      acknowledge(
+        fn.role,
+        `AwsSolutions-IAM5[Resource::${nagResource(fn, schedules)}]`,
+        'One schedule per lead assignment, named at run time (deterministic, per lead and version), ' +
+          'so the grant covers the schedules of the deadline group only.',
+      );
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+import { EnvName } from '../../packages/aws/src/config';
+import { acknowledge, nagResource } from '../nag';
+
+/** What SES publishes for every email; email-events turns them into the lead's email status. */
+export const mailEvents = [
+  ses.EmailSendingEvent.SEND,
+  ses.EmailSendingEvent.DELIVERY,
+  ses.EmailSendingEvent.OPEN,
+  ses.EmailSendingEvent.CLICK,
+  ses.EmailSendingEvent.BOUNCE,
+  ses.EmailSendingEvent.COMPLAINT,
+  ses.EmailSendingEvent.REJECT,
+];
+
+export interface MailProps {
+  /** The sender address (a verified SES identity, or an address of a verified domain). */
+  readonly mailFrom: string;
+  /** The email-events function, fed by the SES events. */
+  readonly eventsHandler: lambda.IFunction;
+  /**
+   * A custom domain for open and click tracking links (its CNAME points at the SES
+   * tracking domain). With one, tracking links are HTTPS only; without one SES
+   * uses its own awstrack.me domain.
+   */
+  readonly trackingDomain?: string;
+}
+
+/**
+ * The SES configuration set every lead email is sent with: it turns on open and
+ * click tracking and publishes the sending events to the default EventBridge bus,
+ * where a rule hands this configuration set's events to the email-events function.
+ */
+export class Mail extends Construct {
+  readonly configurationSet: ses.ConfigurationSet;
+  readonly mailFrom: string;
+
+  constructor(scope: Construct, id: string, props: MailProps) {
+    super(scope, id);
+    this.mailFrom = props.mailFrom;
+
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      // Only deliver over TLS: lead emails carry personal data.
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+      reputationMetrics: true,
+      sendingEnabled: true,
+      ...(props.trackingDomain === undefined
+        ? {}
+        : {
+            customTrackingRedirectDomain: props.trackingDomain,
+            customTrackingHttpsPolicy: ses.HttpsPolicy.REQUIRE,
+          }),
+    });
+
+    // SES publishes only to the default bus. The OPEN and CLICK event types are what
+    // make SES add the tracking pixel and rewrite the links.
+    const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.configurationSet.addEventDestination('ToEventBridge', {
+      destination: ses.EventDestination.eventBus(defaultBus),
+      events: mailEvents,
+    });
+
+    new events.Rule(this, 'EmailEvents', {
+      description: 'SES events of the Lead Relay configuration set to email-events',
+      eventPattern: {
+        source: ['aws.ses'],
+        detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } } },
+      },
+      targets: [new targets.LambdaFunction(props.eventsHandler)],
+    });
+  }
+
+  /** SES_CONFIGURATION_SET and MAIL_FROM, and sending with this configuration set from MAIL_FROM only. */
+  allowSending(fn: lambda.Function): void {
+    fn.addEnvironment(EnvName.sesConfigurationSet, this.configurationSet.configurationSetName);
+    fn.addEnvironment(EnvName.mailFrom, this.mailFrom);
+
+    const stack = Stack.of(this);
+    const identities = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
+    const configurationSet = stack.formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: this.configurationSet.configurationSetName,
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [identities, configurationSet],
+        conditions: { StringEquals: { 'ses:FromAddress': this.mailFrom } },
+      }),
+    );
+    if (fn.role) {
+      acknowledge(
+        fn.role,
+        `AwsSolutions-IAM5[Resource::${nagResource(fn, identities)}]`,
+        'SES authorizes a send against the sender identity (the address or its domain) and, in the sandbox, ' +
+          'the recipient identities too; the ses:FromAddress condition pins the sender to MAIL_FROM.',
+      );
+    }
+  }
+}
+
+/** The mailFrom context value, checked: a bare address, since it is matched by ses:FromAddress. */
+export function parseMailFrom(value: unknown): string {
+  const address = typeof value === 'string' ? value.trim() : '';
+  if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(address)) {
+    throw new Error(
+      `context mailFrom must be a bare email address like leads@example.com, got ${String(value)}`,
+    );
+  }
+  return address;
+}

@@ -1,0 +1,91 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Api } from './constructs/api';
+import { Data } from './constructs/data';
+import { Deadlines } from './constructs/deadlines';
+import { Functions } from './constructs/functions';
+import { Ingest } from './constructs/ingest';
+import { Mail, parseMailFrom } from './constructs/mail';
+import { Streams } from './constructs/streams';
+
+/** The id (and CloudFormation name) of the one stack. */
+export const stackId = 'LeadRelay';
+
+export interface LeadRelayStackProps extends StackProps {
+  /** Sender of the lead emails (context `mailFrom`). */
+  readonly mailFrom: string;
+  /** Optional custom open/click tracking domain (context `trackingDomain`). */
+  readonly trackingDomain?: string;
+}
+
+/** The stack's settings from CDK context (`-c mailFrom=...`), with their defaults. */
+export function propsFromContext(scope: Construct): LeadRelayStackProps {
+  const trackingDomain: unknown = scope.node.tryGetContext('trackingDomain');
+  return {
+    mailFrom: parseMailFrom(scope.node.tryGetContext('mailFrom') ?? 'leads@example.com'),
+    ...(typeof trackingDomain === 'string' && trackingDomain !== '' ? { trackingDomain } : {}),
+  };
+}
+
+/**
+ * Lead Relay on AWS, one construct per concern. No `env`: the stack is
+ * environment-agnostic, so `cdk synth` runs offline without credentials.
+ */
+export class LeadRelayStack extends Stack {
+  readonly data: Data;
+  readonly functions: Functions;
+  readonly api: Api;
+  readonly mail: Mail;
+  readonly deadlines: Deadlines;
+  readonly streams: Streams;
+
+  constructor(scope: Construct, id: string, props: LeadRelayStackProps) {
+    super(scope, id, { description: 'Lead Relay: channel lead distribution', ...props });
+
+    // Stateful: the table, the inbox bucket, the operator key.
+    this.data = new Data(this, 'Data');
+
+    // Stateless: every function of functions/registry.ts; each reads the table.
+    this.functions = new Functions(this, 'Functions');
+    const fns = this.functions.byName;
+    for (const fn of Object.values(fns)) this.data.useTable(fn);
+
+    // 1. Intake: the HTTP API and the inbox bucket.
+    this.api = new Api(this, 'Api', { handler: fns.api });
+    this.data.presignInboxUploads(fns.api);
+    this.data.readOperatorKey(fns.api);
+    new Ingest(this, 'Ingest', { inbox: this.data.inbox, handler: fns.ingest });
+    this.data.readInbox(fns.ingest);
+
+    // 2. Distribution and 5. reports: the table's stream.
+    this.streams = new Streams(this, 'Streams', {
+      table: this.data.table,
+      consumers: { distribute: fns.distribute, aggregate: fns.aggregate },
+    });
+
+    // 2. and 3. Lead emails and their events.
+    this.mail = new Mail(this, 'Mail', {
+      mailFrom: props.mailFrom,
+      trackingDomain: props.trackingDomain,
+      eventsHandler: fns['email-events'],
+    });
+    this.mail.allowSending(fns.distribute);
+    this.api.linkFrom(fns.distribute);
+
+    // 4. Reroute deadlines.
+    this.deadlines = new Deadlines(this, 'Deadlines', { reroute: fns.reroute });
+    this.deadlines.allowScheduling(fns.distribute);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'BucketName', {
+      value: this.data.inbox.bucketName,
+      description: 'Inbox bucket: drop lead files under inbox/<supplierId>/',
+    });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'OperatorKeySecretArn', {
+      value: this.data.operatorKey.secretArn,
+      description: 'Secret holding the operator API key',
+    });
+    new CfnOutput(this, 'ScheduleGroupName', { value: this.deadlines.group.scheduleGroupName });
+  }
+}

@@ -1,0 +1,579 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Token } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type FunctionName, functionNames, functionSpecs } from '../../functions/registry';
+import { ConfigSchemas, EnvName } from '../../packages/aws/src/config';
+import { tableDefinition } from '../../packages/store/src/table';
+import { logicalIdOf, referencedIds, type Synthesized, synth } from './synth';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; [key: string]: unknown };
+
+let synthesized: Synthesized;
+let template: Template;
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  // Bundles the six handlers with esbuild, as `cdk synth` does.
+  synthesized = synth();
+  template = synthesized.template;
+  resources = template.toJSON().Resources as Record<string, Resource>;
+}, 120_000);
+
+const resourceOf = (logicalId: string): Resource => {
+  const resource = resources[logicalId];
+  if (!resource) throw new Error(`no resource ${logicalId} in the template`);
+  return resource;
+};
+const functionResource = (name: FunctionName) =>
+  resourceOf(logicalIdOf(synthesized.stack.functions.byName[name]));
+const resolve = (value: unknown) => synthesized.stack.resolve(value);
+const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+const policiesOfRole = (roleId: string) =>
+  ofType('AWS::IAM::Policy').filter(([, policy]) => referencedIds(policy.Properties.Roles).includes(roleId));
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+const statementsOfRole = (roleId: string): Statement[] =>
+  policiesOfRole(roleId).flatMap(
+    ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+const roleIdOf = (name: FunctionName) => {
+  const role = synthesized.stack.functions.byName[name].role;
+  if (!role) throw new Error(`${name} has no role`);
+  return logicalIdOf(role);
+};
+
+describe('the stack', () => {
+  it('is environment-agnostic, so it synthesizes offline without credentials', () => {
+    expect(Token.isUnresolved(synthesized.stack.account)).toBe(true);
+    expect(Token.isUnresolved(synthesized.stack.region)).toBe(true);
+  });
+
+  it('outputs the API URL, bucket, table, operator key secret and schedule group', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(
+      ['ApiUrl', 'BucketName', 'OperatorKeySecretArn', 'ScheduleGroupName', 'TableName'].sort(),
+    );
+    const { api, data, deadlines } = synthesized.stack;
+    expect(outputs.ApiUrl?.Value).toEqual(resolve(api.url));
+    expect(outputs.BucketName?.Value).toEqual(resolve(data.inbox.bucketName));
+    expect(outputs.TableName?.Value).toEqual(resolve(data.table.tableName));
+    expect(outputs.OperatorKeySecretArn?.Value).toEqual(resolve(data.operatorKey.secretArn));
+    expect(outputs.ScheduleGroupName?.Value).toEqual(resolve(deadlines.group.scheduleGroupName));
+  });
+});
+
+describe('the table', () => {
+  it('has the keys and GSIs of tableDefinition, all strings', () => {
+    const table = template.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(table)).toHaveLength(1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
+        { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: tableDefinition.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    });
+    const [props] = Object.values(table).map((t) => t.Properties as { AttributeDefinitions: unknown[] });
+    const keyNames = [
+      tableDefinition.partitionKey,
+      tableDefinition.sortKey,
+      ...tableDefinition.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+    ];
+    expect(props?.AttributeDefinitions).toEqual(
+      expect.arrayContaining(keyNames.map((name) => ({ AttributeName: name, AttributeType: 'S' }))),
+    );
+    expect(props?.AttributeDefinitions).toHaveLength(keyNames.length);
+  });
+
+  it('streams new and old images, keeps point-in-time recovery, expires items by TTL and bills per request', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: tableDefinition.streamViewType },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('survives a stack deletion: deletion protection and a Retain policy', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+    });
+  });
+});
+
+describe('the inbox bucket', () => {
+  const inbox = () => resourceOf(logicalIdOf(synthesized.stack.data.inbox));
+
+  it('is private, encrypted, versioned and retained', () => {
+    expect(inbox()).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(inbox().Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
+  it('allows browser PUTs (presigned uploads) and expires old versions', () => {
+    expect(inbox().Properties).toMatchObject({
+      CorsConfiguration: { CorsRules: [expect.objectContaining({ AllowedMethods: ['PUT'] })] },
+      LifecycleConfiguration: {
+        Rules: [
+          expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+        ],
+      },
+    });
+  });
+
+  it('logs access to a separate bucket and refuses plain HTTP', () => {
+    const logging = inbox().Properties.LoggingConfiguration as { DestinationBucketName: unknown };
+    const [logBucketId] = referencedIds(logging.DestinationBucketName);
+    expect(logBucketId).toBeDefined();
+    expect(logBucketId).not.toBe(logicalIdOf(synthesized.stack.data.inbox));
+    expect(resourceOf(logBucketId as string).Type).toBe('AWS::S3::Bucket');
+
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logicalIdOf(synthesized.stack.data.inbox) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('the functions', () => {
+  it('creates one Lambda per registry entry, and no other Node.js Lambda', () => {
+    const nodeFunctions = ofType('AWS::Lambda::Function').filter(([, fn]) =>
+      String(fn.Properties.Runtime).startsWith('nodejs'),
+    );
+    expect(nodeFunctions.map(([id]) => id).sort()).toEqual(
+      functionNames.map((name) => logicalIdOf(synthesized.stack.functions.byName[name])).sort(),
+    );
+  });
+
+  it.each(functionNames)('runs %s on Node 22, arm64, traced, with its registry size and timeout', (name) => {
+    const spec = functionSpecs[name];
+    expect(functionResource(name).Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Description: spec.description,
+      MemorySize: spec.memorySize,
+      Timeout: spec.timeoutSeconds,
+      TracingConfig: { Mode: 'Active' },
+    });
+  });
+
+  it.each(functionNames)('logs %s to its own log group with a retention', (name) => {
+    const logging = functionResource(name).Properties.LoggingConfig as { LogGroup: unknown };
+    const [logGroupId] = referencedIds(logging.LogGroup);
+    const logGroup = resourceOf(logGroupId as string);
+    expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup.Properties.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it.each(functionNames)('gives %s a role of its own, with no AWS managed policy', (name) => {
+    const role = resourceOf(roleIdOf(name));
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } }],
+    });
+    const others = functionNames.filter((other) => other !== name).map(roleIdOf);
+    expect(others).not.toContain(roleIdOf(name));
+  });
+
+  /** What each handler must get on AWS: what its schema requires, plus the AWS side of an either/or. */
+  const awsSide: Partial<Record<FunctionName, string[]>> = { api: [EnvName.operatorKeySecretArn] };
+  const common = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
+  const requiredBy = (name: FunctionName): string[] => {
+    const shape = ConfigSchemas[name].shape as Record<
+      string,
+      { safeParse(value: unknown): { success: boolean } }
+    >;
+    return Object.keys(shape).filter((key) => !shape[key]?.safeParse(undefined).success);
+  };
+
+  it.each(functionNames)('sets exactly the environment variables the %s config schema requires', (name) => {
+    const env = (functionResource(name).Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    const expected = [...requiredBy(name), ...(awsSide[name] ?? []), ...common];
+    expect(Object.keys(env).sort()).toEqual([...new Set(expected)].sort());
+    // ...and that set is enough for the handler's loadConfig at cold start.
+    const asStrings = Object.fromEntries(Object.keys(env).map((key) => [key, 'x']));
+    expect(ConfigSchemas[name].safeParse(asStrings).success).toBe(true);
+  });
+
+  it('points each environment variable at the resource it names', () => {
+    const { stack } = synthesized;
+    const expected: Record<string, unknown> = {
+      [EnvName.tableName]: stack.data.table.tableName,
+      [EnvName.bucketName]: stack.data.inbox.bucketName,
+      [EnvName.operatorKeySecretArn]: stack.data.operatorKey.secretArn,
+      [EnvName.sesConfigurationSet]: stack.mail.configurationSet.configurationSetName,
+      [EnvName.mailFrom]: 'leads@example.com',
+      [EnvName.scheduleGroup]: stack.deadlines.group.scheduleGroupName,
+      [EnvName.schedulerRoleArn]: stack.deadlines.role.roleArn,
+      [EnvName.rerouteFunctionArn]: stack.functions.byName.reroute.functionArn,
+      [EnvName.publicUrl]: stack.api.url,
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'lead-relay',
+    };
+    for (const name of functionNames) {
+      const env = (functionResource(name).Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      for (const [key, value] of Object.entries(env)) {
+        expect({ name, key, value }).toEqual({ name, key, value: resolve(expected[key]) });
+      }
+    }
+  });
+
+  it.each(functionNames)('bundles %s as one minified ESM file with a source map', (name) => {
+    const code = functionResource(name).Properties.Code as { S3Key: string };
+    const assetDir = join(synthesized.app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+    expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+    const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+    expect(bundle.startsWith("import { createRequire } from 'module';")).toBe(true);
+    expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+  });
+
+  it.each(functionNames)('lets %s read and write the table and each GSI by name, nothing wider', (name) => {
+    const tableId = logicalIdOf(synthesized.stack.data.table);
+    const onTable = statementsOfRole(roleIdOf(name)).filter((statement) =>
+      actionsOf(statement).includes('dynamodb:PutItem'),
+    );
+    expect(onTable).toHaveLength(1);
+    expect(resolve(onTable[0]?.Resource)).toEqual([
+      { 'Fn::GetAtt': [tableId, 'Arn'] },
+      ...tableDefinition.globalSecondaryIndexes.map((index) => ({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${index.indexName}`]],
+      })),
+    ]);
+  });
+
+  it('grants the inbox only to api (PutObject) and ingest (GetObject), under inbox/ only', () => {
+    const inboxId = logicalIdOf(synthesized.stack.data.inbox);
+    const s3Statements = (name: FunctionName) =>
+      statementsOfRole(roleIdOf(name)).filter((statement) =>
+        actionsOf(statement).some((a) => a.startsWith('s3:')),
+      );
+    const underInbox = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [inboxId, 'Arn'] }, '/inbox/*']] };
+    expect(s3Statements('api')).toEqual([{ Effect: 'Allow', Action: 's3:PutObject', Resource: underInbox }]);
+    expect(s3Statements('ingest')).toEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: underInbox },
+    ]);
+    for (const name of functionNames.filter((n) => n !== 'api' && n !== 'ingest')) {
+      expect(s3Statements(name)).toEqual([]);
+    }
+  });
+
+  it('lets only api read the operator key secret', () => {
+    const secretId = logicalIdOf(synthesized.stack.data.operatorKey);
+    for (const name of functionNames) {
+      const readsSecret = statementsOfRole(roleIdOf(name)).some(
+        (statement) =>
+          actionsOf(statement).includes('secretsmanager:GetSecretValue') &&
+          referencedIds(statement.Resource).includes(secretId),
+      );
+      expect({ name, readsSecret }).toEqual({ name, readsSecret: name === 'api' });
+    }
+  });
+});
+
+describe('the table stream', () => {
+  const mappingOf = (name: FunctionName) => {
+    const fnId = logicalIdOf(synthesized.stack.functions.byName[name]);
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, mapping]) => referencedIds(mapping.Properties.FunctionName)[0] === fnId,
+    );
+    expect(mappings).toHaveLength(1);
+    return (mappings[0] as [string, Resource])[1].Properties;
+  };
+
+  it('feeds distribute and aggregate, and nothing else', () => {
+    const consumers = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) =>
+      referencedIds(m.Properties.FunctionName),
+    );
+    expect(consumers.flat().sort()).toEqual(
+      [
+        logicalIdOf(synthesized.stack.functions.byName.distribute),
+        logicalIdOf(synthesized.stack.functions.byName.aggregate),
+      ].sort(),
+    );
+  });
+
+  it.each(['distribute', 'aggregate'] as const)(
+    'reads the stream into %s from the trim horizon, lead records only',
+    (name) => {
+      const mapping = mappingOf(name);
+      expect(mapping.EventSourceArn).toEqual({
+        'Fn::GetAtt': [logicalIdOf(synthesized.stack.data.table), 'StreamArn'],
+      });
+      expect(mapping.StartingPosition).toBe('TRIM_HORIZON');
+      const filters = (mapping.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
+      expect(filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
+        { dynamodb: { NewImage: { entity: { S: ['Lead'] } } } },
+      ]);
+    },
+  );
+
+  it.each(['distribute', 'aggregate'] as const)(
+    'retries a bad record alone in %s, boundedly, then sends it to an SQS queue',
+    (name) => {
+      const mapping = mappingOf(name);
+      expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(mapping.BisectBatchOnFunctionError).toBe(true);
+      expect(mapping.MaximumRetryAttempts).toBeGreaterThanOrEqual(1);
+      expect(mapping.MaximumRetryAttempts).toBeLessThanOrEqual(10);
+      expect(mapping.MaximumRecordAgeInSeconds).toBeGreaterThan(0);
+      expect(mapping.MaximumRecordAgeInSeconds).toBeLessThanOrEqual(24 * 3600);
+
+      const destination = (mapping.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure
+        .Destination;
+      const [queueId] = referencedIds(destination);
+      const queue = resourceOf(queueId as string);
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    },
+  );
+
+  it.each(['distribute', 'aggregate'] as const)(
+    'alarms as soon as a record lands in the %s failure queue',
+    (name) => {
+      const destination = (mappingOf(name).DestinationConfig as { OnFailure: { Destination: unknown } })
+        .OnFailure.Destination;
+      const [queueId] = referencedIds(destination);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    },
+  );
+});
+
+describe('ingest', () => {
+  it('runs on objects created under inbox/ in the inbox bucket', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: logicalIdOf(synthesized.stack.data.inbox) },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'inbox/' }] } },
+            LambdaFunctionArn: {
+              'Fn::GetAtt': [logicalIdOf(synthesized.stack.functions.byName.ingest), 'Arn'],
+            },
+          },
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 's3.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(synthesized.stack.functions.byName.ingest), 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [logicalIdOf(synthesized.stack.data.inbox), 'Arn'] },
+    });
+  });
+});
+
+describe('mail', () => {
+  const configurationSetId = () => logicalIdOf(synthesized.stack.mail.configurationSet);
+
+  it('sends over TLS only, with the default open and click tracking domain', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+      TrackingOptions: Match.absent(),
+    });
+  });
+
+  it('publishes exactly send, delivery, open, click, bounce, complaint and reject to the default bus', () => {
+    const destinations = template.findResources('AWS::SES::ConfigurationSetEventDestination');
+    expect(Object.keys(destinations)).toHaveLength(1);
+    const [destination] = Object.values(destinations).map((d) => d.Properties);
+    expect(destination.ConfigurationSetName).toEqual({ Ref: configurationSetId() });
+    expect(destination.EventDestination.Enabled).toBe(true);
+    expect([...destination.EventDestination.MatchingEventTypes].sort()).toEqual(
+      ['send', 'delivery', 'open', 'click', 'bounce', 'complaint', 'reject'].sort(),
+    );
+    expect(JSON.stringify(destination.EventDestination.EventBridgeDestination.EventBusArn)).toContain(
+      ':event-bus/default',
+    );
+  });
+
+  it("routes this configuration set's SES events to email-events", () => {
+    const emailEventsArn = {
+      'Fn::GetAtt': [logicalIdOf(synthesized.stack.functions.byName['email-events']), 'Arn'],
+    };
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ses'],
+        detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: configurationSetId() }] } } },
+      },
+      Targets: [Match.objectLike({ Arn: emailEventsArn })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'events.amazonaws.com',
+      FunctionName: emailEventsArn,
+    });
+  });
+
+  it('lets only distribute send, from MAIL_FROM, with this configuration set', () => {
+    for (const name of functionNames) {
+      const sends = statementsOfRole(roleIdOf(name)).filter((s) => actionsOf(s).includes('ses:SendEmail'));
+      if (name !== 'distribute') {
+        expect({ name, sends }).toEqual({ name, sends: [] });
+        continue;
+      }
+      expect(sends).toHaveLength(1);
+      expect(sends[0]?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'leads@example.com' } });
+      expect(referencedIds(sends[0]?.Resource)).toContain(configurationSetId());
+    }
+  });
+});
+
+describe('reroute deadlines', () => {
+  const roleId = () => logicalIdOf(synthesized.stack.deadlines.role);
+  const rerouteId = () => logicalIdOf(synthesized.stack.functions.byName.reroute);
+
+  it('has a scheduler role that only EventBridge Scheduler of this account can assume', () => {
+    const role = resourceOf(roleId());
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toBeUndefined();
+    const trust = role.Properties.AssumeRolePolicyDocument as {
+      Statement: { Condition: { StringEquals: Record<string, unknown> } }[];
+    };
+    expect(trust.Statement).toHaveLength(1);
+    expect(trust.Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { Service: 'scheduler.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+    const sourceArns = trust.Statement[0]?.Condition.StringEquals['aws:SourceArn'];
+    expect(sourceArns).toContainEqual(resolve(synthesized.stack.deadlines.group.scheduleGroupArn));
+  });
+
+  it('lets the scheduler role invoke the reroute function (and its versions) and nothing else', () => {
+    const statements = statementsOfRole(roleId());
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      expect(actionsOf(statement)).toEqual(['lambda:InvokeFunction']);
+      expect(new Set(referencedIds(statement.Resource))).toEqual(new Set([rerouteId()]));
+    }
+    const resourcesText = JSON.stringify(statements.map((s) => s.Resource));
+    expect(resourcesText).not.toContain('"*"');
+  });
+
+  it('sweeps every five minutes by invoking reroute with {"kind":"sweep"}', () => {
+    const schedules = ofType('AWS::Scheduler::Schedule');
+    expect(schedules).toHaveLength(1);
+    const [, sweeper] = schedules[0] as [string, Resource];
+    const target = sweeper.Properties.Target as { Arn: unknown; RoleArn: unknown; Input: string };
+    expect(sweeper.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [rerouteId(), 'Arn'] });
+    expect(target.RoleArn).toEqual({ 'Fn::GetAtt': [roleId(), 'Arn'] });
+    expect(JSON.parse(target.Input)).toEqual({ kind: 'sweep' });
+  });
+
+  it("lets distribute create and delete the deadline group's schedules and pass the scheduler role, nothing more", () => {
+    const groupName = resolve(synthesized.stack.deadlines.group.scheduleGroupName);
+    expect(typeof groupName).toBe('string');
+    for (const name of functionNames) {
+      const statements = statementsOfRole(roleIdOf(name));
+      const scheduling = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
+      const passing = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+      if (name !== 'distribute') {
+        expect({ name, scheduling, passing }).toEqual({ name, scheduling: [], passing: [] });
+        continue;
+      }
+      expect(scheduling).toHaveLength(1);
+      expect(actionsOf(scheduling[0] as Statement).sort()).toEqual([
+        'scheduler:CreateSchedule',
+        'scheduler:DeleteSchedule',
+      ]);
+      expect(JSON.stringify(scheduling[0]?.Resource)).toContain(`:schedule/${groupName}/*`);
+      expect(passing).toEqual([
+        { Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [roleId(), 'Arn'] } },
+      ]);
+    }
+  });
+});
+
+describe('the HTTP API', () => {
+  it('sends every request ($default route) to the api function', () => {
+    const apiFnArn = { 'Fn::GetAtt': [logicalIdOf(synthesized.stack.functions.byName.api), 'Arn'] };
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    const routes = ofType('AWS::ApiGatewayV2::Route');
+    expect(routes.map(([, route]) => route.Properties.RouteKey)).toEqual(['$default']);
+    const [integrationId] = referencedIds((routes[0] as [string, Resource])[1].Properties.Target);
+    expect(resourceOf(integrationId as string).Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: apiFnArn,
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('throttles the stage and writes JSON access logs', () => {
+    const [[, stage]] = ofType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+    expect(stage.Properties).toMatchObject({ StageName: '$default', AutoDeploy: true });
+    const throttle = stage.Properties.DefaultRouteSettings as Record<string, number>;
+    expect(throttle.ThrottlingRateLimit).toBeGreaterThan(0);
+    expect(throttle.ThrottlingBurstLimit).toBeGreaterThan(0);
+    const logs = stage.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
+    expect(resourceOf(referencedIds(logs.DestinationArn)[0] as string).Type).toBe('AWS::Logs::LogGroup');
+    expect(JSON.parse(logs.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+    });
+  });
+});
+
+describe('context settings', () => {
+  it('wraps open and click tracking links on the trackingDomain, HTTPS only', () => {
+    const { template: withDomain } = synth({
+      context: { trackingDomain: 'track.example.com' },
+      bundle: false,
+    });
+    withDomain.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      TrackingOptions: { CustomRedirectDomain: 'track.example.com', HttpsPolicy: 'REQUIRE' },
+    });
+  });
+
+  it('refuses a mailFrom that is not a bare address', () => {
+    expect(() => synth({ context: { mailFrom: 'Lead Relay <leads@example.com>' }, bundle: false })).toThrow(
+      /mailFrom/,
+    );
+  });
+});
