@@ -1,0 +1,657 @@
+/**
+ * EventBridge Scheduler emulator: speaks the REST-JSON API that `@aws-sdk/client-scheduler` sends
+ * (CreateSchedule, UpdateSchedule, GetSchedule, DeleteSchedule, ListSchedules and the schedule
+ * group calls) and fires due schedules by calling `invoke` with the target ARN and parsed Input.
+ *
+ * Schedules live in `${dataDir}/schedules.json` so a reroute deadline set before a restart still
+ * fires after it; one that fell due while the emulator was down fires on start.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createJsonFileWriter, readJsonFile } from './json-store';
+
+export interface SchedulerEmulatorOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  region: string;
+  accountId: string;
+  /** Schedules persist to `${dataDir}/schedules.json` so that they survive a restart. */
+  dataDir: string;
+  /** Invoke the Lambda named by the target ARN with the schedule's Input (JSON-parsed). Throwing = failed attempt. */
+  invoke: (targetArn: string, input: unknown) => Promise<void>;
+  /** How often to look for due schedules (default 500). */
+  tickMs?: number;
+}
+
+/** A schedule's target as the API carries it (Arn, RoleArn, Input, RetryPolicy, ...). */
+export interface ScheduleTarget {
+  Arn: string;
+  RoleArn: string;
+  Input?: string;
+  [member: string]: unknown;
+}
+
+export interface ScheduleRecord {
+  name: string;
+  groupName: string;
+  arn: string;
+  scheduleExpression: string;
+  scheduleExpressionTimezone: string;
+  /** The API's State: a DISABLED schedule does not fire. */
+  state: 'ENABLED' | 'DISABLED';
+  description?: string;
+  /** ISO 8601. */
+  startDate?: string;
+  /** ISO 8601. */
+  endDate?: string;
+  flexibleTimeWindow: { Mode: string; MaximumWindowInMinutes?: number };
+  target: ScheduleTarget;
+  actionAfterCompletion: 'DELETE' | 'NONE';
+  kmsKeyArn?: string;
+  clientToken?: string;
+  /** ISO 8601. */
+  creationDate: string;
+  /** ISO 8601. */
+  lastModificationDate: string;
+  /** `completed`: an at() schedule that has fired, or a rate() schedule past its EndDate; kept because ActionAfterCompletion is NONE. */
+  status: 'scheduled' | 'completed';
+  /** ISO 8601 time of the next run; absent when none is left. */
+  nextRunAt?: string;
+  /** ISO 8601 time of the last run, and how it ended. */
+  lastRunAt?: string;
+  lastOutcome?: 'succeeded' | 'dropped';
+}
+
+export interface SchedulerEmulator {
+  endpoint: string;
+  stop(): Promise<void>;
+  list(): ScheduleRecord[];
+}
+
+interface GroupRecord {
+  name: string;
+  arn: string;
+  creationDate: string;
+  lastModificationDate: string;
+}
+
+interface PersistedState {
+  groups: GroupRecord[];
+  schedules: ScheduleRecord[];
+}
+
+type ErrorType =
+  | 'ValidationException'
+  | 'ConflictException'
+  | 'ResourceNotFoundException'
+  | 'InternalServerException';
+
+const STATUS_OF: Record<ErrorType, number> = {
+  ValidationException: 400,
+  ConflictException: 409,
+  ResourceNotFoundException: 404,
+  InternalServerException: 500,
+};
+
+class ApiError extends Error {
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_GROUP = 'default';
+const NAME_PATTERN = /^[0-9a-zA-Z\-_.]{1,64}$/;
+const MAX_ATTEMPTS = 3;
+const RATE_UNITS: Record<string, number> = {
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000,
+};
+
+type ParsedExpression = { kind: 'at'; at: number } | { kind: 'rate'; periodMs: number };
+
+function endpointHost(host: string): string {
+  if (host === '' || host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How far the wall clock in `timeZone` is ahead of UTC at instant `ms`. */
+function zoneOffsetMs(ms: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(ms));
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(
+    part('year'),
+    part('month') - 1,
+    part('day'),
+    part('hour'),
+    part('minute'),
+    part('second'),
+  );
+  return wall - Math.floor(ms / 1000) * 1000;
+}
+
+/** at() is wall-clock time in the schedule's time zone. */
+function wallTimeToUtc(wallAsUtc: number, timeZone: string): number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return wallAsUtc;
+  // A second pass settles instants next to a DST change.
+  const first = wallAsUtc - zoneOffsetMs(wallAsUtc, timeZone);
+  return wallAsUtc - zoneOffsetMs(first, timeZone);
+}
+
+function parseExpression(expression: string, timeZone: string): ParsedExpression {
+  const at = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(expression.trim());
+  if (at) {
+    const [year, month, day, hour, minute, second] = at.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+    const check = new Date(wall);
+    if (
+      check.getUTCMonth() !== month - 1 ||
+      check.getUTCDate() !== day ||
+      hour > 23 ||
+      minute > 59 ||
+      second > 59
+    ) {
+      throw new ApiError(
+        'ValidationException',
+        `ScheduleExpression: ${expression} is not a valid date and time`,
+      );
+    }
+    return { kind: 'at', at: wallTimeToUtc(wall, timeZone) };
+  }
+  const rate = /^rate\((\d+)\s+([a-z]+)\)$/.exec(expression.trim());
+  if (rate) {
+    const value = Number(rate[1]);
+    const unit = RATE_UNITS[rate[2] ?? ''];
+    if (unit === undefined || value < 1) {
+      throw new ApiError(
+        'ValidationException',
+        `ScheduleExpression: ${expression} must be rate(<positive number> minutes|hours|days)`,
+      );
+    }
+    return { kind: 'rate', periodMs: value * unit };
+  }
+  if (/^cron\(/.test(expression.trim())) {
+    throw new ApiError(
+      'ValidationException',
+      'ScheduleExpression: cron() expressions are not supported by the local scheduler; use at() or rate()',
+    );
+  }
+  throw new ApiError(
+    'ValidationException',
+    `ScheduleExpression: ${expression} must be at(yyyy-mm-ddThh:mm:ss) or rate(value unit)`,
+  );
+}
+
+/** REST-JSON carries timestamps as epoch seconds; accept ISO strings as well. */
+function parseTimestamp(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms =
+    typeof value === 'number' ? value * 1000 : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new ApiError('ValidationException', `${field} is not a valid timestamp`);
+  return new Date(ms).toISOString();
+}
+
+function epochSeconds(iso: string | undefined): number | undefined {
+  return iso === undefined ? undefined : Date.parse(iso) / 1000;
+}
+
+function parseInput(input: string | undefined): unknown {
+  if (input === undefined) return {};
+  try {
+    return JSON.parse(input) as unknown;
+  } catch {
+    return input;
+  }
+}
+
+function requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new ApiError('ValidationException', `${field} is required`);
+  }
+  return value;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, errorType?: ErrorType): void {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-amzn-requestid': randomUUID(),
+  };
+  if (errorType !== undefined) headers['x-amzn-errortype'] = errorType;
+  res.writeHead(status, headers);
+  res.end(JSON.stringify(body));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Promise<SchedulerEmulator> {
+  const file = join(opts.dataDir, 'schedules.json');
+  const writer = createJsonFileWriter(file);
+  const saved = await readJsonFile<PersistedState>(file, { groups: [], schedules: [] });
+
+  const key = (group: string, name: string) => `${group}/${name}`;
+  const groupArn = (name: string) =>
+    `arn:aws:scheduler:${opts.region}:${opts.accountId}:schedule-group/${name}`;
+  const scheduleArn = (group: string, name: string) =>
+    `arn:aws:scheduler:${opts.region}:${opts.accountId}:schedule/${group}/${name}`;
+
+  const groups = new Map(saved.groups.map((g) => [g.name, g]));
+  const schedules = new Map(saved.schedules.map((s) => [key(s.groupName, s.name), s]));
+  const ensureGroup = (name: string): GroupRecord => {
+    let group = groups.get(name);
+    if (!group) {
+      const now = new Date().toISOString();
+      group = { name, arn: groupArn(name), creationDate: now, lastModificationDate: now };
+      groups.set(name, group);
+    }
+    return group;
+  };
+  ensureGroup(DEFAULT_GROUP);
+
+  const persist = () => writer.write({ groups: [...groups.values()], schedules: [...schedules.values()] });
+
+  const running = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+
+  /** When the record should next fire, from its expression, after `after` (ms) for rate(). */
+  const computeNextRun = (record: ScheduleRecord, previousRun?: number): string | undefined => {
+    const parsed = parseExpression(record.scheduleExpression, record.scheduleExpressionTimezone);
+    let next: number;
+    if (parsed.kind === 'at') {
+      if (previousRun !== undefined) return undefined;
+      next = parsed.at;
+    } else if (previousRun === undefined) {
+      // A rate() schedule first runs when it starts (its StartDate, else now).
+      next = Math.max(Date.now(), record.startDate ? Date.parse(record.startDate) : 0);
+    } else {
+      next = previousRun + parsed.periodMs;
+      // Runs missed while the emulator was down collapse into the one that just happened.
+      while (next <= Date.now()) next += parsed.periodMs;
+    }
+    if (record.endDate !== undefined && next > Date.parse(record.endDate)) return undefined;
+    return new Date(next).toISOString();
+  };
+
+  const buildRecord = (
+    name: string,
+    body: Record<string, unknown>,
+    existing: ScheduleRecord | undefined,
+  ): ScheduleRecord => {
+    const groupName = (body.GroupName as string | undefined) ?? DEFAULT_GROUP;
+    if (!NAME_PATTERN.test(groupName)) {
+      throw new ApiError('ValidationException', 'GroupName must be 1 to 64 of [0-9a-zA-Z-_.]');
+    }
+    const expression = requireString(body.ScheduleExpression, 'ScheduleExpression');
+    const timeZone = (body.ScheduleExpressionTimezone as string | undefined) ?? 'UTC';
+    if (!isValidTimeZone(timeZone)) {
+      throw new ApiError(
+        'ValidationException',
+        `ScheduleExpressionTimezone: ${timeZone} is not a valid time zone`,
+      );
+    }
+    parseExpression(expression, timeZone);
+
+    const target = body.Target as Record<string, unknown> | undefined;
+    if (target === undefined || target === null || typeof target !== 'object') {
+      throw new ApiError('ValidationException', 'Target is required');
+    }
+    requireString(target.Arn, 'Target.Arn');
+    requireString(target.RoleArn, 'Target.RoleArn');
+    if (target.Input !== undefined && typeof target.Input !== 'string') {
+      throw new ApiError('ValidationException', 'Target.Input must be a string');
+    }
+
+    const window = body.FlexibleTimeWindow as
+      | { Mode?: unknown; MaximumWindowInMinutes?: unknown }
+      | undefined;
+    if (window === undefined || window === null || typeof window !== 'object') {
+      throw new ApiError('ValidationException', 'FlexibleTimeWindow is required');
+    }
+    const mode = requireString(window.Mode, 'FlexibleTimeWindow.Mode');
+    if (mode !== 'OFF' && mode !== 'FLEXIBLE') {
+      throw new ApiError('ValidationException', 'FlexibleTimeWindow.Mode must be OFF or FLEXIBLE');
+    }
+    const maxWindow = window.MaximumWindowInMinutes;
+    if (mode === 'FLEXIBLE' && (typeof maxWindow !== 'number' || maxWindow < 1 || maxWindow > 1440)) {
+      throw new ApiError(
+        'ValidationException',
+        'FlexibleTimeWindow.MaximumWindowInMinutes must be 1 to 1440 when Mode is FLEXIBLE',
+      );
+    }
+
+    const state = (body.State as string | undefined) ?? 'ENABLED';
+    if (state !== 'ENABLED' && state !== 'DISABLED') {
+      throw new ApiError('ValidationException', 'State must be ENABLED or DISABLED');
+    }
+    const action = (body.ActionAfterCompletion as string | undefined) ?? 'NONE';
+    if (action !== 'DELETE' && action !== 'NONE') {
+      throw new ApiError('ValidationException', 'ActionAfterCompletion must be DELETE or NONE');
+    }
+
+    const now = new Date().toISOString();
+    const record: ScheduleRecord = {
+      name,
+      groupName,
+      arn: scheduleArn(groupName, name),
+      scheduleExpression: expression.trim(),
+      scheduleExpressionTimezone: timeZone,
+      state,
+      flexibleTimeWindow:
+        typeof maxWindow === 'number' ? { Mode: mode, MaximumWindowInMinutes: maxWindow } : { Mode: mode },
+      target: target as ScheduleTarget,
+      actionAfterCompletion: action,
+      creationDate: existing?.creationDate ?? now,
+      lastModificationDate: now,
+      status: 'scheduled',
+    };
+    const startDate = parseTimestamp(body.StartDate, 'StartDate');
+    const endDate = parseTimestamp(body.EndDate, 'EndDate');
+    if (startDate !== undefined) record.startDate = startDate;
+    if (endDate !== undefined) record.endDate = endDate;
+    if (typeof body.Description === 'string') record.description = body.Description;
+    if (typeof body.KmsKeyArn === 'string') record.kmsKeyArn = body.KmsKeyArn;
+    if (typeof body.ClientToken === 'string') record.clientToken = body.ClientToken;
+    const next = computeNextRun(record);
+    if (next === undefined) record.status = 'completed';
+    else record.nextRunAt = next;
+    return record;
+  };
+
+  const describe = (s: ScheduleRecord) => ({
+    Arn: s.arn,
+    GroupName: s.groupName,
+    Name: s.name,
+    ScheduleExpression: s.scheduleExpression,
+    ScheduleExpressionTimezone: s.scheduleExpressionTimezone,
+    State: s.state,
+    Description: s.description,
+    StartDate: epochSeconds(s.startDate),
+    EndDate: epochSeconds(s.endDate),
+    CreationDate: epochSeconds(s.creationDate),
+    LastModificationDate: epochSeconds(s.lastModificationDate),
+    KmsKeyArn: s.kmsKeyArn,
+    Target: s.target,
+    FlexibleTimeWindow: s.flexibleTimeWindow,
+    ActionAfterCompletion: s.actionAfterCompletion,
+  });
+
+  const describeGroup = (g: GroupRecord) => ({
+    Arn: g.arn,
+    Name: g.name,
+    State: 'ACTIVE',
+    CreationDate: epochSeconds(g.creationDate),
+    LastModificationDate: epochSeconds(g.lastModificationDate),
+  });
+
+  const findSchedule = (group: string, name: string): ScheduleRecord => {
+    const found = schedules.get(key(group, name));
+    if (!found) throw new ApiError('ResourceNotFoundException', `Schedule ${name} does not exist.`);
+    return found;
+  };
+
+  const page = <T>(items: T[], url: URL): { items: T[]; nextToken?: string } => {
+    const offset = Number(url.searchParams.get('NextToken') ?? '0') || 0;
+    const max = Math.min(Number(url.searchParams.get('MaxResults') ?? '100') || 100, 100);
+    const slice = items.slice(offset, offset + max);
+    return offset + max < items.length ? { items: slice, nextToken: String(offset + max) } : { items: slice };
+  };
+
+  const route = async (method: string, url: URL, rawBody: string): Promise<[number, unknown]> => {
+    let body: Record<string, unknown> = {};
+    if (rawBody.trim() !== '') {
+      try {
+        body = JSON.parse(rawBody) as Record<string, unknown>;
+      } catch {
+        throw new ApiError('ValidationException', 'The request body is not valid JSON');
+      }
+    }
+    const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const [collection, name, extra] = segments;
+    if (extra !== undefined)
+      throw new ApiError('ResourceNotFoundException', `No such resource: ${url.pathname}`);
+
+    if (collection === 'schedules' && name !== undefined) {
+      if (!NAME_PATTERN.test(name)) {
+        throw new ApiError('ValidationException', 'Name must be 1 to 64 of [0-9a-zA-Z-_.]');
+      }
+      const group =
+        url.searchParams.get('groupName') ?? (body.GroupName as string | undefined) ?? DEFAULT_GROUP;
+      if (method === 'POST') {
+        const record = buildRecord(name, body, undefined);
+        const existing = schedules.get(key(record.groupName, name));
+        if (existing) {
+          // A retried create carries the same ClientToken: answer it like the first one.
+          if (record.clientToken !== undefined && existing.clientToken === record.clientToken) {
+            return [200, { ScheduleArn: existing.arn }];
+          }
+          throw new ApiError('ConflictException', `Schedule ${name} already exists.`);
+        }
+        // Groups spring into being on first use locally; on AWS the stack creates them.
+        ensureGroup(record.groupName);
+        schedules.set(key(record.groupName, name), record);
+        await persist();
+        return [200, { ScheduleArn: record.arn }];
+      }
+      if (method === 'PUT') {
+        const existing = findSchedule((body.GroupName as string | undefined) ?? DEFAULT_GROUP, name);
+        const record = buildRecord(name, body, existing);
+        schedules.set(key(record.groupName, name), record);
+        await persist();
+        return [200, { ScheduleArn: record.arn }];
+      }
+      if (method === 'GET') return [200, describe(findSchedule(group, name))];
+      if (method === 'DELETE') {
+        findSchedule(group, name);
+        schedules.delete(key(group, name));
+        await persist();
+        return [200, {}];
+      }
+    }
+
+    if (collection === 'schedules' && name === undefined && method === 'GET') {
+      const group = url.searchParams.get('ScheduleGroup');
+      const prefix = url.searchParams.get('NamePrefix') ?? '';
+      const state = url.searchParams.get('State');
+      const matching = [...schedules.values()]
+        .filter((s) => (group === null || s.groupName === group) && s.name.startsWith(prefix))
+        .filter((s) => state === null || s.state === state)
+        .sort((a, b) => key(a.groupName, a.name).localeCompare(key(b.groupName, b.name)));
+      const { items, nextToken } = page(matching, url);
+      return [
+        200,
+        {
+          Schedules: items.map((s) => ({
+            Arn: s.arn,
+            Name: s.name,
+            GroupName: s.groupName,
+            State: s.state,
+            CreationDate: epochSeconds(s.creationDate),
+            LastModificationDate: epochSeconds(s.lastModificationDate),
+            Target: { Arn: s.target.Arn },
+          })),
+          NextToken: nextToken,
+        },
+      ];
+    }
+
+    if (collection === 'schedule-groups' && name !== undefined) {
+      if (!NAME_PATTERN.test(name)) {
+        throw new ApiError('ValidationException', 'Name must be 1 to 64 of [0-9a-zA-Z-_.]');
+      }
+      if (method === 'POST') {
+        if (groups.has(name))
+          throw new ApiError('ConflictException', `Schedule group ${name} already exists.`);
+        const group = ensureGroup(name);
+        await persist();
+        return [200, { ScheduleGroupArn: group.arn }];
+      }
+      const group = groups.get(name);
+      if (!group) throw new ApiError('ResourceNotFoundException', `Schedule group ${name} does not exist.`);
+      if (method === 'GET') return [200, describeGroup(group)];
+      if (method === 'DELETE') {
+        if (name === DEFAULT_GROUP) {
+          throw new ApiError('ValidationException', 'The default schedule group cannot be deleted');
+        }
+        for (const [k, s] of schedules) if (s.groupName === name) schedules.delete(k);
+        groups.delete(name);
+        await persist();
+        return [200, {}];
+      }
+    }
+
+    if (collection === 'schedule-groups' && name === undefined && method === 'GET') {
+      const prefix = url.searchParams.get('NamePrefix') ?? '';
+      const matching = [...groups.values()]
+        .filter((g) => g.name.startsWith(prefix))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const { items, nextToken } = page(matching, url);
+      return [200, { ScheduleGroups: items.map(describeGroup), NextToken: nextToken }];
+    }
+
+    throw new ApiError(
+      'ResourceNotFoundException',
+      `The local scheduler does not support ${method} ${url.pathname}`,
+    );
+  };
+
+  const fire = async (record: ScheduleRecord): Promise<void> => {
+    const k = key(record.groupName, record.name);
+    running.add(k);
+    try {
+      const input = parseInput(record.target.Input);
+      const dueAt = Date.parse(record.nextRunAt ?? new Date().toISOString());
+      let succeeded = false;
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS && !stopping; attempt += 1) {
+        try {
+          await opts.invoke(record.target.Arn, input);
+          succeeded = true;
+          break;
+        } catch (error) {
+          console.error(`scheduler: ${k} attempt ${attempt} of ${MAX_ATTEMPTS} failed`, error);
+          if (attempt < MAX_ATTEMPTS) await sleep(100 * 2 ** (attempt - 1));
+        }
+      }
+      // Stopped mid-retry: leave the run due so the next start delivers it (at least once).
+      if (!succeeded && stopping) return;
+      if (!succeeded) console.error(`scheduler: ${k} dropped after ${MAX_ATTEMPTS} attempts`);
+      // Deleted or replaced while it ran: the newer definition decides what happens next.
+      if (schedules.get(k) !== record) return;
+      record.lastRunAt = new Date().toISOString();
+      record.lastOutcome = succeeded ? 'succeeded' : 'dropped';
+      const next = computeNextRun(record, dueAt);
+      if (next !== undefined) {
+        record.nextRunAt = next;
+      } else if (record.actionAfterCompletion === 'DELETE') {
+        schedules.delete(k);
+      } else {
+        record.status = 'completed';
+        delete record.nextRunAt;
+      }
+      await persist();
+    } finally {
+      running.delete(k);
+    }
+  };
+
+  const tick = () => {
+    if (stopping) return;
+    const now = Date.now();
+    for (const [k, record] of schedules) {
+      if (record.state !== 'ENABLED' || record.status !== 'scheduled' || running.has(k)) continue;
+      if (record.nextRunAt === undefined || Date.parse(record.nextRunAt) > now) continue;
+      const run = fire(record).catch((error: unknown) => console.error(`scheduler: ${k} failed`, error));
+      inFlight.add(run);
+      void run.finally(() => inFlight.delete(run));
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    const handle = async () => {
+      const url = new URL(req.url ?? '/', 'http://local');
+      const rawBody = await readBody(req);
+      const [status, body] = await route(req.method ?? 'GET', url, rawBody);
+      sendJson(res, status, body);
+    };
+    handle().catch((error: unknown) => {
+      if (error instanceof ApiError) {
+        sendJson(res, STATUS_OF[error.type], { Message: error.message }, error.type);
+        return;
+      }
+      console.error('scheduler: request failed', error);
+      sendJson(res, 500, { Message: 'Internal error in the local scheduler' }, 'InternalServerException');
+    });
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+
+  // Due while we were down: fire now rather than a tick later.
+  tick();
+  const timer = setInterval(tick, opts.tickMs ?? 500);
+
+  return {
+    endpoint: `http://${endpointHost(opts.host)}:${port}`,
+    list: () => [...schedules.values()].map((s) => structuredClone(s)),
+    async stop() {
+      stopping = true;
+      clearInterval(timer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await Promise.all([...inFlight]);
+      await writer.flush();
+    },
+  };
+}
