@@ -16,6 +16,7 @@ import {
   type Partner,
   type PatchSupplierSettings,
   type Supplier,
+  SupplierSettings,
   type TenantStore,
 } from '@leadrelay/core';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -37,6 +38,12 @@ const KEY_ATTRIBUTES = new Set([
 /** The domain object inside an item: everything but the keys and the entity tag. */
 function fromItem<T>(item: Record<string, unknown>): T {
   return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRIBUTES.has(k))) as T;
+}
+
+/** Settings pass through their schema on the way out: a stable field order, and defaults for settings added later. */
+function toSupplier(item: Record<string, unknown>): Supplier {
+  const supplier = fromItem<Supplier>(item);
+  return { ...supplier, settings: SupplierSettings.parse(supplier.settings ?? {}) };
 }
 
 function principalId(record: ApiKeyRecord): string {
@@ -114,7 +121,7 @@ export class DynamoTenantStore implements TenantStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: Keys.supplier(supplierId), ConsistentRead: true }),
     );
-    return Item ? fromItem<Supplier>(Item) : undefined;
+    return Item ? toSupplier(Item) : undefined;
   }
 
   // set some settings of a supplier — one conditional update, no read
@@ -143,7 +150,7 @@ export class DynamoTenantStore implements TenantStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return fromItem<Supplier>(Attributes ?? {});
+      return toSupplier(Attributes ?? {});
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException)
         throw new NotFoundError(`Supplier ${supplierId} not found`);

@@ -1,0 +1,146 @@
+/**
+ * `npm start`: the local cloud as a command. Reads PORT and LEADRELAY_HOME
+ * (default: the current folder), prints where everything is, logs one line per
+ * handler invocation, and stops every child process on Ctrl-C or SIGTERM.
+ */
+import { relative, resolve } from 'node:path';
+import { type LocalCloud, localSettings, startLocalCloud } from './cloud';
+import { parsePortSetting } from './ports';
+
+const print = (line = '') => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const home = resolve(process.env.LEADRELAY_HOME ?? process.cwd());
+  const quiet = process.argv.includes('--quiet');
+  const abort = new AbortController();
+  let starting: Promise<LocalCloud> | undefined;
+  let cloud: LocalCloud | undefined;
+  let stopping = false;
+  let firstSignalAt = 0;
+
+  const stop = (reason: string, code: number) => {
+    if (stopping) {
+      // npm, npx and tsx each pass a signal on, so one Ctrl-C or kill can arrive twice within
+      // milliseconds; only a later one is the user asking again.
+      if (Date.now() - firstSignalAt < 500) return;
+      print('Forced stop.');
+      cloud?.killNow();
+      process.exit(code === 0 ? 130 : code);
+    }
+    stopping = true;
+    firstSignalAt = Date.now();
+    print(`\n${reason}: stopping the local cloud… (Ctrl-C again to force)`);
+    // Aborting a start kills DynamoDB Local at once; the start then unwinds what it had begun.
+    abort.abort();
+    const done = starting
+      ? starting.then(
+          (c) => c.stop(),
+          () => undefined,
+        )
+      : Promise.resolve();
+    done.then(
+      () => {
+        print('Stopped.');
+        process.exit(code);
+      },
+      (error: unknown) => {
+        process.stderr.write(`Stopping failed: ${String(error)}\n`);
+        cloud?.killNow();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT', 0));
+  process.on('SIGTERM', () => stop('SIGTERM', 0));
+  // Whatever ends the process, the Java child must not outlive it.
+  process.on('exit', () => cloud?.killNow());
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`Uncaught exception: ${error.stack ?? String(error)}\n`);
+    if (!cloud) stop('failed to start', 1);
+  });
+  // On Lambda an unhandled rejection fails that invocation and restarts the runtime; here it is
+  // reported and the local cloud keeps serving.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(
+      `Unhandled promise rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`,
+    );
+  });
+
+  let port: number | undefined;
+  try {
+    port = parsePortSetting(process.env.PORT);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+
+  print(`Starting the Lead Relay local cloud in ${home} …`);
+  starting = startLocalCloud({
+    home,
+    ...(port === undefined ? {} : { port }),
+    quiet,
+    print,
+    signal: abort.signal,
+  });
+  try {
+    cloud = await starting;
+  } catch (error) {
+    if (stopping) return; // Ctrl-C during start: stop() finishes the exit.
+    process.stderr.write(
+      `\nThe local cloud did not start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
+  if (stopping) return;
+  const readySeconds = (Date.now() - performance.timeOrigin) / 1000;
+  printBanner(cloud, home, readySeconds);
+}
+
+function printBanner(cloud: LocalCloud, home: string, readySeconds: number): void {
+  const e = cloud.endpoints;
+  const row = (label: string, value: string, note = '') =>
+    print(`  ${label.padEnd(13)} ${value}${note ? `   ${note}` : ''}`);
+  const fromCwd = relative(process.cwd(), cloud.localDir);
+  const localDir = fromCwd.startsWith('..') ? cloud.localDir : fromCwd || '.';
+  const supplierId = e.demo?.supplierId ?? '<supplierId>';
+
+  print();
+  print(`Lead Relay local cloud — ready in ${readySeconds.toFixed(1)} s`);
+  print();
+  row('API', e.api, '(handler: api)');
+  row('Invocations', e.invocations, '(?fn=<name>&limit=)');
+  row('Mailbox', e.mailbox, '(every email sent, as the inbox shows it)');
+  row('DynamoDB', e.dynamodb, `table ${e.table}; stream → distribute, aggregate (Lead records)`);
+  row('S3', e.s3, `bucket ${e.bucket}; ${localSettings.inboxPrefix}<supplierId>/ → ingest`);
+  row('SES', e.ses, `configuration set ${localSettings.configurationSet}; events → email-events`);
+  row(
+    'Scheduler',
+    e.scheduler,
+    `group ${localSettings.scheduleGroup}; → reroute (+ ${localSettings.sweeperName})`,
+  );
+  row('Region', e.region, `credentials ${e.credentials.accessKeyId} / ${e.credentials.secretAccessKey}`);
+  row('Data', localDir, '(endpoints.json, keys, data; delete the folder to start over)');
+  print();
+  print('Keys (local only):');
+  row('operator', e.operatorKey);
+  if (e.demo) {
+    row('supplier', e.demo.supplierKey, `Acme Demo Supplier (${e.demo.supplierId})`);
+    for (const [name, key] of Object.entries(e.demo.partnerKeys)) row('partner', key, name);
+  }
+  for (const warning of cloud.warnings) print(`\n  ⚠ ${warning}`);
+  print();
+  print('Try:');
+  const key = e.demo?.supplierKey ?? e.operatorKey;
+  const path = e.demo ? '/v1/partners' : '/health';
+  print(`  curl -s ${e.api}${path} -H "Authorization: Bearer ${key}"`);
+  print(
+    `  AWS_ACCESS_KEY_ID=${e.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${e.credentials.secretAccessKey} ` +
+      `AWS_REGION=${e.region} \\\n    aws s3 cp leads.csv s3://${e.bucket}/${localSettings.inboxPrefix}${supplierId}/leads.csv ` +
+      `--endpoint-url ${e.s3}`,
+  );
+  print(`  curl -s ${e.mailbox}`);
+  print();
+  print(`Invocation log (one line per handler run; Ctrl-C stops everything; home ${home}):`);
+}
+
+await main();

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createRequire } from 'node:module';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
+
+/** The part of s3rver (a CommonJS module without typings) that the local cloud uses. */
+interface S3rverInstance {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+  on(event: 'event', listener: (event: { Records: S3rverRecord[] }) => void): void;
+  middleware: KoaMiddleware[];
+  store: { getMetadata(bucket: string, key: string): Promise<{ etag?: string; 'content-length'?: number }> };
+}
+type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
+interface KoaContext {
+  req: NodeJS.ReadableStream & { headers: IncomingHttpHeaders; destroy(error?: Error): void };
+}
+interface S3rverRecord {
+  eventName: string;
+  eventTime: string;
+  requestParameters: { sourceIPAddress: string };
+  s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer: string } };
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+
+const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
+
+/** Browsers PUT files straight to presigned URLs, so the bucket answers CORS from any origin. */
+const CORS_CONFIG = `<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>HEAD</AllowedMethod>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedMethod>POST</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>3000</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>`;
+
+/** The only credentials s3rver accepts. DynamoDB Local takes any, so the whole local cloud uses these. */
+export const s3rverCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface LocalS3Options {
+  host: string;
+  port: number;
+  /** Where objects live between restarts. */
+  directory: string;
+  bucket: string;
+  region: string;
+  /** Only keys under this prefix notify, like the stack's notification filter. */
+  prefix: string;
+  /** One S3 event per created object, as S3 delivers them to Lambda. */
+  onObjectCreated(event: S3Event): void;
+}
+
+export interface LocalS3 {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** s3rver with the inbox bucket, S3-shaped ObjectCreated notifications, and aws-chunked uploads decoded. */
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  const server = new S3rver({
+    address: options.host,
+    port: options.port,
+    silent: true,
+    directory: options.directory,
+    configureBuckets: [{ name: options.bucket, configs: [CORS_CONFIG] }],
+  });
+  // Runs before s3rver's own middleware (composed when the server starts listening).
+  server.middleware.unshift(decodeAwsChunkedUploads);
+
+  server.on('event', (raw) => {
+    for (const record of raw.Records) {
+      const { name: bucket } = record.s3.bucket;
+      const { key } = record.s3.object;
+      if (!record.eventName.startsWith('ObjectCreated:')) continue;
+      if (bucket !== options.bucket || !key.startsWith(options.prefix)) continue;
+      toS3EventRecord(record, options.region, server).then(
+        (fixed) => options.onObjectCreated({ Records: [fixed] }),
+        (error: unknown) => process.stderr.write(`s3: no notification for ${key}: ${String(error)}\n`),
+      );
+    }
+  });
+
+  const address = await server.run();
+  return {
+    endpoint: `http://${options.host}:${address.port}`,
+    stop: () => server.close(),
+  };
+}
+
+/**
+ * s3rver's records differ from S3's in ways a handler can notice: the key is
+ * not URL-encoded, the bucket ARN has spaces, the region is fixed and a copy has
+ * no eTag. This rebuilds the record as S3 sends it. (A completed multipart
+ * upload still says ObjectCreated:Post; S3 says CompleteMultipartUpload.)
+ */
+async function toS3EventRecord(
+  record: S3rverRecord,
+  region: string,
+  server: S3rverInstance,
+): Promise<S3EventRecord> {
+  const { name: bucket } = record.s3.bucket;
+  const { key } = record.s3.object;
+  let { eTag, size } = record.s3.object;
+  if (eTag === undefined || size === undefined) {
+    const metadata = await server.store.getMetadata(bucket, key);
+    eTag ??= metadata.etag?.replaceAll('"', '');
+    size ??= Number(metadata['content-length'] ?? 0);
+  }
+  const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: region,
+    eventTime: record.eventTime,
+    eventName: record.eventName,
+    userIdentity: { principalId: `AWS:${hex(10)}` },
+    requestParameters: { sourceIPAddress: record.requestParameters.sourceIPAddress },
+    responseElements: { 'x-amz-request-id': hex(8), 'x-amz-id-2': randomBytes(48).toString('base64') },
+    s3: {
+      s3SchemaVersion: '1.0',
+      configurationId: 'inbox-object-created',
+      bucket: { name: bucket, ownerIdentity: { principalId: hex(7) }, arn: `arn:aws:s3:::${bucket}` },
+      object: { key: encodeS3EventKey(key), size, eTag: eTag ?? '', sequencer: record.s3.object.sequencer },
+    },
+  };
+}
+
+/**
+ * S3 event notifications carry the key form-URL-encoded: spaces as '+', other
+ * reserved characters as %XX, the '/' separators kept. Handlers must decode it
+ * (`decodeURIComponent(key.replace(/\+/g, ' '))`), so the emulator encodes it too.
+ */
+export function encodeS3EventKey(key: string): string {
+  return key
+    .split('/')
+    .map((segment) =>
+      encodeURIComponent(segment)
+        .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+        .replaceAll('%20', '+'),
+    )
+    .join('/');
+}
+
+/**
+ * Newer SDKs and the AWS CLI upload with `Content-Encoding: aws-chunked` (a
+ * checksum in a trailer). s3rver would store the chunk framing as the file's
+ * content, so the body is decoded before s3rver reads it. s3rver does not
+ * verify SigV4 signatures, so rewriting the headers is safe.
+ */
+const decodeAwsChunkedUploads: KoaMiddleware = async (ctx, next) => {
+  const headers = ctx.req.headers;
+  const encodings = String(headers['content-encoding'] ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const streaming = String(headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+  if (encodings.includes('aws-chunked') || streaming) {
+    const original = ctx.req;
+    const decoded = new AwsChunkedDecoder();
+    // A malformed body cannot be reported through s3rver's own stream handling; resetting the
+    // connection makes the client fail loudly instead of storing a broken object.
+    decoded.on('error', (error) => original.destroy(error));
+    original.pipe(decoded);
+    const rest = encodings.filter((e) => e !== 'aws-chunked');
+    if (rest.length > 0) headers['content-encoding'] = rest.join(',');
+    else delete headers['content-encoding'];
+    const decodedLength = headers['x-amz-decoded-content-length'];
+    if (decodedLength !== undefined) headers['content-length'] = String(decodedLength);
+    ctx.req = Object.assign(decoded, { headers }) as unknown as KoaContext['req'];
+  }
+  await next();
+};
+
+/** Strips aws-chunked framing: `<hex size>[;chunk-signature=...]\r\n<data>\r\n` ... `0\r\n<trailers>\r\n\r\n`. */
+export class AwsChunkedDecoder extends Transform {
+  private state: 'size' | 'data' | 'crlf' | 'trailer' = 'size';
+  private line = '';
+  private remaining = 0;
+  private crlfSeen = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.state === 'size') {
+        const newline = chunk.indexOf(0x0a, i);
+        const end = newline === -1 ? chunk.length : newline;
+        this.line += chunk.toString('latin1', i, end);
+        i = end;
+        if (newline === -1) break;
+        i += 1;
+        const sizeText = this.line.replace(/\r$/, '').split(';')[0]?.trim() ?? '';
+        this.line = '';
+        const size = Number.parseInt(sizeText, 16);
+        if (!/^[0-9a-fA-F]+$/.test(sizeText) || Number.isNaN(size)) {
+          callback(new Error(`aws-chunked: bad chunk size "${sizeText}"`));
+          return;
+        }
+        if (size === 0) {
+          this.state = 'trailer';
+        } else {
+          this.remaining = size;
+          this.state = 'data';
+        }
+      } else if (this.state === 'data') {
+        const take = Math.min(this.remaining, chunk.length - i);
+        this.push(chunk.subarray(i, i + take));
+        i += take;
+        this.remaining -= take;
+        if (this.remaining === 0) {
+          this.state = 'crlf';
+          this.crlfSeen = 0;
+        }
+      } else if (this.state === 'crlf') {
+        const expected = this.crlfSeen === 0 ? 0x0d : 0x0a;
+        if (chunk[i] !== expected) {
+          callback(new Error('aws-chunked: chunk data is not followed by CRLF'));
+          return;
+        }
+        i += 1;
+        this.crlfSeen += 1;
+        if (this.crlfSeen === 2) this.state = 'size';
+      } else {
+        // Trailers (x-amz-checksum-*) follow the last chunk; the checksum is not verified here.
+        break;
+      }
+    }
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    callback(
+      this.state === 'trailer' ? undefined : new Error('aws-chunked: body ended before the last chunk'),
+    );
+  }
+}
