@@ -1,0 +1,41 @@
+import type { RoutingMatch, RoutingState } from './types';
+
+/**
+ * How many sequence numbers each group needs for a chunk of matches: one per
+ * match that lands on a pool group. An owner with a capacity whose rules point
+ * at a pool is counted too (it may be full by the time `choose` runs), so the
+ * count is an upper bound; an unused number only shifts that pool's rotation by
+ * one, it never sends a partner two leads in a row out of turn.
+ */
+export function countPoolDecisions(matches: Iterable<RoutingMatch>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const match of matches) {
+    const rule = match.path === 'rule' ? match : match.path === 'ownership' ? match.fallback : undefined;
+    if (rule?.path === 'rule' && 'partnerIds' in rule.assign) {
+      counts.set(rule.group, (counts.get(rule.group) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/**
+ * A RoutingState held in memory, with its own counters starting at 0: for
+ * previews (`POST /v1/routing-rules/preview`), tests and benchmarks.
+ *
+ * @param initialPending Pending leads per partner id before routing starts.
+ */
+export function memoryRoutingState(initialPending?: ReadonlyMap<string, number>): RoutingState {
+  const pending = new Map(initialPending);
+  const sequences = new Map<string, number>();
+  return {
+    sequence(group) {
+      const next = sequences.get(group) ?? 0;
+      sequences.set(group, next + 1);
+      return next;
+    },
+    pending: (partnerId) => pending.get(partnerId) ?? 0,
+    assigned(partnerId) {
+      pending.set(partnerId, (pending.get(partnerId) ?? 0) + 1);
+    },
+  };
+}
