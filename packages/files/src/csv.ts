@@ -1,0 +1,198 @@
+import { isAscii, isUtf8 } from 'node:buffer';
+import { pipeline, Readable } from 'node:stream';
+import { type CsvError, parse } from 'csv-parse';
+import iconv from 'iconv-lite';
+import { FileError } from './errors';
+import { assertUsableHeader, buildLayout } from './headers';
+import { toRowResult } from './rows';
+import type { ByteSource } from './source';
+import type { CsvDelimiter, FileEncoding, FileLayout, ReadLeadRowsOptions, RowResult } from './types';
+
+/** How much of the file's start is looked at for the encoding and the delimiter. */
+export const CSV_SAMPLE_BYTES = 64 * 1024;
+/** A record larger than this is an opening quote that is never closed (a lead row is at most ~100 KB). */
+const MAX_RECORD_BYTES = 1024 * 1024;
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const DELIMITERS: readonly CsvDelimiter[] = [',', ';', '\t'];
+
+/** The CSV file's start, as the detection saw it. */
+interface CsvStart {
+  encoding: FileEncoding;
+  delimiter: CsvDelimiter;
+  bomLength: number;
+}
+
+/**
+ * Encoding and delimiter from the first bytes: a UTF-8 BOM or valid UTF-8 is UTF-8,
+ * anything else is Windows-1252 (what Excel writes for "CSV" on a western Windows);
+ * the delimiter is whichever of `,` `;` tab occurs most in the header record outside
+ * quotes (a comma when none does).
+ */
+export function detectCsvStart(sample: Uint8Array): CsvStart {
+  const bomLength = UTF8_BOM.every((b, i) => sample[i] === b) ? 3 : 0;
+  const body = sample.subarray(bomLength);
+  let encoding: FileEncoding = 'utf-8';
+  if (!bomLength) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(body, { stream: true });
+    } catch {
+      encoding = 'windows-1252';
+    }
+  }
+  const counts = new Map<number, number>();
+  let quoted = false;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i] as number;
+    if (byte === 0x22) quoted = !quoted;
+    else if (!quoted && (byte === 0x0a || byte === 0x0d)) break;
+    else if (!quoted) counts.set(byte, (counts.get(byte) ?? 0) + 1);
+  }
+  let delimiter: CsvDelimiter = ',';
+  let best = 0;
+  for (const candidate of DELIMITERS) {
+    const count = counts.get(candidate.charCodeAt(0)) ?? 0;
+    if (count > best) [delimiter, best] = [candidate, count];
+  }
+  return { encoding, delimiter, bomLength };
+}
+
+/**
+ * Cells are parsed as bytes and decoded one by one: offsets stay those of the original
+ * file, and a UTF-8 file with a stray Windows-1252 cell further down (a file pasted
+ * together) still reads that cell correctly instead of as U+FFFD.
+ */
+function cellDecoder(encoding: FileEncoding): (cell: Buffer) => string {
+  if (encoding === 'windows-1252') {
+    return (cell) => (isAscii(cell) ? cell.toString('latin1') : iconv.decode(cell, 'windows-1252'));
+  }
+  return (cell) => (isUtf8(cell) ? cell.toString('utf8') : iconv.decode(cell, 'windows-1252'));
+}
+
+/** Whether a whole file holds nothing but whitespace (after a BOM, if any): an empty file. */
+export function isBlank(bytes: Uint8Array): boolean {
+  const body = UTF8_BOM.every((b, i) => bytes[i] === b) ? bytes.subarray(3) : bytes;
+  return body.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c || b === 0x0b);
+}
+
+/**
+ * The rows of a CSV file, streamed. A fresh read detects the encoding and delimiter
+ * and reads the header; a resumed read (`resume.byteOffset`) was opened at that offset,
+ * has no header, and uses the layout stored in the checkpoint.
+ */
+export async function* readCsvRows(
+  source: ByteSource,
+  options: Pick<ReadLeadRowsOptions, 'requireEmail' | 'resume'>,
+): AsyncGenerator<RowResult> {
+  const { resume, requireEmail } = options;
+  const fromOffset = resume?.byteOffset !== undefined;
+  let layout: FileLayout | undefined;
+  let start: CsvStart;
+  /** Offset in the original file of the first byte handed to the parser. */
+  let base: number;
+  let nextRow: number;
+  /** Rows up to this one were consumed before (a resume without a byte offset re-reads them). */
+  let skipThrough = 0;
+
+  if (resume && fromOffset) {
+    layout = resume.layout;
+    start = { encoding: layout.encoding ?? 'utf-8', delimiter: layout.delimiter ?? ',', bomLength: 0 };
+    base = resume.byteOffset ?? 0;
+    nextRow = resume.rowsRead + 2;
+  } else {
+    const { bytes } = await source.peek(CSV_SAMPLE_BYTES);
+    if (bytes.subarray(0, 4096).includes(0)) {
+      throw new FileError(
+        'unsupported_format',
+        'This is not a text file: upload a CSV file or an .xlsx workbook',
+      );
+    }
+    start = detectCsvStart(bytes);
+    base = start.bomLength;
+    nextRow = 1;
+    if (resume) {
+      layout = resume.layout;
+      skipThrough = resume.rowsRead + 1;
+    }
+  }
+
+  const decode = cellDecoder(start.encoding);
+  // A parse error must not cost the records parsed before it (a stream error would drop
+  // them from the parser's buffer): errors are taken through `on_skip`, feeding stops,
+  // and the records before the error are consumed first.
+  let failure: { error: CsvError; records: number } | undefined;
+  const parser = parse({
+    delimiter: start.delimiter,
+    bom: false,
+    encoding: null,
+    info: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: false,
+    max_record_size: MAX_RECORD_BYTES,
+    skip_records_with_error: true,
+    on_skip: (error) => {
+      if (error && !failure) failure = { error, records: parser.info.records };
+      return undefined;
+    },
+  });
+  const feed = Readable.from(
+    (async function* () {
+      for await (const chunk of source.chunks(start.bomLength)) {
+        if (failure) return;
+        yield chunk;
+      }
+    })(),
+    { objectMode: false },
+  );
+  pipeline(feed, parser, () => {
+    // Errors reach the consumer through the parser's iterator.
+  });
+
+  let lastOffset = base;
+  let records = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Buffer[];
+      info: { bytes: number };
+    }>) {
+      if (failure && ++records > failure.records) break;
+      const row = nextRow++;
+      lastOffset = base + info.bytes;
+      const cells = record.map(decode);
+      if (!layout) {
+        layout = buildLayout('csv', cells, { encoding: start.encoding, delimiter: start.delimiter });
+        assertUsableHeader(layout, requireEmail);
+        continue;
+      }
+      if (row === 1 || row <= skipThrough) continue;
+      const result = toRowResult(cells, row, layout, requireEmail, {
+        rowsRead: row - 1,
+        byteOffset: lastOffset,
+        layout,
+      });
+      if (result) yield result;
+    }
+  } finally {
+    parser.destroy();
+    feed.destroy();
+  }
+  if (!failure) return;
+  const { error } = failure;
+  const row = nextRow;
+  if (!layout || (error.code !== 'CSV_QUOTE_NOT_CLOSED' && error.code !== 'CSV_MAX_RECORD_SIZE')) {
+    throw new FileError('unreadable', `Row ${row} cannot be read: ${error.message}`, { cause: error });
+  }
+  if (row <= skipThrough) return;
+  yield {
+    row,
+    ok: false,
+    errors: [
+      {
+        row,
+        message:
+          'a quoted value starts in this row and its closing quote is missing: this row and the rest of the file could not be read',
+      },
+    ],
+    checkpoint: { rowsRead: row - 2, byteOffset: lastOffset, layout },
+  };
+}
