@@ -1,16 +1,23 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Clock, type TenantStore, Tenants } from '@leadrelay/core';
+import { type Clock, type LeadStore, type RulesStore, type TenantStore, Tenants } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { errorResponse, internalError, json } from './http';
+import type { IdempotentRun } from './idempotency';
 import { openApiDocument } from './openapi';
 import { type Route, Router, route } from './router';
+import { leadRoutes } from './routes/leads';
+import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
 
 export interface ApiDeps {
   store: TenantStore;
+  leads: LeadStore;
+  rules: RulesStore;
   clock: Clock;
   operatorKey: () => Promise<string>;
+  /** Idempotency-Key support; without it the header is ignored. */
+  idempotency?: IdempotentRun;
 }
 
 const VERSION = '0.1.0';
@@ -40,8 +47,14 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
       handle: async () => json(200, openApiDocument(routes, { title: 'Lead Relay API', version: VERSION })),
     }),
     ...tenantRoutes(deps),
+    ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
+    ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
   ];
-  const router = new Router(routes, (authorization) => Tenants.authenticate(deps, authorization));
+  const router = new Router(
+    routes,
+    (authorization) => Tenants.authenticate(deps, authorization),
+    deps.idempotency,
+  );
 
   return {
     routes,

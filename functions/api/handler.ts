@@ -1,16 +1,29 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig, operatorKeySource } from '@leadrelay/aws';
 import { systemClock } from '@leadrelay/core';
-import { createDocumentClient, DynamoTenantStore } from '@leadrelay/store';
+import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createApi } from './app';
+import { powertoolsIdempotency } from './idempotency';
 
 const config = loadConfig('api');
 const logger = new Logger({ serviceName: 'lead-relay' });
-const store = new DynamoTenantStore(createDocumentClient(), config.TABLE_NAME);
-const api = createApi({ store, clock: systemClock, operatorKey: operatorKeySource(config) }, logger);
+const dynamo = new DynamoDBClient({});
+const db = createDocumentClient(dynamo);
+const api = createApi(
+  {
+    store: new DynamoTenantStore(db, config.TABLE_NAME),
+    leads: new DynamoLeadStore(db, config.TABLE_NAME),
+    rules: new DynamoRulesStore(db, config.TABLE_NAME),
+    clock: systemClock,
+    operatorKey: operatorKeySource(config),
+    idempotency: powertoolsIdempotency(dynamo, config.TABLE_NAME),
+  },
+  logger,
+);
 
 /** API Gateway HTTP API ($default route) → the router. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()

@@ -2,6 +2,7 @@ import { ForbiddenError, type Principal, type PrincipalKind, parseInput } from '
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { HttpError, json, readJsonBody } from './http';
+import { type IdempotentRun, idempotencyKey } from './idempotency';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -29,6 +30,8 @@ export interface Route {
   auth: 'public' | readonly PrincipalKind[];
   body?: z.ZodType;
   query?: z.ZodType;
+  /** Honours the Idempotency-Key header (writes that create). */
+  idempotent?: boolean;
   responses: Record<number, ResponseSpec>;
   handle: (
     ctx: RouteContext<unknown, unknown, Principal | undefined>,
@@ -54,6 +57,7 @@ export function route<
   auth: A;
   body?: B;
   query?: Q;
+  idempotent?: boolean;
   responses: Record<number, ResponseSpec>;
   handle: (ctx: RouteContext<Out<B>, Out<Q>, PrincipalFor<A>>) => Promise<APIGatewayProxyStructuredResultV2>;
 }): Route {
@@ -88,6 +92,7 @@ export class Router {
   constructor(
     readonly routes: readonly Route[],
     private readonly authenticate: Authenticator,
+    private readonly idempotent?: IdempotentRun,
   ) {
     const specificity = (r: Route) => r.path.split('/').filter((s) => s.startsWith('{')).length;
     this.compiled = [...routes].sort((a, b) => specificity(a) - specificity(b)).map(compile);
@@ -136,6 +141,20 @@ export class Router {
     const query = route.query
       ? parseInput(route.query, event.queryStringParameters ?? {}, 'query')
       : undefined;
-    return route.handle({ principal, params, body, query, event });
+    const run = () => route.handle({ principal, params, body, query, event });
+    const key = route.idempotent ? idempotencyKey(event.headers['idempotency-key']) : undefined;
+    if (key === undefined || !this.idempotent) return run();
+    return this.idempotent(
+      { principal: principalId(principal), key, method, path, body: JSON.stringify(rawBody ?? null) },
+      run,
+    );
   }
+}
+
+function principalId(principal: Principal | undefined): string {
+  if (!principal) return 'anonymous';
+  if (principal.kind === 'operator') return 'operator';
+  return principal.kind === 'supplier'
+    ? `supplier:${principal.supplierId}`
+    : `partner:${principal.partnerId}`;
 }

@@ -10,8 +10,11 @@ const silent = { info: () => {}, warn: () => {}, error: () => {} };
 let api: ReturnType<typeof createApi>;
 
 beforeAll(async () => {
-  const { tenants } = await testTable('api');
-  api = createApi({ store: tenants, clock: systemClock, operatorKey: async () => OPERATOR_KEY }, silent);
+  const { tenants, leads, rules } = await testTable('api');
+  api = createApi(
+    { store: tenants, leads, rules, clock: systemClock, operatorKey: async () => OPERATOR_KEY },
+    silent,
+  );
 });
 
 interface Answer {
@@ -149,6 +152,7 @@ describe('supplier settings and partners', () => {
       maxReroutes: 3,
       rerouteRejected: false,
       defaultLeadScore: 50,
+      reopenClosedDuplicates: false,
     });
     const after = await call(
       apiEvent({ method: 'PATCH', path: '/v1/settings', key: apiKey, body: { rerouteAfterMinutes: 1 } }),

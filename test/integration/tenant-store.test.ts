@@ -105,6 +105,7 @@ describe('tenant store on DynamoDB Local', () => {
       maxReroutes: 7,
       rerouteRejected: false,
       defaultLeadScore: 50,
+      reopenClosedDuplicates: false,
     });
     expect(stored?.version).toBe(3);
   });

@@ -1,4 +1,5 @@
-import { createDocumentClient, DynamoTenantStore } from '@leadrelay/store';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
 import { inject } from 'vitest';
 import { createTestTable, localCredentials, localRegion } from './dynamodb-local';
 
@@ -6,6 +7,15 @@ import { createTestTable, localCredentials, localRegion } from './dynamodb-local
 export async function testTable(prefix: string) {
   const endpoint = inject('dynamodbEndpoint');
   const tableName = await createTestTable(endpoint, prefix);
-  const db = createDocumentClient({ endpoint, region: localRegion, credentials: localCredentials });
-  return { endpoint, tableName, db, tenants: new DynamoTenantStore(db, tableName) };
+  const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
+  const db = createDocumentClient(client);
+  return {
+    endpoint,
+    tableName,
+    client,
+    db,
+    tenants: new DynamoTenantStore(db, tableName),
+    leads: new DynamoLeadStore(db, tableName),
+    rules: new DynamoRulesStore(db, tableName),
+  };
 }

@@ -26,6 +26,7 @@ describe('supplier settings', () => {
       maxReroutes: 3,
       rerouteRejected: false,
       defaultLeadScore: 50,
+      reopenClosedDuplicates: false,
     });
   });
 

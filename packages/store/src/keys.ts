@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The key design of the single table, in one place.
  *
@@ -7,10 +9,18 @@
  * | Partner            | SUP#<supplierId>     | PARTNER#<partnerId>        | —                                   | get one; list a supplier's partners (oldest first) |
  * | PartnerName        | SUP#<supplierId>     | PARTNERNAME#<lower(name)>  | —                                   | a partner name is unique within its supplier     |
  * | ApiKey             | APIKEY#<sha256(key)> | APIKEY                     | KEYS#<principal> / <createdAt>      | authenticate a request; list a tenant's keys     |
+ * | Lead               | LEAD#<leadId>        | LEAD                       | SUP#<supplierId>#LEADS#<shard> /    | get a lead (its history is the `history` list    |
+ * |                    |                      |                            |   <createdAt>#<leadId>              |   attribute on the item); a supplier's leads,    |
+ * |                    |                      |                            |                                     |   newest first (merged over the shards)          |
+ * | PartnerLoad        | SUP#<supplierId>#LOAD#<partnerId> | LOAD          | —                                   | a partner's Pending count (capacity, least-loaded) |
+ * | Sequence           | SUP#<supplierId>#SEQ#<name> | SEQ                 | —                                   | round-robin counters, reserved in blocks         |
+ * | Rules              | SUP#<supplierId>     | RULES#<kind>               | —                                   | a supplier's routing / registration rules        |
  *
  * Every item carries `entity` (its type, used by stream filters) and `version`.
  * Keys describe themselves; ids are ULIDs so SK order is creation order.
  * GSI2 and GSI3 are reserved for the lead access patterns (by status, by partner).
+ * `<shard>` is leadShard(leadId), 0..LEAD_SHARDS-1: a big file's lead writes spread
+ * over LEAD_SHARDS GSI1 partitions instead of all landing on one.
  */
 export const Keys = {
   supplier: (supplierId: string) => ({ PK: `SUP#${supplierId}`, SK: 'SUPPLIER' }),
@@ -35,7 +45,29 @@ export const Keys = {
     GSI1PK: `KEYS#${principalId}`,
     GSI1SK: createdAt,
   }),
+  lead: (leadId: string) => ({ PK: `LEAD#${leadId}`, SK: 'LEAD' }),
+  /** GSI1: a supplier's leads, newest first within each shard. */
+  leadIndex: (supplierId: string, leadId: string, createdAt: string) => ({
+    GSI1PK: `SUP#${supplierId}#LEADS#${leadShard(leadId)}`,
+    GSI1SK: `${createdAt}#${leadId}`,
+  }),
+  /** GSI1 partition: one shard of a supplier's leads. */
+  leadsOf: (supplierId: string, shard: number) => ({ GSI1PK: `SUP#${supplierId}#LEADS#${shard}` }),
+  partnerLoad: (supplierId: string, partnerId: string) => ({
+    PK: `SUP#${supplierId}#LOAD#${partnerId}`,
+    SK: 'LOAD',
+  }),
+  sequence: (supplierId: string, name: string) => ({ PK: `SUP#${supplierId}#SEQ#${name}`, SK: 'SEQ' }),
+  rules: (supplierId: string, kind: string) => ({ PK: `SUP#${supplierId}`, SK: `RULES#${kind}` }),
 } as const;
+
+/** How many GSI1 partitions a supplier's leads are spread over. */
+export const LEAD_SHARDS = 16;
+
+/** A lead's shard: stable (first byte of the id's SHA-1, mod LEAD_SHARDS), so it is known from the id alone. */
+export function leadShard(leadId: string): number {
+  return (createHash('sha1').update(leadId).digest()[0] ?? 0) % LEAD_SHARDS;
+}
 
 /** Names compare case-insensitively and ignoring surrounding and repeated spaces. */
 export function normaliseName(name: string): string {
@@ -47,4 +79,8 @@ export const Entity = {
   partner: 'Partner',
   partnerName: 'PartnerName',
   apiKey: 'ApiKey',
+  lead: 'Lead',
+  partnerLoad: 'PartnerLoad',
+  sequence: 'Sequence',
+  rules: 'Rules',
 } as const;

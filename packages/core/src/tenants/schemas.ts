@@ -39,6 +39,12 @@ export const SupplierSettings = z
       .describe('How many times one lead may be rerouted.'),
     rerouteRejected: z.boolean().default(false).describe('Reroute a lead at once when a partner rejects it.'),
     defaultLeadScore: z.int().min(0).max(100).default(50).describe('Score given to new distributed leads.'),
+    reopenClosedDuplicates: z
+      .boolean()
+      .default(false)
+      .describe(
+        'A known email arriving again for a closed lead (Rejected, or Unqualified in the pipeline): false updates its fields and leaves it closed; true routes it again as a new assignment.',
+      ),
   })
   .meta({ id: 'SupplierSettings' });
 export type SupplierSettings = z.output<typeof SupplierSettings>;
@@ -49,6 +55,7 @@ export const PatchSupplierSettings = z
     maxReroutes: SupplierSettings.shape.maxReroutes.removeDefault(),
     rerouteRejected: SupplierSettings.shape.rerouteRejected.removeDefault(),
     defaultLeadScore: SupplierSettings.shape.defaultLeadScore.removeDefault(),
+    reopenClosedDuplicates: SupplierSettings.shape.reopenClosedDuplicates.removeDefault(),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, {

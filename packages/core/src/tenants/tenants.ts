@@ -141,6 +141,21 @@ export function listPartners(
   return deps.store.listPartners(supplierId, page);
 }
 
+/** Every partner of the supplier, paged through (routing compiles against all of them). */
+export async function listAllPartners(
+  deps: Pick<TenantDeps, 'store'>,
+  supplierId: string,
+): Promise<Partner[]> {
+  const partners: Partner[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listPartners(supplierId, { limit: 500, ...(cursor ? { cursor } : {}) });
+    partners.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return partners;
+}
+
 const PATCH_ATTEMPTS = 3;
 
 /**

@@ -1,0 +1,208 @@
+import {
+  type AssignDeps,
+  assignLead,
+  distributionStatusChangeDays,
+  Intake,
+  type IntakeDeps,
+  type IntakeResult,
+  Lead,
+  LeadInput,
+  NotFoundError,
+  PageQuery,
+  ValidationError,
+} from '@leadrelay/core';
+import { z } from 'zod';
+import { json } from '../http';
+import { route } from '../router';
+
+export const MAX_BATCH = 500;
+
+/** What the API adds to a stored lead: the days since its distribution status changed. */
+const LeadView = Lead.extend({ distributionStatusChangeDays: z.int() }).meta({ id: 'LeadView' });
+const LeadSummary = LeadView.omit({ history: true }).meta({ id: 'LeadSummary' });
+
+const CreateLead = LeadInput.extend({
+  source: z.enum(['API', 'Manual', 'Integration']).optional().describe('How the lead arrived; default API.'),
+}).meta({ id: 'CreateLead' });
+
+const BatchItemResult = z.object({
+  index: z.int(),
+  status: z.enum(['created', 'updated', 'rejected']),
+  lead: LeadSummary.optional(),
+  error: z
+    .object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })),
+    })
+    .optional(),
+});
+
+export function leadView(lead: Lead, now: Date) {
+  return { ...lead, distributionStatusChangeDays: distributionStatusChangeDays(lead, now) };
+}
+
+function summary(lead: Lead, now: Date) {
+  const { history: _history, ...rest } = leadView(lead, now);
+  return rest;
+}
+
+/** Lead intake, reading and manual assignment (shared/api.md, "Leads"). */
+export function leadRoutes(deps: IntakeDeps & AssignDeps) {
+  const submit = async (
+    supplierId: string,
+    items: { input: LeadInput; partner?: string | undefined }[],
+    source: 'API' | 'Manual' | 'Integration',
+  ) => {
+    const intake = await Intake.prepare(deps, supplierId);
+    return intake.submit(items, { source, actor: 'supplier' });
+  };
+
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/leads',
+      summary: 'Bring one lead in: deduplicated by email, routed at once',
+      tag: 'Leads',
+      auth: ['supplier'],
+      body: CreateLead,
+      idempotent: true,
+      responses: {
+        201: { description: 'Created and routed', schema: z.object({ lead: LeadView }) },
+        200: {
+          description: 'A lead with this email exists: it was updated',
+          schema: z.object({ lead: LeadView, deduplicated: z.literal(true) }),
+        },
+      },
+      handle: async ({ principal, body }) => {
+        const { source, partnerId, ...input } = body;
+        const [result] = await submit(principal.supplierId, [{ input, partner: partnerId }], source ?? 'API');
+        const now = deps.clock.now();
+        if (!result || result.status === 'rejected') {
+          const details = result?.status === 'rejected' ? result.errors : [];
+          throw new ValidationError(
+            `Lead refused: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+            details,
+          );
+        }
+        return result.status === 'created'
+          ? json(201, { lead: leadView(result.lead, now) })
+          : json(200, { lead: leadView(result.lead, now), deduplicated: true });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/leads/batch',
+      summary: `Bring up to ${MAX_BATCH} leads in; one result per lead, a bad lead never stops the others`,
+      tag: 'Leads',
+      auth: ['supplier'],
+      body: z.strictObject({
+        leads: z
+          .array(z.unknown())
+          .min(1, 'send at least one lead')
+          .max(MAX_BATCH, `send at most ${MAX_BATCH} leads`),
+      }),
+      idempotent: true,
+      responses: {
+        200: { description: 'Per-lead results', schema: z.object({ results: z.array(BatchItemResult) }) },
+      },
+      handle: async ({ principal, body }) => {
+        const parsed = body.leads.map((raw, index) => ({ index, result: CreateLead.safeParse(raw) }));
+        const valid = parsed.flatMap(({ index, result }) =>
+          result.success ? [{ index, data: result.data }] : [],
+        );
+        const outcomes = new Map<number, IntakeResult>();
+        // One source per call keeps history honest; items may not mix sources.
+        const source = valid[0]?.data.source ?? 'API';
+        const submitted = await submit(
+          principal.supplierId,
+          valid.map(({ data: { source: _s, partnerId, ...input } }) => ({ input, partner: partnerId })),
+          source,
+        );
+        valid.forEach(({ index }, i) => {
+          const outcome = submitted[i];
+          if (outcome) outcomes.set(index, outcome);
+        });
+        const now = deps.clock.now();
+        const results = parsed.map(({ index, result }) => {
+          if (!result.success) {
+            const details = result.error.issues.map((issue) => ({
+              path: ['leads', index, ...issue.path].join('.'),
+              message:
+                issue.code === 'unrecognized_keys'
+                  ? `unknown field(s): ${issue.keys.join(', ')}`
+                  : issue.message,
+            }));
+            return {
+              index,
+              status: 'rejected',
+              error: { code: 'validation_failed', message: 'Invalid lead', details },
+            };
+          }
+          const outcome = outcomes.get(index);
+          if (!outcome || outcome.status === 'rejected') {
+            const details = (outcome?.status === 'rejected' ? outcome.errors : []).map((d) => ({
+              path: ['leads', index, d.path].filter((p) => p !== '').join('.'),
+              message: d.message,
+            }));
+            return {
+              index,
+              status: 'rejected',
+              error: { code: 'validation_failed', message: 'Lead refused', details },
+            };
+          }
+          return { index, status: outcome.status, lead: summary(outcome.lead, now) };
+        });
+        return json(200, { results });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/leads',
+      summary: 'The supplier’s leads, newest first',
+      tag: 'Leads',
+      auth: ['supplier'],
+      query: PageQuery,
+      responses: {
+        200: {
+          description: 'A page of leads',
+          schema: z.object({ items: z.array(LeadSummary), nextCursor: z.string().nullable() }),
+        },
+      },
+      handle: async ({ principal, query }) => {
+        const page = await deps.leads.listLeads(principal.supplierId, query);
+        const now = deps.clock.now();
+        return json(200, { items: page.items.map((l) => summary(l, now)), nextCursor: page.nextCursor });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/leads/{id}',
+      summary: 'One lead with its history',
+      tag: 'Leads',
+      auth: ['supplier'],
+      responses: { 200: { description: 'The lead', schema: z.object({ lead: LeadView }) } },
+      handle: async ({ principal, params }) => {
+        const lead = await deps.leads.getLead(params.id ?? '');
+        if (!lead || lead.supplierId !== principal.supplierId)
+          throw new NotFoundError(`Lead ${params.id} not found`);
+        return json(200, { lead: leadView(lead, deps.clock.now()) });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/leads/{id}/assign',
+      summary: 'Assign a lead to a partner by hand (or reassign it)',
+      tag: 'Leads',
+      auth: ['supplier'],
+      body: z.strictObject({ partnerId: z.string().min(1) }),
+      responses: {
+        200: { description: 'The lead after the assignment', schema: z.object({ lead: LeadView }) },
+      },
+      handle: async ({ principal, params, body }) => {
+        const lead = await assignLead(deps, principal.supplierId, params.id ?? '', body.partnerId);
+        return json(200, { lead: leadView(lead, deps.clock.now()) });
+      },
+    }),
+  ];
+}

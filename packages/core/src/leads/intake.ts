@@ -1,0 +1,469 @@
+import type { Clock } from '../clock';
+import type { ErrorDetail } from '../errors';
+import {
+  type CompiledRouting,
+  compileRouting,
+  countPoolDecisions,
+  type RoutingDecision,
+  type RoutingMatch,
+  type RoutingRules,
+  RoutingRules as RoutingRulesSchema,
+  type RoutingState,
+} from '../routing';
+import type { TenantStore } from '../tenants/ports';
+import type { Partner, SupplierSettings } from '../tenants/schemas';
+import { listAllPartners } from '../tenants/tenants';
+import { assignTransition } from './assign';
+import { leadIdFor, normaliseEmail } from './ids';
+import {
+  displayEmail,
+  type HistoryEntry,
+  LEAD_TEXT_FIELDS,
+  type Lead,
+  type LeadInput,
+  type LeadSource,
+  type LeadTextField,
+} from './lead';
+import type { LeadFieldChange, LeadStore, LoadChange, RulesStore } from './ports';
+
+export interface IntakeDeps {
+  leads: LeadStore;
+  tenants: TenantStore;
+  rules: RulesStore;
+  clock: Clock;
+}
+
+/** One lead offered for intake: a validated input, and the partner it names, if any. */
+export interface IntakeItem {
+  input: LeadInput;
+  /** A partner id or exact name: the API's `partnerId`, or the file's partner column. */
+  partner?: string | undefined;
+}
+
+export type IntakeResult =
+  | { status: 'created'; lead: Lead }
+  | { status: 'updated'; lead: Lead; deduplicated: true }
+  | { status: 'rejected'; errors: ErrorDetail[] };
+
+export interface IntakeOptions {
+  source: LeadSource;
+  /** Who brought the leads in, for the history: `supplier`, `upload:<id>`, ... */
+  actor: string;
+  /** One partner for every lead (an upload's routing mode `partner`); a lead's own partner wins. */
+  partnerForAll?: string | undefined;
+}
+
+/** Most leads in one transaction: 100 items, minus room for the partners' load counters. */
+const LEADS_PER_WRITE = 80;
+const WRITE_ATTEMPTS = 5;
+
+/**
+ * Brings leads in for one supplier: dedupe, route, write. Prepared once per
+ * request or file (settings, partners and compiled rules are read once), then
+ * fed in chunks.
+ *
+ * Primary course, per chunk: 1. drop leads without an email (a distributed lead
+ * needs one) 2. merge repeats of an email within the chunk 3. read the leads
+ * that already exist: those are updated (empty or changed fields), keeping their
+ * partner and status 4. route the new ones (explicit partner, account
+ * ownership, rules) with sequence numbers reserved per pool 5. write them with
+ * the partners' Pending counts, conditionally, in transactions; a lead created
+ * meanwhile by someone else becomes an update, a partner that filled up
+ * meanwhile is routed around.
+ */
+export class Intake {
+  private constructor(
+    private readonly deps: IntakeDeps,
+    readonly supplierId: string,
+    readonly settings: SupplierSettings,
+    private readonly partners: Map<string, Partner>,
+    private readonly routing: CompiledRouting,
+  ) {}
+
+  /** Reads the supplier's settings, partners and routing rules, and compiles the rules once. */
+  static async prepare(deps: IntakeDeps, supplierId: string): Promise<Intake> {
+    const supplier = await deps.tenants.getSupplier(supplierId);
+    if (!supplier) throw new Error(`Supplier ${supplierId} not found`);
+    const partners = await listAllPartners({ store: deps.tenants }, supplierId);
+    const stored = await deps.rules.getRules(supplierId, 'routing');
+    const rules: RoutingRules = stored ? RoutingRulesSchema.parse(stored.rules) : { groups: [] };
+    const routing = compileRouting({ rules, partners });
+    return new Intake(deps, supplierId, supplier.settings, new Map(partners.map((p) => [p.id, p])), routing);
+  }
+
+  /** Takes a chunk of leads in; one result per item, in order. */
+  async submit(items: readonly IntakeItem[], options: IntakeOptions): Promise<IntakeResult[]> {
+    const now = this.deps.clock.now().toISOString();
+    const results: (IntakeResult | undefined)[] = new Array(items.length);
+
+    // 1–2: refuse leads without email; group repeats of an email (later values win).
+    const byId = new Map<string, { indexes: number[]; input: LeadInput; partner: string | undefined }>();
+    items.forEach((item, index) => {
+      if (!item.input.email) {
+        results[index] = {
+          status: 'rejected',
+          errors: [{ path: 'email', message: 'email is required for a distributed lead' }],
+        };
+        return;
+      }
+      const id = leadIdFor(this.supplierId, item.input.email);
+      const seen = byId.get(id);
+      const partner = item.partner ?? options.partnerForAll;
+      if (seen) {
+        seen.indexes.push(index);
+        seen.input = mergeInputs(seen.input, item.input);
+        seen.partner = seen.partner ?? partner;
+      } else {
+        byId.set(id, { indexes: [index], input: item.input, partner });
+      }
+    });
+
+    // 3: existing leads are updated, new ones routed and created.
+    let pendingIds = [...byId.keys()];
+    for (let attempt = 1; pendingIds.length > 0; attempt++) {
+      if (attempt > WRITE_ATTEMPTS) throw new Error('Could not write leads: too many concurrent changes');
+      const existing = await this.deps.leads.getLeads(pendingIds);
+      const toCreate: string[] = [];
+      for (const id of pendingIds) {
+        const entry = byId.get(id);
+        if (!entry) continue;
+        const lead = existing.get(id);
+        if (!lead) {
+          toCreate.push(id);
+          continue;
+        }
+        const updated = await this.updateExisting(lead, entry.input, options, now);
+        const [first, ...repeats] = entry.indexes;
+        if (first !== undefined) results[first] = { status: 'updated', lead: updated, deduplicated: true };
+        for (const i of repeats) results[i] = { status: 'updated', lead: updated, deduplicated: true };
+      }
+      // Repeats within the chunk count as updates of the lead the first one creates.
+      const retry = await this.createNew(toCreate, byId, options, now, results);
+      pendingIds = retry;
+    }
+    return results.map((r) => r ?? { status: 'rejected', errors: [{ path: '', message: 'not processed' }] });
+  }
+
+  /** Routes and writes new leads; answers the ids that turned out to exist meanwhile (to be retried as updates). */
+  private async createNew(
+    ids: readonly string[],
+    byId: Map<string, { indexes: number[]; input: LeadInput; partner: string | undefined }>,
+    options: IntakeOptions,
+    now: string,
+    results: (IntakeResult | undefined)[],
+  ): Promise<string[]> {
+    const retry: string[] = [];
+    for (let start = 0; start < ids.length; start += LEADS_PER_WRITE) {
+      let batch = ids.slice(start, start + LEADS_PER_WRITE);
+      for (let attempt = 1; batch.length > 0; attempt++) {
+        if (attempt > WRITE_ATTEMPTS)
+          throw new Error('Could not write leads: partners kept filling up meanwhile');
+        const matches = new Map<string, RoutingMatch>();
+        for (const id of batch) {
+          const entry = byId.get(id);
+          if (!entry) continue;
+          const match = this.routing.match(routable(entry.input), { explicitPartner: entry.partner });
+          if (match.path === 'error') {
+            for (const i of entry.indexes) {
+              results[i] = { status: 'rejected', errors: [{ path: match.field, message: match.message }] };
+            }
+            continue;
+          }
+          matches.set(id, match);
+        }
+        const state = await this.routingState(matches.values());
+        const leads: Lead[] = [];
+        const loads = new Map<string, LoadChange>();
+        for (const [id, match] of matches) {
+          const entry = byId.get(id);
+          if (!entry) continue;
+          const decision = this.routing.choose(match, state);
+          const lead = this.newLead(id, entry.input, decision, options, now);
+          leads.push(lead);
+          if (lead.distributionStatus === 'Pending' && lead.partnerId) {
+            const partner = this.partners.get(lead.partnerId);
+            const load = loads.get(lead.partnerId) ?? {
+              partnerId: lead.partnerId,
+              delta: 0,
+              // A partner the supplier named explicitly gets the lead even when full.
+              capacity: match.path === 'explicit' ? null : (partner?.capacity ?? null),
+            };
+            load.delta += 1;
+            loads.set(lead.partnerId, load);
+          }
+        }
+        if (leads.length === 0) break;
+        const written = await this.deps.leads.putNewLeads(leads, [...loads.values()]);
+        if (written.ok) {
+          for (const lead of leads) {
+            const entry = byId.get(lead.id);
+            const [first, ...repeats] = entry?.indexes ?? [];
+            if (first !== undefined) results[first] = { status: 'created', lead };
+            for (const i of repeats) results[i] = { status: 'updated', lead, deduplicated: true };
+          }
+          break;
+        }
+        // Someone created some of these meanwhile: those become updates; route the rest again.
+        retry.push(...written.existingLeadIds);
+        const existing = new Set(written.existingLeadIds);
+        batch = leads.map((l) => l.id).filter((id) => !existing.has(id));
+      }
+    }
+    return retry;
+  }
+
+  /** Pending counts of every partner routing may pick, and sequence numbers reserved per pool. */
+  private async routingState(matches: Iterable<RoutingMatch>): Promise<RoutingState> {
+    const list = [...matches];
+    const [pending, sequences] = await Promise.all([
+      this.deps.leads.partnerLoads(this.supplierId, [...this.partners.keys()]),
+      Promise.all(
+        [...countPoolDecisions(list)].map(async ([group, count]) => {
+          const first = await this.deps.leads.reserveSequence(this.supplierId, `rr:${group}`, count);
+          return [group, { next: first, end: first + count }] as [string, { next: number; end: number }];
+        }),
+      ),
+    ]);
+    const blocks = new Map(sequences);
+    return {
+      sequence(group) {
+        const block = blocks.get(group);
+        if (!block || block.next >= block.end)
+          throw new Error(`No sequence number reserved for group ${group}`);
+        return block.next++;
+      },
+      pending: (partnerId) => pending.get(partnerId) ?? 0,
+      assigned(partnerId) {
+        pending.set(partnerId, (pending.get(partnerId) ?? 0) + 1);
+      },
+    };
+  }
+
+  private newLead(
+    id: string,
+    input: LeadInput,
+    decision: RoutingDecision,
+    options: IntakeOptions,
+    now: string,
+  ): Lead {
+    const partner = decision.partnerId ? this.partners.get(decision.partnerId) : undefined;
+    const status = !partner ? 'Unassigned' : partner.autoAccept ? 'Accepted' : 'Pending';
+    const history: HistoryEntry[] = [
+      {
+        at: now,
+        type: 'created',
+        actor: options.actor,
+        detail: { source: options.source },
+      },
+      {
+        at: now,
+        type: partner ? 'routed' : 'unassigned',
+        actor: 'system',
+        detail: routingDetail(decision),
+      },
+    ];
+    if (partner?.autoAccept) {
+      history.push({
+        at: now,
+        type: 'accepted',
+        actor: 'system',
+        detail: { reason: 'auto-accept', partnerId: partner.id },
+      });
+    }
+    const text = textFields(input);
+    return {
+      id,
+      supplierId: this.supplierId,
+      type: 'distributed',
+      ...text,
+      score: input.score ?? this.settings.defaultLeadScore,
+      source: options.source,
+      customFields: input.customFields ?? {},
+      partnerId: partner?.id ?? null,
+      partnerName: partner?.name ?? null,
+      distributionStatus: status,
+      emailStatus: 'NotSent',
+      rerouteCount: 0,
+      assignmentVersion: partner ? 1 : 0,
+      ...(decision.group !== undefined ? { routingGroup: decision.group } : {}),
+      previousPartnerIds: [],
+      displayEmail: displayEmail(text),
+      history,
+      createdAt: now,
+      updatedAt: now,
+      distributionStatusChangedAt: now,
+      version: 1,
+    };
+  }
+
+  /**
+   * A known email: fill empty fields and take changed ones, keep partner and
+   * status. A closed lead (Rejected, or Unqualified) is only updated, unless the
+   * supplier chose `reopenClosedDuplicates` (then it is routed again).
+   */
+  private async updateExisting(
+    lead: Lead,
+    input: LeadInput,
+    options: IntakeOptions,
+    now: string,
+  ): Promise<Lead> {
+    if (this.settings.reopenClosedDuplicates && isClosed(lead)) {
+      for (let attempt = 1; ; attempt++) {
+        const current = attempt === 1 ? lead : await this.deps.leads.getLead(lead.id);
+        if (!current) throw new Error(`Lead ${lead.id} disappeared during an update`);
+        const { next, loads } = await this.reopen(
+          applyUpdate(current, input, options, now) ?? current,
+          options,
+          now,
+        );
+        if ((await this.deps.leads.replaceLead(current, next, loads)) === 'ok') return next;
+        if (attempt >= WRITE_ATTEMPTS) throw new Error(`Lead ${lead.id} kept changing during an update`);
+      }
+    }
+    // Fields only: one atomic merge, so any number of concurrent duplicates all land.
+    const change = fieldChange(lead, input, options, now);
+    if (!change) return lead;
+    const merged = await this.deps.leads.mergeLeadFields(lead.id, change);
+    if (!merged) throw new Error(`Lead ${lead.id} disappeared during an update`);
+    return merged;
+  }
+
+  /** A closed lead arriving again, with the supplier's `reopenClosedDuplicates` on: routed again as a new assignment. */
+  private async reopen(lead: Lead, options: IntakeOptions, now: string) {
+    const match = this.routing.match({
+      ...textFields(lead),
+      score: lead.score,
+      customFields: lead.customFields,
+      type: lead.type,
+    });
+    const decision: RoutingDecision =
+      match.path === 'error'
+        ? { partnerId: null, partnerName: null, path: 'none', skipped: [], explanation: match.message }
+        : this.routing.choose(match, await this.routingState([match]));
+    const partner = decision.partnerId ? (this.partners.get(decision.partnerId) ?? null) : null;
+    const { next, loads } = assignTransition(
+      lead,
+      partner,
+      {
+        type: 'reopened',
+        actor: options.actor,
+        detail: { ...routingDetail(decision), source: options.source },
+      },
+      now,
+    );
+    return {
+      next: {
+        ...next,
+        rerouteCount: 0,
+        ...(decision.group !== undefined ? { routingGroup: decision.group } : {}),
+      },
+      loads: loads.map((l) => (l.delta > 0 ? { ...l, capacity: partner?.capacity ?? null } : l)),
+    };
+  }
+}
+
+function isClosed(lead: Lead): boolean {
+  return lead.distributionStatus === 'Rejected' || lead.pipelineStatus === 'Unqualified';
+}
+
+/** A routing decision as the lead's history records it. */
+export function routingDetail(decision: RoutingDecision): Record<string, unknown> {
+  return {
+    path: decision.path,
+    ...(decision.group !== undefined ? { group: decision.group } : {}),
+    ...(decision.strategy ? { strategy: decision.strategy } : {}),
+    ...(decision.via ? { via: decision.via } : {}),
+    partnerId: decision.partnerId,
+    partnerName: decision.partnerName,
+    skipped: decision.skipped,
+    ...(decision.warning ? { warning: decision.warning } : {}),
+    explanation: decision.explanation,
+  };
+}
+
+function textFields(
+  input: Partial<Record<LeadTextField, string | undefined>>,
+): Partial<Record<LeadTextField, string>> {
+  const out: Partial<Record<LeadTextField, string>> = {};
+  for (const field of LEAD_TEXT_FIELDS) {
+    const value = input[field];
+    if (value !== undefined) out[field] = field === 'email' ? normaliseEmail(value) : value;
+  }
+  return out;
+}
+
+function routable(input: LeadInput) {
+  return {
+    ...textFields(input),
+    score: input.score,
+    customFields: input.customFields ?? {},
+    type: 'distributed',
+  };
+}
+
+/** Later values win; custom fields merge by name. */
+function mergeInputs(a: LeadInput, b: LeadInput): LeadInput {
+  const merged: LeadInput = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    if (value !== undefined && key !== 'customFields') (merged as Record<string, unknown>)[key] = value;
+  }
+  if (a.customFields || b.customFields) merged.customFields = { ...a.customFields, ...b.customFields };
+  return merged;
+}
+
+/** What a duplicate changes: its non-empty values that differ from the lead's, or undefined for nothing. */
+function fieldChange(
+  lead: Lead,
+  input: LeadInput,
+  options: IntakeOptions,
+  now: string,
+): LeadFieldChange | undefined {
+  const next = applyUpdate(lead, input, options, now);
+  if (!next) return undefined;
+  const fields: Record<string, string | number> = {};
+  for (const field of LEAD_TEXT_FIELDS) {
+    const value = next[field];
+    if (value !== undefined && value !== lead[field]) fields[field] = value;
+  }
+  if (next.score !== lead.score) fields.score = next.score;
+  if (next.displayEmail !== lead.displayEmail) fields.displayEmail = next.displayEmail;
+  const customFields = Object.fromEntries(
+    Object.entries(next.customFields).filter(([name, value]) => lead.customFields[name] !== value),
+  );
+  const history = next.history[next.history.length - 1];
+  if (!history) return undefined;
+  return { fields, customFields, history, updatedAt: now };
+}
+
+/** The lead after taking the input's non-empty values, or undefined when nothing changes. */
+function applyUpdate(lead: Lead, input: LeadInput, options: IntakeOptions, now: string): Lead | undefined {
+  const changed: string[] = [];
+  const next: Lead = { ...lead, customFields: { ...lead.customFields } };
+  const text = textFields(input);
+  for (const field of LEAD_TEXT_FIELDS) {
+    const value = text[field];
+    if (value !== undefined && value !== lead[field]) {
+      next[field] = value;
+      changed.push(field);
+    }
+  }
+  if (input.score !== undefined && input.score !== lead.score) {
+    next.score = input.score;
+    changed.push('score');
+  }
+  for (const [name, value] of Object.entries(input.customFields ?? {})) {
+    if (value !== lead.customFields[name]) {
+      next.customFields[name] = value;
+      changed.push(`custom.${name}`);
+    }
+  }
+  if (changed.length === 0) return undefined;
+  next.displayEmail = displayEmail(next);
+  next.updatedAt = now;
+  next.version = lead.version + 1;
+  next.history = [
+    ...lead.history,
+    { at: now, type: 'updated', actor: options.actor, detail: { source: options.source, fields: changed } },
+  ];
+  return next;
+}

@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { EmailAddress } from '../tenants/schemas';
+
+/**
+ * The lead: one zod schema per shape (input, stored lead, history entry), the
+ * words of the product (design.md, Vocabulary) kept as they are.
+ */
+
+export const LeadType = z.enum(['distributed', 'registered']);
+export type LeadType = z.output<typeof LeadType>;
+
+export const LeadSource = z.enum([
+  'API',
+  'CSV Upload',
+  'Manual',
+  'Partner Registered',
+  'Auto Registered',
+  'Locator',
+  'Integration',
+]);
+export type LeadSource = z.output<typeof LeadSource>;
+
+export const DistributionStatus = z.enum(['Unassigned', 'Pending', 'Accepted', 'Rejected', 'Rerouted']);
+export type DistributionStatus = z.output<typeof DistributionStatus>;
+
+export const EmailStatus = z.enum(['NotSent', 'Sent', 'Opened', 'Clicked', 'Failed']);
+export type EmailStatus = z.output<typeof EmailStatus>;
+
+export const PipelineStatus = z.enum(['Open', 'Contacted', 'Nurture', 'Unqualified', 'Opportunity']);
+export type PipelineStatus = z.output<typeof PipelineStatus>;
+
+/** The text fields every lead may have, in the order the views show them. */
+export const LEAD_TEXT_FIELDS = [
+  'email',
+  'firstName',
+  'lastName',
+  'company',
+  'title',
+  'phone',
+  'mobilePhone',
+  'country',
+  'state',
+  'city',
+  'postalCode',
+  'product',
+  'campaign',
+] as const;
+export type LeadTextField = (typeof LEAD_TEXT_FIELDS)[number];
+
+export const MAX_TEXT_LENGTH = 255;
+export const MAX_CUSTOM_FIELDS = 100;
+export const MAX_CUSTOM_VALUE_LENGTH = 1000;
+
+/** A text value: trimmed; an empty value is no value. */
+const Text = z
+  .string()
+  .trim()
+  .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`)
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+export const CustomFieldName = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9 _.-]{0,63}$/,
+    'must start with a letter and use letters, digits, space, _ . - (at most 64)',
+  );
+
+export const CustomFieldValue = z.union([
+  z.string().max(MAX_CUSTOM_VALUE_LENGTH, `must be at most ${MAX_CUSTOM_VALUE_LENGTH} characters`),
+  z.number(),
+  z.boolean(),
+  z.null(),
+]);
+
+export const CustomFields = z
+  .record(CustomFieldName, CustomFieldValue)
+  .refine((r) => Object.keys(r).length <= MAX_CUSTOM_FIELDS, `must have at most ${MAX_CUSTOM_FIELDS} fields`);
+export type CustomFields = z.output<typeof CustomFields>;
+
+/**
+ * What a supplier sends for one lead (API body, batch item, or a file row after
+ * header matching). `partner` names a partner explicitly, by id or exact name
+ * (case-insensitive); `partnerId` is the API's spelling of the same thing.
+ */
+export const LeadInput = z
+  .strictObject({
+    email: z
+      .string()
+      .trim()
+      .transform((v) => (v === '' ? undefined : v))
+      .pipe(EmailAddress.optional())
+      .optional(),
+    firstName: Text,
+    lastName: Text,
+    company: Text,
+    title: Text,
+    phone: Text,
+    mobilePhone: Text,
+    country: Text,
+    state: Text,
+    city: Text,
+    postalCode: Text,
+    product: Text,
+    campaign: Text,
+    score: z.coerce.number().int('must be a whole number').min(0).max(100).optional(),
+    customFields: CustomFields.optional(),
+    partnerId: z.string().trim().min(1).max(200).optional(),
+  })
+  .meta({ id: 'LeadInput' });
+export type LeadInput = z.output<typeof LeadInput>;
+
+export const HistoryEntry = z
+  .object({
+    at: z.iso.datetime(),
+    /** e.g. created, updated, routed, assigned, accepted, rejected, rerouted, email.Sent */
+    type: z.string(),
+    /** who: `supplier`, `partner:<id>`, `system`, `upload:<id>` */
+    actor: z.string(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'HistoryEntry' });
+export type HistoryEntry = z.output<typeof HistoryEntry>;
+
+export const Lead = z
+  .object({
+    id: z.string(),
+    supplierId: z.string(),
+    type: LeadType,
+    ...Object.fromEntries(LEAD_TEXT_FIELDS.map((f) => [f, z.string().optional()])),
+    score: z.int(),
+    source: LeadSource,
+    customFields: z.record(z.string(), CustomFieldValue),
+    partnerId: z.string().nullable(),
+    partnerName: z.string().nullable(),
+    distributionStatus: DistributionStatus,
+    emailStatus: EmailStatus,
+    emailFailure: z.object({ type: z.string(), reason: z.string() }).optional(),
+    pipelineStatus: PipelineStatus.optional(),
+    opportunityValue: z.object({ amount: z.number(), currency: z.string() }).optional(),
+    salesRepId: z.string().optional(),
+    rejectReason: z.string().optional(),
+    rerouteCount: z.int(),
+    /** Bumped on every (re)assignment; email links and reroute schedules name it. */
+    assignmentVersion: z.int(),
+    /** The rule group whose pool the lead came from (for rerouting within the same pool). */
+    routingGroup: z.string().optional(),
+    /** Partners that already had this lead (never rerouted back to them). */
+    previousPartnerIds: z.array(z.string()),
+    displayEmail: z.string(),
+    /** Every routing decision and state change, oldest first. */
+    history: z.array(HistoryEntry),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    distributionStatusChangedAt: z.iso.datetime(),
+    version: z.int(),
+  })
+  .meta({ id: 'Lead' });
+export type Lead = z.output<typeof Lead> & Partial<Record<LeadTextField, string>>;
+
+/** Display email: the email; else first and last name; else mobile phone; else "No email provided". */
+export function displayEmail(lead: Partial<Record<LeadTextField, string | undefined>>): string {
+  if (lead.email) return lead.email;
+  const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
+  if (name) return name;
+  if (lead.mobilePhone) return lead.mobilePhone;
+  return 'No email provided';
+}
+
+/** Whole days since the distribution status last changed. */
+export function distributionStatusChangeDays(
+  lead: Pick<Lead, 'distributionStatusChangedAt'>,
+  now: Date,
+): number {
+  return Math.max(0, Math.floor((now.getTime() - Date.parse(lead.distributionStatusChangedAt)) / 86_400_000));
+}

@@ -1,0 +1,68 @@
+import type { Lead, LoadChange } from '@leadrelay/core';
+import { Entity, Keys } from './keys';
+
+/**
+ * How a lead and a partner's load look as items (keys.ts has the key table).
+ * A Lead item is the Lead object's own fields plus its keys and `entity`; the
+ * lead's `version` is the item's version.
+ */
+
+const KEY_ATTRIBUTES = new Set([
+  'PK',
+  'SK',
+  'GSI1PK',
+  'GSI1SK',
+  'GSI2PK',
+  'GSI2SK',
+  'GSI3PK',
+  'GSI3SK',
+  'entity',
+  'expiresAt',
+]);
+
+export function leadItem(lead: Lead): Record<string, unknown> {
+  const fields = Object.fromEntries(Object.entries(lead).filter(([, v]) => v !== undefined));
+  return {
+    ...fields,
+    ...Keys.lead(lead.id),
+    ...Keys.leadIndex(lead.supplierId, lead.id, lead.createdAt),
+    entity: Entity.lead,
+  };
+}
+
+/** The Lead inside an item: everything but the keys and the entity tag. */
+export function leadFromItem(item: Record<string, unknown>): Lead {
+  return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRIBUTES.has(k))) as Lead;
+}
+
+/**
+ * One TransactWriteItems part that moves a partner's Pending count. The item is
+ * created on first use; `version` counts its changes. When the change adds and the
+ * partner has a capacity, the count must stay at or under it.
+ */
+export function loadUpdate(tableName: string, supplierId: string, change: LoadChange) {
+  const guarded = change.capacity !== null && change.delta > 0;
+  return {
+    Update: {
+      TableName: tableName,
+      Key: Keys.partnerLoad(supplierId, change.partnerId),
+      UpdateExpression:
+        'SET entity = :entity, supplierId = :supplierId, partnerId = :partnerId ADD pending :delta, version :one',
+      ...(guarded && {
+        ConditionExpression:
+          '(attribute_not_exists(pending) AND :delta <= :capacity) OR pending <= :capacityMinusDelta',
+      }),
+      ExpressionAttributeValues: {
+        ':entity': Entity.partnerLoad,
+        ':supplierId': supplierId,
+        ':partnerId': change.partnerId,
+        ':delta': change.delta,
+        ':one': 1,
+        ...(guarded && {
+          ':capacity': change.capacity,
+          ':capacityMinusDelta': (change.capacity ?? 0) - change.delta,
+        }),
+      },
+    },
+  };
+}

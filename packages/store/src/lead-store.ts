@@ -1,0 +1,419 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type Lead,
+  type LeadFieldChange,
+  type LeadStore,
+  type LoadChange,
+  type Page,
+  type PageQuery,
+  type PutLeadsResult,
+  type ReplaceLeadResult,
+  ValidationError,
+} from '@leadrelay/core';
+import { Entity, Keys, LEAD_SHARDS } from './keys';
+import { leadFromItem, leadItem, loadUpdate } from './lead-items';
+
+type Item = Record<string, unknown>;
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** DynamoDB's limits: actions per transaction, keys per BatchGetItem. */
+const MAX_TRANSACTION_ITEMS = 100;
+const MAX_BATCH_GET_KEYS = 100;
+/** BatchGetItem calls in flight at once for one getLeads. */
+const BATCH_GET_CONCURRENCY = 4;
+
+/**
+ * Retry policy for writes that lost a race rather than failed: a transaction
+ * cancelled only by TransactionConflict (another transaction held one of its
+ * items, common on a busy partner's load item) or by throttling, and throttling
+ * errors of single writes. Capped exponential backoff with full jitter, so racing
+ * writers spread out instead of colliding again in step.
+ */
+const MAX_ATTEMPTS = 10;
+const BASE_DELAY_MS = 20;
+const MAX_DELAY_MS = 1_000;
+/** BatchGetItem's UnprocessedKeys are retried (same backoff) up to this many rounds. */
+const MAX_BATCH_ROUNDS = 20;
+
+const RETRYABLE_REASONS = new Set([
+  'None',
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+]);
+const RETRYABLE_ERRORS = new Set([
+  'TransactionConflictException',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+]);
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof TransactionCanceledException) {
+    const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+    return codes.some((c) => c !== 'None') && codes.every((c) => RETRYABLE_REASONS.has(c));
+  }
+  return error instanceof Error && RETRYABLE_ERRORS.has(error.name);
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+async function withRetries<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+      await backoff(attempt);
+    }
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
+}
+
+function distinct(ids: readonly string[], what: string): void {
+  if (new Set(ids).size !== ids.length) throw new Error(`${what} must be distinct within one write`);
+}
+
+/**
+ * The listLeads cursor: base64url JSON `{ s: supplierId, p: [position per shard] }`.
+ * A position is `null` (the shard is read from its newest lead), the GSI1SK of the
+ * last lead taken from the shard (`<createdAt>#<leadId>`: the rest of its key
+ * follows from it), or `false` (the shard is exhausted). Keeping only the sort key
+ * keeps the cursor of 16 shards well under PageQuery's 2,048 characters.
+ */
+type ShardPosition = string | null | false;
+const POSITION = /^[^#]+#[^#]+$/;
+
+function encodeLeadsCursor(supplierId: string, positions: ShardPosition[]): string {
+  return Buffer.from(JSON.stringify({ s: supplierId, p: positions }), 'utf8').toString('base64url');
+}
+
+function decodeLeadsCursor(cursor: string | undefined, supplierId: string): ShardPosition[] {
+  if (cursor === undefined) return Array.from({ length: LEAD_SHARDS }, () => null);
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  const { s, p } = (typeof value === 'object' && value !== null ? value : {}) as { s?: unknown; p?: unknown };
+  const valid =
+    s === supplierId &&
+    Array.isArray(p) &&
+    p.length === LEAD_SHARDS &&
+    p.every((x) => x === null || x === false || (typeof x === 'string' && POSITION.test(x)));
+  if (!valid) {
+    throw new ValidationError('Invalid cursor: pass the nextCursor of the previous page unchanged', [
+      { path: 'cursor', message: 'not a cursor of this list' },
+    ]);
+  }
+  return p as ShardPosition[];
+}
+
+/** The GSI1 ExclusiveStartKey after the lead whose GSI1SK is `position`. */
+function shardStartKey(GSI1PK: string, position: string): Item {
+  const leadId = position.slice(position.lastIndexOf('#') + 1);
+  return { GSI1PK, GSI1SK: position, ...Keys.lead(leadId) };
+}
+
+/** LeadStore on the single table (see keys.ts for every key, lead-items.ts for the item shapes). */
+export class DynamoLeadStore implements LeadStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  // get a lead — main table
+  async getLead(leadId: string): Promise<Lead | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: Keys.lead(leadId), ConsistentRead: true }),
+    );
+    return Item ? leadFromItem(Item) : undefined;
+  }
+
+  // get many leads — main table, BatchGetItem 100 keys at a time
+  async getLeads(leadIds: readonly string[]): Promise<Map<string, Lead>> {
+    const items = await this.batchGet([...new Set(leadIds)].map((id) => Keys.lead(id)));
+    const leads = items.map(leadFromItem);
+    return new Map(leads.map((lead) => [lead.id, lead]));
+  }
+
+  // put new leads and their load changes — one transaction, each lead conditional on not existing
+  async putNewLeads(leads: readonly Lead[], loads: readonly LoadChange[]): Promise<PutLeadsResult> {
+    const changes = loads.filter((c) => c.delta !== 0);
+    if (leads.length + changes.length > MAX_TRANSACTION_ITEMS) {
+      throw new Error(
+        `putNewLeads takes at most ${MAX_TRANSACTION_ITEMS} leads and load changes together, got ${leads.length + changes.length}`,
+      );
+    }
+    distinct(
+      leads.map((l) => l.id),
+      'Lead ids',
+    );
+    distinct(
+      changes.map((c) => c.partnerId),
+      'Load changes (partner ids)',
+    );
+    if (leads.length + changes.length === 0) return { ok: true };
+    const items: TransactItem[] = [
+      ...leads.map((lead) => ({
+        Put: {
+          TableName: this.tableName,
+          Item: leadItem(lead),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      })),
+      ...this.loadUpdates(leads, changes),
+    ];
+    const failed = await this.transact(items);
+    if (!failed.includes(true)) return { ok: true };
+    return {
+      ok: false,
+      existingLeadIds: leads.filter((_, i) => failed[i]).map((l) => l.id),
+      overCapacityPartnerIds: changes.filter((_, i) => failed[leads.length + i]).map((c) => c.partnerId),
+    };
+  }
+
+  // replace a lead if unchanged since read, with its load changes — one transaction (a conditional put when no loads)
+  // merge a duplicate's fields into a lead — one UpdateItem on LEAD#<id>, no version condition by design
+  async mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined> {
+    // DynamoDB refuses unused expression names, so #custom is declared only when used.
+    const names: Record<string, string> = { '#history': 'history' };
+    const values: Record<string, unknown> = {
+      ':entry': [change.history],
+      ':now': change.updatedAt,
+      ':one': 1,
+    };
+    const sets = ['#history = list_append(#history, :entry)', 'updatedAt = :now'];
+    Object.entries(change.fields).forEach(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:f${i}`] = value;
+      sets.push(`#f${i} = :f${i}`);
+    });
+    Object.entries(change.customFields).forEach(([field, value], i) => {
+      names['#custom'] = 'customFields';
+      names[`#c${i}`] = field;
+      values[`:c${i}`] = value;
+      sets.push(`#custom.#c${i} = :c${i}`);
+    });
+    try {
+      const { Attributes } = await withRetries(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: Keys.lead(leadId),
+            UpdateExpression: `SET ${sets.join(', ')} ADD version :one`,
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return Attributes ? leadFromItem(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async replaceLead(previous: Lead, next: Lead, loads: readonly LoadChange[]): Promise<ReplaceLeadResult> {
+    if (previous.id !== next.id || previous.supplierId !== next.supplierId) {
+      throw new Error('replaceLead replaces a lead with a version of itself (same id and supplier)');
+    }
+    const changes = loads.filter((c) => c.delta !== 0);
+    if (1 + changes.length > MAX_TRANSACTION_ITEMS) {
+      throw new Error(`replaceLead takes at most ${MAX_TRANSACTION_ITEMS - 1} load changes`);
+    }
+    distinct(
+      changes.map((c) => c.partnerId),
+      'Load changes (partner ids)',
+    );
+    const put = {
+      TableName: this.tableName,
+      Item: leadItem(next),
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': previous.version },
+    };
+    if (changes.length === 0) {
+      try {
+        await withRetries(() => this.db.send(new PutCommand(put)));
+        return 'ok';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return 'stale';
+        throw error;
+      }
+    }
+    const [stale, ...overCapacity] = await this.transact([
+      { Put: put },
+      ...this.loadUpdates([next], changes),
+    ]);
+    if (stale) return 'stale';
+    if (overCapacity.includes(true)) return 'over-capacity';
+    return 'ok';
+  }
+
+  // list a supplier's leads, newest first — GSI1, every shard queried and merged by GSI1SK
+  async listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>> {
+    const positions = decodeLeadsCursor(page.cursor, supplierId);
+    const shards = await Promise.all(
+      positions.map(async (position, shard) => {
+        if (position === false) return { items: [] as Item[], more: false };
+        const { GSI1PK } = Keys.leadsOf(supplierId, shard);
+        const { Items = [], LastEvaluatedKey } = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'GSI1',
+            KeyConditionExpression: 'GSI1PK = :pk',
+            ExpressionAttributeValues: { ':pk': GSI1PK },
+            ScanIndexForward: false,
+            Limit: page.limit,
+            ExclusiveStartKey: position === null ? undefined : shardStartKey(GSI1PK, position),
+          }),
+        );
+        return { items: Items, more: LastEvaluatedKey !== undefined };
+      }),
+    );
+    // A shard cut short (1 MB) before `limit` leads may hold more leads newer than the
+    // other shards' next ones: take nothing older than the last lead it returned.
+    let floor = '';
+    for (const { items, more } of shards) {
+      const last = items.at(-1)?.GSI1SK;
+      if (more && typeof last === 'string' && last > floor) floor = last;
+    }
+    const taken = shards
+      .flatMap(({ items }, shard) => items.map((item) => ({ shard, sk: String(item.GSI1SK), item })))
+      .filter(({ sk }) => sk >= floor)
+      .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0))
+      .slice(0, page.limit);
+    const next = positions.map((position, shard): ShardPosition => {
+      const fromShard = taken.filter((t) => t.shard === shard);
+      const fetched = shards[shard] ?? { items: [], more: false };
+      if (!fetched.more && fromShard.length === fetched.items.length) return false;
+      return fromShard.at(-1)?.sk ?? position;
+    });
+    return {
+      items: taken.map(({ item }) => leadFromItem(item)),
+      nextCursor: next.every((p) => p === false) ? null : encodeLeadsCursor(supplierId, next),
+    };
+  }
+
+  // a partner's Pending count — main table, BatchGetItem of the load items
+  async partnerLoads(supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>> {
+    const ids = [...new Set(partnerIds)];
+    const byKey = new Map(ids.map((id) => [Keys.partnerLoad(supplierId, id).PK, id]));
+    const loads = new Map(ids.map((id) => [id, 0]));
+    for (const item of await this.batchGet(ids.map((id) => Keys.partnerLoad(supplierId, id)))) {
+      const partnerId = byKey.get(String(item.PK));
+      if (partnerId !== undefined) loads.set(partnerId, Number(item.pending ?? 0));
+    }
+    return loads;
+  }
+
+  // reserve a block of a counter — main table, one atomic ADD
+  async reserveSequence(supplierId: string, counter: string, count: number): Promise<number> {
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`count must be a positive integer, got ${count}`);
+    const { Attributes } = await withRetries(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: Keys.sequence(supplierId, counter),
+          UpdateExpression:
+            'SET entity = :entity, supplierId = :supplierId, #name = :name ADD #value :count, version :one',
+          ExpressionAttributeNames: { '#name': 'name', '#value': 'value' },
+          ExpressionAttributeValues: {
+            ':entity': Entity.sequence,
+            ':supplierId': supplierId,
+            ':name': counter,
+            ':count': count,
+            ':one': 1,
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    );
+    return Number(Attributes?.value) - count;
+  }
+
+  private loadUpdates(leads: readonly Lead[], changes: readonly LoadChange[]): TransactItem[] {
+    if (changes.length === 0) return [];
+    const suppliers = new Set(leads.map((l) => l.supplierId));
+    const [supplierId] = suppliers;
+    if (suppliers.size !== 1 || supplierId === undefined) {
+      throw new Error(
+        "Load changes need the leads of exactly one supplier (the loads are that supplier's partners)",
+      );
+    }
+    return changes.map((change) => loadUpdate(this.tableName, supplierId, change));
+  }
+
+  /**
+   * Runs one transaction, retrying conflicts and throttling. Answers, per part in
+   * order, whether it failed its condition (all false: written).
+   */
+  private async transact(items: TransactItem[]): Promise<boolean[]> {
+    try {
+      await withRetries(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+      return items.map(() => false);
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const failed = items.map((_, i) => error.CancellationReasons?.[i]?.Code === 'ConditionalCheckFailed');
+        if (failed.includes(true)) return failed;
+      }
+      throw error;
+    }
+  }
+
+  /** BatchGetItem over any number of keys (consistent reads), retrying UnprocessedKeys. */
+  private async batchGet(keys: Item[]): Promise<Item[]> {
+    const groups = chunks(chunks(keys, MAX_BATCH_GET_KEYS), BATCH_GET_CONCURRENCY);
+    const found: Item[] = [];
+    for (const group of groups) {
+      for (const items of await Promise.all(group.map((chunk) => this.batchGetChunk(chunk)))) {
+        found.push(...items);
+      }
+    }
+    return found;
+  }
+
+  private async batchGetChunk(keys: Item[]): Promise<Item[]> {
+    const found: Item[] = [];
+    let pending = keys;
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > MAX_BATCH_ROUNDS) {
+        throw new Error(
+          `BatchGetItem left ${pending.length} keys unprocessed after ${MAX_BATCH_ROUNDS} rounds`,
+        );
+      }
+      if (round > 1) await backoff(round);
+      const { Responses, UnprocessedKeys } = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+        }),
+      );
+      found.push(...(Responses?.[this.tableName] ?? []));
+      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return found;
+  }
+}

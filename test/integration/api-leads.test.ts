@@ -1,0 +1,296 @@
+import { systemClock } from '@leadrelay/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApi } from '../../functions/api/app';
+import { powertoolsIdempotency } from '../../functions/api/idempotency';
+import { apiEvent } from '../support/events';
+import { testTable } from '../support/store';
+
+const OPERATOR_KEY = 'operator-key-for-lead-tests-0123456789';
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+let api: ReturnType<typeof createApi>;
+
+beforeAll(async () => {
+  const { tenants, leads, rules, client, tableName } = await testTable('leads-api');
+  api = createApi(
+    {
+      store: tenants,
+      leads,
+      rules,
+      clock: systemClock,
+      operatorKey: async () => OPERATOR_KEY,
+      idempotency: powertoolsIdempotency(client, tableName),
+    },
+    silent,
+  );
+});
+
+interface Answer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
+  body: any;
+}
+
+async function call(event: APIGatewayProxyEventV2): Promise<Answer> {
+  const res = await api.handle(event);
+  return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
+}
+
+/** A supplier with partners (name → id) and a key, made over the API. */
+async function supplierWith(partners: Record<string, object>) {
+  const created = await call(
+    apiEvent({ method: 'POST', path: '/v1/admin/suppliers', key: OPERATOR_KEY, body: { name: 'S' } }),
+  );
+  const key: string = created.body.apiKey;
+  const ids: Record<string, string> = {};
+  for (const [name, fields] of Object.entries(partners)) {
+    const res = await call(
+      apiEvent({ method: 'POST', path: '/v1/partners', key, body: { name, ...fields } }),
+    );
+    expect(res.status).toBe(201);
+    ids[name] = res.body.partner.id;
+  }
+  return { key, ids, supplierId: created.body.supplier.id as string };
+}
+
+const post = (key: string, path: string, body: unknown, headers?: Record<string, string>) => {
+  const event = apiEvent({ method: 'POST', path, key, body });
+  Object.assign(event.headers, headers);
+  return call(event);
+};
+
+describe('POST /v1/leads', () => {
+  it('routes by rules, records the decision, and answers 201 with the lead', async () => {
+    const { key, ids } = await supplierWith({ North: {}, South: {} });
+    const rules = {
+      groups: [
+        {
+          name: 'Nordics',
+          conditions: [{ field: 'country', op: 'in', value: ['SE', 'NO'] }],
+          assign: { partnerId: ids.North },
+        },
+        { name: 'Rest', conditions: [{ field: 'email', op: 'exists' }], assign: { partnerId: ids.South } },
+      ],
+    };
+    expect(
+      (await call(apiEvent({ method: 'PUT', path: '/v1/routing-rules', key, body: rules }))).status,
+    ).toBe(200);
+
+    const res = await post(key, '/v1/leads', { email: 'Ada@Example.com', firstName: 'Ada', country: 'se' });
+
+    expect(res.status).toBe(201);
+    expect(res.body.lead).toMatchObject({
+      email: 'ada@example.com',
+      partnerId: ids.North,
+      partnerName: 'North',
+      distributionStatus: 'Pending',
+      emailStatus: 'NotSent',
+      source: 'API',
+      score: 50,
+      type: 'distributed',
+      displayEmail: 'ada@example.com',
+      distributionStatusChangeDays: 0,
+    });
+    const routed = res.body.lead.history.find((h: { type: string }) => h.type === 'routed');
+    expect(routed.detail).toMatchObject({ path: 'rule', group: 'Nordics', partnerId: ids.North });
+    const read = await call(apiEvent({ method: 'GET', path: `/v1/leads/${res.body.lead.id}`, key }));
+    expect(read.body.lead.history).toEqual(res.body.lead.history);
+  });
+
+  it('updates a known email (any case) instead of creating, keeping partner and status', async () => {
+    const { key, ids } = await supplierWith({ Only: {} });
+    const first = await post(key, '/v1/leads', { email: 'bob@example.com', partnerId: 'only' });
+    const again = await post(key, '/v1/leads', { email: ' BOB@example.com ', company: 'Bobco' });
+
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      deduplicated: true,
+      lead: { id: first.body.lead.id, company: 'Bobco', partnerId: ids.Only },
+    });
+    expect(again.body.lead.history.map((h: { type: string }) => h.type)).toEqual([
+      'created',
+      'routed',
+      'updated',
+    ]);
+  });
+
+  it('refuses a lead without an email, with a bad email, or naming an unknown partner', async () => {
+    const { key } = await supplierWith({});
+    const missing = await post(key, '/v1/leads', { firstName: 'No Email' });
+    expect(missing).toMatchObject({ status: 400, body: { error: { details: [{ path: 'email' }] } } });
+    const bad = await post(key, '/v1/leads', { email: 'not-an-email' });
+    expect(bad).toMatchObject({ status: 400, body: { error: { details: [{ path: 'email' }] } } });
+    const unknown = await post(key, '/v1/leads', { email: 'x@example.com', partnerId: 'Nobody' });
+    expect(unknown).toMatchObject({ status: 400, body: { error: { details: [{ path: 'partnerId' }] } } });
+  });
+
+  it('routes by account ownership, and auto-accepts for an auto-accept partner', async () => {
+    const { key, ids } = await supplierWith({ Owner: { domains: ['globex.example'], autoAccept: true } });
+    const res = await post(key, '/v1/leads', { email: 'hank@sales.globex.example' });
+    expect(res.body.lead).toMatchObject({
+      partnerId: ids.Owner,
+      distributionStatus: 'Accepted',
+      emailStatus: 'NotSent',
+    });
+    expect(res.body.lead.history.map((h: { type: string }) => h.type)).toEqual([
+      'created',
+      'routed',
+      'accepted',
+    ]);
+  });
+
+  it('leaves a lead Unassigned when nothing applies, and a supplier assigns it by hand', async () => {
+    const { key, ids } = await supplierWith({ Hand: {} });
+    const res = await post(key, '/v1/leads', { email: 'loose@example.com' });
+    expect(res.body.lead).toMatchObject({ distributionStatus: 'Unassigned', partnerId: null });
+    const assigned = await post(key, `/v1/leads/${res.body.lead.id}/assign`, { partnerId: ids.Hand });
+    expect(assigned).toMatchObject({
+      status: 200,
+      body: { lead: { partnerId: ids.Hand, distributionStatus: 'Pending', assignmentVersion: 1 } },
+    });
+    const other = await supplierWith({});
+    expect(
+      (await call(apiEvent({ method: 'GET', path: `/v1/leads/${res.body.lead.id}`, key: other.key }))).status,
+    ).toBe(404);
+  });
+
+  it('creates exactly one lead from two hundred parallel creates of the same email', async () => {
+    const { key } = await supplierWith({});
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        post(key, '/v1/leads', { email: 'race@example.com', title: `T${i}` }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 200 && a.body.deduplicated)).toHaveLength(199);
+    const list = await call(apiEvent({ method: 'GET', path: '/v1/leads', key }));
+    expect(list.body.items).toHaveLength(1);
+  });
+
+  it('answers a replay of the same Idempotency-Key with the first answer, and refuses it with another body', async () => {
+    const { key } = await supplierWith({});
+    const headers = { 'idempotency-key': 'order-42' };
+    const first = await post(key, '/v1/leads', { email: 'once@example.com' }, headers);
+    const replay = await post(key, '/v1/leads', { email: 'once@example.com' }, headers);
+    expect(first.status).toBe(201);
+    expect(replay).toEqual(first);
+    const other = await post(key, '/v1/leads', { email: 'twice@example.com' }, headers);
+    expect(other).toMatchObject({ status: 422, body: { error: { code: 'idempotency_key_reused' } } });
+  });
+});
+
+describe('POST /v1/leads/batch', () => {
+  it('answers one result per lead; bad leads never stop good ones', async () => {
+    const { key } = await supplierWith({});
+    const res = await post(key, '/v1/leads/batch', {
+      leads: [
+        { email: 'a@example.com' },
+        { email: 'nope' },
+        { firstName: 'x' },
+        { email: 'A@example.com', city: 'Oslo' },
+        { email: 'b@example.com', colour: 'red' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual([
+      'created',
+      'rejected',
+      'rejected',
+      'updated',
+      'rejected',
+    ]);
+    expect(res.body.results[1].error.details[0].path).toBe('leads.1.email');
+    expect(res.body.results[2].error.details[0].path).toBe('leads.2.email');
+    expect(res.body.results[4].error.details[0].message).toMatch(/colour/);
+    expect(res.body.results[3].lead).toMatchObject({ city: 'Oslo' });
+  });
+
+  it('refuses more than 500 leads', async () => {
+    const { key } = await supplierWith({});
+    const res = await post(key, '/v1/leads/batch', {
+      leads: Array.from({ length: 501 }, (_, i) => ({ email: `${i}@x.example` })),
+    });
+    expect(res).toMatchObject({ status: 400, body: { error: { details: [{ path: 'leads' }] } } });
+  });
+
+  it('keeps a capacity-limited partner at its capacity and spreads the rest over the pool', async () => {
+    const { key, ids } = await supplierWith({ Small: { capacity: 2 }, Big: {} });
+    const rules = {
+      groups: [
+        {
+          name: 'All',
+          conditions: [{ field: 'email', op: 'exists' }],
+          assign: { partnerIds: [ids.Small, ids.Big], strategy: 'round-robin' },
+        },
+      ],
+    };
+    await call(apiEvent({ method: 'PUT', path: '/v1/routing-rules', key, body: rules }));
+    const res = await post(key, '/v1/leads/batch', {
+      leads: Array.from({ length: 10 }, (_, i) => ({ email: `p${i}@x.example` })),
+    });
+    const partners = res.body.results.map((r: { lead: { partnerName: string } }) => r.lead.partnerName);
+    expect(partners.filter((p: string) => p === 'Small')).toHaveLength(2);
+    expect(partners.filter((p: string) => p === 'Big')).toHaveLength(8);
+  });
+});
+
+describe('routing rules', () => {
+  it('refuses invalid rules naming the group and condition, and keeps a version', async () => {
+    const { key, ids } = await supplierWith({ P: {} });
+    const bad = await call(
+      apiEvent({
+        method: 'PUT',
+        path: '/v1/routing-rules',
+        key,
+        body: {
+          groups: [
+            {
+              name: 'G',
+              conditions: [{ field: 'country', op: 'like', value: 'x' }],
+              assign: { partnerId: ids.P },
+            },
+          ],
+        },
+      }),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('groups.0.conditions.0.op');
+    const good = {
+      groups: [
+        {
+          name: 'G',
+          conditions: [{ field: 'country', op: 'equals', value: 'DE' }],
+          assign: { partnerId: ids.P },
+        },
+      ],
+    };
+    const saved = await call(apiEvent({ method: 'PUT', path: '/v1/routing-rules', key, body: good }));
+    expect(saved.body.version).toBe(1);
+    expect((await call(apiEvent({ method: 'GET', path: '/v1/routing-rules', key }))).body).toEqual(
+      saved.body,
+    );
+  });
+
+  it('previews a draft over recent leads without changing them', async () => {
+    const { key, ids } = await supplierWith({ P: {} });
+    const lead = await post(key, '/v1/leads', { email: 'pre@example.com', country: 'DE' });
+    const draft = {
+      groups: [
+        {
+          name: 'DE',
+          conditions: [{ field: 'country', op: 'equals', value: 'de' }],
+          assign: { partnerId: ids.P },
+        },
+      ],
+    };
+    const res = await post(key, '/v1/routing-rules/preview', draft);
+    expect(res.status).toBe(200);
+    expect(res.body.items[0]).toMatchObject({
+      leadId: lead.body.lead.id,
+      wouldGo: { partnerId: ids.P, group: 'DE' },
+    });
+    expect(res.body.totals).toEqual({ P: 1 });
+    const after = await call(apiEvent({ method: 'GET', path: `/v1/leads/${lead.body.lead.id}`, key }));
+    expect(after.body.lead.distributionStatus).toBe('Unassigned');
+  });
+});
