@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
-import type { RowResult } from '@leadrelay/files';
+import { FileError, type RowResult } from '@leadrelay/files';
 import { strToU8, Zip, ZipDeflate, zipSync } from 'fflate';
 import iconv from 'iconv-lite';
+import { expect } from 'vitest';
 
 /**
  * Fixture builders for lead files: CSV bytes in every shape suppliers send (BOM,
@@ -392,4 +393,19 @@ export function leadSheet(count: number, errorEvery = 0): XlsxRows {
     rows.push([email, first, last, company, /^\d+$/.test(score) ? Number(score) : score, region]);
   }
   return rows;
+}
+
+/** Rows as plain objects: the input of a good row, the errors of a bad one, each with its row number. */
+export function inputs(results: RowResult[]) {
+  return results.map((r) => (r.ok ? { row: r.row, ...r.input } : { row: r.row, errors: r.errors }));
+}
+
+/** The FileError a promise rejects with (fails the test if it resolves or rejects otherwise). */
+export async function fileError(promise: Promise<unknown>): Promise<FileError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(FileError);
+  return error as FileError;
 }

@@ -1,8 +1,17 @@
 import { Readable } from 'node:stream';
-import { FileError, type RowResult, readLeadRows } from '@leadrelay/files';
+import { readLeadRows } from '@leadrelay/files';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { collect, csvBytes, expectedLeadRowError, LEAD_HEADER, leadRow, opener } from '../support/lead-files';
+import {
+  collect,
+  csvBytes,
+  expectedLeadRowError,
+  fileError,
+  inputs,
+  LEAD_HEADER,
+  leadRow,
+  opener,
+} from '../support/lead-files';
 
 const HEADER = ['E-mail', 'First Name', 'Last Name', 'Company Name'];
 
@@ -17,19 +26,6 @@ async function read(
       maxBytes: options.maxBytes,
     }),
   );
-}
-
-function inputs(results: RowResult[]) {
-  return results.map((r) => (r.ok ? { row: r.row, ...r.input } : { row: r.row, errors: r.errors }));
-}
-
-async function fileError(promise: Promise<unknown>): Promise<FileError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FileError);
-  return error as FileError;
 }
 
 describe('readLeadRows on CSV', () => {

@@ -1,8 +1,10 @@
-import { FileError, type RowResult, readLeadRows } from '@leadrelay/files';
+import { readLeadRows } from '@leadrelay/files';
 import { describe, expect, it } from 'vitest';
 import {
   collect,
   expectedLeadRowError,
+  fileError,
+  inputs,
   leadSheet,
   opener,
   type XlsxOptions,
@@ -23,19 +25,6 @@ async function read(
     }),
   );
   return { results, opens: open.calls.length };
-}
-
-function inputs(results: RowResult[]) {
-  return results.map((r) => (r.ok ? { row: r.row, ...r.input } : { row: r.row, errors: r.errors }));
-}
-
-async function fileError(promise: Promise<unknown>): Promise<FileError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FileError);
-  return error as FileError;
 }
 
 const VALUES: XlsxRows = [

@@ -1,4 +1,5 @@
 import type { Lead, LoadChange } from '@leadrelay/core';
+import { fromItem } from './items';
 import { Entity, Keys } from './keys';
 
 /**
@@ -6,19 +7,6 @@ import { Entity, Keys } from './keys';
  * A Lead item is the Lead object's own fields plus its keys and `entity`; the
  * lead's `version` is the item's version.
  */
-
-const KEY_ATTRIBUTES = new Set([
-  'PK',
-  'SK',
-  'GSI1PK',
-  'GSI1SK',
-  'GSI2PK',
-  'GSI2SK',
-  'GSI3PK',
-  'GSI3SK',
-  'entity',
-  'expiresAt',
-]);
 
 export function leadItem(lead: Lead): Record<string, unknown> {
   const fields = Object.fromEntries(Object.entries(lead).filter(([, v]) => v !== undefined));
@@ -32,7 +20,7 @@ export function leadItem(lead: Lead): Record<string, unknown> {
 
 /** The Lead inside an item: everything but the keys and the entity tag. */
 export function leadFromItem(item: Record<string, unknown>): Lead {
-  return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRIBUTES.has(k))) as Lead;
+  return fromItem<Lead>(item);
 }
 
 /**

@@ -20,25 +20,8 @@ import {
   type TenantStore,
 } from '@leadrelay/core';
 import { decodeCursor, encodeCursor } from './cursor';
+import { fromItem } from './items';
 import { Entity, Keys, normaliseName } from './keys';
-
-const KEY_ATTRIBUTES = new Set([
-  'PK',
-  'SK',
-  'GSI1PK',
-  'GSI1SK',
-  'GSI2PK',
-  'GSI2SK',
-  'GSI3PK',
-  'GSI3SK',
-  'entity',
-  'expiresAt',
-]);
-
-/** The domain object inside an item: everything but the keys and the entity tag. */
-function fromItem<T>(item: Record<string, unknown>): T {
-  return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRIBUTES.has(k))) as T;
-}
 
 /** Settings pass through their schema on the way out: a stable field order, and defaults for settings added later. */
 function toSupplier(item: Record<string, unknown>): Supplier {

@@ -5,6 +5,11 @@ import type { Partner } from '../tenants/schemas';
 import type { HistoryEntry, Lead } from './lead';
 import type { LeadStore, LoadChange } from './ports';
 
+/** The history entry of a lead accepted at once because its partner auto-accepts. */
+export function autoAccepted(partnerId: string, now: string): HistoryEntry {
+  return { at: now, type: 'accepted', actor: 'system', detail: { reason: 'auto-accept', partnerId } };
+}
+
 /** Distribution statuses in which the lead counts against its partner's capacity. */
 export function holdsCapacity(lead: Pick<Lead, 'distributionStatus' | 'partnerId'>): boolean {
   return (
@@ -31,14 +36,7 @@ export function assignTransition(
   const status = !partner ? 'Unassigned' : partner.autoAccept ? 'Accepted' : 'Pending';
   if (partner && status === 'Pending') loads.push({ partnerId: partner.id, delta: 1, capacity: null });
   const history: HistoryEntry[] = [...lead.history, { at: now, ...entry }];
-  if (partner?.autoAccept) {
-    history.push({
-      at: now,
-      type: 'accepted',
-      actor: 'system',
-      detail: { reason: 'auto-accept', partnerId: partner.id },
-    });
-  }
+  if (partner?.autoAccept) history.push(autoAccepted(partner.id, now));
   const previous =
     lead.partnerId && lead.partnerId !== partner?.id && !lead.previousPartnerIds.includes(lead.partnerId)
       ? [...lead.previousPartnerIds, lead.partnerId]

@@ -13,7 +13,7 @@ import {
 import type { TenantStore } from '../tenants/ports';
 import type { Partner, SupplierSettings } from '../tenants/schemas';
 import { listAllPartners } from '../tenants/tenants';
-import { assignTransition } from './assign';
+import { assignTransition, autoAccepted } from './assign';
 import { leadIdFor, normaliseEmail } from './ids';
 import {
   displayEmail,
@@ -262,14 +262,7 @@ export class Intake {
         detail: routingDetail(decision),
       },
     ];
-    if (partner?.autoAccept) {
-      history.push({
-        at: now,
-        type: 'accepted',
-        actor: 'system',
-        detail: { reason: 'auto-accept', partnerId: partner.id },
-      });
-    }
+    if (partner?.autoAccept) history.push(autoAccepted(partner.id, now));
     const text = textFields(input);
     return {
       id,
