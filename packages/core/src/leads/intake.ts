@@ -80,6 +80,8 @@ export class Intake {
     private readonly routing: CompiledRouting,
   ) {}
 
+  private readonly sequenceBlocks = new Map<string, { next: number; end: number; size: number }>();
+
   /** Reads the supplier's settings, partners and routing rules, and compiles the rules once. */
   static async prepare(deps: IntakeDeps, supplierId: string): Promise<Intake> {
     const supplier = await deps.tenants.getSupplier(supplierId);
@@ -214,17 +216,12 @@ export class Intake {
 
   /** Pending counts of every partner routing may pick, and sequence numbers reserved per pool. */
   private async routingState(matches: Iterable<RoutingMatch>): Promise<RoutingState> {
-    const list = [...matches];
-    const [pending, sequences] = await Promise.all([
+    const needed = countPoolDecisions(matches);
+    const [pending] = await Promise.all([
       this.deps.leads.partnerLoads(this.supplierId, [...this.partners.keys()]),
-      Promise.all(
-        [...countPoolDecisions(list)].map(async ([group, count]) => {
-          const first = await this.deps.leads.reserveSequence(this.supplierId, `rr:${group}`, count);
-          return [group, { next: first, end: first + count }] as [string, { next: number; end: number }];
-        }),
-      ),
+      ...[...needed].map(([group, count]) => this.ensureSequences(group, count)),
     ]);
-    const blocks = new Map(sequences);
+    const blocks = this.sequenceBlocks;
     return {
       sequence(group) {
         const block = blocks.get(group);
@@ -237,6 +234,19 @@ export class Intake {
         pending.set(partnerId, (pending.get(partnerId) ?? 0) + 1);
       },
     };
+  }
+
+  /**
+   * Sequence numbers are reserved in blocks that grow (16, 32, ... 1024) while a
+   * file keeps using a pool, so a big file costs a few counter writes per group,
+   * not one per chunk. Numbers left unused only shift that pool's rotation.
+   */
+  private async ensureSequences(group: string, count: number): Promise<void> {
+    const block = this.sequenceBlocks.get(group);
+    if (block && block.end - block.next >= count) return;
+    const size = Math.max(count, Math.min(1024, (block?.size ?? 8) * 2));
+    const first = await this.deps.leads.reserveSequence(this.supplierId, `rr:${group}`, size);
+    this.sequenceBlocks.set(group, { next: first, end: first + size, size });
   }
 
   private newLead(
