@@ -11,6 +11,7 @@ export * from './leads/ports';
 export * from './pages';
 export * from './principal';
 export * from './routing';
+export * from './tenants/names';
 export * from './tenants/ports';
 export * from './tenants/role-addresses';
 export * from './tenants/schemas';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { normaliseName } from '@leadrelay/core';
 
 /**
  * The key design of the single table, in one place.
@@ -67,11 +68,6 @@ export const LEAD_SHARDS = 16;
 /** A lead's shard: stable (first byte of the id's SHA-1, mod LEAD_SHARDS), so it is known from the id alone. */
 export function leadShard(leadId: string): number {
   return (createHash('sha1').update(leadId).digest()[0] ?? 0) % LEAD_SHARDS;
-}
-
-/** Names compare case-insensitively and ignoring surrounding and repeated spaces. */
-export function normaliseName(name: string): string {
-  return name.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 export const Entity = {

@@ -11,6 +11,7 @@ import {
   type ApiKeyRecord,
   ConflictError,
   NotFoundError,
+  normaliseName,
   type Page,
   type PageQuery,
   type Partner,
@@ -21,7 +22,7 @@ import {
 } from '@leadrelay/core';
 import { decodeCursor, encodeCursor } from './cursor';
 import { fromItem } from './items';
-import { Entity, Keys, normaliseName } from './keys';
+import { Entity, Keys } from './keys';
 
 /** Settings pass through their schema on the way out: a stable field order, and defaults for settings added later. */
 function toSupplier(item: Record<string, unknown>): Supplier {

@@ -50,12 +50,7 @@ export function parseIsoTime(text: string): number | undefined {
   return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
 }
 
-const SPACES = /\s+/g;
-
-/** Names compare trimmed, with repeated spaces collapsed, case-insensitively (as partner names do in the store). */
-export function normaliseName(name: string): string {
-  return name.trim().replace(SPACES, ' ').toLowerCase();
-}
+export { normaliseName } from '../tenants/names';
 
 /** The domain of an email address, lower-cased; undefined without an `@`. */
 export function emailDomain(email: string | null | undefined): string | undefined {
