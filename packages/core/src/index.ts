@@ -1,5 +1,6 @@
 export * from './api-keys';
 export * from './clock';
+export * from './distribution';
 export * from './errors';
 export * from './events';
 export * from './ids';
@@ -8,6 +9,7 @@ export * from './leads/ids';
 export * from './leads/intake';
 export * from './leads/lead';
 export * from './leads/ports';
+export * from './mail';
 export * from './pages';
 export * from './principal';
 export * from './routing';
