@@ -35,6 +35,7 @@ export class LeadRelayStack extends Stack {
   readonly data: Data;
   readonly functions: Functions;
   readonly api: Api;
+  readonly ingest: Ingest;
   readonly mail: Mail;
   readonly deadlines: Deadlines;
   readonly streams: Streams;
@@ -54,7 +55,7 @@ export class LeadRelayStack extends Stack {
     this.api = new Api(this, 'Api', { handler: fns.api });
     this.data.presignInboxUploads(fns.api);
     this.data.readOperatorKey(fns.api);
-    new Ingest(this, 'Ingest', { inbox: this.data.inbox, handler: fns.ingest });
+    this.ingest = new Ingest(this, 'Ingest', { inbox: this.data.inbox, handler: fns.ingest });
     this.data.readInbox(fns.ingest);
 
     // 2. Distribution and 5. reports: the table's stream.

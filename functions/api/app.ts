@@ -1,5 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Clock, type LeadStore, type RulesStore, type TenantStore, Tenants } from '@leadrelay/core';
+import {
+  type Clock,
+  type LeadStore,
+  type RulesStore,
+  type TenantStore,
+  Tenants,
+  type UploadStore,
+  type UploadUrlSigner,
+} from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { errorResponse, internalError, json } from './http';
@@ -9,6 +17,7 @@ import { type Route, Router, route } from './router';
 import { leadRoutes } from './routes/leads';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
+import { uploadRoutes } from './routes/uploads';
 
 export interface ApiDeps {
   store: TenantStore;
@@ -18,6 +27,8 @@ export interface ApiDeps {
   operatorKey: () => Promise<string>;
   /** Idempotency-Key support; without it the header is ignored. */
   idempotency?: IdempotentRun;
+  /** Lead file uploads (the upload store and the inbox URL signer); without it /v1/uploads is not served. */
+  uploads?: { store: UploadStore; signer: UploadUrlSigner };
 }
 
 const VERSION = '0.1.0';
@@ -49,6 +60,14 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     ...tenantRoutes(deps),
     ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
+    ...(deps.uploads
+      ? uploadRoutes({
+          uploads: deps.uploads.store,
+          signer: deps.uploads.signer,
+          tenants: deps.store,
+          clock: deps.clock,
+        })
+      : []),
   ];
   const router = new Router(
     routes,

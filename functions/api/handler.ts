@@ -1,9 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadConfig, operatorKeySource } from '@leadrelay/aws';
+import { createS3Client, loadConfig, operatorKeySource, S3Files } from '@leadrelay/aws';
 import { systemClock } from '@leadrelay/core';
-import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
+import {
+  createDocumentClient,
+  DynamoLeadStore,
+  DynamoRulesStore,
+  DynamoTenantStore,
+  DynamoUploadStore,
+} from '@leadrelay/store';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createApi } from './app';
@@ -21,6 +27,13 @@ const api = createApi(
     clock: systemClock,
     operatorKey: operatorKeySource(config),
     idempotency: powertoolsIdempotency(dynamo, config.TABLE_NAME),
+    uploads: {
+      store: new DynamoUploadStore(db, config.TABLE_NAME),
+      signer: new S3Files(
+        createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE === 'true' }),
+        config.BUCKET_NAME,
+      ),
+    },
   },
   logger,
 );

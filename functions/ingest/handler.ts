@@ -1,26 +1,41 @@
-import { inboxObject } from '@leadrelay/core';
-import type { S3Event } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { createS3Client, LambdaInvoker, loadConfig, S3Files } from '@leadrelay/aws';
+import { systemClock } from '@leadrelay/core';
+import {
+  createDocumentClient,
+  DynamoLeadStore,
+  DynamoRulesStore,
+  DynamoTenantStore,
+  DynamoUploadStore,
+} from '@leadrelay/store';
+import type { Context } from 'aws-lambda';
 import { functionLogger } from '../shared/logger';
+import { createIngestHandler, type IngestEvent } from './ingest';
 
+const config = loadConfig('ingest');
 const logger = functionLogger('ingest');
+const db = createDocumentClient(new DynamoDBClient({}));
+const files = new S3Files(
+  createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE === 'true' }),
+  config.BUCKET_NAME,
+);
+const invoker = new LambdaInvoker(new LambdaClient({}));
+
+const ingest = createIngestHandler({
+  leads: new DynamoLeadStore(db, config.TABLE_NAME),
+  tenants: new DynamoTenantStore(db, config.TABLE_NAME),
+  rules: new DynamoRulesStore(db, config.TABLE_NAME),
+  uploads: new DynamoUploadStore(db, config.TABLE_NAME),
+  clock: systemClock,
+  bucket: config.BUCKET_NAME,
+  open: (key, object) => files.opener(key, object),
+  invokeAsync: (functionName, event) => invoker.invokeAsync(functionName, event),
+  logger,
+});
 
 /**
- * S3 ObjectCreated under inbox/<supplierId>/ → the lead file is streamed in.
- * (Parsing and routing arrive with the intake issue.) Keys outside the inbox
- * layout are logged and skipped, never retried.
+ * S3 ObjectCreated under inbox/<supplierId>/ (or ingest's own `{kind: 'resume'}`)
+ * → the lead file is streamed in; see createIngestHandler.
  */
-export const handler = async (event: S3Event): Promise<void> => {
-  for (const record of event.Records) {
-    const object = inboxObject(record.s3.object.key);
-    if (!object) {
-      logger.warn('object outside inbox/<supplierId>/ skipped', { key: record.s3.object.key });
-      continue;
-    }
-    logger.info('lead file received', {
-      bucket: record.s3.bucket.name,
-      key: object.key,
-      supplierId: object.supplierId,
-      size: record.s3.object.size,
-    });
-  }
-};
+export const handler = (event: IngestEvent, context: Context): Promise<void> => ingest(event, context);

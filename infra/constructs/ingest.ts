@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -11,10 +12,28 @@ export interface IngestProps {
   readonly handler: lambda.IFunction;
 }
 
-/** A file created under `inbox/` starts an ingest run (S3 event notification, at least once). */
+/**
+ * A file created under `inbox/` starts an ingest run (S3 event notification, at least
+ * once). A file longer than one invocation continues in the next: ingest invokes
+ * itself asynchronously, so it may invoke exactly itself.
+ */
 export class Ingest extends Construct {
+  /** The grant that lets ingest invoke itself (a policy of its own: see below). */
+  readonly selfInvoke: iam.Policy;
+
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
+    // A separate policy, not the role's default one: the function's own ARN in its
+    // default policy would make the function depend on itself (a circular dependency).
+    this.selfInvoke = new iam.Policy(this, 'SelfInvoke', {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [props.handler.functionArn],
+        }),
+      ],
+    });
+    if (props.handler.role) this.selfInvoke.attachToRole(props.handler.role);
     props.inbox.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(props.handler), {
       prefix: inboxPrefix,
     });

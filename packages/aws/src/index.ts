@@ -1,4 +1,6 @@
 export * from './config';
 export * from './deadlines';
+export * from './files';
+export * from './invoke';
 export * from './mail';
 export * from './secrets';

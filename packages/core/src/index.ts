@@ -19,4 +19,5 @@ export * from './tenants/role-addresses';
 export * from './tenants/schemas';
 export type { AuthDeps, PartnerResult, TenantDeps } from './tenants/tenants';
 export * as Tenants from './tenants/tenants';
+export * from './uploads';
 export * from './validation';

@@ -14,7 +14,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { type FunctionName, functionNames } from '../../../functions/registry';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
 import { startHttpApi } from './http-api';
-import { createLambdaRuntime, type LambdaRuntime, loadHandlers } from './lambda';
+import { createLambdaRuntime, functionOfName, type LambdaRuntime, loadHandlers } from './lambda';
 import { resolvePorts } from './ports';
 import { s3rverCredentials, startLocalS3 } from './s3';
 import { startSchedulerEmulator } from './scheduler';
@@ -271,6 +271,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       accountId,
       invoke: (event) => lambda.invoke('api', event),
       log: lambda.log,
+      // Handlers that invoke a function (ingest continuing a long file) reach it here.
+      lambda: {
+        resolve: functionOfName,
+        invoke: (fn, event) => lambda.invoke(fn, event),
+        invokeAsync: (fn, event) => lambda.invokeAsync(fn, event),
+        region,
+      },
     });
     stack.push({ name: 'http api', stop: () => api.stop() });
 
@@ -371,6 +378,8 @@ function handlerEnvironment(input: {
     AWS_ENDPOINT_URL_S3: input.urls.s3,
     AWS_ENDPOINT_URL_SESV2: input.urls.ses,
     AWS_ENDPOINT_URL_SCHEDULER: input.urls.scheduler,
+    // Lambda's Invoke API is served by the local HTTP API server (POST /2015-03-31/functions/<name>/invocations).
+    AWS_ENDPOINT_URL_LAMBDA: input.urls.api,
     // The project runs on Node 20 on purpose; the SDK's notice about its 2027 releases is noise in a dev console.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED:
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',

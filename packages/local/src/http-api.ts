@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { functionNames } from '../../../functions/registry';
+import { type FunctionName, functionNames } from '../../../functions/registry';
 import type { InvocationLog } from './lambda';
 
 export interface HttpApiOptions {
@@ -13,6 +13,21 @@ export interface HttpApiOptions {
   invoke(event: APIGatewayProxyEventV2): Promise<unknown>;
   /** Served at GET /_local/invocations. */
   log: InvocationLog;
+  /**
+   * The Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`), for handlers
+   * that invoke a function with the SDK (AWS_ENDPOINT_URL_LAMBDA points here).
+   */
+  lambda?: LambdaInvokeApi;
+}
+
+export interface LambdaInvokeApi {
+  /** The local function a FunctionName (name or ARN) names, if any. */
+  resolve(nameOrArn: string): FunctionName | undefined;
+  /** RequestResponse: the handler's result; rejects with its error. */
+  invoke(fn: FunctionName, event: unknown): Promise<unknown>;
+  /** Event: queued at once, run in the background with Lambda's retries. */
+  invokeAsync(fn: FunctionName, event: unknown): void;
+  region: string;
 }
 
 export interface HttpApi {
@@ -69,6 +84,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpAp
     serveInvocations(req, res, url, options.log);
     return;
   }
+  const invocation = INVOKE_PATH.exec(rawPath);
+  if (invocation && options.lambda) {
+    await serveInvoke(req, res, decodeURIComponent(invocation[1] ?? ''), options.lambda, options.accountId);
+    return;
+  }
 
   const body = await readBody(req);
   if (body === undefined) {
@@ -96,6 +116,70 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpAp
     return;
   }
   writeResult(res, result);
+}
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
+
+/**
+ * Lambda's Invoke, as the SDK's InvokeCommand sends it: the payload is the body, the
+ * invocation type the `X-Amz-Invocation-Type` header. `Event` answers 202 at once and
+ * runs the handler in the background through the runtime (with its retries);
+ * `RequestResponse` answers 200 with the result (a handler error is a 200 with
+ * `X-Amz-Function-Error`, as on Lambda); `DryRun` answers 204.
+ */
+async function serveInvoke(
+  req: IncomingMessage,
+  res: ServerResponse,
+  nameOrArn: string,
+  lambda: LambdaInvokeApi,
+  accountId: string,
+): Promise<void> {
+  const requestId = randomUUID();
+  const fail = (status: number, type: string, message: string) =>
+    send(
+      res,
+      status,
+      { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': requestId },
+      JSON.stringify({ Type: 'User', message }),
+    );
+  const body = await readBody(req);
+  if (req.method !== 'POST') return fail(405, 'MethodNotAllowedException', 'Invoke takes POST');
+  const fn = lambda.resolve(nameOrArn);
+  if (!fn) {
+    return fail(
+      404,
+      'ResourceNotFoundException',
+      `Function not found: arn:aws:lambda:${lambda.region}:${accountId}:function:${nameOrArn}`,
+    );
+  }
+  if (body === undefined) return fail(413, 'RequestTooLargeException', 'Request must be smaller than 10 MB');
+  let event: unknown;
+  try {
+    event = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+  } catch {
+    return fail(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+  }
+  const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+  const headers = { 'x-amzn-requestid': requestId };
+  if (type === 'Event') {
+    lambda.invokeAsync(fn, event);
+    return send(res, 202, headers, '');
+  }
+  if (type === 'DryRun') return send(res, 204, headers, '');
+  if (type !== 'RequestResponse') {
+    return fail(400, 'InvalidParameterValueException', `Unknown InvocationType ${type}`);
+  }
+  const json = { ...headers, 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' };
+  try {
+    const result = await lambda.invoke(fn, event);
+    send(res, 200, json, JSON.stringify(result ?? null));
+  } catch (error) {
+    const failure =
+      error instanceof Error
+        ? { errorType: error.name, errorMessage: error.message }
+        : { errorType: 'Error', errorMessage: String(error) };
+    send(res, 200, { ...json, 'x-amz-function-error': 'Unhandled' }, JSON.stringify(failure));
+  }
 }
 
 /** The request as API Gateway HTTP API (payload format 2.0) hands it to Lambda. */

@@ -81,6 +81,20 @@ export async function loadHandlers(root = repoRoot): Promise<Handlers> {
   return Object.fromEntries(loaded) as Handlers;
 }
 
+/**
+ * The registry name behind a FunctionName as the Lambda API takes it: a name, a
+ * full ARN (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`), a
+ * partial ARN (`<account>:function:<name>`) or `<name>:<qualifier>`; undefined for
+ * a function the local cloud does not run.
+ */
+export function functionOfName(nameOrArn: string): FunctionName | undefined {
+  const afterFunction = nameOrArn.includes(':function:') ? nameOrArn.split(':function:')[1] : nameOrArn;
+  const name = afterFunction?.split(':')[0];
+  return name !== undefined && (functionNames as readonly string[]).includes(name)
+    ? (name as FunctionName)
+    : undefined;
+}
+
 export interface LambdaRuntimeOptions {
   handlers: Handlers;
   region: string;

@@ -7,3 +7,4 @@ export * from './rules-store';
 export * from './table';
 export * from './table-input';
 export * from './tenant-store';
+export * from './upload-store';

@@ -16,6 +16,10 @@ import { normaliseName } from '@leadrelay/core';
  * | PartnerLoad        | SUP#<supplierId>#LOAD#<partnerId> | LOAD          | —                                   | a partner's Pending count (capacity, least-loaded) |
  * | Sequence           | SUP#<supplierId>#SEQ#<name> | SEQ                 | —                                   | round-robin counters, reserved in blocks         |
  * | Rules              | SUP#<supplierId>     | RULES#<kind>               | —                                   | a supplier's routing / registration rules        |
+ * | Upload             | SUP#<supplierId>#UPLOAD#<uploadId> | UPLOAD       | SUP#<supplierId>#UPLOADS /          | get an upload (status, counts, checkpoint,       |
+ * |                    |                      |                            |   <createdAt>#<uploadId>            |   lease); a supplier's uploads, newest first     |
+ * | UploadRowError     | SUP#<supplierId>#UPLOAD#<uploadId> | ERR#<row, 10 digits> | —                             | an upload's rejected rows in row order (Query    |
+ * |                    |                      |                            |                                     |   begins_with ERR#); one item per row            |
  *
  * Every item carries `entity` (its type, used by stream filters) and `version`.
  * Keys describe themselves; ids are ULIDs so SK order is creation order.
@@ -60,6 +64,28 @@ export const Keys = {
   }),
   sequence: (supplierId: string, name: string) => ({ PK: `SUP#${supplierId}#SEQ#${name}`, SK: 'SEQ' }),
   rules: (supplierId: string, kind: string) => ({ PK: `SUP#${supplierId}`, SK: `RULES#${kind}` }),
+  /** An upload and its row errors share a partition of their own, so a big file's errors spread no further. */
+  upload: (supplierId: string, uploadId: string) => ({
+    PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
+    SK: 'UPLOAD',
+  }),
+  /** GSI1: a supplier's uploads, newest first (ScanIndexForward false). */
+  uploadIndex: (supplierId: string, uploadId: string, createdAt: string) => ({
+    GSI1PK: `SUP#${supplierId}#UPLOADS`,
+    GSI1SK: `${createdAt}#${uploadId}`,
+  }),
+  /** GSI1 partition: a supplier's uploads. */
+  uploadsOf: (supplierId: string) => ({ GSI1PK: `SUP#${supplierId}#UPLOADS` }),
+  /** The errors of one rejected row; the padded row number keeps SK order = row order. */
+  uploadRowError: (supplierId: string, uploadId: string, row: number) => ({
+    PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
+    SK: `ERR#${String(row).padStart(10, '0')}`,
+  }),
+  /** Query prefix: an upload's row errors. */
+  uploadRowErrorsOf: (supplierId: string, uploadId: string) => ({
+    PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
+    SKPrefix: 'ERR#',
+  }),
 } as const;
 
 /** How many GSI1 partitions a supplier's leads are spread over. */
@@ -79,4 +105,6 @@ export const Entity = {
   partnerLoad: 'PartnerLoad',
   sequence: 'Sequence',
   rules: 'Rules',
+  upload: 'Upload',
+  uploadRowError: 'UploadRowError',
 } as const;

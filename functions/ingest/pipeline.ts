@@ -1,0 +1,279 @@
+import {
+  Intake,
+  type IntakeDeps,
+  type IntakeItem,
+  type IntakeResult,
+  MAX_UPLOAD_BYTES,
+  NO_ROWS,
+  type Upload,
+  type UploadRouting,
+  type UploadRowErrors,
+  type UploadRows,
+  type UploadStore,
+} from '@leadrelay/core';
+import {
+  type FileCheckpoint,
+  FileError,
+  type FileLayout,
+  matchHeader,
+  type OpenFile,
+  type RowResult,
+  readLeadRows,
+} from '@leadrelay/files';
+
+export interface IngestDeps extends IntakeDeps {
+  uploads: UploadStore;
+}
+
+export interface IngestInput {
+  supplierId: string;
+  uploadId: string;
+  /** Opens the file, from a byte offset when resuming a CSV file (S3 GetObject with Range). */
+  open: OpenFile;
+  /** The file's size in bytes (the S3 event's): checked against `maxBytes` before reading. */
+  size?: number | undefined;
+  fileName: string;
+  routing: UploadRouting;
+  /** Continue after this checkpoint (the upload's, saved by an earlier run). */
+  resume?: FileCheckpoint | undefined;
+  /** Asked after each chunk: true stops the run (not done), with its progress saved. */
+  shouldYield: () => boolean;
+  /** The claimed upload record, when the caller has it (saves a read). */
+  upload?: Upload | undefined;
+  /** Rows per Intake.submit call (default {@link CHUNK_ROWS}). */
+  chunkRows?: number;
+  /** Refuse files larger than this (default 1 GiB). */
+  maxBytes?: number;
+  /** How long each saved chunk extends the run's lease (default {@link LEASE_MS}). */
+  leaseMs?: number;
+}
+
+export interface IngestOutcome {
+  /** True when the file was read to its end and the upload is `done`. */
+  done: boolean;
+  /** Where the read stands (the last row consumed); undefined when no row was read. */
+  checkpoint: FileCheckpoint | undefined;
+  rows: UploadRows;
+  /** The upload record after the last write of this run. */
+  upload: Upload;
+}
+
+/** A run lost its claim on the upload (another run took it over): it must stop without writing. */
+export class UploadLeaseLostError extends Error {
+  override readonly name = 'UploadLeaseLostError';
+}
+
+/** Rows per Intake chunk: a few hundred, so one chunk is a handful of transactions. */
+export const CHUNK_ROWS = 500;
+/**
+ * A run owns its upload this long after each saved chunk. Short, so that after a
+ * crash (a run that could not release it) Lambda's first retry finds it expired.
+ */
+export const LEASE_MS = 60_000;
+
+/**
+ * One run over a lead file: rows are streamed (`readLeadRows` is pulled one row at
+ * a time, and at most one chunk of rows is held), validated, and brought in
+ * through `Intake` chunk by chunk.
+ *
+ * Primary course, per chunk: 1. rows the reader refused become row errors
+ * 2. the others go to `Intake.submit` (source `CSV Upload`, actor `upload:<id>`;
+ * mode `partner`: every lead to that partner; mode `column`: the partner the row
+ * names; mode `rules`: the partner column is ignored) 3. rejected leads become
+ * row errors on the column of the field at fault (an unknown partner: the partner
+ * column) 4. the row errors are written (idempotent by row) 5. one conditional
+ * update saves the counts and the checkpoint and renews the lease — or, at the
+ * end of the file, marks the upload `done`.
+ *
+ * The upload must exist and be claimed (`processing`, see UploadStore.claimUpload).
+ * A dropped file (`origin: drop`) with a partner column is routed in mode `column`.
+ * Throws `FileError` for a file that cannot be read (the caller fails the upload),
+ * `UploadLeaseLostError` when another run took the upload over; anything else is
+ * passed through (the caller retries from the last checkpoint).
+ */
+export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promise<IngestOutcome> {
+  const { supplierId, uploadId } = input;
+  let upload = input.upload ?? (await deps.uploads.getUpload(supplierId, uploadId));
+  if (upload?.status !== 'processing') {
+    throw new Error(`Upload ${uploadId} of supplier ${supplierId} is not claimed for processing`);
+  }
+  const chunkRows = input.chunkRows ?? CHUNK_ROWS;
+  const leaseMs = input.leaseMs ?? LEASE_MS;
+  const actor = `upload:${uploadId}`;
+  const intake = await Intake.prepare(deps, supplierId);
+  let rows: UploadRows = input.resume ? { ...upload.rows } : { ...NO_ROWS };
+  let routing = input.routing;
+  let columns: PartnerColumns | undefined;
+  let checkpoint: FileCheckpoint | undefined = input.resume;
+
+  const flush = async (chunk: RowResult[], final: boolean): Promise<boolean> => {
+    const now = deps.clock.now();
+    const errors: UploadRowErrors[] = [];
+    const items: IntakeItem[] = [];
+    const submitted: { row: number; layout: FileLayout }[] = [];
+    const counts = { created: 0, updated: 0, rejected: 0 };
+    for (const result of chunk) {
+      if (!result.ok) {
+        errors.push({
+          row: result.row,
+          errors: result.errors.map(({ column, message }) =>
+            column === undefined ? { message } : { column, message },
+          ),
+        });
+        counts.rejected++;
+        continue;
+      }
+      const layout = result.checkpoint.layout;
+      columns ??= partnerColumns(layout, routing);
+      items.push(columns.item(result, routing));
+      submitted.push({ row: result.row, layout });
+    }
+    const results: IntakeResult[] =
+      items.length === 0
+        ? []
+        : await intake.submit(items, {
+            source: 'CSV Upload',
+            actor,
+            ...(routing.mode === 'partner' ? { partnerForAll: routing.partnerId } : {}),
+          });
+    results.forEach((result, i) => {
+      const source = submitted[i];
+      if (!source) return;
+      if (result.status === 'rejected') {
+        counts.rejected++;
+        errors.push({
+          row: source.row,
+          errors: result.errors.map((e) => {
+            const column = headerOf(source.layout, e.path, columns?.header);
+            return column === undefined ? { message: e.message } : { column, message: e.message };
+          }),
+        });
+      } else counts[result.status]++;
+    });
+    errors.sort((a, b) => a.row - b.row);
+    if (errors.length > 0) await deps.uploads.putRowErrors(supplierId, uploadId, errors);
+
+    rows = {
+      total: rows.total + chunk.length,
+      created: rows.created + counts.created,
+      updated: rows.updated + counts.updated,
+      rejected: rows.rejected + counts.rejected,
+    };
+    checkpoint = chunk.at(-1)?.checkpoint ?? checkpoint;
+    const at = now.toISOString();
+    const current = upload as Upload;
+    const stop = !final && input.shouldYield();
+    const saved =
+      final || !checkpoint
+        ? await deps.uploads.finishUpload(
+            supplierId,
+            uploadId,
+            current.version,
+            { status: 'done' },
+            { rows, routing, now: at },
+          )
+        : await deps.uploads.saveProgress(supplierId, uploadId, current.version, {
+            rows,
+            checkpoint: checkpoint as unknown as Record<string, unknown>,
+            // A run that stops hands the upload over at once: the resume may claim it.
+            leaseUntil: stop ? at : new Date(now.getTime() + leaseMs).toISOString(),
+            routing,
+            now: at,
+          });
+    if (!saved) throw new UploadLeaseLostError(`Upload ${uploadId} was taken over by another run`);
+    upload = saved;
+    return stop;
+  };
+
+  let chunk: RowResult[] = [];
+  const reader = readLeadRows(input.open, {
+    fileName: input.fileName,
+    requireEmail: true,
+    ...(input.resume ? { resume: input.resume } : {}),
+    maxBytes: input.maxBytes ?? MAX_UPLOAD_BYTES,
+    ...(input.size === undefined ? {} : { size: input.size }),
+  });
+  for await (const result of reader) {
+    if (chunk.length === 0 && !columns && routing.mode === 'rules' && upload.origin === 'drop') {
+      // A dropped file has no routing of its own: a partner column says what it wants.
+      if (result.checkpoint.layout.columns.some((c) => c.kind === 'partner')) routing = { mode: 'column' };
+    }
+    chunk.push(result);
+    if (chunk.length < chunkRows) continue;
+    const stop = await flush(chunk, false);
+    chunk = [];
+    // Leaving the loop closes the reader (and its S3 stream).
+    if (stop) return { done: false, checkpoint, rows, upload };
+  }
+  await flush(chunk, true);
+  return { done: true, checkpoint, rows, upload };
+}
+
+interface PartnerColumns {
+  /** The header of the column naming the partner, for row errors. */
+  header: string | undefined;
+  item(row: Extract<RowResult, { ok: true }>, routing: UploadRouting): IntakeItem;
+}
+
+/**
+ * Where a row names its partner. Mode `column` reads the file's partner column
+ * (Partner, Partner Name, ...), or the column `routing.column` names (a custom
+ * column, taken out of the lead's custom fields); the other modes ignore it.
+ */
+function partnerColumns(layout: FileLayout, routing: UploadRouting): PartnerColumns {
+  const partnerIndex = layout.columns.findIndex((c) => c.kind === 'partner');
+  const builtIn = partnerIndex === -1 ? undefined : layout.headers[partnerIndex];
+  if (routing.mode !== 'column') {
+    return { header: undefined, item: (row) => ({ input: row.input }) };
+  }
+  if (routing.column === undefined) {
+    return { header: builtIn, item: (row) => ({ input: row.input, partner: row.partner }) };
+  }
+  const wanted = matchHeader(routing.column);
+  const index = layout.columns.findIndex(
+    (c) =>
+      (wanted.kind === 'partner' && c.kind === 'partner') ||
+      (wanted.kind === 'custom' &&
+        c.kind === 'custom' &&
+        c.name.toLowerCase() === wanted.name.toLowerCase()) ||
+      (wanted.kind === 'field' && c.kind === 'field' && c.field === wanted.field),
+  );
+  const mapping = layout.columns[index];
+  if (index === -1 || !mapping) {
+    throw new FileError(
+      'no_header',
+      `The upload's routing names the partner column "${routing.column}", but row 1 has no such column`,
+    );
+  }
+  const header = layout.headers[index];
+  if (mapping.kind === 'custom') {
+    return {
+      header,
+      item: (row) => {
+        const { [mapping.name]: value, ...rest } = row.input.customFields ?? {};
+        const partner = value === undefined || value === null ? undefined : String(value);
+        return { input: { ...row.input, customFields: rest }, partner };
+      },
+    };
+  }
+  if (mapping.kind === 'field') {
+    return {
+      header,
+      item: (row) => {
+        const value = mapping.field === 'score' ? row.input.score : row.input[mapping.field];
+        return { input: row.input, partner: value === undefined ? undefined : String(value) };
+      },
+    };
+  }
+  return { header, item: (row) => ({ input: row.input, partner: row.partner }) };
+}
+
+/** The header (as written in the file) of the column behind an Intake error path. */
+function headerOf(layout: FileLayout, path: string, partnerHeader: string | undefined): string | undefined {
+  if (path === 'partnerId') return partnerHeader;
+  const custom = path.startsWith('customFields.') ? path.slice('customFields.'.length) : undefined;
+  const index = layout.columns.findIndex((c) =>
+    custom === undefined ? c.kind === 'field' && c.field === path : c.kind === 'custom' && c.name === custom,
+  );
+  return index === -1 ? undefined : layout.headers[index];
+}

@@ -1,0 +1,14 @@
+export * from './ports';
+export * from './schemas';
+export * as Uploads from './uploads';
+export {
+  DEFAULT_ERRORS_LIMIT,
+  droppedUpload,
+  MAX_ERRORS_LIMIT,
+  NO_ROWS,
+  UPLOAD_URL_TTL_SECONDS,
+  type UploadDeps,
+  uploadIdOfKey,
+  uploadKey,
+  uploadView,
+} from './uploads';

@@ -1,0 +1,82 @@
+import type { Page, PageQuery } from '../pages';
+import type {
+  Upload,
+  UploadFailure,
+  UploadObject,
+  UploadRouting,
+  UploadRowErrors,
+  UploadRows,
+} from './schemas';
+
+/** A claim of an upload by one run of ingest. */
+export interface UploadClaim {
+  now: string;
+  /** The run owns the upload until then (renewed with every chunk). */
+  leaseUntil: string;
+  /** The object the S3 event names: needed to start an `awaiting-file` upload. */
+  object?: UploadObject;
+}
+
+/** What a run saves after each chunk of rows. */
+export interface UploadProgress {
+  rows: UploadRows;
+  checkpoint: Record<string, unknown>;
+  leaseUntil: string;
+  /** The routing the run settled on (a dropped file with a partner column switches to `column`). */
+  routing: UploadRouting;
+  now: string;
+}
+
+/** What the end of a run saves: the final counts, and the routing it settled on (if it read any row). */
+export interface UploadEnd {
+  rows: UploadRows;
+  now: string;
+  routing?: UploadRouting;
+}
+
+export type UploadOutcome = { status: 'done' } | { status: 'failed'; failure: UploadFailure };
+
+/**
+ * Uploads and their row errors. Every state change is conditional: on the status
+ * (transitions), on the lease (claims), on the version (a run that lost its lease
+ * can save nothing).
+ */
+export interface UploadStore {
+  /** Stores a new upload; `exists` (and nothing written) when one with its id is there already. */
+  createUpload(upload: Upload): Promise<'created' | 'exists'>;
+  getUpload(supplierId: string, uploadId: string): Promise<Upload | undefined>;
+  /** The supplier's uploads, newest first. */
+  listUploads(supplierId: string, page: PageQuery): Promise<Page<Upload>>;
+  /**
+   * `received` (or `awaiting-file` when the claim names the object) → `processing`, or
+   * `processing` with an expired lease (`leaseUntil` ≤ now) → `processing` (a resume). Answers the claimed
+   * upload, or undefined when it is done, failed, leased by a live run, or unknown.
+   */
+  claimUpload(supplierId: string, uploadId: string, claim: UploadClaim): Promise<Upload | undefined>;
+  /** Saves a chunk's progress if the upload is still `processing` at `version`; undefined when the run lost it. */
+  saveProgress(
+    supplierId: string,
+    uploadId: string,
+    version: number,
+    progress: UploadProgress,
+  ): Promise<Upload | undefined>;
+  /** Ends the run's lease at once (a run about to fail hands the upload to Lambda's retry); false when it lost it. */
+  releaseUpload(supplierId: string, uploadId: string, version: number, now: string): Promise<boolean>;
+  /** `processing` at `version` → `done` or `failed`, with the final counts; undefined when the run lost it. */
+  finishUpload(
+    supplierId: string,
+    uploadId: string,
+    version: number,
+    outcome: UploadOutcome,
+    end: UploadEnd,
+  ): Promise<Upload | undefined>;
+  /** Writes the errors of rejected rows, one item per row; writing a row again replaces it (idempotent). */
+  putRowErrors(supplierId: string, uploadId: string, rows: readonly UploadRowErrors[]): Promise<void>;
+  /** The rejected rows, in row order; `limit` counts rows. */
+  listRowErrors(supplierId: string, uploadId: string, page: PageQuery): Promise<Page<UploadRowErrors>>;
+}
+
+/** Signs URLs that let a client PUT one object into the inbox bucket. */
+export interface UploadUrlSigner {
+  presignPut(key: string, expiresInSeconds: number): Promise<string>;
+}

@@ -1,0 +1,176 @@
+import { z } from 'zod';
+
+/**
+ * Lead files and their reports: an upload is one file's way through intake, from
+ * the presigned URL (or the drop into the inbox) to its counts and row errors.
+ */
+
+const Timestamp = z.iso.datetime();
+
+/** Most bytes a lead file may have (1 GiB): a bigger file fails `too_large` before a byte is read. */
+export const MAX_UPLOAD_BYTES = 1024 ** 3;
+
+/** How the rows of a file are routed. */
+export const UploadRoutingMode = z.enum(['rules', 'column', 'partner']);
+export type UploadRoutingMode = z.output<typeof UploadRoutingMode>;
+
+export const UploadRouting = z
+  .strictObject({
+    mode: UploadRoutingMode.describe(
+      '`rules`: account ownership, then the routing rules (a partner column is ignored); ' +
+        '`column`: the partner named in each row (id or exact name), else the rules; ' +
+        '`partner`: every row to `partnerId`.',
+    ),
+    partnerId: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200)
+      .optional()
+      .describe('Mode `partner` only: the partner (id or exact name) every lead goes to.'),
+    column: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(255)
+      .optional()
+      .describe(
+        'Mode `column` only: the header of the column naming the partner, when it is not one of ' +
+          'Partner, Partner Name, Partner ID, Assigned Partner.',
+      ),
+  })
+  .superRefine((routing, ctx) => {
+    if (routing.mode === 'partner' && routing.partnerId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['partnerId'], message: 'mode partner needs a partnerId' });
+    }
+    if (routing.mode !== 'partner' && routing.partnerId !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['partnerId'], message: 'only mode partner takes a partnerId' });
+    }
+    if (routing.mode !== 'column' && routing.column !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['column'], message: 'only mode column takes a column' });
+    }
+  })
+  .meta({ id: 'UploadRouting' });
+export type UploadRouting = z.output<typeof UploadRouting>;
+
+/**
+ * `awaiting-file`: created by the API, the presigned PUT has not arrived yet;
+ * `received`: a file dropped into the inbox, not started; `processing`: being read
+ * (maybe across several invocations); `done` and `failed` are final.
+ */
+export const UploadStatus = z.enum(['awaiting-file', 'received', 'processing', 'done', 'failed']);
+export type UploadStatus = z.output<typeof UploadStatus>;
+
+export const UploadRows = z
+  .object({
+    total: z.int().describe('Data rows read so far (blank rows are skipped, not counted).'),
+    created: z.int(),
+    updated: z.int().describe('Rows whose email was known already (in the table, or earlier in the file).'),
+    rejected: z.int().describe('Rows with errors: see `errors`.'),
+  })
+  .meta({ id: 'UploadRows' });
+export type UploadRows = z.output<typeof UploadRows>;
+
+export const UploadFailure = z
+  .object({
+    code: z
+      .string()
+      .describe('empty, no_header, too_large, unsupported_format, unreadable (the file as a whole).'),
+    message: z.string(),
+  })
+  .meta({ id: 'UploadFailure' });
+export type UploadFailure = z.output<typeof UploadFailure>;
+
+/** The S3 object an upload reads: size, and the version (or ETag) so a resumed read sees the same bytes. */
+export const UploadObject = z.object({
+  size: z.int().min(0),
+  eTag: z.string().optional(),
+  versionId: z.string().optional(),
+});
+export type UploadObject = z.output<typeof UploadObject>;
+
+export const Upload = z
+  .object({
+    id: z.string(),
+    supplierId: z.string(),
+    key: z.string().describe('The object key in the inbox bucket: inbox/<supplierId>/...'),
+    fileName: z.string(),
+    origin: z
+      .enum(['api', 'drop'])
+      .describe('`api`: POST /v1/uploads; `drop`: a file put straight into the inbox.'),
+    routing: UploadRouting,
+    status: UploadStatus,
+    failure: UploadFailure.optional(),
+    rows: UploadRows,
+    object: UploadObject.optional(),
+    /** Where the read stands (the file reader's checkpoint); internal, opaque to the domain. */
+    checkpoint: z.record(z.string(), z.unknown()).optional(),
+    /** While processing: until when the current run owns the upload. */
+    leaseUntil: Timestamp.optional(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    finishedAt: Timestamp.optional(),
+    version: z.int(),
+  })
+  .meta({ id: 'Upload' });
+export type Upload = z.output<typeof Upload>;
+
+/** One problem of one row, as the report lists it: the spreadsheet row (header = 1), the column's header as written. */
+export const UploadRowError = z
+  .object({
+    row: z.int(),
+    column: z.string().optional(),
+    message: z.string(),
+  })
+  .meta({ id: 'UploadRowError' });
+export type UploadRowError = z.output<typeof UploadRowError>;
+
+/** Every problem of one row, as stored: one item per rejected row. */
+export interface UploadRowErrors {
+  row: number;
+  errors: { column?: string; message: string }[];
+}
+
+const FileName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .refine((name) => sanitiseFileName(name) !== '', 'must contain a letter or digit');
+
+export const CreateUpload = z
+  .strictObject({
+    fileName: FileName.describe('The name of the file (.csv or .xlsx); it ends the object key.'),
+    routing: UploadRouting.optional().describe('Default: mode `rules`.'),
+  })
+  .meta({ id: 'CreateUpload' });
+export type CreateUpload = z.output<typeof CreateUpload>;
+
+/** What ingest sends itself to continue a file in a new invocation. */
+export const ResumeUpload = z.object({
+  kind: z.literal('resume'),
+  supplierId: z.string().min(1),
+  uploadId: z.string().min(1),
+});
+export type ResumeUpload = z.output<typeof ResumeUpload>;
+
+/**
+ * A file name safe as the last segment of an object key: the base name only,
+ * letters, digits, `.`, `_` and `-` (anything else becomes `-`), at most 120
+ * characters keeping the extension. Empty when nothing usable is left.
+ */
+export function sanitiseFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/-?\.-?/g, '.')
+    .replace(/^[-.]+|[-.]+$/g, '');
+  if (!/[A-Za-z0-9]/.test(cleaned)) return '';
+  if (cleaned.length <= 120) return cleaned;
+  const dot = cleaned.lastIndexOf('.');
+  const ext = dot > 0 && cleaned.length - dot <= 10 ? cleaned.slice(dot) : '';
+  return cleaned.slice(0, 120 - ext.length) + ext;
+}

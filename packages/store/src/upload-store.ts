@@ -1,0 +1,278 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  Page,
+  PageQuery,
+  Upload,
+  UploadClaim,
+  UploadEnd,
+  UploadOutcome,
+  UploadProgress,
+  UploadRowErrors,
+  UploadStore,
+} from '@leadrelay/core';
+import { decodeCursor, encodeCursor } from './cursor';
+import { fromItem } from './items';
+import { Entity, Keys } from './keys';
+
+type Item = Record<string, unknown>;
+
+/** DynamoDB's limit of put requests in one BatchWriteItem, and how many run at once. */
+const MAX_BATCH_WRITE = 25;
+const BATCH_WRITE_CONCURRENCY = 4;
+const MAX_BATCH_ROUNDS = 20;
+const BASE_DELAY_MS = 20;
+const MAX_DELAY_MS = 1_000;
+
+function uploadItem(upload: Upload): Item {
+  return {
+    ...Object.fromEntries(Object.entries(upload).filter(([, v]) => v !== undefined)),
+    ...Keys.upload(upload.supplierId, upload.id),
+    ...Keys.uploadIndex(upload.supplierId, upload.id, upload.createdAt),
+    entity: Entity.upload,
+  };
+}
+
+function uploadFromItem(item: Item): Upload {
+  return fromItem<Upload>(item);
+}
+
+function backoff(round: number): Promise<void> {
+  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** round);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+/**
+ * UploadStore on the single table (keys.ts: Upload, UploadRowError). The upload
+ * item's status, lease and version guard every change: a claim, a chunk's
+ * progress and the end of a run are each one conditional UpdateItem.
+ */
+export class DynamoUploadStore implements UploadStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  // create an upload — main table, conditional on the id being new
+  async createUpload(upload: Upload): Promise<'created' | 'exists'> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: uploadItem(upload),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return 'created';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'exists';
+      throw error;
+    }
+  }
+
+  // get an upload — main table
+  async getUpload(supplierId: string, uploadId: string): Promise<Upload | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: Keys.upload(supplierId, uploadId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? uploadFromItem(Item) : undefined;
+  }
+
+  // list a supplier's uploads, newest first — GSI1
+  async listUploads(supplierId: string, page: PageQuery): Promise<Page<Upload>> {
+    const { GSI1PK } = Keys.uploadsOf(supplierId);
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': GSI1PK },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'GSI1PK', value: GSI1PK }),
+      }),
+    );
+    return { items: Items.map(uploadFromItem), nextCursor: encodeCursor(LastEvaluatedKey) };
+  }
+
+  // claim an upload for a run — main table, conditional on its status and lease
+  async claimUpload(supplierId: string, uploadId: string, claim: UploadClaim): Promise<Upload | undefined> {
+    // An `awaiting-file` upload can only start from the S3 event, which names the object.
+    const startable = claim.object ? '#status = :received OR #status = :awaiting' : '#status = :received';
+    return this.update({
+      TableName: this.tableName,
+      Key: Keys.upload(supplierId, uploadId),
+      UpdateExpression: `SET #status = :processing, leaseUntil = :lease, updatedAt = :now${
+        claim.object ? ', #object = if_not_exists(#object, :object)' : ''
+      } ADD version :one`,
+      ConditionExpression: `attribute_exists(PK) AND (${startable} OR (#status = :processing AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)))`,
+      ExpressionAttributeNames: { '#status': 'status', ...(claim.object ? { '#object': 'object' } : {}) },
+      ExpressionAttributeValues: {
+        ':received': 'received',
+        ...(claim.object ? { ':awaiting': 'awaiting-file', ':object': claim.object } : {}),
+        ':processing': 'processing',
+        ':lease': claim.leaseUntil,
+        ':now': claim.now,
+        ':one': 1,
+      },
+    });
+  }
+
+  // save a chunk's counts and checkpoint, renewing the lease — main table, conditional on the version
+  saveProgress(
+    supplierId: string,
+    uploadId: string,
+    version: number,
+    progress: UploadProgress,
+  ): Promise<Upload | undefined> {
+    return this.update({
+      TableName: this.tableName,
+      Key: Keys.upload(supplierId, uploadId),
+      UpdateExpression:
+        'SET #rows = :rows, #checkpoint = :checkpoint, leaseUntil = :lease, routing = :routing, updatedAt = :now ADD version :one',
+      ConditionExpression: '#status = :processing AND version = :version',
+      ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#checkpoint': 'checkpoint' },
+      ExpressionAttributeValues: {
+        ':rows': progress.rows,
+        ':checkpoint': progress.checkpoint,
+        ':lease': progress.leaseUntil,
+        ':routing': progress.routing,
+        ':now': progress.now,
+        ':processing': 'processing',
+        ':version': version,
+        ':one': 1,
+      },
+    });
+  }
+
+  // hand the upload over: the lease ends now — main table, conditional on the version
+  async releaseUpload(supplierId: string, uploadId: string, version: number, now: string): Promise<boolean> {
+    const released = await this.update({
+      TableName: this.tableName,
+      Key: Keys.upload(supplierId, uploadId),
+      UpdateExpression: 'SET leaseUntil = :now, updatedAt = :now ADD version :one',
+      ConditionExpression: '#status = :processing AND version = :version',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':now': now, ':processing': 'processing', ':version': version, ':one': 1 },
+    });
+    return released !== undefined;
+  }
+
+  // end a run: done or failed — main table, conditional on the version
+  finishUpload(
+    supplierId: string,
+    uploadId: string,
+    version: number,
+    outcome: UploadOutcome,
+    end: UploadEnd,
+  ): Promise<Upload | undefined> {
+    const failed = outcome.status === 'failed';
+    const sets = ['#status = :final', '#rows = :rows', 'updatedAt = :now', 'finishedAt = :now'];
+    if (failed) sets.push('failure = :failure');
+    if (end.routing) sets.push('routing = :routing');
+    return this.update({
+      TableName: this.tableName,
+      Key: Keys.upload(supplierId, uploadId),
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseUntil, #checkpoint ADD version :one`,
+      ConditionExpression: '#status = :processing AND version = :version',
+      ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#checkpoint': 'checkpoint' },
+      ExpressionAttributeValues: {
+        ':final': outcome.status,
+        ':rows': end.rows,
+        ':now': end.now,
+        ...(failed ? { ':failure': outcome.failure } : {}),
+        ...(end.routing ? { ':routing': end.routing } : {}),
+        ':processing': 'processing',
+        ':version': version,
+        ':one': 1,
+      },
+    });
+  }
+
+  // put the errors of rejected rows — main table, BatchWriteItem 25 rows at a time (a row again replaces its item)
+  async putRowErrors(supplierId: string, uploadId: string, rows: readonly UploadRowErrors[]): Promise<void> {
+    // One put per key: a batch refuses the same key twice.
+    const byRow = new Map(rows.map((r) => [r.row, r]));
+    const requests = [...byRow.values()].map((r) => ({
+      PutRequest: {
+        Item: {
+          ...Keys.uploadRowError(supplierId, uploadId, r.row),
+          entity: Entity.uploadRowError,
+          supplierId,
+          uploadId,
+          row: r.row,
+          errors: r.errors.map((e) => (e.column === undefined ? { message: e.message } : e)),
+        },
+      },
+    }));
+    const batches: (typeof requests)[] = [];
+    for (let at = 0; at < requests.length; at += MAX_BATCH_WRITE) {
+      batches.push(requests.slice(at, at + MAX_BATCH_WRITE));
+    }
+    for (let at = 0; at < batches.length; at += BATCH_WRITE_CONCURRENCY) {
+      await Promise.all(batches.slice(at, at + BATCH_WRITE_CONCURRENCY).map((b) => this.batchWrite(b)));
+    }
+  }
+
+  // list an upload's rejected rows in row order — main table, Query begins_with ERR#
+  async listRowErrors(supplierId: string, uploadId: string, page: PageQuery): Promise<Page<UploadRowErrors>> {
+    const { PK, SKPrefix } = Keys.uploadRowErrorsOf(supplierId, uploadId);
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix },
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'PK', value: PK }),
+      }),
+    );
+    return {
+      items: Items.map((item) => ({
+        row: Number(item.row),
+        errors: item.errors as UploadRowErrors['errors'],
+      })),
+      nextCursor: encodeCursor(LastEvaluatedKey),
+    };
+  }
+
+  /** A conditional UpdateItem answering the item after it; undefined when the condition failed. */
+  private async update(input: UpdateCommandInput): Promise<Upload | undefined> {
+    try {
+      const { Attributes } = await this.db.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' }));
+      return Attributes ? uploadFromItem(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  private async batchWrite(requests: { PutRequest: { Item: Item } }[]): Promise<void> {
+    let pending: unknown[] = requests;
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > MAX_BATCH_ROUNDS) {
+        throw new Error(
+          `BatchWriteItem left ${pending.length} row errors unprocessed after ${MAX_BATCH_ROUNDS} rounds`,
+        );
+      }
+      if (round > 1) await backoff(round);
+      const { UnprocessedItems } = await this.db.send(
+        new BatchWriteCommand({
+          RequestItems: { [this.tableName]: pending as { PutRequest: { Item: Item } }[] },
+        }),
+      );
+      pending = UnprocessedItems?.[this.tableName] ?? [];
+    }
+  }
+}
