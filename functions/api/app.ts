@@ -14,6 +14,7 @@ import { errorResponse, internalError, json } from './http';
 import type { IdempotentRun } from './idempotency';
 import { openApiDocument } from './openapi';
 import { type Route, Router, route } from './router';
+import { decisionRoutes } from './routes/decisions';
 import { leadRoutes } from './routes/leads';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
@@ -59,6 +60,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     }),
     ...tenantRoutes(deps),
     ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
+    ...decisionRoutes({ leads: deps.leads, tenants: deps.store, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...(deps.uploads
       ? uploadRoutes({
