@@ -25,6 +25,7 @@ import {
   type LeadTextField,
 } from './lead';
 import type { LeadFieldChange, LeadStore, LoadChange, RulesStore } from './ports';
+import { SeenIds } from './seen-ids';
 
 export interface IntakeDeps {
   leads: LeadStore;
@@ -53,9 +54,24 @@ export interface IntakeOptions {
   partnerForAll?: string | undefined;
 }
 
-/** Most leads in one transaction: 100 items, minus room for the partners' load counters. */
-const LEADS_PER_WRITE = 80;
+/** Items in one transaction (DynamoDB's limit): leads and partners' load counters together. */
+const MAX_WRITE_ITEMS = 100;
 const WRITE_ATTEMPTS = 5;
+/** Duplicates merged at once (each is one atomic update). */
+const UPDATE_CONCURRENCY = 8;
+const LOADS_MAX_AGE_MS = 5_000;
+
+/** Runs the tasks with at most `limit` in flight. */
+async function inParallel(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      if (task) await task();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
 
 /**
  * Brings leads in for one supplier: dedupe, route, write. Prepared once per
@@ -81,6 +97,8 @@ export class Intake {
   ) {}
 
   private readonly sequenceBlocks = new Map<string, { next: number; end: number; size: number }>();
+  private readonly seen = new SeenIds();
+  private loads: { at: number; counts: Map<string, number> } | undefined;
 
   /** Reads the supplier's settings, partners and routing rules, and compiles the rules once. */
   static async prepare(deps: IntakeDeps, supplierId: string): Promise<Intake> {
@@ -124,8 +142,11 @@ export class Intake {
     let pendingIds = [...byId.keys()];
     for (let attempt = 1; pendingIds.length > 0; attempt++) {
       if (attempt > WRITE_ATTEMPTS) throw new Error('Could not write leads: too many concurrent changes');
-      const existing = await this.deps.leads.getLeads(pendingIds);
+      // First round: read only ids this run may have seen; for the rest the conditional put is the check.
+      const lookup = attempt === 1 ? pendingIds.filter((id) => this.seen.mightContain(id)) : pendingIds;
+      const existing = lookup.length > 0 ? await this.deps.leads.getLeads(lookup) : new Map<string, Lead>();
       const toCreate: string[] = [];
+      const updates: (() => Promise<void>)[] = [];
       for (const id of pendingIds) {
         const entry = byId.get(id);
         if (!entry) continue;
@@ -134,19 +155,30 @@ export class Intake {
           toCreate.push(id);
           continue;
         }
-        const updated = await this.updateExisting(lead, entry.input, options, now);
-        const [first, ...repeats] = entry.indexes;
-        if (first !== undefined) results[first] = { status: 'updated', lead: updated, deduplicated: true };
-        for (const i of repeats) results[i] = { status: 'updated', lead: updated, deduplicated: true };
+        updates.push(async () => {
+          const updated = await this.updateExisting(lead, entry.input, options, now);
+          for (const i of entry.indexes)
+            results[i] = { status: 'updated', lead: updated, deduplicated: true };
+        });
       }
+      // Known leads merge while the new ones are written (different items, no order between them).
       // Repeats within the chunk count as updates of the lead the first one creates.
-      const retry = await this.createNew(toCreate, byId, options, now, results);
+      const [, retry] = await Promise.all([
+        inParallel(updates, UPDATE_CONCURRENCY),
+        this.createNew(toCreate, byId, options, now, results),
+      ]);
       pendingIds = retry;
     }
+    for (const id of byId.keys()) this.seen.add(id);
     return results.map((r) => r ?? { status: 'rejected', errors: [{ path: '', message: 'not processed' }] });
   }
 
-  /** Routes and writes new leads; answers the ids that turned out to exist meanwhile (to be retried as updates). */
+  /**
+   * Routes and writes new leads; answers the ids that turned out to exist
+   * meanwhile (to be retried as updates). All of them are routed at once (one
+   * reservation of sequence numbers), then packed into transactions of up to
+   * {@link MAX_WRITE_ITEMS} items: the leads plus one load counter per partner.
+   */
   private async createNew(
     ids: readonly string[],
     byId: Map<string, { indexes: number[]; input: LeadInput; partner: string | undefined }>,
@@ -155,61 +187,66 @@ export class Intake {
     results: (IntakeResult | undefined)[],
   ): Promise<string[]> {
     const retry: string[] = [];
-    for (let start = 0; start < ids.length; start += LEADS_PER_WRITE) {
-      let batch = ids.slice(start, start + LEADS_PER_WRITE);
-      for (let attempt = 1; batch.length > 0; attempt++) {
-        if (attempt > WRITE_ATTEMPTS)
-          throw new Error('Could not write leads: partners kept filling up meanwhile');
-        const matches = new Map<string, RoutingMatch>();
-        for (const id of batch) {
-          const entry = byId.get(id);
-          if (!entry) continue;
-          const match = this.routing.match(routable(entry.input), { explicitPartner: entry.partner });
-          if (match.path === 'error') {
-            for (const i of entry.indexes) {
-              results[i] = { status: 'rejected', errors: [{ path: match.field, message: match.message }] };
-            }
-            continue;
+    let batch = [...ids];
+    for (let attempt = 1; batch.length > 0; attempt++) {
+      if (attempt > WRITE_ATTEMPTS)
+        throw new Error('Could not write leads: partners kept filling up meanwhile');
+      const matches = new Map<string, RoutingMatch>();
+      for (const id of batch) {
+        const entry = byId.get(id);
+        if (!entry) continue;
+        const match = this.routing.match(routable(entry.input), { explicitPartner: entry.partner });
+        if (match.path === 'error') {
+          for (const i of entry.indexes) {
+            results[i] = { status: 'rejected', errors: [{ path: match.field, message: match.message }] };
           }
-          matches.set(id, match);
+          continue;
         }
-        const state = await this.routingState(matches.values());
-        const leads: Lead[] = [];
-        const loads = new Map<string, LoadChange>();
-        for (const [id, match] of matches) {
-          const entry = byId.get(id);
-          if (!entry) continue;
-          const decision = this.routing.choose(match, state);
-          const lead = this.newLead(id, entry.input, decision, options, now);
-          leads.push(lead);
-          if (lead.distributionStatus === 'Pending' && lead.partnerId) {
-            const partner = this.partners.get(lead.partnerId);
-            const load = loads.get(lead.partnerId) ?? {
-              partnerId: lead.partnerId,
-              delta: 0,
-              // A partner the supplier named explicitly gets the lead even when full.
-              capacity: match.path === 'explicit' ? null : (partner?.capacity ?? null),
-            };
-            load.delta += 1;
-            loads.set(lead.partnerId, load);
-          }
+        matches.set(id, match);
+      }
+      const state = await this.routingState(matches.values());
+      const writes: { leads: Lead[]; loads: Map<string, LoadChange> }[] = [];
+      let write: { leads: Lead[]; loads: Map<string, LoadChange> } | undefined;
+      for (const [id, match] of matches) {
+        const entry = byId.get(id);
+        if (!entry) continue;
+        const lead = this.newLead(id, entry.input, this.routing.choose(match, state), options, now);
+        const counted = lead.distributionStatus === 'Pending' ? lead.partnerId : undefined;
+        const extra = counted && !write?.loads.has(counted) ? 2 : 1;
+        if (!write || write.leads.length + write.loads.size + extra > MAX_WRITE_ITEMS) {
+          write = { leads: [], loads: new Map() };
+          writes.push(write);
         }
-        if (leads.length === 0) break;
+        write.leads.push(lead);
+        if (counted) {
+          const load = write.loads.get(counted) ?? {
+            partnerId: counted,
+            delta: 0,
+            // A partner the supplier named explicitly gets the lead even when full.
+            capacity: match.path === 'explicit' ? null : (this.partners.get(counted)?.capacity ?? null),
+          };
+          load.delta += 1;
+          write.loads.set(counted, load);
+        }
+      }
+      const again: string[] = [];
+      for (const { leads, loads } of writes) {
         const written = await this.deps.leads.putNewLeads(leads, [...loads.values()]);
         if (written.ok) {
           for (const lead of leads) {
-            const entry = byId.get(lead.id);
-            const [first, ...repeats] = entry?.indexes ?? [];
+            const [first, ...repeats] = byId.get(lead.id)?.indexes ?? [];
             if (first !== undefined) results[first] = { status: 'created', lead };
             for (const i of repeats) results[i] = { status: 'updated', lead, deduplicated: true };
           }
-          break;
+          continue;
         }
         // Someone created some of these meanwhile: those become updates; route the rest again.
+        this.loads = undefined;
         retry.push(...written.existingLeadIds);
         const existing = new Set(written.existingLeadIds);
-        batch = leads.map((l) => l.id).filter((id) => !existing.has(id));
+        again.push(...leads.map((l) => l.id).filter((id) => !existing.has(id)));
       }
+      batch = again;
     }
     return retry;
   }
@@ -218,7 +255,7 @@ export class Intake {
   private async routingState(matches: Iterable<RoutingMatch>): Promise<RoutingState> {
     const needed = countPoolDecisions(matches);
     const [pending] = await Promise.all([
-      this.deps.leads.partnerLoads(this.supplierId, [...this.partners.keys()]),
+      this.currentLoads(),
       ...[...needed].map(([group, count]) => this.ensureSequences(group, count)),
     ]);
     const blocks = this.sequenceBlocks;
@@ -234,6 +271,21 @@ export class Intake {
         pending.set(partnerId, (pending.get(partnerId) ?? 0) + 1);
       },
     };
+  }
+
+  /**
+   * Partners' Pending counts, read once and then kept current by this run's own
+   * assignments; read again after a capacity conflict or when older than a few
+   * seconds (other writers release and take leads too). Capacity itself is
+   * enforced by the conditional write, never by this copy.
+   */
+  private async currentLoads(): Promise<Map<string, number>> {
+    const now = this.deps.clock.now().getTime();
+    if (!this.loads || now - this.loads.at > LOADS_MAX_AGE_MS) {
+      const counts = await this.deps.leads.partnerLoads(this.supplierId, [...this.partners.keys()]);
+      this.loads = { at: now, counts };
+    }
+    return this.loads.counts;
   }
 
   /**

@@ -1,0 +1,86 @@
+/**
+ * The one place that knows how the ingest pipeline is called, and with what: the
+ * stores it needs, the upload record it expects, and how its answer reads.
+ *
+ * As the ingest function does for a file dropped into the inbox
+ * (functions/ingest/ingest.ts): `droppedUpload` → `uploads.createUpload` →
+ * `uploads.claimUpload` (received → processing, with a lease) → `ingestUpload`
+ * with the claimed record, routing `rules`, the file opened by a ranged
+ * `fs.createReadStream` and `shouldYield` never true (one run reads the whole
+ * file: the bench measures the pipeline, not Lambda's time limit).
+ */
+import { createReadStream } from 'node:fs';
+import {
+  droppedUpload,
+  type LeadStore,
+  type RulesStore,
+  systemClock,
+  type TenantStore,
+  type UploadRows,
+  type UploadStore,
+} from '@leadrelay/core';
+import { ingestUpload, LEASE_MS } from '../../functions/ingest/pipeline';
+
+export interface BenchStores {
+  leads: LeadStore;
+  tenants: TenantStore;
+  rules: RulesStore;
+  uploads: UploadStore;
+}
+
+export interface IngestOutcome {
+  rows: UploadRows;
+  done: boolean;
+  uploadId: string;
+  /** The upload record's version at the end: 1 + one conditional write per chunk + the claim. */
+  uploadVersion: number;
+}
+
+/**
+ * How many lead writes the pipeline has in flight at once: `ingestUpload` submits one
+ * chunk at a time and `Intake.submit` writes its new leads in transactions of up to
+ * 100 items (leads and partner counters), one after the other (putNewLeads awaited in
+ * a loop); the few repeated emails merge alongside. The raw comparison uses one.
+ */
+export const WRITER_CONCURRENCY = 1;
+
+export async function runIngest(
+  stores: BenchStores,
+  file: { supplierId: string; path: string; size: number; fileName: string },
+): Promise<IngestOutcome> {
+  const deps = { ...stores, clock: systemClock };
+  const now = new Date();
+  const object = { size: file.size };
+  const upload = droppedUpload({
+    id: `DBENCH${now.getTime().toString(36).toUpperCase()}`,
+    supplierId: file.supplierId,
+    key: `inbox/${file.supplierId}/${file.fileName}`,
+    object,
+    now: now.toISOString(),
+  });
+  if ((await stores.uploads.createUpload(upload)) !== 'created') throw new Error('the bench upload exists');
+  const claimed = await stores.uploads.claimUpload(file.supplierId, upload.id, {
+    now: now.toISOString(),
+    leaseUntil: new Date(now.getTime() + LEASE_MS).toISOString(),
+    object,
+  });
+  if (!claimed) throw new Error('the bench upload could not be claimed');
+
+  const outcome = await ingestUpload(deps, {
+    supplierId: file.supplierId,
+    uploadId: claimed.id,
+    upload: claimed,
+    open: async (start) => createReadStream(file.path, start === undefined ? {} : { start }),
+    size: file.size,
+    fileName: claimed.fileName,
+    routing: claimed.routing,
+    shouldYield: () => false,
+  });
+  if (!outcome.done) throw new Error('the ingest stopped before the end of the file');
+  return {
+    rows: outcome.rows,
+    done: outcome.done,
+    uploadId: claimed.id,
+    uploadVersion: outcome.upload.version,
+  };
+}

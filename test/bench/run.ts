@@ -1,0 +1,259 @@
+/**
+ * `npm run bench`: the figures behind the product's performance claims, printed,
+ * never asserted. In order: the machine; routing time per lead (50 and 500 rule
+ * groups); the ingest pipeline against raw BatchWriteItem on DynamoDB Local; the
+ * ingest's peak RSS for 100,000 and 1,000,000 rows; one summary table.
+ *
+ * Every ingest runs in a child process of its own (ingest-rss.ts), so its memory
+ * figures are its own and not this process's. Lead files are generated to a temp
+ * directory (streamed) and deleted at the end.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { leadIdFor } from '@leadrelay/core';
+import { localCredentials, localRegion, startDynamoDbLocal } from '../support/dynamodb-local';
+import { type FileSummary, firstGoodEmail, PARTNERS, RULE_GROUPS, writeLeadFile } from './fixture';
+import { WRITER_CONCURRENCY } from './ingest-call';
+import { type IngestRunResult, RESULT_PREFIX, type Sink } from './ingest-rss';
+import { describeMachine, machine } from './machine';
+import { rawBatchWrite, readLeadItem } from './raw-write';
+import { benchRouting } from './routing';
+
+/** Row counts; BENCH_SMALL_ROWS / BENCH_LARGE_ROWS override them for a quick trial of the harness. */
+const SMALL = Number(process.env.BENCH_SMALL_ROWS ?? 100_000);
+const LARGE = Number(process.env.BENCH_LARGE_ROWS ?? 1_000_000);
+const RATIO_TARGET = 0.6;
+const RSS_TARGET = 0.2;
+
+// The SDK's notice that Node 20 support ends in 2027 would be printed by every process.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const CHILD = fileURLToPath(new URL('./ingest-rss.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (n: number) => `${(n * 100).toFixed(1)} %`;
+
+function heading(text: string): void {
+  console.log(`\n## ${text}\n`);
+}
+
+function table(header: string[], rows: string[][]): void {
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
+/** Runs one ingest in its own Node process (tsx as a loader) and reads its result line. */
+function ingestInChild(rows: number, sink: Sink, csv: string, endpoint?: string): Promise<IngestRunResult> {
+  const args = ['--import', 'tsx', CHILD, String(rows), sink, '--csv', csv];
+  if (endpoint) args.push('--endpoint', endpoint);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => {
+      out += text;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code !== 0 || !line) {
+        reject(new Error(`ingest of ${rows} rows (${sink}) exited with ${code}:\n${out}`));
+        return;
+      }
+      resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as IngestRunResult);
+    });
+  });
+}
+
+/** A fresh DynamoDB Local (in memory, free port) for the length of `use`. */
+async function withDynamoDbLocal<T>(
+  use: (endpoint: string, client: DynamoDBClient) => Promise<T>,
+): Promise<T> {
+  const dynamo = await startDynamoDbLocal();
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: localRegion,
+    credentials: localCredentials,
+  });
+  try {
+    return await use(dynamo.endpoint, client);
+  } finally {
+    client.destroy();
+    await dynamo.stop();
+  }
+}
+
+function describeFile(file: FileSummary): string {
+  return (
+    `${int(file.rows)} rows, ${mib(file.bytes)}: ${int(file.badRows)} bad rows, ` +
+    `${int(file.duplicateRows)} repeating an earlier email`
+  );
+}
+
+function describeRun(run: IngestRunResult): string {
+  return (
+    `${int(run.rows)} rows → ${run.sink} sink: ${run.seconds.toFixed(1)} s, ${int(run.rowsPerSecond)} rows/s; ` +
+    `created ${int(run.created)}, updated ${int(run.updated)}, rejected ${int(run.rejected)}; ` +
+    `RSS before ingest ${mib(run.baselineRssBytes)}, peak ${mib(run.peakRssBytes)} ` +
+    `(${int(run.samples)} samples), VmHWM ${mib(run.vmHwmBytes)}`
+  );
+}
+
+function describeCalls(run: IngestRunResult): string {
+  return Object.entries(run.dynamoCalls ?? {})
+    .sort(([, a], [, b]) => b.ms - a.ms)
+    .map(([name, c]) => `${name} ${int(c.count)} (${(c.ms / 1000).toFixed(1)} s)`)
+    .join(', ');
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  heading('Machine');
+  for (const line of describeMachine(machine())) console.log(line);
+
+  // 1. Routing
+  heading('1. Routing (time per lead: match + choose, in process; see routing.ts)');
+  const routing = await benchRouting();
+  table(
+    ['rule groups', 'median µs/lead', 'p99 µs/lead', 'leads/s'],
+    routing.map((r) => [
+      String(r.groups),
+      r.medianMicros.toFixed(2),
+      r.p99Micros.toFixed(2),
+      int(r.leadsPerSecond),
+    ]),
+  );
+
+  const dir = await mkdtemp(join(tmpdir(), 'leadrelay-bench-'));
+  try {
+    // 2. Ingest vs raw BatchWriteItem
+    heading('2. Ingest vs raw BatchWriteItem (DynamoDB Local, in memory)');
+    const small = await writeLeadFile(join(dir, `leads-${SMALL}.csv`), SMALL);
+    console.log(`file: ${describeFile(small)}`);
+    console.log(
+      `supplier: ${PARTNERS} partners (4 with a capacity, 1 paused, 2 auto-accepting), ${RULE_GROUPS} rule groups`,
+    );
+    // Each side gets a DynamoDB Local process of its own, empty at the start.
+    const { ingest, template } = await withDynamoDbLocal(async (endpoint, client) => {
+      const ingest = await ingestInChild(SMALL, 'dynamodb', small.path, endpoint);
+      if (!ingest.tableName) throw new Error('the DynamoDB ingest reported no table');
+      const leadId = leadIdFor(ingest.supplierId, firstGoodEmail());
+      return { ingest, template: await readLeadItem(client, ingest.tableName, leadId) };
+    });
+    console.log(`ingest: ${describeRun(ingest)}`);
+    console.log(`ingest's DynamoDB calls (count, time waited): ${describeCalls(ingest)}`);
+    const raw = await withDynamoDbLocal((endpoint, client) =>
+      rawBatchWrite({ client, endpoint, template, count: ingest.created, concurrency: WRITER_CONCURRENCY }),
+    );
+    console.log(
+      `raw: ${int(raw.items)} items of ${int(raw.itemBytes)} bytes, 25 per BatchWriteItem, ` +
+        `${raw.concurrency} in flight: ${raw.seconds.toFixed(1)} s, ${int(raw.itemsPerSecond)} items/s ` +
+        `(${int(raw.requests)} requests, ${int(raw.retries)} re-sending UnprocessedItems)`,
+    );
+    const rowRatio = ingest.rowsPerSecond / raw.itemsPerSecond;
+    const createdRatio = ingest.created / ingest.seconds / raw.itemsPerSecond;
+    console.log(
+      `ingest/raw: ${pct(rowRatio)} by file rows/s (target ≥ ${pct(RATIO_TARGET)}); ` +
+        `${pct(createdRatio)} by leads created/s`,
+    );
+
+    // 3. Peak RSS
+    heading('3. Peak RSS of the ingest (one child process per run)');
+    const smallCounting = await ingestInChild(SMALL, 'counting', small.path);
+    console.log(`${describeRun(smallCounting)}`);
+    const large = await writeLeadFile(join(dir, `leads-${LARGE}.csv`), LARGE);
+    console.log(`file: ${describeFile(large)}`);
+    const largeCounting = await ingestInChild(LARGE, 'counting', large.path);
+    console.log(`${describeRun(largeCounting)}`);
+    console.log(
+      'counting sink: nothing is stored, so an email repeated in a later chunk is created again ' +
+        '(more "created", fewer "updated" than on DynamoDB)',
+    );
+    await rm(large.path, { force: true });
+    const rssRatio = largeCounting.peakRssBytes / smallCounting.peakRssBytes;
+    console.log(
+      `peak RSS ${int(LARGE)} / ${int(SMALL)} rows (counting sink): ${rssRatio.toFixed(2)}× ` +
+        `(target within ${pct(RSS_TARGET)}: ${Math.abs(rssRatio - 1) <= RSS_TARGET ? 'met' : 'not met'})`,
+    );
+
+    // 4. Summary
+    heading('Summary');
+    const met = (ok: boolean) => (ok ? 'met' : 'not met');
+    const hwmRatio =
+      largeCounting.vmHwmBytes !== null && smallCounting.vmHwmBytes !== null
+        ? largeCounting.vmHwmBytes / smallCounting.vmHwmBytes
+        : null;
+    table(
+      ['figure', 'value', 'target', ''],
+      [
+        ...routing.map((r) => [
+          `routing, ${r.groups} rule groups: median / p99 per lead`,
+          `${r.medianMicros.toFixed(2)} / ${r.p99Micros.toFixed(2)} µs`,
+          '',
+          '',
+        ]),
+        [`ingest, ${int(SMALL)} rows, DynamoDB Local`, `${int(ingest.rowsPerSecond)} rows/s`, '', ''],
+        [
+          'ingest outcome: created / updated / rejected',
+          `${int(ingest.created)} / ${int(ingest.updated)} / ${int(ingest.rejected)}`,
+          '',
+          '',
+        ],
+        [
+          `raw BatchWriteItem, ${int(raw.items)} items, ${raw.concurrency} in flight`,
+          `${int(raw.itemsPerSecond)} items/s`,
+          '',
+          '',
+        ],
+        [
+          'ingest / raw, by file rows/s',
+          pct(rowRatio),
+          `≥ ${pct(RATIO_TARGET)}`,
+          met(rowRatio >= RATIO_TARGET),
+        ],
+        ['ingest / raw, by leads created/s', pct(createdRatio), '', ''],
+        [
+          `peak RSS (VmHWM), ${int(SMALL)} rows, DynamoDB Local`,
+          `${mib(ingest.peakRssBytes)} (${mib(ingest.vmHwmBytes)})`,
+          '',
+          '',
+        ],
+        [
+          `peak RSS (VmHWM), ${int(SMALL)} rows, counting sink`,
+          `${mib(smallCounting.peakRssBytes)} (${mib(smallCounting.vmHwmBytes)})`,
+          '',
+          '',
+        ],
+        [
+          `peak RSS (VmHWM), ${int(LARGE)} rows, counting sink`,
+          `${mib(largeCounting.peakRssBytes)} (${mib(largeCounting.vmHwmBytes)})`,
+          '',
+          '',
+        ],
+        [
+          `peak RSS ratio ${int(LARGE)} / ${int(SMALL)} rows, counting sink (VmHWM)`,
+          `${rssRatio.toFixed(2)}× (${hwmRatio === null ? 'n/a' : `${hwmRatio.toFixed(2)}×`})`,
+          `within ${pct(RSS_TARGET)}`,
+          met(Math.abs(rssRatio - 1) <= RSS_TARGET),
+        ],
+        [`ingest, ${int(LARGE)} rows, counting sink`, `${int(largeCounting.rowsPerSecond)} rows/s`, '', ''],
+      ],
+    );
+    const [one = 0, five = 0] = loadavg();
+    console.log(
+      `\nbench took ${((Date.now() - started) / 1000).toFixed(0)} s; ` +
+        `load average at the end (1/5 min): ${one.toFixed(2)} / ${five.toFixed(2)}`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
