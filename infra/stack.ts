@@ -55,6 +55,8 @@ export class LeadRelayStack extends Stack {
     this.api = new Api(this, 'Api', { handler: fns.api });
     this.data.presignInboxUploads(fns.api);
     this.data.readOperatorKey(fns.api);
+    this.data.readLinkKeys(fns.api);
+    this.data.readLinkKeys(fns.distribute);
     this.ingest = new Ingest(this, 'Ingest', { inbox: this.data.inbox, handler: fns.ingest });
     this.data.readInbox(fns.ingest);
 

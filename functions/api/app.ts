@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   type Clock,
   type LeadStore,
+  type LinkKeys,
   type RulesStore,
   type TenantStore,
   Tenants,
@@ -12,6 +13,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { z } from 'zod';
 import { errorResponse, internalError, json } from './http';
 import type { IdempotentRun } from './idempotency';
+import { linkRoutes } from './links';
 import { openApiDocument } from './openapi';
 import { type Route, Router, route } from './router';
 import { decisionRoutes } from './routes/decisions';
@@ -26,6 +28,8 @@ export interface ApiDeps {
   rules: RulesStore;
   clock: Clock;
   operatorKey: () => Promise<string>;
+  /** The email links' signing keys (for `/l/{token}`). */
+  linkKeys: () => Promise<LinkKeys>;
   /** Idempotency-Key support; without it the header is ignored. */
   idempotency?: IdempotentRun;
   /** Lead file uploads (the upload store and the inbox URL signer); without it /v1/uploads is not served. */
@@ -60,7 +64,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     }),
     ...tenantRoutes(deps),
     ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
-    ...decisionRoutes({ leads: deps.leads, tenants: deps.store, clock: deps.clock }),
+    ...decisionRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...(deps.uploads
       ? uploadRoutes({
@@ -77,13 +81,21 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     deps.idempotency,
   );
 
+  const links = linkRoutes({
+    leads: deps.leads,
+    tenants: deps.store,
+    rules: deps.rules,
+    clock: deps.clock,
+    linkKeys: deps.linkKeys,
+  });
+
   return {
     routes,
     async handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
       const started = Date.now();
       let response: APIGatewayProxyStructuredResultV2;
       try {
-        response = await router.dispatch(event);
+        response = (await links(event)) ?? (await router.dispatch(event));
       } catch (error) {
         const known = errorResponse(error);
         if (!known) logger.error('request failed', { error: error as Error, path: event.rawPath });

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createS3Client, loadConfig, operatorKeySource, S3Files } from '@leadrelay/aws';
+import { createS3Client, linkKeysSource, loadConfig, operatorKeySource, S3Files } from '@leadrelay/aws';
 import { systemClock } from '@leadrelay/core';
 import {
   createDocumentClient,
@@ -26,6 +26,7 @@ const api = createApi(
     rules: new DynamoRulesStore(db, config.TABLE_NAME),
     clock: systemClock,
     operatorKey: operatorKeySource(config),
+    linkKeys: linkKeysSource(config),
     idempotency: powertoolsIdempotency(dynamo, config.TABLE_NAME),
     uploads: {
       store: new DynamoUploadStore(db, config.TABLE_NAME),

@@ -4,9 +4,9 @@ import {
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { idempotencyStore } from '../shared/idempotency';
 import { HttpError } from './http';
 
 /** What makes two requests "the same" for an Idempotency-Key: who, which key, which route; the body must match too. */
@@ -47,14 +47,7 @@ export function idempotencyKey(header: string | undefined): string | undefined {
  * under that key is a 409. A request that failed is not remembered.
  */
 export function powertoolsIdempotency(client: DynamoDBClient, tableName: string): IdempotentRun {
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName,
-    keyAttr: 'PK',
-    sortKeyAttr: 'SK',
-    staticPkValue: 'IDEMPOTENCY',
-    expiryAttr: 'expiresAt',
-    awsSdkV3Client: client,
-  });
+  const persistenceStore = idempotencyStore(client, tableName);
   const config = new IdempotencyConfig({
     eventKeyJmesPath: '[principal, key, method, path]',
     payloadValidationJmesPath: 'body',

@@ -1,13 +1,52 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { linkKeysSource, loadConfig, SchedulerDeadlines, SesMailer } from '@leadrelay/aws';
+import { systemClock } from '@leadrelay/core';
+import { createDocumentClient, DynamoLeadStore, DynamoTenantStore } from '@leadrelay/store';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
+import { idempotentMailer } from '../shared/idempotency';
 import { functionLogger } from '../shared/logger';
 import { streamConsumer } from '../shared/stream';
+import { distributeRecord } from './distribute';
 
+const config = loadConfig('distribute');
 const logger = functionLogger('distribute');
+const dynamo = new DynamoDBClient({});
+const db = createDocumentClient(dynamo);
+// Adaptive retries: SES throttling (MaxSendRate) is waited out, not dropped.
+const ses = new SesMailer(new SESv2Client({ retryMode: 'adaptive', maxAttempts: 8 }), {
+  from: config.MAIL_FROM,
+  configurationSet: config.SES_CONFIGURATION_SET,
+});
+const mailer = idempotentMailer((email) => ses.send(email), dynamo, config.TABLE_NAME);
+
+const consume = streamConsumer(
+  distributeRecord({
+    leads: new DynamoLeadStore(db, config.TABLE_NAME),
+    tenants: new DynamoTenantStore(db, config.TABLE_NAME),
+    mailer,
+    deadlines: new SchedulerDeadlines(new SchedulerClient({}), {
+      groupName: config.SCHEDULE_GROUP,
+      roleArn: config.SCHEDULER_ROLE_ARN,
+      targetArn: config.REROUTE_FUNCTION_ARN,
+    }),
+    linkKeys: linkKeysSource(config),
+    publicUrl: config.PUBLIC_URL,
+    clock: systemClock,
+  }),
+);
 
 /**
  * Table stream → the side effects of an assignment (the partner email, the reroute
- * schedule). Every path only writes state; this consumer acts on it, idempotently.
- * Leads arrive with the intake issue; until then it sees and acknowledges records.
+ * schedule). Every path only writes state; this consumer acts on it, idempotently,
+ * reporting failed records one by one (batch item failures).
  */
-export const handler = streamConsumer(async (record) => {
-  logger.debug('stream record', { eventName: record.eventName, keys: record.dynamodb?.Keys });
-});
+export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
+  mailer.registerContext(context);
+  const response = await consume(event, context);
+  if (response.batchItemFailures.length > 0) {
+    logger.warn('records failed', { failed: response.batchItemFailures.length, of: event.Records.length });
+  }
+  return response;
+};

@@ -1,15 +1,25 @@
-import { parseSesEvent } from '@leadrelay/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadConfig } from '@leadrelay/aws';
+import { applyEmailEvent, parseSesEvent, systemClock } from '@leadrelay/core';
+import { createDocumentClient, DynamoLeadStore, DynamoTenantStore } from '@leadrelay/store';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { functionLogger } from '../shared/logger';
 
+const config = loadConfig('email-events');
 const logger = functionLogger('email-events');
+const db = createDocumentClient(new DynamoDBClient({}));
+const deps = {
+  leads: new DynamoLeadStore(db, config.TABLE_NAME),
+  tenants: new DynamoTenantStore(db, config.TABLE_NAME),
+  clock: systemClock,
+};
 
 /**
- * SES configuration-set events, delivered by EventBridge (source aws.ses). The
- * lead's email status moves forward from these with the distribution issue; the
- * event is parsed and checked here already, so a malformed event is visible.
+ * SES configuration-set events, delivered by EventBridge (source aws.ses) → the
+ * lead's email status, forward only, and its history (applyEmailEvent).
  */
 export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
   const ses = parseSesEvent(event.detail);
-  logger.info('email event', { type: ses.eventType, messageId: ses.messageId, tags: ses.tags });
+  const outcome = await applyEmailEvent(deps, ses);
+  logger.info('email event', { type: ses.eventType, messageId: ses.messageId, tags: ses.tags, outcome });
 };

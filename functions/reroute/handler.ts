@@ -1,14 +1,44 @@
-import { parseInput, RerouteEvent } from '@leadrelay/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadConfig } from '@leadrelay/aws';
+import { parseInput, RerouteEvent, rerouteLead, sweepDeadlines, systemClock } from '@leadrelay/core';
+import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
 import { functionLogger } from '../shared/logger';
 
+const config = loadConfig('reroute');
 const logger = functionLogger('reroute');
+const db = createDocumentClient(new DynamoDBClient({}));
+const deps = {
+  leads: new DynamoLeadStore(db, config.TABLE_NAME),
+  tenants: new DynamoTenantStore(db, config.TABLE_NAME),
+  rules: new DynamoRulesStore(db, config.TABLE_NAME),
+  clock: systemClock,
+};
 
 /**
- * EventBridge Scheduler → a lead's reroute deadline fired (`deadline`), or the
- * periodic sweep that catches deadlines whose schedule was lost (`sweep`). The
- * reroute itself arrives with the distribution issue.
+ * EventBridge Scheduler → a lead's reroute deadline fired (`deadline`: a stale
+ * assignment version or a decided lead is a no-op), or the periodic sweep that
+ * catches deadlines whose schedule was lost (`sweep`).
  */
 export const handler = async (event: unknown): Promise<void> => {
   const input = parseInput(RerouteEvent, event, 'reroute event');
-  logger.info('reroute event', { ...input });
+  if (input.kind === 'sweep') {
+    const swept = await sweepDeadlines(deps);
+    if (swept.due > 0) logger.info('sweep', swept);
+    return;
+  }
+  const result = await rerouteLead(deps, {
+    leadId: input.leadId,
+    assignmentVersion: input.assignmentVersion,
+  });
+  logger.info('deadline', {
+    leadId: input.leadId,
+    assignmentVersion: input.assignmentVersion,
+    ...summary(result),
+  });
 };
+
+function summary(result: Awaited<ReturnType<typeof rerouteLead>>) {
+  return 'outcome' in result
+    ? { outcome: result.outcome, partnerId: result.lead.partnerId }
+    : { skipped: result.skipped };
+}

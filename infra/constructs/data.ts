@@ -37,6 +37,7 @@ export class Data extends Construct {
   readonly table: dynamodb.Table;
   readonly inbox: s3.Bucket;
   readonly operatorKey: secretsmanager.Secret;
+  readonly linkKeys: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -113,6 +114,31 @@ export class Data extends Construct {
       'The operator key is handed to a person, not to a service: the operator rotates it by hand ' +
         '(put a new secret value; the api rereads it within five minutes), so there is no rotation Lambda.',
     );
+
+    // {"current": "k1", "k1": "<secret>"}: rotate by adding a key and pointing "current" at it.
+    this.linkKeys = new secretsmanager.Secret(this, 'LinkKeys', {
+      description:
+        'Lead Relay email link signing keys (HMAC-SHA256), JSON {"current": "<keyId>", "<keyId>": "<secret>"}',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ current: 'k1' }),
+        generateStringKey: 'k1',
+        excludePunctuation: true,
+        passwordLength: 64,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      this.linkKeys,
+      'AwsSolutions-SMG4',
+      'Link keys rotate by adding a key id beside the old one (old links keep working until they expire), ' +
+        'a step an operator takes with the README; the functions reread the secret within five minutes.',
+    );
+  }
+
+  /** LINK_KEYS_SECRET_ARN, and read of that one secret (api verifies links, distribute signs them). */
+  readLinkKeys(fn: lambda.Function): void {
+    fn.addEnvironment(EnvName.linkKeysSecretArn, this.linkKeys.secretArn);
+    this.linkKeys.grantRead(fn);
   }
 
   /** TABLE_NAME, and item read/write on the table and its GSIs (each index by name, no index/*). */

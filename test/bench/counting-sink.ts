@@ -109,6 +109,10 @@ export class CountingLeadStore implements LeadStore {
     return { items: [], nextCursor: null };
   }
 
+  async dueDeadlines(): Promise<Lead[]> {
+    return [];
+  }
+
   async partnerLoads(_supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>> {
     return new Map(partnerIds.map((id) => [id, this.pending.get(id) ?? 0]));
   }

@@ -22,6 +22,7 @@ const stubEnvironment: Record<string, string> = {
   [EnvName.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/lead-relay-test-scheduler',
   [EnvName.rerouteFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:lead-relay-test-reroute',
   [EnvName.operatorKey]: 'operator-key-for-tests-only',
+  [EnvName.linkKeys]: JSON.stringify({ current: 'k1', k1: 'link-key-for-tests-only-0123456789' }),
   [EnvName.publicUrl]: 'http://localhost:3000/',
 };
 

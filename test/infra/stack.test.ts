@@ -203,7 +203,10 @@ describe('the functions', () => {
   });
 
   /** What each handler must get on AWS: what its schema requires, plus the AWS side of an either/or. */
-  const awsSide: Partial<Record<FunctionName, string[]>> = { api: [EnvName.operatorKeySecretArn] };
+  const awsSide: Partial<Record<FunctionName, string[]>> = {
+    api: [EnvName.operatorKeySecretArn, EnvName.linkKeysSecretArn],
+    distribute: [EnvName.linkKeysSecretArn],
+  };
   const common = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
   const requiredBy = (name: FunctionName): string[] => {
     const shape = ConfigSchemas[name].shape as Record<
@@ -229,6 +232,7 @@ describe('the functions', () => {
       [EnvName.tableName]: stack.data.table.tableName,
       [EnvName.bucketName]: stack.data.inbox.bucketName,
       [EnvName.operatorKeySecretArn]: stack.data.operatorKey.secretArn,
+      [EnvName.linkKeysSecretArn]: stack.data.linkKeys.secretArn,
       [EnvName.sesConfigurationSet]: stack.mail.configurationSet.configurationSetName,
       [EnvName.mailFrom]: 'leads@example.com',
       [EnvName.scheduleGroup]: stack.deadlines.group.scheduleGroupName,
@@ -295,6 +299,18 @@ describe('the functions', () => {
           referencedIds(statement.Resource).includes(secretId),
       );
       expect({ name, readsSecret }).toEqual({ name, readsSecret: name === 'api' });
+    }
+  });
+
+  it('lets only api (verifies) and distribute (signs) read the link keys secret', () => {
+    const secretId = logicalIdOf(synthesized.stack.data.linkKeys);
+    for (const name of functionNames) {
+      const readsSecret = statementsOfRole(roleIdOf(name)).some(
+        (statement) =>
+          actionsOf(statement).includes('secretsmanager:GetSecretValue') &&
+          referencedIds(statement.Resource).includes(secretId),
+      );
+      expect({ name, readsSecret }).toEqual({ name, readsSecret: name === 'api' || name === 'distribute' });
     }
   });
 });

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../functions/api/app';
 import { apiEvent } from '../support/events';
+import { testLinkKeys } from '../support/link-keys';
 import { testTable } from '../support/store';
 
 const OPERATOR_KEY = 'operator-key-for-decision-tests-0123456789';
@@ -20,6 +21,7 @@ beforeAll(async () => {
       rules: table.rules,
       clock: systemClock,
       operatorKey: async () => OPERATOR_KEY,
+      linkKeys: async () => testLinkKeys,
     },
     silent,
   );

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../functions/api/app';
 import { powertoolsIdempotency } from '../../functions/api/idempotency';
 import { apiEvent } from '../support/events';
+import { testLinkKeys } from '../support/link-keys';
 import { testTable } from '../support/store';
 
 const OPERATOR_KEY = 'operator-key-for-lead-tests-0123456789';
@@ -19,6 +20,7 @@ beforeAll(async () => {
       rules,
       clock: systemClock,
       operatorKey: async () => OPERATOR_KEY,
+      linkKeys: async () => testLinkKeys,
       idempotency: powertoolsIdempotency(client, tableName),
     },
     silent,

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../functions/api/app';
 import { apiEvent } from '../support/events';
+import { testLinkKeys } from '../support/link-keys';
 import { testTable } from '../support/store';
 
 const OPERATOR_KEY = 'operator-key-for-tests-0123456789abcdef';
@@ -12,7 +13,14 @@ let api: ReturnType<typeof createApi>;
 beforeAll(async () => {
   const { tenants, leads, rules } = await testTable('api');
   api = createApi(
-    { store: tenants, leads, rules, clock: systemClock, operatorKey: async () => OPERATOR_KEY },
+    {
+      store: tenants,
+      leads,
+      rules,
+      clock: systemClock,
+      operatorKey: async () => OPERATOR_KEY,
+      linkKeys: async () => testLinkKeys,
+    },
     silent,
   );
 });

@@ -19,6 +19,7 @@ import {
   localCredentials as dynamoCredentials,
   localRegion as dynamoRegion,
 } from '../support/dynamodb-local';
+import { waitFor } from '../support/wait';
 
 describe('local DynamoDB stream poller', () => {
   const dynamo = { endpoint: inject('dynamodbEndpoint') };
@@ -111,6 +112,21 @@ describe('local DynamoDB stream poller', () => {
   };
 
   const pkOf = (record: DynamoDBRecord | undefined) => record?.dynamodb?.Keys?.PK?.S;
+
+  it('delivers empty maps and empty lists as Lambda does ({"M": {}}, {"L": []})', async () => {
+    const tableName = await newTable();
+    const { consumer, all } = recording('distribute');
+    start(tableName, await newDir(), [consumer]);
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { PK: { S: 'LEAD#e' }, SK: { S: 'LEAD' }, customFields: { M: {} }, previous: { L: [] } },
+      }),
+    );
+    const [record] = await waitFor(() => (all().length > 0 ? all() : undefined), 'the record');
+    expect(record?.dynamodb?.NewImage?.customFields).toEqual({ M: {} });
+    expect(record?.dynamodb?.NewImage?.previous).toEqual({ L: [] });
+  });
 
   it('delivers writes as DynamoDBStreamEvent records with new and old images', async () => {
     const tableName = await newTable();

@@ -7,6 +7,7 @@ import { apiEvent } from '../support/events';
 import { type Inbox, lambdaContext, startInbox } from '../support/inbox';
 import { ingestHarness } from '../support/ingest';
 import { csvBytes, LEAD_HEADER, leadRow } from '../support/lead-files';
+import { testLinkKeys } from '../support/link-keys';
 
 const OPERATOR_KEY = 'operator-key-for-upload-tests-0123456789';
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
@@ -25,6 +26,7 @@ beforeAll(async () => {
       rules: h.table.rules,
       clock: systemClock,
       operatorKey: async () => OPERATOR_KEY,
+      linkKeys: async () => testLinkKeys,
       idempotency: powertoolsIdempotency(h.table.client, h.table.tableName),
       uploads: { store: h.uploads, signer: inbox.files },
     },

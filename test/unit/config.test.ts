@@ -1,4 +1,4 @@
-import { atExpression, ConfigError, loadConfig } from '@leadrelay/aws';
+import { atExpression, ConfigError, loadConfig, parseLinkKeys } from '@leadrelay/aws';
 import { describe, expect, it } from 'vitest';
 
 describe('handler configuration', () => {
@@ -8,11 +8,40 @@ describe('handler configuration', () => {
   });
 
   it('needs an operator key source for the api', () => {
-    expect(() => loadConfig('api', { TABLE_NAME: 't', BUCKET_NAME: 'b' })).toThrow(/OPERATOR_KEY_SECRET_ARN/);
-    expect(loadConfig('api', { TABLE_NAME: 't', BUCKET_NAME: 'b', OPERATOR_KEY: 'k' })).toMatchObject({
+    const keys = { LINK_KEYS: '{"current":"k1","k1":"0123456789abcdef"}' };
+    expect(() => loadConfig('api', { TABLE_NAME: 't', BUCKET_NAME: 'b', ...keys })).toThrow(
+      /OPERATOR_KEY_SECRET_ARN/,
+    );
+    expect(
+      loadConfig('api', { TABLE_NAME: 't', BUCKET_NAME: 'b', OPERATOR_KEY: 'k', ...keys }),
+    ).toMatchObject({
       OPERATOR_KEY: 'k',
       S3_FORCE_PATH_STYLE: 'false',
     });
+  });
+});
+
+describe('link keys', () => {
+  it('are required by the api and distribute, from a secret or given directly', () => {
+    expect(() => loadConfig('api', { TABLE_NAME: 't', BUCKET_NAME: 'b', OPERATOR_KEY: 'k' })).toThrow(
+      /LINK_KEYS_SECRET_ARN/,
+    );
+  });
+
+  it('parse the secret format: current signs, every other key verifies', () => {
+    const keys = parseLinkKeys(
+      '{"current":"k2","k1":"old-secret-0123456789","k2":"new-secret-0123456789"}',
+      'test',
+    );
+    expect(keys).toEqual({
+      current: { id: 'k2', secret: 'new-secret-0123456789' },
+      previous: [{ id: 'k1', secret: 'old-secret-0123456789' }],
+    });
+  });
+
+  it('refuse JSON without the current key, naming the source', () => {
+    expect(() => parseLinkKeys('{"current":"k9","k1":"x"}', 'LINK_KEYS')).toThrow(/LINK_KEYS.*current/);
+    expect(() => parseLinkKeys('not json', 'LINK_KEYS')).toThrow(/LINK_KEYS is not JSON/);
   });
 });
 

@@ -1,9 +1,8 @@
 import {
   accept,
   type Clock,
-  ConflictError,
+  changeLead,
   ForbiddenError,
-  isRefusal,
   Lead,
   type LeadStore,
   NotFoundError,
@@ -11,8 +10,11 @@ import {
   pipelineUpdate,
   type Refusal,
   RejectBody,
+  type RulesStore,
+  refusal,
   refusalError,
   reject,
+  rerouteIfRejected,
   type TenantStore,
   type Transition,
 } from '@leadrelay/core';
@@ -24,42 +26,32 @@ import { leadView } from './leads';
 export interface DecisionDeps {
   leads: LeadStore;
   tenants: TenantStore;
+  rules: RulesStore;
   clock: Clock;
 }
-
-/** How many times a change is recomputed after losing a race to an unrelated write (an email event, say). */
-const MAX_ATTEMPTS = 5;
 
 /** The lead as `leadView` answers it (routes/leads.ts). */
 const LeadAnswer = z.object({ lead: Lead.extend({ distributionStatusChangeDays: z.int() }) });
 
 /**
- * Applies a partner's change to a lead with one conditional write on its version.
- * A stale write (someone changed the lead meanwhile) reads the lead again and
- * recomputes: when the racing change decided the lead, the transition refuses and
- * the caller gets 409 with the current state; when it was unrelated, the change
- * lands on the new version.
+ * Applies a partner's change with `changeLead` (one conditional write on the
+ * lead's version, recomputed after a lost race): a refusal becomes its HTTP
+ * error (409 with the current state, 404, 400), another supplier's lead is 404.
  */
-async function change(
+export async function change(
   deps: DecisionDeps,
   supplierId: string,
   leadId: string,
   transition: (lead: Lead, now: Date) => Transition | Refusal,
 ): Promise<Lead> {
-  let lead: Lead | undefined;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    lead = await deps.leads.getLead(leadId);
-    if (!lead || lead.supplierId !== supplierId) throw new NotFoundError(`Lead ${leadId} not found`);
-    const result = transition(lead, deps.clock.now());
-    if (isRefusal(result)) throw refusalError(result);
-    // A change that changes nothing (a retried PATCH) writes nothing.
-    if (result.next === lead) return lead;
-    const written = await deps.leads.replaceLead(lead, result.next, result.loads);
-    if (written === 'ok') return result.next;
-  }
-  throw new ConflictError('The lead changed while this request ran; read it and try again', [
-    { path: 'distributionStatus', message: `is ${lead?.distributionStatus ?? 'unknown'}` },
-  ]);
+  const outcome = await changeLead(deps.leads, leadId, (lead) =>
+    lead.supplierId === supplierId
+      ? transition(lead, deps.clock.now())
+      : refusal('not-yours', lead, `Lead ${leadId} not found`),
+  );
+  if ('missing' in outcome) throw new NotFoundError(`Lead ${leadId} not found`);
+  if ('refused' in outcome) throw refusalError(outcome.refused);
+  return outcome.lead;
 }
 
 /** The partner's decisions on its leads and its pipeline after acceptance (shared/api.md, "Leads"; issue 5). */
@@ -116,6 +108,8 @@ export function decisionRoutes(deps: DecisionDeps) {
             reason: body.reason,
           }),
         );
+        // The supplier's rerouteRejected: the lead goes on to the next partner at once.
+        await rerouteIfRejected(deps, lead, `partner:${principal.partnerId}`);
         return answer(lead);
       },
     }),

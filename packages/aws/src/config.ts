@@ -23,11 +23,28 @@ export const EnvName = {
   operatorKeySecretArn: 'OPERATOR_KEY_SECRET_ARN',
   /** Local only: the operator API key itself (generated into .local). */
   operatorKey: 'OPERATOR_KEY',
+  /** AWS: the Secrets Manager secret holding the email link signing keys. */
+  linkKeysSecretArn: 'LINK_KEYS_SECRET_ARN',
+  /** Local only: the link signing keys themselves (generated into .local), as the secret's JSON. */
+  linkKeys: 'LINK_KEYS',
   /** Base URL of the public API, for links in emails. */
   publicUrl: 'PUBLIC_URL',
 } as const;
 
 const nonEmpty = z.string().trim().min(1);
+
+const linkKeySettings = {
+  LINK_KEYS_SECRET_ARN: nonEmpty.optional(),
+  LINK_KEYS: nonEmpty.optional(),
+};
+const hasLinkKeys = [
+  (c: { LINK_KEYS_SECRET_ARN?: string | undefined; LINK_KEYS?: string | undefined }) =>
+    c.LINK_KEYS_SECRET_ARN !== undefined || c.LINK_KEYS !== undefined,
+  { message: 'set LINK_KEYS_SECRET_ARN (AWS) or LINK_KEYS (local)', path: ['LINK_KEYS_SECRET_ARN'] },
+] as [
+  (c: { LINK_KEYS_SECRET_ARN?: string | undefined; LINK_KEYS?: string | undefined }) => boolean,
+  { message: string; path: string[] },
+];
 
 /** What each handler needs; a missing setting fails at cold start, naming the variable. */
 export const ConfigSchemas = {
@@ -38,7 +55,9 @@ export const ConfigSchemas = {
       S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
       OPERATOR_KEY_SECRET_ARN: nonEmpty.optional(),
       OPERATOR_KEY: nonEmpty.optional(),
+      ...linkKeySettings,
     })
+    .refine(...hasLinkKeys)
     .refine((c) => c.OPERATOR_KEY_SECRET_ARN !== undefined || c.OPERATOR_KEY !== undefined, {
       message: 'set OPERATOR_KEY_SECRET_ARN (AWS) or OPERATOR_KEY (local)',
       path: ['OPERATOR_KEY_SECRET_ARN'],
@@ -48,15 +67,18 @@ export const ConfigSchemas = {
     BUCKET_NAME: nonEmpty,
     S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   }),
-  distribute: z.object({
-    TABLE_NAME: nonEmpty,
-    SES_CONFIGURATION_SET: nonEmpty,
-    MAIL_FROM: nonEmpty,
-    SCHEDULE_GROUP: nonEmpty,
-    SCHEDULER_ROLE_ARN: nonEmpty,
-    REROUTE_FUNCTION_ARN: nonEmpty,
-    PUBLIC_URL: nonEmpty,
-  }),
+  distribute: z
+    .object({
+      TABLE_NAME: nonEmpty,
+      SES_CONFIGURATION_SET: nonEmpty,
+      MAIL_FROM: nonEmpty,
+      SCHEDULE_GROUP: nonEmpty,
+      SCHEDULER_ROLE_ARN: nonEmpty,
+      REROUTE_FUNCTION_ARN: nonEmpty,
+      PUBLIC_URL: nonEmpty,
+      ...linkKeySettings,
+    })
+    .refine(...hasLinkKeys),
   'email-events': z.object({ TABLE_NAME: nonEmpty }),
   reroute: z.object({ TABLE_NAME: nonEmpty }),
   aggregate: z.object({ TABLE_NAME: nonEmpty }),

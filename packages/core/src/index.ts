@@ -5,6 +5,7 @@ export * from './errors';
 export * from './events';
 export * from './ids';
 export * from './leads/assign';
+export * from './leads/change';
 export * from './leads/ids';
 export * from './leads/intake';
 export * from './leads/lead';

@@ -104,6 +104,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const files = {
     endpoints: join(localDir, 'endpoints.json'),
     operatorKey: join(localDir, 'operator-key'),
+    linkKeys: join(localDir, 'link-keys.json'),
     demo: join(localDir, 'demo.json'),
     lock: join(localDir, 'local-cloud.pid'),
     dynamodbPid: join(localDir, 'dynamodb.pid'),
@@ -138,6 +139,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
   try {
     const operatorKey = await loadOrCreateOperatorKey(files.operatorKey);
+    const linkKeys = await loadOrCreateLinkKeys(files.linkKeys);
     const ports = await resolvePorts(options.port === undefined ? {} : { api: options.port });
     const { host, region, accountId, credentials } = localSettings;
     const url = (port: number) => `http://${host}:${port}`;
@@ -149,7 +151,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       scheduler: url(ports.scheduler),
     };
     const rerouteArn = `arn:aws:lambda:${region}:${accountId}:function:reroute`;
-    applyEnvironment(handlerEnvironment({ urls, operatorKey, rerouteArn }));
+    applyEnvironment(handlerEnvironment({ urls, operatorKey, linkKeys, rerouteArn }));
 
     // Events can arrive from the emulators before the handlers are loaded; they wait here.
     let runtime: LambdaRuntime | undefined;
@@ -349,6 +351,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 function handlerEnvironment(input: {
   urls: { api: string; dynamodb: string; s3: string; ses: string; scheduler: string };
   operatorKey: string;
+  linkKeys: string;
   rerouteArn: string;
 }): Record<string, string | undefined> {
   const { region, accountId, credentials } = localSettings;
@@ -364,6 +367,8 @@ function handlerEnvironment(input: {
     [EnvName.operatorKey]: input.operatorKey,
     // A secret ARN from the user's shell would send the api to Secrets Manager, which is not emulated.
     [EnvName.operatorKeySecretArn]: undefined,
+    [EnvName.linkKeys]: input.linkKeys,
+    [EnvName.linkKeysSecretArn]: undefined,
     [EnvName.publicUrl]: input.urls.api,
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
@@ -458,6 +463,19 @@ async function loadOrCreateOperatorKey(file: string): Promise<string> {
   const key = `lr_op_${randomBytes(32).toString('base64url')}`;
   await writeFileAtomically(file, `${key}\n`);
   return key;
+}
+
+/**
+ * The email link signing keys, generated once per home in the secret's format
+ * (`{"current": "k1", "k1": "<secret>"}`); rotate by adding a key and pointing
+ * `current` at it, as in AWS.
+ */
+async function loadOrCreateLinkKeys(file: string): Promise<string> {
+  const existing = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (existing !== '') return existing;
+  const keys = JSON.stringify({ current: 'k1', k1: randomBytes(32).toString('base64url') });
+  await writeFileAtomically(file, `${keys}\n`);
+  return keys;
 }
 
 /**

@@ -113,6 +113,10 @@ function toLambdaAttributeValue(value: SdkAttributeValue): LambdaAttributeValue 
   if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };
   if (value.L !== undefined) return { L: value.L.map(toLambdaAttributeValue) };
   if (value.M !== undefined) return { M: toLambdaImage(value.M) };
+  // The Streams client's deserializer turns an empty map ({"M": {}}) into a value with
+  // no member at all; Lambda delivers {"M": {}}. Empty lists survive and sets cannot be
+  // empty, so a value without a member was an empty map.
+  if (Object.values(value).every((member) => member === undefined)) return { M: {} };
   return value as LambdaAttributeValue;
 }
 

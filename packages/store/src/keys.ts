@@ -13,6 +13,9 @@ import { normaliseName } from '@leadrelay/core';
  * | Lead               | LEAD#<leadId>        | LEAD                       | SUP#<supplierId>#LEADS#<shard> /    | get a lead (its history is the `history` list    |
  * |                    |                      |                            |   <createdAt>#<leadId>              |   attribute on the item); a supplier's leads,    |
  * |                    |                      |                            |                                     |   newest first (merged over the shards)          |
+ * |                    |                      |                            | GSI3PK / GSI3SK (only while Pending |                                                  |
+ * |                    |                      |                            |   with a deadline): DEADLINES#<shard> | Pending leads whose deadline passed, oldest    |
+ * |                    |                      |                            |   / <deadlineAt>#<leadId>           |   first (the reroute sweeper; never a Scan)      |
  * | PartnerLoad        | SUP#<supplierId>#LOAD#<partnerId> | LOAD          | —                                   | a partner's Pending count (capacity, least-loaded) |
  * | Sequence           | SUP#<supplierId>#SEQ#<name> | SEQ                 | —                                   | round-robin counters, reserved in blocks         |
  * | Rules              | SUP#<supplierId>     | RULES#<kind>               | —                                   | a supplier's routing / registration rules        |
@@ -23,7 +26,7 @@ import { normaliseName } from '@leadrelay/core';
  *
  * Every item carries `entity` (its type, used by stream filters) and `version`.
  * Keys describe themselves; ids are ULIDs so SK order is creation order.
- * GSI2 and GSI3 are reserved for the lead access patterns (by status, by partner).
+ * GSI2 is reserved for the lead access patterns to come (by status, by partner).
  * `<shard>` is leadShard(leadId), 0..LEAD_SHARDS-1: a big file's lead writes spread
  * over LEAD_SHARDS GSI1 partitions instead of all landing on one.
  */
@@ -58,6 +61,13 @@ export const Keys = {
   }),
   /** GSI1 partition: one shard of a supplier's leads. */
   leadsOf: (supplierId: string, shard: number) => ({ GSI1PK: `SUP#${supplierId}#LEADS#${shard}` }),
+  /** GSI3: a waiting lead's reroute deadline, across suppliers, oldest first within each shard. */
+  leadDeadline: (leadId: string, deadlineAt: string) => ({
+    GSI3PK: `DEADLINES#${leadShard(leadId)}`,
+    GSI3SK: `${deadlineAt}#${leadId}`,
+  }),
+  /** GSI3 partition: one shard of the deadlines. */
+  deadlinesOf: (shard: number) => ({ GSI3PK: `DEADLINES#${shard}` }),
   partnerLoad: (supplierId: string, partnerId: string) => ({
     PK: `SUP#${supplierId}#LOAD#${partnerId}`,
     SK: 'LOAD',

@@ -1,3 +1,5 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Lead, LoadChange } from '@leadrelay/core';
 import { fromItem } from './items';
 import { Entity, Keys } from './keys';
@@ -14,8 +16,17 @@ export function leadItem(lead: Lead): Record<string, unknown> {
     ...fields,
     ...Keys.lead(lead.id),
     ...Keys.leadIndex(lead.supplierId, lead.id, lead.createdAt),
+    ...(waitsForDeadline(lead) && lead.deadlineAt ? Keys.leadDeadline(lead.id, lead.deadlineAt) : {}),
     entity: Entity.lead,
   };
+}
+
+/** A lead with a partner who has not acted yet: it sits in the deadline index. */
+function waitsForDeadline(lead: Lead): boolean {
+  return (
+    lead.partnerId !== null &&
+    (lead.distributionStatus === 'Pending' || lead.distributionStatus === 'Rerouted')
+  );
 }
 
 /** The Lead inside an item: everything but the keys and the entity tag. */
@@ -53,4 +64,14 @@ export function loadUpdate(tableName: string, supplierId: string, change: LoadCh
       },
     },
   };
+}
+
+/**
+ * The lead in a table-stream image (NewImage / OldImage, DynamoDB JSON), or
+ * undefined when the image is absent or holds another entity.
+ */
+export function leadFromStreamImage(image: Record<string, AttributeValue> | undefined): Lead | undefined {
+  if (!image) return undefined;
+  const item = unmarshall(image);
+  return item.entity === Entity.lead ? leadFromItem(item) : undefined;
 }

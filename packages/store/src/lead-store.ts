@@ -317,6 +317,30 @@ export class DynamoLeadStore implements LeadStore {
     };
   }
 
+  // waiting leads whose deadline is before `before`, oldest first — GSI3, every shard queried
+  async dueDeadlines(before: Date, limit: number): Promise<Lead[]> {
+    const upper = `${before.toISOString()}#~`;
+    const shards = await Promise.all(
+      Array.from({ length: LEAD_SHARDS }, async (_, shard) => {
+        const { Items = [] } = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'GSI3',
+            KeyConditionExpression: 'GSI3PK = :pk AND GSI3SK < :upper',
+            ExpressionAttributeValues: { ':pk': Keys.deadlinesOf(shard).GSI3PK, ':upper': upper },
+            Limit: limit,
+          }),
+        );
+        return Items;
+      }),
+    );
+    return shards
+      .flat()
+      .sort((a, b) => String(a.GSI3SK).localeCompare(String(b.GSI3SK)))
+      .slice(0, limit)
+      .map(leadFromItem);
+  }
+
   // a partner's Pending count — main table, BatchGetItem of the load items
   async partnerLoads(supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>> {
     const ids = [...new Set(partnerIds)];

@@ -4,8 +4,12 @@
  * machine fed by SES events, the partner's accept / reject, the reroute step,
  * the pipeline after acceptance, and the API bodies of those calls.
  */
+export * from './distribute';
 export * from './email-status';
+export * from './links';
+export * from './notify';
 export * from './reroute';
+export * from './reroute-lead';
 export * from './schemas';
 export * from './tokens';
 export * from './transitions';

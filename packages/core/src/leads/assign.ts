@@ -47,6 +47,9 @@ export function assignTransition(
     opportunityValue: _o,
     salesRepId: _s,
     emailFailure: _e,
+    emailAttempt: _a,
+    deadlineAt: _d,
+    assignedAt: _t,
     ...rest
   } = lead;
   return {
@@ -57,6 +60,7 @@ export function assignTransition(
       distributionStatus: status,
       emailStatus: 'NotSent',
       assignmentVersion: lead.assignmentVersion + 1,
+      ...(partner ? { assignedAt: now } : {}),
       previousPartnerIds: previous,
       history,
       updatedAt: now,

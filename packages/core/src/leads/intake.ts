@@ -11,7 +11,7 @@ import {
   type RoutingState,
 } from '../routing';
 import type { TenantStore } from '../tenants/ports';
-import type { Partner, SupplierSettings } from '../tenants/schemas';
+import type { Partner, Supplier, SupplierSettings } from '../tenants/schemas';
 import { listAllPartners } from '../tenants/tenants';
 import { assignTransition, autoAccepted } from './assign';
 import { leadIdFor, normaliseEmail } from './ids';
@@ -73,6 +73,19 @@ async function inParallel(tasks: readonly (() => Promise<void>)[], limit: number
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
+/** A supplier, its partners and its routing rules compiled once: what routing a lead needs. */
+export async function loadRouting(
+  deps: Pick<IntakeDeps, 'tenants' | 'rules'>,
+  supplierId: string,
+): Promise<{ supplier: Supplier; partners: Partner[]; routing: CompiledRouting }> {
+  const supplier = await deps.tenants.getSupplier(supplierId);
+  if (!supplier) throw new Error(`Supplier ${supplierId} not found`);
+  const partners = await listAllPartners({ store: deps.tenants }, supplierId);
+  const stored = await deps.rules.getRules(supplierId, 'routing');
+  const rules: RoutingRules = stored ? RoutingRulesSchema.parse(stored.rules) : { groups: [] };
+  return { supplier, partners, routing: compileRouting({ rules, partners }) };
+}
+
 /**
  * Brings leads in for one supplier: dedupe, route, write. Prepared once per
  * request or file (settings, partners and compiled rules are read once), then
@@ -102,12 +115,7 @@ export class Intake {
 
   /** Reads the supplier's settings, partners and routing rules, and compiles the rules once. */
   static async prepare(deps: IntakeDeps, supplierId: string): Promise<Intake> {
-    const supplier = await deps.tenants.getSupplier(supplierId);
-    if (!supplier) throw new Error(`Supplier ${supplierId} not found`);
-    const partners = await listAllPartners({ store: deps.tenants }, supplierId);
-    const stored = await deps.rules.getRules(supplierId, 'routing');
-    const rules: RoutingRules = stored ? RoutingRulesSchema.parse(stored.rules) : { groups: [] };
-    const routing = compileRouting({ rules, partners });
+    const { supplier, partners, routing } = await loadRouting(deps, supplierId);
     return new Intake(deps, supplierId, supplier.settings, new Map(partners.map((p) => [p.id, p])), routing);
   }
 
@@ -340,6 +348,7 @@ export class Intake {
       emailStatus: 'NotSent',
       rerouteCount: 0,
       assignmentVersion: partner ? 1 : 0,
+      ...(partner ? { assignedAt: now } : {}),
       ...(decision.group !== undefined ? { routingGroup: decision.group } : {}),
       previousPartnerIds: [],
       displayEmail: displayEmail(text),

@@ -143,6 +143,23 @@ export const Lead = z
     rerouteCount: z.int(),
     /** Bumped on every (re)assignment; email links and reroute schedules name it. */
     assignmentVersion: z.int(),
+    /** When the current partner got the lead (the reroute deadline counts from here). */
+    assignedAt: z.iso.datetime().optional(),
+    /** Pending: when the lead goes to the next partner if nobody acts (set when the email goes out). */
+    deadlineAt: z.iso.datetime().optional(),
+    /** Which of the partner's default lead owners the email goes to (0 first; the next after a bounce). */
+    emailAttempt: z.int().min(0).optional(),
+    /** The email sent for the current assignment (distribute's idempotency marker). */
+    notified: z
+      .object({
+        assignmentVersion: z.int(),
+        attempt: z.int(),
+        kind: z.enum(['decide', 'info']),
+        to: z.string().optional(),
+        messageId: z.string().optional(),
+        at: z.iso.datetime(),
+      })
+      .optional(),
     /** The rule group whose pool the lead came from (for rerouting within the same pool). */
     routingGroup: z.string().optional(),
     /** Partners that already had this lead (never rerouted back to them). */

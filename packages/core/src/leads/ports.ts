@@ -49,6 +49,8 @@ export interface LeadStore {
   mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined>;
   /** A supplier's leads, newest first. */
   listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>>;
+  /** Waiting leads (Pending, Rerouted) whose reroute deadline is before `before`, oldest first, at most `limit`. */
+  dueDeadlines(before: Date, limit: number): Promise<Lead[]>;
   /** Current Pending counts of the partners (0 for none). */
   partnerLoads(supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>>;
   /** Reserves `count` consecutive numbers of a named counter; answers the first. */

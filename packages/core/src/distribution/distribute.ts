@@ -1,0 +1,196 @@
+import type { Clock } from '../clock';
+import type { RerouteEvent, SesEvent } from '../events';
+import { changeLead } from '../leads/change';
+import type { Lead } from '../leads/lead';
+import type { LeadStore } from '../leads/ports';
+import { autoAcceptedLeadEmail } from '../mail/auto-accepted';
+import { newLeadEmail } from '../mail/new-lead';
+import type { TenantStore } from '../tenants/ports';
+import {
+  deadlineFor,
+  deadlineScheduleName,
+  deadlineToCancel,
+  emailEventTransition,
+  NOTIFICATION_TAGS,
+  notificationDue,
+  recordNotification,
+} from './notify';
+import { type LinkAction, type LinkKeys, signLinkToken } from './tokens';
+
+/** An email to send; the tags come back on every SES event of the message. */
+export interface OutgoingEmail {
+  to: readonly string[];
+  subject: string;
+  html: string;
+  text: string;
+  tags?: Readonly<Record<string, string>>;
+}
+
+/** Sends email. `idempotencyKey` names the email: the same key twice sends once and answers the first message id. */
+export interface Mailer {
+  send(email: OutgoingEmail, idempotencyKey: string): Promise<{ messageId: string }>;
+}
+
+/** One-time reroute deadlines (EventBridge Scheduler). Names are deterministic; creating one twice is a no-op. */
+export interface Deadlines {
+  schedule(name: string, at: Date, input: RerouteEvent): Promise<'created' | 'exists'>;
+  /** Best effort; an unknown name is fine. */
+  cancel(name: string): Promise<void>;
+}
+
+export interface DistributeDeps {
+  leads: Pick<LeadStore, 'getLead' | 'replaceLead'>;
+  tenants: Pick<TenantStore, 'getSupplier' | 'getPartner'>;
+  mailer: Mailer;
+  deadlines: Deadlines;
+  /** The signing keys (cached by the adapter; rotation takes effect without a deploy). */
+  linkKeys: () => Promise<LinkKeys>;
+  /** Base URL of the public API: links are `<publicUrl>/l/<token>`. */
+  publicUrl: string;
+  clock: Clock;
+}
+
+/** How long an email link keeps working after the lead's deadline (a late click explains that the lead moved). */
+export const LINK_GRACE_MS = 30 * 86_400_000;
+/** A deadline already past when the email goes out (a backlog) fires this soon instead. */
+const MIN_DEADLINE_MS = 60_000;
+
+export type DistributeOutcome = 'sent' | 'no-owner' | 'nothing-owed' | 'moved-on';
+
+/** The link for one action on one assignment of a lead. */
+export function linkUrl(
+  publicUrl: string,
+  keys: LinkKeys,
+  lead: Pick<Lead, 'id' | 'assignmentVersion'> & { partnerId: string },
+  action: LinkAction,
+  expiresAt: Date,
+): string {
+  const token = signLinkToken(
+    {
+      leadId: lead.id,
+      partnerId: lead.partnerId,
+      assignmentVersion: lead.assignmentVersion,
+      action,
+      expiresAt,
+    },
+    keys,
+  );
+  return `${publicUrl.replace(/\/+$/, '')}/l/${token}`;
+}
+
+/**
+ * The side effects of an assignment, for the lead as the stream shows it
+ * (design.md, Flow 2): the email the lead is owed (Accept/Reject to the
+ * partner's current default lead owner, or the informational one for an
+ * auto-accepted lead), the reroute deadline, and the marker that makes the
+ * next sight of the same record a no-op. Safe to run twice, also at once: the
+ * mailer's idempotency key sends each email once, the schedule name is
+ * deterministic, and the marker is a conditional write.
+ */
+export async function distributeLead(deps: DistributeDeps, lead: Lead): Promise<DistributeOutcome> {
+  const due = notificationDue(lead);
+  if (!due || !lead.partnerId) return 'nothing-owed';
+  const [supplier, partner] = await Promise.all([
+    deps.tenants.getSupplier(lead.supplierId),
+    deps.tenants.getPartner(lead.supplierId, lead.partnerId),
+  ]);
+  if (!supplier || !partner) throw new Error(`Lead ${lead.id}: its supplier or partner no longer exists`);
+  const now = deps.clock.now();
+  const to = partner.leadOwners[due.attempt]?.email;
+  const deadline =
+    due.kind === 'decide'
+      ? new Date(
+          Math.max(
+            deadlineFor(lead, supplier.settings.rerouteAfterMinutes).getTime(),
+            now.getTime() + MIN_DEADLINE_MS,
+          ),
+        )
+      : undefined;
+
+  let messageId: string | undefined;
+  if (to) {
+    const tags = {
+      [NOTIFICATION_TAGS.leadId]: lead.id,
+      [NOTIFICATION_TAGS.assignmentVersion]: String(due.assignmentVersion),
+      [NOTIFICATION_TAGS.attempt]: String(due.attempt),
+    };
+    const base = { supplierName: supplier.name, partnerName: partner.name, lead, now };
+    let rendered: { subject: string; html: string; text: string };
+    if (deadline) {
+      const keys = await deps.linkKeys();
+      const expiresAt = new Date(deadline.getTime() + LINK_GRACE_MS);
+      const assignment = { id: lead.id, assignmentVersion: due.assignmentVersion, partnerId: lead.partnerId };
+      rendered = newLeadEmail({
+        ...base,
+        acceptUrl: linkUrl(deps.publicUrl, keys, assignment, 'accept', expiresAt),
+        rejectUrl: linkUrl(deps.publicUrl, keys, assignment, 'reject', expiresAt),
+        deadline,
+      });
+    } else {
+      rendered = autoAcceptedLeadEmail(base);
+    }
+    const key = `${lead.id}:v${due.assignmentVersion}:a${due.attempt}:${due.kind}`;
+    ({ messageId } = await deps.mailer.send({ to: [to], ...rendered, tags }, key));
+  }
+  if (deadline) {
+    await deps.deadlines.schedule(deadlineScheduleName(lead.id, due.assignmentVersion), deadline, {
+      kind: 'deadline',
+      supplierId: lead.supplierId,
+      leadId: lead.id,
+      assignmentVersion: due.assignmentVersion,
+    });
+  }
+  const failure = to
+    ? undefined
+    : partner.leadOwners.length === 0
+      ? 'no lead owners'
+      : 'no lead owner left to try';
+  const outcome = await changeLead(deps.leads, lead.id, (current) =>
+    recordNotification(current, { due, to, messageId, failure, deadline, now }),
+  );
+  if ('refused' in outcome || 'missing' in outcome) return 'moved-on';
+  return to ? 'sent' : 'no-owner';
+}
+
+/** A stream change that ended a wait: delete the old assignment's reroute schedule (best effort). */
+export async function cancelObsoleteDeadline(
+  deps: Pick<DistributeDeps, 'deadlines'>,
+  old: Lead | undefined,
+  next: Lead | undefined,
+): Promise<void> {
+  const name = deadlineToCancel(old, next);
+  if (name) await deps.deadlines.cancel(name);
+}
+
+export type EmailEventOutcome = 'applied' | 'seen-before' | 'stale' | 'unknown-lead' | 'untagged';
+
+/**
+ * An SES event (Send, Delivery, Open, Click, Bounce, ...) on a notification:
+ * found by the message's `leadId` tag, applied by `emailEventTransition` in one
+ * conditional write. Out-of-order and repeated events are safe: the status only
+ * moves forward and an event already in the history changes nothing.
+ */
+export async function applyEmailEvent(
+  deps: {
+    leads: Pick<LeadStore, 'getLead' | 'replaceLead'>;
+    tenants: Pick<TenantStore, 'getPartner'>;
+    clock: Clock;
+  },
+  event: SesEvent,
+): Promise<EmailEventOutcome> {
+  const leadId = event.tags[NOTIFICATION_TAGS.leadId];
+  if (!leadId) return 'untagged';
+  const outcome = await changeLead(deps.leads, leadId, async (lead) => {
+    const partner = lead.partnerId
+      ? await deps.tenants.getPartner(lead.supplierId, lead.partnerId)
+      : undefined;
+    return emailEventTransition(lead, {
+      event,
+      leadOwners: partner?.leadOwners.map((o) => o.email) ?? [],
+      now: deps.clock.now(),
+    });
+  });
+  if ('missing' in outcome) return 'unknown-lead';
+  if ('refused' in outcome) return 'stale';
+  return outcome.changed ? 'applied' : 'seen-before';
+}

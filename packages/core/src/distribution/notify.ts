@@ -1,0 +1,251 @@
+import type { SesEvent } from '../events';
+import type { HistoryEntry, Lead } from '../leads/lead';
+import {
+  EMAIL_EVENTS,
+  type EmailEvent,
+  emailFailureFrom,
+  failedRecipients,
+  nextEmailStatus,
+} from './email-status';
+import { type Refusal, refusal, type Transition } from './transitions';
+
+/**
+ * What `distribute` owes a lead, and the bookkeeping of the emails it sends
+ * (design.md, Flow 2), as pure functions of the lead the stream shows.
+ *
+ * - `decide`: a Pending (or Rerouted) lead with a partner gets the Accept/Reject
+ *   email, to the partner's default lead owner number `emailAttempt` (0 first; a
+ *   bounce moves on to the next owner), and a reroute deadline.
+ * - `info`: a lead its partner auto-accepted gets the informational email; no
+ *   deadline, and the email status stays NotSent (there is nothing to act on).
+ *
+ * `lead.notified` records the email sent for an assignment version and owner:
+ * once it matches, the lead is owed nothing, so a stream record seen twice (or
+ * the marker's own change coming back on the stream) sends nothing.
+ */
+
+export type NotificationKind = 'decide' | 'info';
+
+export interface NotificationDue {
+  kind: NotificationKind;
+  assignmentVersion: number;
+  /** Index into the partner's default lead owners. */
+  attempt: number;
+}
+
+/** Message tags every notification carries, so SES events find their lead and assignment. */
+export const NOTIFICATION_TAGS = {
+  leadId: 'leadId',
+  assignmentVersion: 'assignmentVersion',
+  attempt: 'attempt',
+};
+
+function autoAcceptedNow(lead: Lead): boolean {
+  for (let i = lead.history.length - 1; i >= 0; i--) {
+    const entry = lead.history[i];
+    if (entry?.type !== 'accepted') continue;
+    return entry.detail.reason === 'auto-accept' && entry.detail.partnerId === lead.partnerId;
+  }
+  return false;
+}
+
+/** The email the lead is owed now, or undefined. */
+export function notificationDue(lead: Lead): NotificationDue | undefined {
+  if (!lead.partnerId) return undefined;
+  const status = lead.distributionStatus;
+  const attempt = lead.emailAttempt ?? 0;
+  const sent = lead.notified;
+  if (sent && sent.assignmentVersion === lead.assignmentVersion && sent.attempt >= attempt) return undefined;
+  if (status === 'Pending' || status === 'Rerouted') {
+    return { kind: 'decide', assignmentVersion: lead.assignmentVersion, attempt };
+  }
+  if (status === 'Accepted' && autoAcceptedNow(lead)) {
+    return { kind: 'info', assignmentVersion: lead.assignmentVersion, attempt };
+  }
+  return undefined;
+}
+
+/** When a Pending lead goes to the next partner: the assignment time plus the supplier's minutes. */
+export function deadlineFor(lead: Lead, rerouteAfterMinutes: number): Date {
+  if (lead.deadlineAt) return new Date(lead.deadlineAt);
+  const from = Date.parse(lead.assignedAt ?? lead.distributionStatusChangedAt);
+  return new Date(from + rerouteAfterMinutes * 60_000);
+}
+
+/** The reroute schedule of one assignment: deterministic, so creating it twice is a no-op. */
+export function deadlineScheduleName(leadId: string, assignmentVersion: number): string {
+  return `reroute-${leadId}-v${assignmentVersion}`;
+}
+
+/**
+ * The reroute schedule a stream change makes pointless (the partner acted, the
+ * lead moved): the old image's deadline when the new image is another
+ * assignment or no longer Pending. Deleting it is a courtesy; the reroute's
+ * version check is the guarantee.
+ */
+export function deadlineToCancel(old: Lead | undefined, next: Lead | undefined): string | undefined {
+  if (!old?.deadlineAt) return undefined;
+  if (old.distributionStatus !== 'Pending' && old.distributionStatus !== 'Rerouted') return undefined;
+  const stillWaiting =
+    next !== undefined &&
+    next.assignmentVersion === old.assignmentVersion &&
+    (next.distributionStatus === 'Pending' || next.distributionStatus === 'Rerouted');
+  return stillWaiting ? undefined : deadlineScheduleName(old.id, old.assignmentVersion);
+}
+
+export interface SentNotification {
+  due: NotificationDue;
+  /** The lead owner's address, or undefined when the partner has none to try. */
+  to: string | undefined;
+  messageId?: string | undefined;
+  /** Why nothing was sent (`no lead owners`). */
+  failure?: string | undefined;
+  deadline?: Date | undefined;
+  now: Date;
+}
+
+/**
+ * Records the email sent for an assignment: the marker, the deadline (decide),
+ * a history entry, and for a partner with nobody to send to, `emailStatus:
+ * Failed` with the reason. Refused as `stale` once the lead has moved on (the
+ * email went out for an assignment that no longer exists); the same lead back
+ * when it is recorded already.
+ */
+export function recordNotification(lead: Lead, sent: SentNotification): Transition | Refusal<'stale'> {
+  const { due } = sent;
+  if (lead.assignmentVersion !== due.assignmentVersion || (lead.emailAttempt ?? 0) !== due.attempt) {
+    return refusal('stale', lead, 'The lead has moved on since this email was sent');
+  }
+  const marker = lead.notified;
+  if (marker && marker.assignmentVersion === due.assignmentVersion && marker.attempt >= due.attempt) {
+    return { next: lead, loads: [] };
+  }
+  const at = sent.now.toISOString();
+  const entry: HistoryEntry = {
+    at,
+    type: sent.failure ? 'email.NotSent' : due.kind === 'info' ? 'email.informational' : 'email.queued',
+    actor: 'system',
+    detail: {
+      assignmentVersion: due.assignmentVersion,
+      ...(sent.to ? { to: sent.to } : {}),
+      ...(sent.messageId ? { messageId: sent.messageId } : {}),
+      ...(sent.failure ? { reason: sent.failure } : {}),
+      ...(sent.deadline ? { deadlineAt: sent.deadline.toISOString() } : {}),
+      ...(due.attempt > 0 ? { attempt: due.attempt } : {}),
+    },
+  };
+  const next: Lead = {
+    ...lead,
+    notified: {
+      assignmentVersion: due.assignmentVersion,
+      attempt: due.attempt,
+      kind: due.kind,
+      ...(sent.to ? { to: sent.to } : {}),
+      ...(sent.messageId ? { messageId: sent.messageId } : {}),
+      at,
+    },
+    ...(sent.deadline && due.kind === 'decide' ? { deadlineAt: sent.deadline.toISOString() } : {}),
+    ...(sent.failure && due.kind === 'decide'
+      ? { emailStatus: 'Failed' as const, emailFailure: { type: 'NotSent', reason: sent.failure } }
+      : {}),
+    history: [...lead.history, entry],
+    updatedAt: at,
+    version: lead.version + 1,
+  };
+  return { next, loads: [] };
+}
+
+function isEmailEvent(type: string): type is EmailEvent {
+  return (EMAIL_EVENTS as readonly string[]).includes(type);
+}
+
+/** The identity of an SES event for dedupe: its message, type and time (SES delivers at least once). */
+function eventId(event: SesEvent): string {
+  const detail = event.detail as { mail?: { timestamp?: string }; [k: string]: unknown };
+  const part = event.detail[event.eventType.charAt(0).toLowerCase() + event.eventType.slice(1)] as
+    | { timestamp?: string }
+    | undefined;
+  return `${event.messageId}/${event.eventType}/${part?.timestamp ?? detail.mail?.timestamp ?? ''}`;
+}
+
+export interface EmailEventInput {
+  event: SesEvent;
+  /** The partner's default lead owners now (for the retry to the next one after a bounce). */
+  leadOwners: readonly string[];
+  now: Date;
+}
+
+/**
+ * An SES event on a lead's notification. Events of another assignment or an
+ * earlier owner's message are refused (`stale`); an event seen before gives the
+ * lead back unchanged. Otherwise it is added to the history and moves the email
+ * status forward only (see email-status.ts). A Bounce or Complaint of the
+ * current owner, when the partner has another owner after it, moves the email
+ * to that owner: `emailAttempt + 1`, status back to NotSent, and `distribute`
+ * sends again (recorded as `email.retry`).
+ */
+export function emailEventTransition(lead: Lead, input: EmailEventInput): Transition | Refusal<'stale'> {
+  const { event } = input;
+  const version = Number(event.tags[NOTIFICATION_TAGS.assignmentVersion]);
+  const attempt = Number(event.tags[NOTIFICATION_TAGS.attempt] ?? 0);
+  if (version !== lead.assignmentVersion || attempt !== (lead.emailAttempt ?? 0)) {
+    return refusal('stale', lead, 'The event is for an earlier email of this lead');
+  }
+  const id = eventId(event);
+  if (lead.history.some((h) => h.type === `email.${event.eventType}` && h.detail.eventId === id)) {
+    return { next: lead, loads: [] };
+  }
+  const at = input.now.toISOString();
+  const failure = emailFailureFrom(event.detail);
+  const history: HistoryEntry[] = [
+    ...lead.history,
+    {
+      at,
+      type: `email.${event.eventType}`,
+      actor: 'ses',
+      detail: {
+        eventId: id,
+        messageId: event.messageId,
+        assignmentVersion: version,
+        ...(failure ? { failure: failure.type, reason: failure.reason } : {}),
+      },
+    },
+  ];
+  const type = event.eventType;
+  const status = isEmailEvent(type) ? nextEmailStatus(lead.emailStatus, type) : undefined;
+  const base: Lead = { ...lead, history, updatedAt: at, version: lead.version + 1 };
+
+  const failedOwners = failedRecipients(event.detail);
+  const owner = input.leadOwners[attempt]?.toLowerCase();
+  const nextOwner = input.leadOwners[attempt + 1];
+  const ownerFailed = (type === 'Bounce' || type === 'Complaint') && owner && failedOwners.includes(owner);
+  if (ownerFailed && nextOwner && lead.emailStatus !== 'Opened' && lead.emailStatus !== 'Clicked') {
+    const { emailFailure: _f, ...rest } = base;
+    return {
+      next: {
+        ...rest,
+        emailStatus: 'NotSent',
+        emailAttempt: attempt + 1,
+        history: [
+          ...history,
+          {
+            at,
+            type: 'email.retry',
+            actor: 'system',
+            detail: { failed: owner, to: nextOwner, attempt: attempt + 1 },
+          },
+        ],
+      },
+      loads: [],
+    };
+  }
+  if (!status) return { next: base, loads: [] };
+  return {
+    next: {
+      ...base,
+      emailStatus: status,
+      ...(status === 'Failed' && failure ? { emailFailure: failure } : {}),
+    },
+    loads: [],
+  };
+}

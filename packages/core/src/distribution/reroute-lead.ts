@@ -1,0 +1,130 @@
+import type { Clock } from '../clock';
+import { changeLead } from '../leads/change';
+import { loadRouting } from '../leads/intake';
+import type { Lead } from '../leads/lead';
+import type { LeadStore, RulesStore } from '../leads/ports';
+import { countPoolDecisions, type RoutingState } from '../routing';
+import type { TenantStore } from '../tenants/ports';
+import { type RerouteOutcome, rerouteDecision, rerouteMatches } from './reroute';
+import { isRefusal } from './transitions';
+
+export interface RerouteDeps {
+  leads: Pick<LeadStore, 'getLead' | 'replaceLead' | 'partnerLoads' | 'reserveSequence' | 'dueDeadlines'>;
+  tenants: TenantStore;
+  rules: RulesStore;
+  clock: Clock;
+}
+
+export interface RerouteRequest {
+  leadId: string;
+  /** The assignment the deadline was for; another one makes the reroute a no-op. */
+  assignmentVersion?: number | undefined;
+  trigger?: 'deadline' | 'rejected' | undefined;
+  /** For the history; `system` when omitted. */
+  actor?: string | undefined;
+}
+
+export type RerouteResult =
+  | { outcome: RerouteOutcome; lead: Lead }
+  /** Nothing done: the deadline is stale, the lead was decided or is not waiting, or it is gone. */
+  | { skipped: 'stale' | 'already-decided' | 'not-pending' | 'missing'; lead?: Lead };
+
+/**
+ * One reroute of a lead (design.md, Routing → Reroute; the decision itself is
+ * `rerouteDecision`): the supplier's rules and partners are read, the pool
+ * sequence numbers the decision may need are reserved, the partners' Pending
+ * counts read, and the lead written with its load changes in one conditional
+ * write. A lost race (the partner accepted meanwhile, a partner filled up)
+ * reads the lead again and decides again, so accept vs reroute gives exactly
+ * one outcome.
+ */
+export async function rerouteLead(deps: RerouteDeps, request: RerouteRequest): Promise<RerouteResult> {
+  const first = await deps.leads.getLead(request.leadId);
+  if (!first) return { skipped: 'missing' };
+  const { supplier, partners, routing } = await loadRouting(deps, first.supplierId);
+  let outcome: RerouteOutcome | undefined;
+  const changed = await changeLead(deps.leads, request.leadId, async (lead) => {
+    const state = await routingStateFor(
+      deps,
+      lead,
+      rerouteMatches(lead, routing),
+      partners.map((p) => p.id),
+    );
+    const decision = rerouteDecision(lead, {
+      compiled: routing,
+      state,
+      settings: supplier.settings,
+      now: deps.clock.now(),
+      actor: request.actor,
+      trigger: request.trigger,
+      assignmentVersion: request.assignmentVersion,
+    });
+    outcome = isRefusal(decision) ? undefined : decision.outcome;
+    return decision;
+  });
+  if ('missing' in changed) return { skipped: 'missing' };
+  if ('refused' in changed) {
+    const reason = changed.refused.refused;
+    const skipped = reason === 'stale' || reason === 'already-decided' ? reason : 'not-pending';
+    return { skipped, lead: changed.lead };
+  }
+  return { outcome: outcome ?? 'rerouted', lead: changed.lead };
+}
+
+async function routingStateFor(
+  deps: RerouteDeps,
+  lead: Lead,
+  matches: Parameters<typeof countPoolDecisions>[0],
+  partnerIds: string[],
+): Promise<RoutingState> {
+  const needed = countPoolDecisions(matches);
+  const blocks = new Map<string, { next: number; end: number }>();
+  const [pending] = await Promise.all([
+    deps.leads.partnerLoads(lead.supplierId, partnerIds),
+    ...[...needed].map(async ([group, count]) => {
+      const next = await deps.leads.reserveSequence(lead.supplierId, `rr:${group}`, count);
+      blocks.set(group, { next, end: next + count });
+    }),
+  ]);
+  return {
+    sequence(group) {
+      const block = blocks.get(group);
+      if (!block || block.next >= block.end)
+        throw new Error(`No sequence number reserved for group ${group}`);
+      return block.next++;
+    },
+    pending: (partnerId) => pending.get(partnerId) ?? 0,
+    assigned(partnerId) {
+      pending.set(partnerId, (pending.get(partnerId) ?? 0) + 1);
+    },
+  };
+}
+
+/** Deadlines passed this long ago are the sweeper's: the schedule had its chance. */
+export const SWEEP_GRACE_MS = 5 * 60_000;
+/** Leads one sweep takes at most (the next sweep takes the rest). */
+export const SWEEP_LIMIT = 500;
+
+/**
+ * The periodic sweep: Pending leads whose deadline passed more than
+ * {@link SWEEP_GRACE_MS} ago (their schedule was lost) are rerouted, each with
+ * the assignment version it waited on, so a lead the partner took meanwhile is
+ * left alone. Answers how many were looked at and what became of them.
+ */
+export async function sweepDeadlines(
+  deps: RerouteDeps,
+  options: { graceMs?: number; limit?: number } = {},
+): Promise<{ due: number; rerouted: number; skipped: number }> {
+  const before = new Date(deps.clock.now().getTime() - (options.graceMs ?? SWEEP_GRACE_MS));
+  const due = await deps.leads.dueDeadlines(before, options.limit ?? SWEEP_LIMIT);
+  let rerouted = 0;
+  for (const lead of due) {
+    const result = await rerouteLead(deps, {
+      leadId: lead.id,
+      assignmentVersion: lead.assignmentVersion,
+      actor: 'system:sweeper',
+    });
+    if ('outcome' in result) rerouted++;
+  }
+  return { due: due.length, rerouted, skipped: due.length - rerouted };
+}

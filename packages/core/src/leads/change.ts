@@ -1,0 +1,42 @@
+import type { Refusal } from '../distribution/transitions';
+import { isRefusal, type Transition } from '../distribution/transitions';
+import { ConflictError } from '../errors';
+import type { Lead } from './lead';
+import type { LeadStore } from './ports';
+
+/** How many times a change is recomputed after losing a race to an unrelated write (an email event, say). */
+export const MAX_CHANGE_ATTEMPTS = 5;
+
+export type ChangeOutcome =
+  | { changed: true; lead: Lead }
+  /** The transition answered the lead itself: nothing to write (a retried change, an event seen twice). */
+  | { changed: false; lead: Lead }
+  | { refused: Refusal; lead: Lead }
+  | { missing: true };
+
+/**
+ * Applies a transition to a lead with one conditional write on its version. A
+ * stale write (someone changed the lead meanwhile) reads the lead again and
+ * recomputes: when the racing change decided the lead, the transition refuses;
+ * when it was unrelated, the change lands on the new version. Throws
+ * ConflictError after {@link MAX_CHANGE_ATTEMPTS} lost races.
+ */
+export async function changeLead(
+  leads: Pick<LeadStore, 'getLead' | 'replaceLead'>,
+  leadId: string,
+  transition: (lead: Lead) => Transition | Refusal | Promise<Transition | Refusal>,
+): Promise<ChangeOutcome> {
+  let lead: Lead | undefined;
+  for (let attempt = 0; attempt < MAX_CHANGE_ATTEMPTS; attempt++) {
+    lead = await leads.getLead(leadId);
+    if (!lead) return { missing: true };
+    const result = await transition(lead);
+    if (isRefusal(result)) return { refused: result, lead };
+    if (result.next === lead) return { changed: false, lead };
+    const written = await leads.replaceLead(lead, result.next, result.loads);
+    if (written === 'ok') return { changed: true, lead: result.next };
+  }
+  throw new ConflictError('The lead changed while this request ran; read it and try again', [
+    { path: 'distributionStatus', message: `is ${lead?.distributionStatus ?? 'unknown'}` },
+  ]);
+}

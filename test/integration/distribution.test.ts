@@ -1,0 +1,553 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SchedulerDeadlines, SesMailer } from '@leadrelay/aws';
+import {
+  applyEmailEvent,
+  type Clock,
+  type DistributeDeps,
+  deadlineScheduleName,
+  type Lead,
+  parseSesEvent,
+  rerouteLead,
+  sweepDeadlines,
+} from '@leadrelay/core';
+import type { Context, DynamoDBRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi } from '../../functions/api/app';
+import { distributeRecord } from '../../functions/distribute/distribute';
+import { idempotentMailer } from '../../functions/shared/idempotency';
+import { type SchedulerEmulator, startSchedulerEmulator } from '../../packages/local/src/scheduler';
+import {
+  type MailboxEmail,
+  type SesEmulator,
+  type SesEventDetail,
+  startSesEmulator,
+} from '../../packages/local/src/ses';
+import { apiEvent } from '../support/events';
+import { testLinkKeys } from '../support/link-keys';
+import { testTable } from '../support/store';
+import { waitFor } from '../support/wait';
+
+/**
+ * Distribution on real parts: DynamoDB Local, the SES emulator (mailbox and
+ * events), the Scheduler emulator, Powertools idempotency on the table. The
+ * stream is fed by hand with the lead's real item as a stream image (the
+ * poller itself is tested in local-stream-poller.test.ts), and SES events are
+ * handed to applyEmailEvent as the email-events handler does.
+ */
+
+const region = 'us-east-1';
+const accountId = '000000000000';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const GROUP = 'lead-deadlines';
+const OPERATOR_KEY = 'operator-key-for-distribution-tests-0123';
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+
+let table: Awaited<ReturnType<typeof testTable>>;
+let ses: SesEmulator;
+let scheduler: SchedulerEmulator;
+let dataDir: string;
+let deps: DistributeDeps;
+let api: ReturnType<typeof createApi>;
+const sesEvents: SesEventDetail[] = [];
+let now = new Date();
+const clock: Clock = { now: () => now };
+
+beforeAll(async () => {
+  table = await testTable('distribution');
+  dataDir = await mkdtemp(join(tmpdir(), 'distribution-'));
+  ses = await startSesEmulator({
+    host: '127.0.0.1',
+    port: 0,
+    region,
+    accountId,
+    onEvent: async (event) => {
+      sesEvents.push(event.detail);
+    },
+  });
+  scheduler = await startSchedulerEmulator({
+    host: '127.0.0.1',
+    port: 0,
+    region,
+    accountId,
+    dataDir,
+    invoke: async () => {},
+    tickMs: 60_000,
+  });
+  const schedulerClient = new SchedulerClient({ endpoint: scheduler.endpoint, region, credentials });
+  await schedulerClient.send(new CreateScheduleGroupCommand({ Name: GROUP }));
+  const sesMailer = new SesMailer(new SESv2Client({ endpoint: ses.endpoint, region, credentials }), {
+    from: 'leads@relay.example',
+    configurationSet: 'lead-relay',
+  });
+  const mailer = idempotentMailer((email) => sesMailer.send(email), table.client, table.tableName);
+  // The Lambda context the handler registers: how long an in-flight send holds its idempotency key.
+  mailer.registerContext({ getRemainingTimeInMillis: () => 60_000 } as Context);
+  deps = {
+    leads: table.leads,
+    tenants: table.tenants,
+    mailer,
+    deadlines: new SchedulerDeadlines(schedulerClient, {
+      groupName: GROUP,
+      roleArn: `arn:aws:iam::${accountId}:role/scheduler`,
+      targetArn: `arn:aws:lambda:${region}:${accountId}:function:reroute`,
+    }),
+    linkKeys: async () => testLinkKeys,
+    publicUrl: 'https://api.relay.example',
+    clock,
+  };
+  api = createApi(
+    {
+      store: table.tenants,
+      leads: table.leads,
+      rules: table.rules,
+      clock,
+      operatorKey: async () => OPERATOR_KEY,
+      linkKeys: async () => testLinkKeys,
+    },
+    silent,
+  );
+});
+
+afterAll(async () => {
+  await ses?.stop();
+  await scheduler?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Answer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
+  body: any;
+}
+
+async function call(method: string, path: string, key: string, body?: unknown): Promise<Answer> {
+  const res = await api.handle(apiEvent({ method, path, key, ...(body === undefined ? {} : { body }) }));
+  return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
+}
+
+interface Setup {
+  supplierId: string;
+  key: string;
+  partners: Record<string, { id: string; key: string }>;
+}
+
+/** A supplier and partners (name → lead owners, auto-accept) made over the API. */
+async function supplierWith(
+  partners: Record<string, { owners?: string[]; autoAccept?: boolean }>,
+  settings: Record<string, unknown> = {},
+): Promise<Setup> {
+  const created = await call('POST', '/v1/admin/suppliers', OPERATOR_KEY, {
+    name: `Supplier ${crypto.randomUUID().slice(0, 8)}`,
+  });
+  const key: string = created.body.apiKey;
+  if (Object.keys(settings).length > 0)
+    expect((await call('PATCH', '/v1/settings', key, settings)).status).toBe(200);
+  const made: Setup['partners'] = {};
+  for (const [name, p] of Object.entries(partners)) {
+    const res = await call('POST', '/v1/partners', key, {
+      name,
+      leadOwners: (p.owners ?? []).map((email) => ({ email })),
+      autoAccept: p.autoAccept ?? false,
+    });
+    expect(res.status).toBe(201);
+    made[name] = { id: res.body.partner.id, key: res.body.apiKey };
+  }
+  return { supplierId: created.body.supplier.id, key, partners: made };
+}
+
+async function newLead(setup: Setup, partner: string): Promise<string> {
+  const res = await call('POST', '/v1/leads', setup.key, {
+    email: `${crypto.randomUUID()}@buyer.example`,
+    firstName: 'Ada <b>',
+    company: 'Analytical & Co',
+    partnerId: partner,
+  });
+  expect(res.status).toBe(201);
+  return res.body.lead.id;
+}
+
+/** The lead's item as the stream carries it (DynamoDB JSON). */
+async function image(leadId: string): Promise<Record<string, AttributeValue>> {
+  const { Item } = await table.client.send(
+    new GetItemCommand({
+      TableName: table.tableName,
+      Key: { PK: { S: `LEAD#${leadId}` }, SK: { S: 'LEAD' } },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) throw new Error(`no lead ${leadId}`);
+  return Item;
+}
+
+/** aws-lambda's stream AttributeValue is the SDK's under another declaration. */
+type StreamImage = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>;
+
+function record(
+  newImage: Record<string, AttributeValue>,
+  oldImage?: Record<string, AttributeValue>,
+): DynamoDBRecord {
+  return {
+    eventName: oldImage ? 'MODIFY' : 'INSERT',
+    dynamodb: {
+      NewImage: newImage as StreamImage,
+      ...(oldImage ? { OldImage: oldImage as StreamImage } : {}),
+    },
+  };
+}
+
+async function lead(id: string): Promise<Lead> {
+  const found = await table.leads.getLead(id);
+  if (!found) throw new Error(`no lead ${id}`);
+  return found;
+}
+
+async function mailboxTo(address: string): Promise<MailboxEmail[]> {
+  const res = await fetch(ses.mailboxUrl);
+  const { emails } = (await res.json()) as { emails: MailboxEmail[] };
+  return emails.filter((e) => e.destination.to.includes(address));
+}
+
+async function eventsOf(messageId: string, type: string): Promise<SesEventDetail> {
+  return waitFor(
+    () => sesEvents.find((e) => e.mail.messageId === messageId && e.eventType === type),
+    `${type} event of ${messageId}`,
+  );
+}
+
+describe('distribute', () => {
+  it('sends one email and creates one deadline for a Pending lead, even when the record comes three times, two at once', async () => {
+    now = new Date();
+    const owner = `owner-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({ North: { owners: [owner] } }, { rerouteAfterMinutes: 90 });
+    const id = await newLead(setup, 'North');
+    const handle = distributeRecord(deps);
+    const inserted = record(await image(id));
+
+    await Promise.allSettled([handle(inserted), handle(inserted)]);
+    await handle(inserted);
+    await handle(record(await image(id)));
+
+    const emails = await mailboxTo(owner);
+    expect(emails).toHaveLength(1);
+    const [email] = emails as [MailboxEmail];
+    expect(email.subject).toContain('New lead from');
+    expect(email.tags).toMatchObject({ leadId: id, assignmentVersion: '1', attempt: '0' });
+    expect(email.body.html).toContain('Ada &lt;b&gt;');
+    expect(email.body.text).toContain('https://api.relay.example/l/');
+    expect(email.body.text).toContain('Accept');
+
+    const after = await lead(id);
+    expect(after.notified).toMatchObject({ assignmentVersion: 1, attempt: 0, kind: 'decide', to: owner });
+    expect(Date.parse(after.deadlineAt ?? '')).toBe(Date.parse(after.assignedAt ?? '') + 90 * 60_000);
+    const schedules = scheduler.list().filter((s) => s.name === deadlineScheduleName(id, 1));
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]?.scheduleExpression).toBe(`at(${after.deadlineAt?.slice(0, 19)})`);
+    expect(JSON.parse(schedules[0]?.target.Input ?? '{}')).toEqual({
+      kind: 'deadline',
+      supplierId: setup.supplierId,
+      leadId: id,
+      assignmentVersion: 1,
+    });
+    expect(after.history.filter((h) => h.type === 'email.queued')).toHaveLength(1);
+  });
+
+  it('sends the informational email for an auto-accepted lead: no deadline, email status NotSent', async () => {
+    const owner = `auto-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({ Auto: { owners: [owner], autoAccept: true } });
+    const id = await newLead(setup, 'Auto');
+    await distributeRecord(deps)(record(await image(id)));
+
+    const [email] = await mailboxTo(owner);
+    expect(email?.subject).toContain('accepted automatically');
+    expect(email?.body.html).not.toContain('/l/');
+    const after = await lead(id);
+    expect(after).toMatchObject({ distributionStatus: 'Accepted', emailStatus: 'NotSent' });
+    expect(after.notified?.kind).toBe('info');
+    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
+  });
+
+  it('marks the email Failed with "no lead owners" for a partner without any, and still sets the deadline', async () => {
+    const setup = await supplierWith({ Nobody: {} });
+    const id = await newLead(setup, 'Nobody');
+    await distributeRecord(deps)(record(await image(id)));
+
+    const after = await lead(id);
+    expect(after).toMatchObject({ emailStatus: 'Failed', emailFailure: { reason: 'no lead owners' } });
+    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(true);
+  });
+
+  it('deletes the deadline schedule when the partner accepts', async () => {
+    const setup = await supplierWith({ Quick: { owners: ['quick@partner.example'] } });
+    const id = await newLead(setup, 'Quick');
+    await distributeRecord(deps)(record(await image(id)));
+    const before = await image(id);
+    expect((await call('POST', `/v1/leads/${id}/accept`, setup.partners.Quick?.key ?? '')).status).toBe(200);
+
+    await distributeRecord(deps)(record(await image(id), before));
+
+    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
+  });
+});
+
+describe('email events', () => {
+  it('move the status forward only, whatever the order, and land in the history once each', async () => {
+    const owner = `events-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({ Reader: { owners: [owner] } });
+    const id = await newLead(setup, 'Reader');
+    await distributeRecord(deps)(record(await image(id)));
+    const [email] = await mailboxTo(owner);
+    const send = await eventsOf(email?.messageId ?? '', 'Send');
+    const delivery = await eventsOf(email?.messageId ?? '', 'Delivery');
+    const click = {
+      ...send,
+      eventType: 'Click',
+      click: { timestamp: new Date().toISOString(), link: 'https://x.example' },
+    };
+    const open = { ...send, eventType: 'Open', open: { timestamp: new Date().toISOString() } };
+
+    expect(await applyEmailEvent(deps, parseSesEvent(click))).toBe('applied');
+    expect(await applyEmailEvent(deps, parseSesEvent(open))).toBe('applied');
+    expect(await applyEmailEvent(deps, parseSesEvent(send))).toBe('applied');
+    expect(await applyEmailEvent(deps, parseSesEvent(delivery))).toBe('applied');
+    expect(await applyEmailEvent(deps, parseSesEvent(click))).toBe('seen-before');
+
+    const after = await lead(id);
+    expect(after.emailStatus).toBe('Clicked');
+    const types = after.history
+      .filter((h) => h.type.startsWith('email.') && h.type !== 'email.queued')
+      .map((h) => h.type);
+    expect(types).toEqual(['email.Click', 'email.Open', 'email.Send', 'email.Delivery']);
+  });
+
+  it('retry to the next lead owner after a bounce; a late event of the first message changes nothing', async () => {
+    const setup = await supplierWith({
+      Bouncy: { owners: ['bounce@simulator.amazonses.com', `second-${crypto.randomUUID()}@partner.example`] },
+    });
+    const second =
+      (await table.tenants.getPartner(setup.supplierId, setup.partners.Bouncy?.id ?? ''))?.leadOwners[1]
+        ?.email ?? '';
+    const id = await newLead(setup, 'Bouncy');
+    await distributeRecord(deps)(record(await image(id)));
+    const [first] = (await mailboxTo('bounce@simulator.amazonses.com')).filter((e) => e.tags.leadId === id);
+    const bounce = await eventsOf(first?.messageId ?? '', 'Bounce');
+
+    expect(await applyEmailEvent(deps, parseSesEvent(bounce))).toBe('applied');
+    const retried = await lead(id);
+    expect(retried).toMatchObject({ emailAttempt: 1, emailStatus: 'NotSent' });
+    expect(retried.history.at(-1)).toMatchObject({ type: 'email.retry', detail: { to: second, attempt: 1 } });
+
+    await distributeRecord(deps)(record(await image(id)));
+    const [again] = await mailboxTo(second);
+    expect(again?.tags).toMatchObject({ leadId: id, attempt: '1' });
+    // A late event of the first message no longer moves anything.
+    expect(
+      await applyEmailEvent(
+        deps,
+        parseSesEvent({ ...bounce, eventType: 'Open', open: { timestamp: now.toISOString() } }),
+      ),
+    ).toBe('stale');
+  });
+});
+
+describe('email links', () => {
+  async function linksOf(owner: string, leadId: string) {
+    const [email] = (await mailboxTo(owner)).filter((e) => e.tags.leadId === leadId);
+    const html = email?.body.text ?? '';
+    const urls = [...html.matchAll(/https:\/\/api\.relay\.example(\/l\/[A-Za-z0-9_.-]+)/g)].map(
+      (m) => m[1] ?? '',
+    );
+    expect(urls).toHaveLength(2);
+    return { accept: urls[0] ?? '', reject: urls[1] ?? '' };
+  }
+
+  const page = async (method: 'GET' | 'POST', path: string, form?: string) => {
+    const res = await api.handle(
+      apiEvent({
+        method,
+        path,
+        ...(form === undefined ? {} : { rawBody: form, contentType: 'application/x-www-form-urlencoded' }),
+      }),
+    );
+    return { status: res.statusCode ?? 0, headers: res.headers ?? {}, body: String(res.body ?? '') };
+  };
+
+  it('GET shows the lead and both forms and changes nothing; POST accepts; a second POST is 409', async () => {
+    const owner = `links-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({ Linker: { owners: [owner] } });
+    const id = await newLead(setup, 'Linker');
+    await distributeRecord(deps)(record(await image(id)));
+    const { accept } = await linksOf(owner, id);
+    const before = await lead(id);
+
+    const shown = await page('GET', accept);
+    expect(shown.status).toBe(200);
+    expect(shown.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(shown.body).toContain('Ada &lt;b&gt;');
+    expect(shown.body).toContain('name="reason"');
+    expect((await lead(id)).version).toBe(before.version);
+
+    const acted = await page('POST', accept);
+    expect(acted.status).toBe(200);
+    expect(acted.body).toContain('Lead accepted');
+    expect(await lead(id)).toMatchObject({ distributionStatus: 'Accepted' });
+    expect((await lead(id)).history.at(-1)).toMatchObject({ type: 'accepted', detail: { via: 'email' } });
+
+    const again = await page('POST', accept);
+    expect(again.status).toBe(409);
+    expect(again.body).toContain('already accepted');
+  });
+
+  it('refuses a reject without a reason (400, nothing changes) and rejects with one', async () => {
+    const owner = `reject-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({ Rejecter: { owners: [owner] } });
+    const id = await newLead(setup, 'Rejecter');
+    await distributeRecord(deps)(record(await image(id)));
+    const { reject } = await linksOf(owner, id);
+
+    const missing = await page('POST', reject, 'reason=+');
+    expect(missing.status).toBe(400);
+    expect(missing.body).toContain('Please give a reason');
+    expect((await lead(id)).distributionStatus).toBe('Pending');
+
+    const done = await page('POST', reject, 'reason=Out+of+our+territory');
+    expect(done.status).toBe(200);
+    expect(await lead(id)).toMatchObject({
+      distributionStatus: 'Rejected',
+      rejectReason: 'Out of our territory',
+    });
+  });
+
+  it('answers forged 403, expired 410, malformed 400, and stale (rerouted) 409', async () => {
+    const owner = `stale-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({
+      First: { owners: [owner] },
+      Second: { owners: ['second@partner.example'] },
+    });
+    const id = await newLead(setup, 'First');
+    await distributeRecord(deps)(record(await image(id)));
+    const { accept } = await linksOf(owner, id);
+    const token = accept.slice(3);
+    const flipped = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`;
+
+    expect((await page('GET', `/l/${flipped}`)).status).toBe(403);
+    expect((await page('GET', '/l/not-a-token')).status).toBe(400);
+    const later = now;
+    now = new Date(Date.parse((await lead(id)).deadlineAt ?? '') + 31 * 86_400_000);
+    expect((await page('GET', accept)).status).toBe(410);
+    now = later;
+
+    // The supplier moves the lead by hand: the first partner's link is stale now.
+    const moved = await call('POST', `/v1/leads/${id}/assign`, setup.key, {
+      partnerId: setup.partners.Second?.id,
+    });
+    expect(moved.status).toBe(200);
+    const stale = await page('POST', accept);
+    expect(stale.status).toBe(409);
+    expect(stale.body).toContain('moved on');
+    expect((await lead(id)).distributionStatus).toBe('Pending');
+  });
+});
+
+describe('reroute', () => {
+  /** A supplier whose one rule group gives every lead to a round-robin pool of A and B. */
+  async function poolSupplier() {
+    const setup = await supplierWith({ A: { owners: ['a@p.example'] }, B: { owners: ['b@p.example'] } });
+    const ids = [setup.partners.A?.id ?? '', setup.partners.B?.id ?? ''];
+    const rules = await call('PUT', '/v1/routing-rules', setup.key, {
+      groups: [
+        {
+          name: 'Everyone',
+          conditions: [{ field: 'email', op: 'exists' }],
+          assign: { partnerIds: ids, strategy: 'round-robin' },
+        },
+      ],
+    });
+    expect(rules.status).toBe(200);
+    const created = await call('POST', '/v1/leads', setup.key, { email: `${crypto.randomUUID()}@b.example` });
+    return { setup, ids, id: created.body.lead.id as string };
+  }
+
+  it('moves a lead nobody acted on to the next partner of its pool; a stale deadline is a no-op', async () => {
+    const { setup, ids, id } = await poolSupplier();
+    const first = (await lead(id)).partnerId;
+
+    expect(await rerouteLead({ ...table, clock }, { leadId: id, assignmentVersion: 7 })).toMatchObject({
+      skipped: 'stale',
+    });
+    const result = await rerouteLead({ ...table, clock }, { leadId: id, assignmentVersion: 1 });
+
+    expect(result).toMatchObject({ outcome: 'rerouted' });
+    const after = await lead(id);
+    expect(after).toMatchObject({ distributionStatus: 'Rerouted', rerouteCount: 1, assignmentVersion: 2 });
+    expect(after.partnerId).not.toBe(first);
+    expect(after.previousPartnerIds).toEqual([first]);
+    const loads = await table.leads.partnerLoads(setup.supplierId, ids);
+    expect([...loads.values()].sort()).toEqual([0, 1]);
+    // Nobody left who has not had it: the next reroute leaves it Unassigned, with why.
+    await rerouteLead({ ...table, clock }, { leadId: id, assignmentVersion: 2 });
+    const last = await lead(id);
+    expect(last).toMatchObject({ distributionStatus: 'Unassigned', partnerId: null });
+    expect(JSON.stringify(last.history.at(-1))).toContain('no-eligible-partner');
+  });
+
+  it('sweeps a lead whose deadline passed (its schedule lost) through the index', async () => {
+    const { id } = await poolSupplier();
+    await distributeRecord(deps)(record(await image(id)));
+    const waiting = await lead(id);
+    const later = now;
+    now = new Date(Date.parse(waiting.deadlineAt ?? '') + 10 * 60_000);
+
+    const swept = await sweepDeadlines({ ...table, clock });
+    now = later;
+
+    expect(swept.rerouted).toBeGreaterThanOrEqual(1);
+    const after = await lead(id);
+    expect(after).toMatchObject({ distributionStatus: 'Rerouted', assignmentVersion: 2 });
+    expect(after.partnerId).not.toBe(waiting.partnerId);
+    expect(after.history.some((h) => h.actor === 'system:sweeper')).toBe(true);
+  });
+
+  it('gives exactly one outcome to 200 leads each raced by an accept and a reroute', async () => {
+    const setup = await supplierWith({
+      Racer: { owners: ['r@p.example'] },
+      Other: { owners: ['o@p.example'] },
+    });
+    const ids: string[] = [];
+    const batch = Array.from({ length: 200 }, () => ({
+      email: `${crypto.randomUUID()}@race.example`,
+      partnerId: 'Racer',
+    }));
+    const res = await call('POST', '/v1/leads/batch', setup.key, { leads: batch });
+    expect(res.status).toBe(200);
+    for (const item of res.body.results) ids.push(item.lead.id);
+    const racer = setup.partners.Racer?.key ?? '';
+
+    const outcomes = await Promise.all(
+      ids.map(async (id) => {
+        const [accepted, rerouted] = await Promise.all([
+          call('POST', `/v1/leads/${id}/accept`, racer),
+          rerouteLead({ ...table, clock }, { leadId: id, assignmentVersion: 1 }),
+        ]);
+        return { id, accepted: accepted.status === 200, rerouted: 'outcome' in rerouted };
+      }),
+    );
+
+    for (const { id, accepted, rerouted } of outcomes) {
+      expect({ id, one: accepted !== rerouted }).toEqual({ id, one: true });
+      const final = await lead(id);
+      expect(final.distributionStatus).toBe(accepted ? 'Accepted' : 'Rerouted');
+    }
+    const loads = await table.leads.partnerLoads(setup.supplierId, [
+      setup.partners.Racer?.id ?? '',
+      setup.partners.Other?.id ?? '',
+    ]);
+    const rerouted = outcomes.filter((o) => o.rerouted).length;
+    expect(loads.get(setup.partners.Racer?.id ?? '')).toBe(0);
+    expect(loads.get(setup.partners.Other?.id ?? '')).toBe(rerouted);
+  });
+});
