@@ -109,6 +109,10 @@ export class CountingLeadStore implements LeadStore {
     return { items: [], nextCursor: null };
   }
 
+  async listPartnerLeads(): Promise<Page<Lead>> {
+    return { items: [], nextCursor: null };
+  }
+
   async dueDeadlines(): Promise<Lead[]> {
     return [];
   }

@@ -61,6 +61,7 @@ export async function ingestHarness(inbox: Inbox, prefix: string) {
         name,
         groups: [],
         leadOwners: [],
+        salesReps: [],
         autoAccept: false,
         capacity: null,
         paused: false,

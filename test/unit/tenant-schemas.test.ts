@@ -57,6 +57,7 @@ describe('partners', () => {
       name: 'Northwind',
       groups: [],
       leadOwners: [{ email: 'ann@northwind.example' }],
+      salesReps: [],
       autoAccept: false,
       capacity: null,
       paused: false,

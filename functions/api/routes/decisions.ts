@@ -17,11 +17,12 @@ import {
   rerouteIfRejected,
   type TenantStore,
   type Transition,
+  ValidationError,
 } from '@leadrelay/core';
 import { z } from 'zod';
 import { json } from '../http';
 import { route } from '../router';
-import { leadView } from './leads';
+import { partnerLeadView } from './leads';
 
 export interface DecisionDeps {
   leads: LeadStore;
@@ -56,7 +57,7 @@ export async function change(
 
 /** The partner's decisions on its leads and its pipeline after acceptance (shared/api.md, "Leads"; issue 5). */
 export function decisionRoutes(deps: DecisionDeps) {
-  const answer = (lead: Lead) => json(200, { lead: leadView(lead, deps.clock.now()) });
+  const answer = (lead: Lead) => json(200, { lead: partnerLeadView(lead, deps.clock.now()) });
   const conflict = {
     description: 'The lead is no longer Pending with this partner (details name its current state)',
   };
@@ -136,6 +137,18 @@ export function decisionRoutes(deps: DecisionDeps) {
             'Suppliers cannot edit lead fields through PATCH yet; only the lead’s partner changes its pipeline',
             [{ path: 'authorization', message: 'needs a partner key for now' }],
           );
+        }
+        if (typeof body.salesRepId === 'string') {
+          const partner = await deps.tenants.getPartner(principal.supplierId, principal.partnerId);
+          const reps = partner?.salesReps ?? [];
+          if (reps.length > 0 && !reps.some((rep) => rep.id === body.salesRepId)) {
+            throw new ValidationError('salesRepId is not one of your sales reps', [
+              {
+                path: 'salesRepId',
+                message: `unknown sales rep ${body.salesRepId}; yours are ${reps.map((r) => r.id).join(', ')} (PUT /v1/partner/settings)`,
+              },
+            ]);
+          }
         }
         const lead = await change(deps, principal.supplierId, params.id ?? '', (current, now) =>
           pipelineUpdate(current, {

@@ -47,6 +47,39 @@ function summary(lead: Lead, now: Date) {
   return rest;
 }
 
+const ASSIGNMENT_ENTRIES = new Set(['routed', 'assigned', 'rerouted', 'unassigned']);
+
+/**
+ * What a partner sees of a lead it has: no trace of other partners (who had it
+ * before, who routing skipped) and no delivery internals; its history starts
+ * when the lead came to this partner.
+ */
+export function partnerLeadView(lead: Lead, now: Date) {
+  const {
+    previousPartnerIds: _p,
+    routingGroup: _g,
+    notified: _n,
+    emailAttempt: _a,
+    history,
+    ...rest
+  } = leadView(lead, now);
+  const since = lead.assignedAt ?? lead.createdAt;
+  const mine = history
+    .filter((h) => h.at >= since)
+    .map((h) =>
+      // How the lead came here names other partners (skipped, previous): the partner sees that it came.
+      ASSIGNMENT_ENTRIES.has(h.type)
+        ? { ...h, detail: { partnerId: lead.partnerId, partnerName: lead.partnerName } }
+        : h,
+    );
+  return { ...rest, history: mine };
+}
+
+function partnerSummary(lead: Lead, now: Date) {
+  const { history: _history, ...rest } = partnerLeadView(lead, now);
+  return rest;
+}
+
 /** Lead intake, reading and manual assignment (shared/api.md, "Leads"). */
 export function leadRoutes(deps: IntakeDeps & AssignDeps) {
   const submit = async (
@@ -159,9 +192,9 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
     route({
       method: 'GET',
       path: '/v1/leads',
-      summary: 'The supplier’s leads, newest first',
+      summary: 'The supplier’s leads, or the partner’s own (those assigned to it now), newest first',
       tag: 'Leads',
-      auth: ['supplier'],
+      auth: ['supplier', 'partner'],
       query: PageQuery,
       responses: {
         200: {
@@ -170,23 +203,35 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
         },
       },
       handle: async ({ principal, query }) => {
-        const page = await deps.leads.listLeads(principal.supplierId, query);
         const now = deps.clock.now();
+        if (principal.kind === 'partner') {
+          const page = await deps.leads.listPartnerLeads(principal.supplierId, principal.partnerId, query);
+          return json(200, {
+            items: page.items.map((l) => partnerSummary(l, now)),
+            nextCursor: page.nextCursor,
+          });
+        }
+        const page = await deps.leads.listLeads(principal.supplierId, query);
         return json(200, { items: page.items.map((l) => summary(l, now)), nextCursor: page.nextCursor });
       },
     }),
     route({
       method: 'GET',
       path: '/v1/leads/{id}',
-      summary: 'One lead with its history',
+      summary: 'One lead with its history (a partner: one of its own, its part of the history)',
       tag: 'Leads',
-      auth: ['supplier'],
+      auth: ['supplier', 'partner'],
       responses: { 200: { description: 'The lead', schema: z.object({ lead: LeadView }) } },
       handle: async ({ principal, params }) => {
         const lead = await deps.leads.getLead(params.id ?? '');
-        if (!lead || lead.supplierId !== principal.supplierId)
-          throw new NotFoundError(`Lead ${params.id} not found`);
-        return json(200, { lead: leadView(lead, deps.clock.now()) });
+        const mine =
+          lead?.supplierId === principal.supplierId &&
+          (principal.kind === 'supplier' || lead.partnerId === principal.partnerId);
+        if (!lead || !mine) throw new NotFoundError(`Lead ${params.id} not found`);
+        const now = deps.clock.now();
+        return json(200, {
+          lead: principal.kind === 'partner' ? partnerLeadView(lead, now) : leadView(lead, now),
+        });
       },
     }),
     route({

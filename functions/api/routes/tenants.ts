@@ -4,8 +4,10 @@ import {
   type ErrorDetail,
   PageQuery,
   Partner,
+  PartnerSettings,
   PatchPartner,
   PatchSupplierSettings,
+  PutPartnerSettings,
   Supplier,
   SupplierSettings,
   type TenantDeps,
@@ -24,6 +26,16 @@ const PartnerPage = z.object({ items: z.array(Partner), nextCursor: z.string().n
 const IdParam = z.string().min(1).max(64);
 
 const warned = (warnings: ErrorDetail[]) => ({ warnings });
+const SettingsAnswer = z.object({ settings: PartnerSettings, warnings: Warnings });
+
+/** The part of a partner's record the partner manages. */
+function partnerSettings(partner: Partner): PartnerSettings {
+  return {
+    autoAccept: partner.autoAccept,
+    leadOwners: partner.leadOwners,
+    salesReps: partner.salesReps ?? [],
+  };
+}
 
 /** Platform and tenant routes (shared/api.md, "Platform and tenants"). */
 export function tenantRoutes(deps: TenantDeps) {
@@ -118,6 +130,39 @@ export function tenantRoutes(deps: TenantDeps) {
         const id = IdParam.parse(params.id);
         const { partner, warnings } = await Tenants.updatePartner(deps, principal.supplierId, id, body);
         return json(200, { partner, ...warned(warnings) });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/partner/settings',
+      summary: 'The partner’s own settings: auto-accept, default lead owners, sales reps',
+      tag: 'Partner',
+      auth: ['partner'],
+      responses: { 200: { description: 'The settings', schema: SettingsAnswer } },
+      handle: async ({ principal }) => {
+        const partner = await Tenants.getPartner(deps, principal.supplierId, principal.partnerId);
+        return json(200, { settings: partnerSettings(partner), warnings: [] });
+      },
+    }),
+    route({
+      method: 'PUT',
+      path: '/v1/partner/settings',
+      summary: 'Replace some of the partner’s own settings (those left out stay as they are)',
+      tag: 'Partner',
+      auth: ['partner'],
+      body: PutPartnerSettings,
+      responses: {
+        200: { description: 'The settings after the change', schema: SettingsAnswer },
+        400: { description: 'An invalid setting, named by its path' },
+      },
+      handle: async ({ principal, body }) => {
+        const { partner, warnings } = await Tenants.updatePartner(
+          deps,
+          principal.supplierId,
+          principal.partnerId,
+          body,
+        );
+        return json(200, { settings: partnerSettings(partner), ...warned(warnings) });
       },
     }),
   ];

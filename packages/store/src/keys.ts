@@ -13,6 +13,8 @@ import { normaliseName } from '@leadrelay/core';
  * | Lead               | LEAD#<leadId>        | LEAD                       | SUP#<supplierId>#LEADS#<shard> /    | get a lead (its history is the `history` list    |
  * |                    |                      |                            |   <createdAt>#<leadId>              |   attribute on the item); a supplier's leads,    |
  * |                    |                      |                            |                                     |   newest first (merged over the shards)          |
+ * |                    |                      |                            | GSI2PK / GSI2SK (with a partner):   | the leads a partner has now, newest first        |
+ * |                    |                      |                            |   SUP#<sid>#PARTNER#<pid>#LEADS#<shard> / <createdAt>#<leadId> | (merged over the shards) |
  * |                    |                      |                            | GSI3PK / GSI3SK (only while Pending |                                                  |
  * |                    |                      |                            |   with a deadline): DEADLINES#<shard> | Pending leads whose deadline passed, oldest    |
  * |                    |                      |                            |   / <deadlineAt>#<leadId>           |   first (the reroute sweeper; never a Scan)      |
@@ -26,7 +28,7 @@ import { normaliseName } from '@leadrelay/core';
  *
  * Every item carries `entity` (its type, used by stream filters) and `version`.
  * Keys describe themselves; ids are ULIDs so SK order is creation order.
- * GSI2 is reserved for the lead access patterns to come (by status, by partner).
+ * More lead access patterns (by status, by updated time) will need indexes of their own.
  * `<shard>` is leadShard(leadId), 0..LEAD_SHARDS-1: a big file's lead writes spread
  * over LEAD_SHARDS GSI1 partitions instead of all landing on one.
  */
@@ -61,6 +63,15 @@ export const Keys = {
   }),
   /** GSI1 partition: one shard of a supplier's leads. */
   leadsOf: (supplierId: string, shard: number) => ({ GSI1PK: `SUP#${supplierId}#LEADS#${shard}` }),
+  /** GSI2: the leads assigned to a partner now, newest first within each shard. */
+  leadOfPartner: (supplierId: string, partnerId: string, leadId: string, createdAt: string) => ({
+    GSI2PK: `SUP#${supplierId}#PARTNER#${partnerId}#LEADS#${leadShard(leadId)}`,
+    GSI2SK: `${createdAt}#${leadId}`,
+  }),
+  /** GSI2 partition: one shard of a partner's leads. */
+  leadsOfPartner: (supplierId: string, partnerId: string, shard: number) => ({
+    GSI2PK: `SUP#${supplierId}#PARTNER#${partnerId}#LEADS#${shard}`,
+  }),
   /** GSI3: a waiting lead's reroute deadline, across suppliers, oldest first within each shard. */
   leadDeadline: (leadId: string, deadlineAt: string) => ({
     GSI3PK: `DEADLINES#${leadShard(leadId)}`,

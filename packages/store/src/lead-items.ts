@@ -16,6 +16,7 @@ export function leadItem(lead: Lead): Record<string, unknown> {
     ...fields,
     ...Keys.lead(lead.id),
     ...Keys.leadIndex(lead.supplierId, lead.id, lead.createdAt),
+    ...(lead.partnerId ? Keys.leadOfPartner(lead.supplierId, lead.partnerId, lead.id, lead.createdAt) : {}),
     ...(waitsForDeadline(lead) && lead.deadlineAt ? Keys.leadDeadline(lead.id, lead.deadlineAt) : {}),
     entity: Entity.lead,
   };

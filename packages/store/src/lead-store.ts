@@ -101,13 +101,14 @@ function distinct(ids: readonly string[], what: string): void {
  * keeps the cursor of 16 shards well under PageQuery's 2,048 characters.
  */
 type ShardPosition = string | null | false;
+type LeadIndex = 'GSI1' | 'GSI2';
 const POSITION = /^[^#]+#[^#]+$/;
 
-function encodeLeadsCursor(supplierId: string, positions: ShardPosition[]): string {
-  return Buffer.from(JSON.stringify({ s: supplierId, p: positions }), 'utf8').toString('base64url');
+function encodeLeadsCursor(scope: string, positions: ShardPosition[]): string {
+  return Buffer.from(JSON.stringify({ s: scope, p: positions }), 'utf8').toString('base64url');
 }
 
-function decodeLeadsCursor(cursor: string | undefined, supplierId: string): ShardPosition[] {
+function decodeLeadsCursor(cursor: string | undefined, scope: string): ShardPosition[] {
   if (cursor === undefined) return Array.from({ length: LEAD_SHARDS }, () => null);
   let value: unknown;
   try {
@@ -117,7 +118,7 @@ function decodeLeadsCursor(cursor: string | undefined, supplierId: string): Shar
   }
   const { s, p } = (typeof value === 'object' && value !== null ? value : {}) as { s?: unknown; p?: unknown };
   const valid =
-    s === supplierId &&
+    s === scope &&
     Array.isArray(p) &&
     p.length === LEAD_SHARDS &&
     p.every((x) => x === null || x === false || (typeof x === 'string' && POSITION.test(x)));
@@ -129,10 +130,10 @@ function decodeLeadsCursor(cursor: string | undefined, supplierId: string): Shar
   return p as ShardPosition[];
 }
 
-/** The GSI1 ExclusiveStartKey after the lead whose GSI1SK is `position`. */
-function shardStartKey(GSI1PK: string, position: string): Item {
+/** The index's ExclusiveStartKey after the lead whose sort key is `position`. */
+function shardStartKey(index: LeadIndex, pk: string, position: string): Item {
   const leadId = position.slice(position.lastIndexOf('#') + 1);
-  return { GSI1PK, GSI1SK: position, ...Keys.lead(leadId) };
+  return { [`${index}PK`]: pk, [`${index}SK`]: position, ...Keys.lead(leadId) };
 }
 
 /** LeadStore on the single table (see keys.ts for every key, lead-items.ts for the item shapes). */
@@ -274,20 +275,41 @@ export class DynamoLeadStore implements LeadStore {
 
   // list a supplier's leads, newest first — GSI1, every shard queried and merged by GSI1SK
   async listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>> {
-    const positions = decodeLeadsCursor(page.cursor, supplierId);
+    return this.listSharded('GSI1', supplierId, (shard) => Keys.leadsOf(supplierId, shard).GSI1PK, page);
+  }
+
+  // list the leads assigned to a partner now, newest first — GSI2, every shard queried and merged by GSI2SK
+  async listPartnerLeads(supplierId: string, partnerId: string, page: PageQuery): Promise<Page<Lead>> {
+    return this.listSharded(
+      'GSI2',
+      `${supplierId}/${partnerId}`,
+      (shard) => Keys.leadsOfPartner(supplierId, partnerId, shard).GSI2PK,
+      page,
+    );
+  }
+
+  private async listSharded(
+    index: LeadIndex,
+    scope: string,
+    partition: (shard: number) => string,
+    page: PageQuery,
+  ): Promise<Page<Lead>> {
+    const sk = `${index}SK`;
+    const positions = decodeLeadsCursor(page.cursor, scope);
     const shards = await Promise.all(
       positions.map(async (position, shard) => {
         if (position === false) return { items: [] as Item[], more: false };
-        const { GSI1PK } = Keys.leadsOf(supplierId, shard);
+        const pk = partition(shard);
         const { Items = [], LastEvaluatedKey } = await this.db.send(
           new QueryCommand({
             TableName: this.tableName,
-            IndexName: 'GSI1',
-            KeyConditionExpression: 'GSI1PK = :pk',
-            ExpressionAttributeValues: { ':pk': GSI1PK },
+            IndexName: index,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': `${index}PK` },
+            ExpressionAttributeValues: { ':pk': pk },
             ScanIndexForward: false,
             Limit: page.limit,
-            ExclusiveStartKey: position === null ? undefined : shardStartKey(GSI1PK, position),
+            ExclusiveStartKey: position === null ? undefined : shardStartKey(index, pk, position),
           }),
         );
         return { items: Items, more: LastEvaluatedKey !== undefined };
@@ -297,11 +319,11 @@ export class DynamoLeadStore implements LeadStore {
     // other shards' next ones: take nothing older than the last lead it returned.
     let floor = '';
     for (const { items, more } of shards) {
-      const last = items.at(-1)?.GSI1SK;
+      const last = items.at(-1)?.[sk];
       if (more && typeof last === 'string' && last > floor) floor = last;
     }
     const taken = shards
-      .flatMap(({ items }, shard) => items.map((item) => ({ shard, sk: String(item.GSI1SK), item })))
+      .flatMap(({ items }, shard) => items.map((item) => ({ shard, sk: String(item[sk]), item })))
       .filter(({ sk }) => sk >= floor)
       .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0))
       .slice(0, page.limit);
@@ -313,7 +335,7 @@ export class DynamoLeadStore implements LeadStore {
     });
     return {
       items: taken.map(({ item }) => leadFromItem(item)),
-      nextCursor: next.every((p) => p === false) ? null : encodeLeadsCursor(supplierId, next),
+      nextCursor: next.every((p) => p === false) ? null : encodeLeadsCursor(scope, next),
     };
   }
 

@@ -113,6 +113,7 @@ export async function distributeLead(deps: DistributeDeps, lead: Lead): Promise<
       [NOTIFICATION_TAGS.leadId]: lead.id,
       [NOTIFICATION_TAGS.assignmentVersion]: String(due.assignmentVersion),
       [NOTIFICATION_TAGS.attempt]: String(due.attempt),
+      [NOTIFICATION_TAGS.kind]: due.kind,
     };
     const base = { supplierName: supplier.name, partnerName: partner.name, lead, now };
     let rendered: { subject: string; html: string; text: string };

@@ -38,6 +38,8 @@ export const NOTIFICATION_TAGS = {
   leadId: 'leadId',
   assignmentVersion: 'assignmentVersion',
   attempt: 'attempt',
+  /** `decide` or `info` (NotificationKind). */
+  kind: 'kind',
 };
 
 function autoAcceptedNow(lead: Lead): boolean {
@@ -219,12 +221,19 @@ export function emailEventTransition(lead: Lead, input: EmailEventInput): Transi
   const owner = input.leadOwners[attempt]?.toLowerCase();
   const nextOwner = input.leadOwners[attempt + 1];
   const ownerFailed = (type === 'Bounce' || type === 'Complaint') && owner && failedOwners.includes(owner);
-  if (ownerFailed && nextOwner && lead.emailStatus !== 'Opened' && lead.emailStatus !== 'Clicked') {
+  // The informational email (auto-accept) has nothing to act on: its events are history only.
+  const informational = event.tags[NOTIFICATION_TAGS.kind] === 'info';
+  // Retry only while the email still matters: the lead waits for the partner (or, informational, was auto-accepted).
+  const stillOwed = informational
+    ? lead.distributionStatus === 'Accepted'
+    : lead.distributionStatus === 'Pending' || lead.distributionStatus === 'Rerouted';
+  const read = lead.emailStatus === 'Opened' || lead.emailStatus === 'Clicked';
+  if (ownerFailed && nextOwner && stillOwed && !read) {
     const { emailFailure: _f, ...rest } = base;
     return {
       next: {
         ...rest,
-        emailStatus: 'NotSent',
+        emailStatus: informational ? lead.emailStatus : 'NotSent',
         emailAttempt: attempt + 1,
         history: [
           ...history,
@@ -239,10 +248,12 @@ export function emailEventTransition(lead: Lead, input: EmailEventInput): Transi
       loads: [],
     };
   }
-  if (!status) return { next: base, loads: [] };
+  if (!status || informational) return { next: base, loads: [] };
+  // Read after a failure (one mailbox bounced, another read it): the failure is history, not the state.
+  const { emailFailure: _old, ...current } = base;
   return {
     next: {
-      ...base,
+      ...(status === 'Failed' ? base : current),
       emailStatus: status,
       ...(status === 'Failed' && failure ? { emailFailure: failure } : {}),
     },

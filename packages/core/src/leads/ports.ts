@@ -47,6 +47,8 @@ export interface LeadStore {
    * the lead after the change, or undefined when it does not exist.
    */
   mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined>;
+  /** The leads assigned to a partner now, newest first. */
+  listPartnerLeads(supplierId: string, partnerId: string, page: PageQuery): Promise<Page<Lead>>;
   /** A supplier's leads, newest first. */
   listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>>;
   /** Waiting leads (Pending, Rerouted) whose reroute deadline is before `before`, oldest first, at most `limit`. */

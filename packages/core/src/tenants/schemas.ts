@@ -85,6 +85,19 @@ export const LeadOwner = z
   .meta({ id: 'LeadOwner', description: 'A partner user or sales rep who receives lead emails.' });
 export type LeadOwner = z.output<typeof LeadOwner>;
 
+export const SalesRep = z
+  .strictObject({
+    id: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'must be 1–64 letters, digits or _ . @ -')
+      .describe('The id the pipeline names (`salesRepId`).'),
+    name: Name,
+    email: EmailAddress.optional(),
+  })
+  .meta({ id: 'SalesRep', description: 'A partner sales rep who works accepted leads.' });
+export type SalesRep = z.output<typeof SalesRep>;
+
 const partnerFields = {
   name: Name.describe('Unique within the supplier (case-insensitive); CSV rows may name a partner by it.'),
   groups: z.array(Name).max(50).describe('Partner groups, for filters and routing.'),
@@ -96,6 +109,11 @@ const partnerFields = {
       'must not repeat an email',
     )
     .describe('Default lead owners: who gets the lead emails.'),
+  salesReps: z
+    .array(SalesRep)
+    .max(200, 'must list at most 200 sales reps')
+    .refine((reps) => new Set(reps.map((r) => r.id)).size === reps.length, 'must not repeat an id')
+    .describe('Sales reps a lead can be given to (`salesRepId` on the pipeline).'),
   autoAccept: z.boolean().describe('Accept this partner’s leads at once, with an informational email.'),
   capacity: z.int().min(1).nullable().describe('Most Pending leads at once; null for no limit.'),
   paused: z.boolean().describe('A paused partner is skipped by routing.'),
@@ -111,6 +129,7 @@ export const CreatePartner = z
     name: partnerFields.name,
     groups: partnerFields.groups.default([]),
     leadOwners: partnerFields.leadOwners.default([]),
+    salesReps: partnerFields.salesReps.default([]),
     autoAccept: partnerFields.autoAccept.default(false),
     capacity: partnerFields.capacity.default(null),
     paused: partnerFields.paused.default(false),
@@ -129,6 +148,32 @@ export const PatchPartner = z
   })
   .meta({ id: 'PatchPartner' });
 export type PatchPartner = z.output<typeof PatchPartner>;
+
+/** What a partner manages itself (`/v1/partner/settings`); the rest of its record is the supplier's. */
+export const PartnerSettings = z
+  .object({
+    autoAccept: partnerFields.autoAccept,
+    leadOwners: partnerFields.leadOwners,
+    salesReps: partnerFields.salesReps,
+  })
+  .meta({ id: 'PartnerSettings' });
+export type PartnerSettings = z.output<typeof PartnerSettings>;
+
+export const PutPartnerSettings = z
+  .strictObject({
+    autoAccept: partnerFields.autoAccept.optional(),
+    leadOwners: partnerFields.leadOwners.optional(),
+    salesReps: partnerFields.salesReps.optional(),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), {
+    message: 'name at least one of autoAccept, leadOwners, salesReps',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({
+    id: 'PutPartnerSettings',
+    description: 'The settings to replace; the ones left out stay as they are.',
+  });
+export type PutPartnerSettings = z.output<typeof PutPartnerSettings>;
 
 export const Partner = z
   .object({
