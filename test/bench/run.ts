@@ -2,7 +2,9 @@
  * `npm run bench`: the figures behind the product's performance claims, printed,
  * never asserted. In order: the machine; routing time per lead (50 and 500 rule
  * groups); the ingest pipeline against raw BatchWriteItem on DynamoDB Local; the
- * ingest's peak RSS for 100,000 and 1,000,000 rows; one summary table.
+ * ingest's peak RSS for 100,000 and 1,000,000 rows; the latency from a 100-row lead
+ * file (and a 100-lead batch call) to the partner's email on the local cloud; one
+ * summary table.
  *
  * Every ingest runs in a child process of its own (ingest-rss.ts), so its memory
  * figures are its own and not this process's. Lead files are generated to a temp
@@ -19,6 +21,7 @@ import { localCredentials, localRegion, startDynamoDbLocal } from '../support/dy
 import { type FileSummary, firstGoodEmail, PARTNERS, RULE_GROUPS, writeLeadFile } from './fixture';
 import { WRITER_CONCURRENCY } from './ingest-call';
 import { type IngestRunResult, RESULT_PREFIX, type Sink } from './ingest-rss';
+import { benchLatency, latencyNotes, latencySummaryRows, latencyTable } from './latency';
 import { describeMachine, machine } from './machine';
 import { rawBatchWrite, readLeadItem } from './raw-write';
 import { benchRouting } from './routing';
@@ -183,7 +186,16 @@ async function main(): Promise<void> {
         `(target within ${pct(RSS_TARGET)}: ${Math.abs(rssRatio - 1) <= RSS_TARGET ? 'met' : 'not met'})`,
     );
 
-    // 4. Summary
+    // 4. Latency: the local cloud (in this process, on a temporary home of its own)
+    heading('4. Latency: file to partner email (local cloud)');
+    const latency = await benchLatency({ log: (line) => console.log(line) });
+    const latencyFigures = latencyTable(latency);
+    console.log();
+    table(latencyFigures.header, latencyFigures.rows);
+    console.log();
+    for (const note of latencyNotes(latency)) console.log(note);
+
+    // Summary
     heading('Summary');
     const met = (ok: boolean) => (ok ? 'met' : 'not met');
     const hwmRatio =
@@ -244,6 +256,7 @@ async function main(): Promise<void> {
           met(Math.abs(rssRatio - 1) <= RSS_TARGET),
         ],
         [`ingest, ${int(LARGE)} rows, counting sink`, `${int(largeCounting.rowsPerSecond)} rows/s`, '', ''],
+        ...latencySummaryRows(latency),
       ],
     );
     const [one = 0, five = 0] = loadavg();
