@@ -181,10 +181,13 @@ export async function applyEmailEvent(
 ): Promise<EmailEventOutcome> {
   const leadId = event.tags[NOTIFICATION_TAGS.leadId];
   if (!leadId) return 'untagged';
+  // Only a bounce or complaint may move the email to the next lead owner: only they need the owners.
+  const needsOwners = event.eventType === 'Bounce' || event.eventType === 'Complaint';
   const outcome = await changeLead(deps.leads, leadId, async (lead) => {
-    const partner = lead.partnerId
-      ? await deps.tenants.getPartner(lead.supplierId, lead.partnerId)
-      : undefined;
+    const partner =
+      needsOwners && lead.partnerId
+        ? await deps.tenants.getPartner(lead.supplierId, lead.partnerId)
+        : undefined;
     return emailEventTransition(lead, {
       event,
       leadOwners: partner?.leadOwners.map((o) => o.email) ?? [],

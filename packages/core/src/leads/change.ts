@@ -5,7 +5,13 @@ import type { Lead } from './lead';
 import type { LeadStore } from './ports';
 
 /** How many times a change is recomputed after losing a race to an unrelated write (an email event, say). */
-export const MAX_CHANGE_ATTEMPTS = 5;
+export const MAX_CHANGE_ATTEMPTS = 8;
+
+/** A short random pause before trying again, growing with each lost race, so racing writers spread out. */
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(200, 5 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 export type ChangeOutcome =
   | { changed: true; lead: Lead }
@@ -18,8 +24,8 @@ export type ChangeOutcome =
  * Applies a transition to a lead with one conditional write on its version. A
  * stale write (someone changed the lead meanwhile) reads the lead again and
  * recomputes: when the racing change decided the lead, the transition refuses;
- * when it was unrelated, the change lands on the new version. Throws
- * ConflictError after {@link MAX_CHANGE_ATTEMPTS} lost races.
+ * when it was unrelated, the change lands on the new version, after a short
+ * random pause. Throws ConflictError after {@link MAX_CHANGE_ATTEMPTS} lost races.
  */
 export async function changeLead(
   leads: Pick<LeadStore, 'getLead' | 'replaceLead'>,
@@ -35,6 +41,7 @@ export async function changeLead(
     if (result.next === lead) return { changed: false, lead };
     const written = await leads.replaceLead(lead, result.next, result.loads);
     if (written === 'ok') return { changed: true, lead: result.next };
+    await backoff(attempt);
   }
   throw new ConflictError('The lead changed while this request ran; read it and try again', [
     { path: 'distributionStatus', message: `is ${lead?.distributionStatus ?? 'unknown'}` },
