@@ -153,7 +153,11 @@ describe('intake: lead files through the local cloud', () => {
     expect(await lead('emea2@example.com')).toMatchObject({ partnerId: partners.north, firstName: 'Dee' });
     const apac = await lead('amer2@example.com');
     expect(apac).toMatchObject({ partnerId: partners.south });
-    expect(apac.history.map((e: Json) => e.type)).toEqual(['created', 'routed']);
+    // Created and routed once (distribution adds its email entries after these).
+    const intakeEntries = apac.history
+      .map((e: Json) => e.type)
+      .filter((t: string) => !t.startsWith('email.'));
+    expect(intakeEntries).toEqual(['created', 'routed']);
   });
 
   it('serves Lambda Invoke for the handlers: an Event invocation answers 202 and runs ingest', async () => {

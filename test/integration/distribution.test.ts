@@ -455,8 +455,11 @@ describe('email links', () => {
 
 describe('reroute', () => {
   /** A supplier whose one rule group gives every lead to a round-robin pool of A and B. */
-  async function poolSupplier() {
-    const setup = await supplierWith({ A: { owners: ['a@p.example'] }, B: { owners: ['b@p.example'] } });
+  async function poolSupplier(settings: Record<string, unknown> = {}) {
+    const setup = await supplierWith(
+      { A: { owners: ['a@p.example'] }, B: { owners: ['b@p.example'] } },
+      settings,
+    );
     const ids = [setup.partners.A?.id ?? '', setup.partners.B?.id ?? ''];
     const rules = await call('PUT', '/v1/routing-rules', setup.key, {
       groups: [
@@ -493,6 +496,30 @@ describe('reroute', () => {
     const last = await lead(id);
     expect(last).toMatchObject({ distributionStatus: 'Unassigned', partnerId: null });
     expect(JSON.stringify(last.history.at(-1))).toContain('no-eligible-partner');
+  });
+
+  it('reroutes a rejected lead at once when the supplier turns rerouteRejected on, and not otherwise', async () => {
+    for (const rerouteRejected of [true, false]) {
+      const { setup, id } = await poolSupplier({ rerouteRejected });
+      const first = (await lead(id)).partnerId;
+      const key = Object.values(setup.partners).find((p) => p.id === first)?.key ?? '';
+
+      const res = await call('POST', `/v1/leads/${id}/reject`, key, { reason: 'Not our region' });
+
+      expect(res.status).toBe(200);
+      const after = await lead(id);
+      if (rerouteRejected) {
+        expect(after).toMatchObject({ distributionStatus: 'Rerouted', rerouteCount: 1 });
+        expect(after.partnerId).not.toBe(first);
+        expect(after.history.map((h) => h.type).slice(-2)).toEqual(['rejected', 'rerouted']);
+      } else {
+        expect(after).toMatchObject({
+          distributionStatus: 'Rejected',
+          partnerId: first,
+          rejectReason: 'Not our region',
+        });
+      }
+    }
   });
 
   it('sweeps a lead whose deadline passed (its schedule lost) through the index', async () => {
