@@ -34,7 +34,13 @@ export function linkRoutes(deps: LinkDeps) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
     const match = PATH.exec(event.rawPath);
     if (!match?.[1]) return undefined;
-    const token = decodeURIComponent(match[1]);
+    let token: string;
+    try {
+      token = decodeURIComponent(match[1]);
+    } catch {
+      // A damaged %-escape: the same answer as any damaged token.
+      token = '';
+    }
     const method = event.requestContext.http.method.toUpperCase();
     if (method === 'GET' || method === 'HEAD') return page(await showLink(deps, token));
     if (method === 'POST') {

@@ -436,6 +436,7 @@ describe('email links', () => {
 
     expect((await page('GET', `/l/${flipped}`)).status).toBe(403);
     expect((await page('GET', '/l/not-a-token')).status).toBe(400);
+    expect((await page('GET', '/l/%E0%A4%A')).status).toBe(400);
     const later = now;
     now = new Date(Date.parse((await lead(id)).deadlineAt ?? '') + 31 * 86_400_000);
     expect((await page('GET', accept)).status).toBe(410);
