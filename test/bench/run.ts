@@ -143,18 +143,27 @@ async function main(): Promise<void> {
     console.log(
       `supplier: ${PARTNERS} partners (4 with a capacity, 1 paused, 2 auto-accepting), ${RULE_GROUPS} rule groups`,
     );
-    // Each side gets a DynamoDB Local process of its own, empty at the start.
-    const { ingest, template } = await withDynamoDbLocal(async (endpoint, client) => {
+    // One DynamoDB Local process, in memory: the ingest on a fresh table, then the raw writes on that
+    // same table (the issue's "same table, same concurrency"), as many items as the ingest created.
+    const { ingest, raw } = await withDynamoDbLocal(async (endpoint, client) => {
       const ingest = await ingestInChild(SMALL, 'dynamodb', small.path, endpoint);
       if (!ingest.tableName) throw new Error('the DynamoDB ingest reported no table');
-      const leadId = leadIdFor(ingest.supplierId, firstGoodEmail());
-      return { ingest, template: await readLeadItem(client, ingest.tableName, leadId) };
+      const template = await readLeadItem(
+        client,
+        ingest.tableName,
+        leadIdFor(ingest.supplierId, firstGoodEmail()),
+      );
+      const raw = await rawBatchWrite({
+        client,
+        tableName: ingest.tableName,
+        template,
+        count: ingest.created,
+        concurrency: WRITER_CONCURRENCY,
+      });
+      return { ingest, raw };
     });
     console.log(`ingest: ${describeRun(ingest)}`);
     console.log(`ingest's DynamoDB calls (count, time waited): ${describeCalls(ingest)}`);
-    const raw = await withDynamoDbLocal((endpoint, client) =>
-      rawBatchWrite({ client, endpoint, template, count: ingest.created, concurrency: WRITER_CONCURRENCY }),
-    );
     console.log(
       `raw: ${int(raw.items)} items of ${int(raw.itemBytes)} bytes, 25 per BatchWriteItem, ` +
         `${raw.concurrency} in flight: ${raw.seconds.toFixed(1)} s, ${int(raw.itemsPerSecond)} items/s ` +
