@@ -253,7 +253,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           (await lambda.invoke(name, event)) as DynamoDBBatchResponse | undefined,
       })),
     });
-    stack.push({ name: 'stream poller', stop: () => poller.stop() });
+    let pollerStopped: Promise<void> | undefined;
+    const stopPoller = () => {
+      pollerStopped ??= poller.stop();
+      return pollerStopped;
+    };
+    stack.push({ name: 'stream poller', stop: stopPoller });
 
     await mkdir(join(localDir, 'scheduler'), { recursive: true });
     const scheduler = await startSchedulerEmulator({
@@ -282,6 +287,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       },
     });
     stack.push({ name: 'http api', stop: () => api.stop() });
+    // Stopped first: its last batch may still email, schedule and invoke, through the emulators above.
+    stack.push({ name: 'stream poller (drain)', stop: stopPoller });
 
     await registerSweeper({
       endpoint: scheduler.endpoint,
