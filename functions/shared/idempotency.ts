@@ -1,8 +1,4 @@
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyConfig,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Mailer, OutgoingEmail } from '@leadrelay/core';
@@ -42,5 +38,3 @@ export function idempotentMailer(
     registerContext: (context) => config.registerLambdaContext(context),
   };
 }
-
-export { IdempotencyAlreadyInProgressError };

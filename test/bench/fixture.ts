@@ -18,6 +18,7 @@ import {
   Tenants,
   validateRules,
 } from '@leadrelay/core';
+import { seededRandom } from '../support/random';
 
 // ---------------------------------------------------------------- deterministic randomness
 
@@ -34,18 +35,6 @@ export function unit(index: number, salt: number): number {
 
 function pick<T>(list: readonly T[], index: number, salt: number): T {
   return list[Math.floor(unit(index, salt) * list.length)] as T;
-}
-
-/** A small seeded generator (mulberry32) for building the rules. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 // ---------------------------------------------------------------- the lead file
@@ -307,7 +296,7 @@ function several<T>(list: readonly T[], count: number, rand: () => number): T[] 
 
 /** 50 rule groups of 3–5 conditions over country, state, product and custom fields. */
 function ruleGroups(partners: readonly Partner[], count: number) {
-  const rand = random(42);
+  const rand = seededRandom(42);
   return Array.from({ length: count }, (_, i) => {
     const countries = several(COUNTRIES, 3, rand);
     const conditions: RuleCondition[] = [

@@ -20,7 +20,6 @@
  * 1 s) and the measured run starts. Figures are printed, never asserted.
  * Run alone: `npx tsx test/bench/latency.ts`.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +27,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { leadIdFor } from '@leadrelay/core';
 import { type LocalCloud, type LocalEndpoints, startLocalCloud } from '@leadrelay/local';
+import { runInChild } from './child';
 import { describeMachine, machine } from './machine';
 
 export const LATENCY_LEADS = 100;
@@ -335,29 +335,10 @@ const RESULT_PREFIX = 'LATENCY_RESULT ';
 type PathResult = { startupMs: number; owner: string; run: LatencyRun };
 
 function pathInChild(path: 'file' | 'batch', log: (line: string) => void): Promise<PathResult> {
-  const self = fileURLToPath(import.meta.url);
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', self, '--path', path], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text: string) => {
-      out += text;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const lines = out.split('\n');
-      for (const line of lines) if (line && !line.startsWith(RESULT_PREFIX)) log(line);
-      const result = lines.find((l) => l.startsWith(RESULT_PREFIX));
-      if (code !== 0 || !result) {
-        reject(new Error(`the ${path} latency run exited with ${code}`));
-        return;
-      }
-      resolve(JSON.parse(result.slice(RESULT_PREFIX.length)) as PathResult);
-    });
+  return runInChild<PathResult>(fileURLToPath(import.meta.url), ['--path', path], {
+    prefix: RESULT_PREFIX,
+    what: `the ${path} latency run`,
+    log,
   });
 }
 

@@ -18,22 +18,11 @@ import {
   type RuleCondition,
   validateRules,
 } from '@leadrelay/core';
+import { seededRandom } from '../support/random';
 
 const WARM_UP = 5_000;
 const MEASURED = 20_000;
 const NO_MATCH_SHARE = 0.2;
-
-/** A small deterministic generator (mulberry32), so every run routes the same leads. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const COUNTRIES = [
   'Germany',
@@ -158,7 +147,7 @@ export interface RoutingBenchResult {
 export async function benchRouting(): Promise<RoutingBenchResult[]> {
   const results: RoutingBenchResult[] = [];
   for (const groups of [50, 500]) {
-    const rand = random(groups);
+    const rand = seededRandom(groups);
     const partners = partnersFor();
     const { rules, specs } = rulesFor(groups, partners, rand);
     const routing = compileRouting({ rules, partners });

@@ -10,7 +10,6 @@
  * figures are its own and not this process's. Lead files are generated to a temp
  * directory (streamed) and deleted at the end.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { leadIdFor } from '@leadrelay/core';
 import { localCredentials, localRegion, startDynamoDbLocal } from '../support/dynamodb-local';
+import { runInChild } from './child';
 import { type FileSummary, firstGoodEmail, PARTNERS, RULE_GROUPS, writeLeadFile } from './fixture';
 import { WRITER_CONCURRENCY } from './ingest-call';
 import { type IngestRunResult, RESULT_PREFIX, type Sink } from './ingest-rss';
@@ -36,7 +36,6 @@ const RSS_TARGET = 0.2;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const CHILD = fileURLToPath(new URL('./ingest-rss.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -54,24 +53,10 @@ function table(header: string[], rows: string[][]): void {
 
 /** Runs one ingest in its own Node process (tsx as a loader) and reads its result line. */
 function ingestInChild(rows: number, sink: Sink, csv: string, endpoint?: string): Promise<IngestRunResult> {
-  const args = ['--import', 'tsx', CHILD, String(rows), sink, '--csv', csv];
-  if (endpoint) args.push('--endpoint', endpoint);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text: string) => {
-      out += text;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (code !== 0 || !line) {
-        reject(new Error(`ingest of ${rows} rows (${sink}) exited with ${code}:\n${out}`));
-        return;
-      }
-      resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as IngestRunResult);
-    });
+  const args = [String(rows), sink, '--csv', csv, ...(endpoint ? ['--endpoint', endpoint] : [])];
+  return runInChild<IngestRunResult>(CHILD, args, {
+    prefix: RESULT_PREFIX,
+    what: `ingest of ${rows} rows (${sink})`,
   });
 }
 

@@ -1,41 +1,22 @@
-import { type LeadStore, systemClock } from '@leadrelay/core';
+import type { LeadStore } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../functions/api/app';
+import { type Answer, answer, type TestApi, testApi } from '../support/api';
 import { apiEvent } from '../support/events';
-import { testLinkKeys } from '../support/link-keys';
 import { testTable } from '../support/store';
 
 const OPERATOR_KEY = 'operator-key-for-decision-tests-0123456789';
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
-let api: ReturnType<typeof createApi>;
+let api: TestApi;
 let leads: LeadStore;
 
 beforeAll(async () => {
   const table = await testTable('decisions-api');
   leads = table.leads;
-  api = createApi(
-    {
-      store: table.tenants,
-      leads: table.leads,
-      rules: table.rules,
-      clock: systemClock,
-      operatorKey: async () => OPERATOR_KEY,
-      linkKeys: async () => testLinkKeys,
-    },
-    silent,
-  );
+  api = testApi(table, OPERATOR_KEY);
 });
 
-interface Answer {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
-  body: any;
-}
-
 async function call(event: APIGatewayProxyEventV2): Promise<Answer> {
-  const res = await api.handle(event);
-  return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
+  return answer(api, event);
 }
 
 const post = (key: string, path: string, body?: unknown) =>

@@ -1,41 +1,22 @@
-import { systemClock } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../functions/api/app';
 import { powertoolsIdempotency } from '../../functions/api/idempotency';
+import { type Answer, answer, type TestApi, testApi } from '../support/api';
 import { apiEvent } from '../support/events';
-import { testLinkKeys } from '../support/link-keys';
 import { testTable } from '../support/store';
 
 const OPERATOR_KEY = 'operator-key-for-lead-tests-0123456789';
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
-let api: ReturnType<typeof createApi>;
+let api: TestApi;
 
 beforeAll(async () => {
   const { tenants, leads, rules, client, tableName } = await testTable('leads-api');
-  api = createApi(
-    {
-      store: tenants,
-      leads,
-      rules,
-      clock: systemClock,
-      operatorKey: async () => OPERATOR_KEY,
-      linkKeys: async () => testLinkKeys,
-      idempotency: powertoolsIdempotency(client, tableName),
-    },
-    silent,
-  );
+  api = testApi({ tenants, leads, rules }, OPERATOR_KEY, {
+    idempotency: powertoolsIdempotency(client, tableName),
+  });
 });
 
-interface Answer {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
-  body: any;
-}
-
 async function call(event: APIGatewayProxyEventV2): Promise<Answer> {
-  const res = await api.handle(event);
-  return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
+  return answer(api, event);
 }
 
 /** A supplier with partners (name → id) and a key, made over the API. */

@@ -1,44 +1,25 @@
-import { systemClock } from '@leadrelay/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../functions/api/app';
+import { type Answer, answer, type TestApi, testApi } from '../support/api';
 import { apiEvent } from '../support/events';
-import { testLinkKeys } from '../support/link-keys';
 import { testTable } from '../support/store';
 
 /** The partner's side of the API on DynamoDB Local: its settings, its leads, its view of a lead. */
 
 const OPERATOR_KEY = 'operator-key-for-partner-api-tests-012345';
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
-let api: ReturnType<typeof createApi>;
+let api: TestApi;
 
 beforeAll(async () => {
   const table = await testTable('partner-api');
-  api = createApi(
-    {
-      store: table.tenants,
-      leads: table.leads,
-      rules: table.rules,
-      clock: systemClock,
-      operatorKey: async () => OPERATOR_KEY,
-      linkKeys: async () => testLinkKeys,
-    },
-    silent,
-  );
+  api = testApi(table, OPERATOR_KEY);
 });
-
-interface Answer {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
-  body: any;
-}
 
 async function call(method: string, target: string, key: string, body?: unknown): Promise<Answer> {
   const [path = '', search] = target.split('?');
   const query = search ? Object.fromEntries(new URLSearchParams(search)) : undefined;
-  const res = await api.handle(
+  return answer(
+    api,
     apiEvent({ method, path, key, ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) }),
   );
-  return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
 }
 
 async function supplierWith(...names: string[]) {

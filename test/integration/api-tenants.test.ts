@@ -1,28 +1,15 @@
-import { systemClock } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../functions/api/app';
+import { type TestApi, testApi } from '../support/api';
 import { apiEvent } from '../support/events';
-import { testLinkKeys } from '../support/link-keys';
 import { testTable } from '../support/store';
 
 const OPERATOR_KEY = 'operator-key-for-tests-0123456789abcdef';
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
-let api: ReturnType<typeof createApi>;
+let api: TestApi;
 
 beforeAll(async () => {
   const { tenants, leads, rules } = await testTable('api');
-  api = createApi(
-    {
-      store: tenants,
-      leads,
-      rules,
-      clock: systemClock,
-      operatorKey: async () => OPERATOR_KEY,
-      linkKeys: async () => testLinkKeys,
-    },
-    silent,
-  );
+  api = testApi({ tenants, leads, rules }, OPERATOR_KEY);
 });
 
 interface Answer {

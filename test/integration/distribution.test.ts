@@ -17,7 +17,6 @@ import {
 } from '@leadrelay/core';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../functions/api/app';
 import { distributeRecord } from '../../functions/distribute/distribute';
 import { idempotentMailer } from '../../functions/shared/idempotency';
 import { type SchedulerEmulator, startSchedulerEmulator } from '../../packages/local/src/scheduler';
@@ -27,6 +26,7 @@ import {
   type SesEventDetail,
   startSesEmulator,
 } from '../../packages/local/src/ses';
+import { type Answer, answer, type TestApi, testApi } from '../support/api';
 import { apiEvent } from '../support/events';
 import { testLinkKeys } from '../support/link-keys';
 import { testTable } from '../support/store';
@@ -45,14 +45,13 @@ const accountId = '000000000000';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const GROUP = 'lead-deadlines';
 const OPERATOR_KEY = 'operator-key-for-distribution-tests-0123';
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 let table: Awaited<ReturnType<typeof testTable>>;
 let ses: SesEmulator;
 let scheduler: SchedulerEmulator;
 let dataDir: string;
 let deps: DistributeDeps;
-let api: ReturnType<typeof createApi>;
+let api: TestApi;
 const sesEvents: SesEventDetail[] = [];
 let now = new Date();
 const clock: Clock = { now: () => now };
@@ -100,17 +99,7 @@ beforeAll(async () => {
     publicUrl: 'https://api.relay.example',
     clock,
   };
-  api = createApi(
-    {
-      store: table.tenants,
-      leads: table.leads,
-      rules: table.rules,
-      clock,
-      operatorKey: async () => OPERATOR_KEY,
-      linkKeys: async () => testLinkKeys,
-    },
-    silent,
-  );
+  api = testApi(table, OPERATOR_KEY, { clock });
 });
 
 afterAll(async () => {
@@ -119,15 +108,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Answer {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
-  body: any;
-}
-
 async function call(method: string, path: string, key: string, body?: unknown): Promise<Answer> {
-  const res = await api.handle(apiEvent({ method, path, key, ...(body === undefined ? {} : { body }) }));
-  return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
+  return answer(api, apiEvent({ method, path, key, ...(body === undefined ? {} : { body }) }));
 }
 
 interface Setup {

@@ -1,52 +1,33 @@
-import { systemClock } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../functions/api/app';
 import { powertoolsIdempotency } from '../../functions/api/idempotency';
+import { type Answer, answer, type TestApi, testApi } from '../support/api';
 import { apiEvent } from '../support/events';
 import { type Inbox, lambdaContext, startInbox } from '../support/inbox';
 import { ingestHarness } from '../support/ingest';
 import { csvBytes, LEAD_HEADER, leadRow } from '../support/lead-files';
-import { testLinkKeys } from '../support/link-keys';
 
 const OPERATOR_KEY = 'operator-key-for-upload-tests-0123456789';
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 let inbox: Inbox;
 let h: Awaited<ReturnType<typeof ingestHarness>>;
-let api: ReturnType<typeof createApi>;
+let api: TestApi;
 
 beforeAll(async () => {
   inbox = await startInbox();
   h = await ingestHarness(inbox, 'uploads-api');
-  api = createApi(
-    {
-      store: h.table.tenants,
-      leads: h.table.leads,
-      rules: h.table.rules,
-      clock: systemClock,
-      operatorKey: async () => OPERATOR_KEY,
-      linkKeys: async () => testLinkKeys,
-      idempotency: powertoolsIdempotency(h.table.client, h.table.tableName),
-      uploads: { store: h.uploads, signer: inbox.files },
-    },
-    silent,
-  );
+  api = testApi(h.table, OPERATOR_KEY, {
+    idempotency: powertoolsIdempotency(h.table.client, h.table.tableName),
+    uploads: { store: h.uploads, signer: inbox.files },
+  });
 });
 
 afterAll(async () => {
   await inbox?.stop();
 });
 
-interface Answer {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
-  body: any;
-}
-
 async function call(event: APIGatewayProxyEventV2): Promise<Answer> {
-  const res = await api.handle(event);
-  return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
+  return answer(api, event);
 }
 
 const post = (key: string, path: string, body: unknown, headers: Record<string, string> = {}) => {

@@ -6,7 +6,6 @@ import {
   deadlineScheduleName,
   deadlineToCancel,
   emailEventTransition,
-  isRefusal,
   Lead,
   leadIdFor,
   NOTIFICATION_TAGS,
@@ -14,15 +13,13 @@ import {
   newId,
   notificationDue,
   parseSesEvent,
-  type Refusal,
   recordNotification,
   type SentNotification,
   type SesEvent,
-  type Transition,
 } from '@leadrelay/core';
 import { describe, expect, it } from 'vitest';
+import { CREATED, ok, testLead } from '../support/leads';
 
-const CREATED = '2030-01-01T09:00:00.000Z';
 const ASSIGNED = '2030-01-02T08:30:00.000Z';
 const now = new Date('2030-01-03T10:00:00.000Z');
 const NOW = now.toISOString();
@@ -30,32 +27,7 @@ const OWNERS = ['owner@north.example', 'second@north.example'] as const;
 
 /** A Pending lead with Alpha (P-A), assignment version 1, no email sent yet; override what a test is about. */
 function lead(overrides: Partial<Lead> = {}): Lead {
-  const base: Lead = {
-    id: 'L-1',
-    supplierId: 'S-1',
-    type: 'distributed',
-    email: 'buyer@acme.example',
-    firstName: 'Ada',
-    country: 'Germany',
-    score: 50,
-    source: 'API',
-    customFields: {},
-    partnerId: 'P-A',
-    partnerName: 'Alpha',
-    distributionStatus: 'Pending',
-    emailStatus: 'NotSent',
-    rerouteCount: 0,
-    assignmentVersion: 1,
-    assignedAt: ASSIGNED,
-    previousPartnerIds: [],
-    displayEmail: 'buyer@acme.example',
-    history: [{ at: CREATED, type: 'created', actor: 'supplier', detail: { source: 'API' } }],
-    createdAt: CREATED,
-    updatedAt: CREATED,
-    distributionStatusChangedAt: CREATED,
-    version: 4,
-  };
-  return { ...base, ...overrides };
+  return testLead({ emailStatus: 'NotSent', assignedAt: ASSIGNED, ...overrides });
 }
 
 /** The marker `recordNotification` leaves for an email. */
@@ -78,12 +50,6 @@ function autoAcceptedLead(partnerId = 'P-A'): Lead {
     { type: 'assigned', actor: 'supplier', detail: { partnerId } },
     ASSIGNED,
   ).next;
-}
-
-/** The transition, failing the test with the refusal when there is one. */
-function ok<R extends Transition | Refusal>(result: R): Exclude<R, Refusal> {
-  if (isRefusal(result)) throw new Error(`refused ${result.refused}: ${result.message}`);
-  return result as Exclude<R, Refusal>;
 }
 
 function sent(due: NotificationDue, over: Partial<SentNotification> = {}): SentNotification {

@@ -7,7 +7,6 @@ import {
   memoryRoutingState,
   PipelineBody,
   pipelineUpdate,
-  type Refusal,
   RejectBody,
   type RoutingPartner,
   type RoutingRules,
@@ -17,50 +16,16 @@ import {
   rerouteDecision,
   rerouteExclusions,
   rerouteMatches,
-  type Transition,
   validateRules,
 } from '@leadrelay/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { CREATED, ok, testLead } from '../support/leads';
 
-const CREATED = '2030-01-01T09:00:00.000Z';
 const now = new Date('2030-01-03T10:00:00.000Z');
 const NOW = now.toISOString();
 
-/** A Pending lead with Northwind, every required field set; override what a test is about. */
-function lead(overrides: Partial<Lead> = {}): Lead {
-  const base: Lead = {
-    id: 'L-1',
-    supplierId: 'S-1',
-    type: 'distributed',
-    email: 'buyer@acme.example',
-    firstName: 'Ada',
-    country: 'Germany',
-    score: 50,
-    source: 'API',
-    customFields: {},
-    partnerId: 'P-A',
-    partnerName: 'Alpha',
-    distributionStatus: 'Pending',
-    emailStatus: 'Sent',
-    rerouteCount: 0,
-    assignmentVersion: 1,
-    previousPartnerIds: [],
-    displayEmail: 'buyer@acme.example',
-    history: [{ at: CREATED, type: 'created', actor: 'supplier', detail: { source: 'API' } }],
-    createdAt: CREATED,
-    updatedAt: CREATED,
-    distributionStatusChangedAt: CREATED,
-    version: 4,
-  };
-  return { ...base, ...overrides };
-}
-
-/** The transition, failing the test with the refusal when there is one. */
-function ok<R extends Transition | Refusal>(result: R): Exclude<R, Refusal> {
-  if (isRefusal(result)) throw new Error(`refused ${result.refused}: ${result.message}`);
-  return result as Exclude<R, Refusal>;
-}
+const lead = testLead;
 
 const partner = { partnerId: 'P-A', actor: 'partner:P-A', via: 'email' as const, now };
 

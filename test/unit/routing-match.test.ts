@@ -10,6 +10,7 @@ import {
   validateRules,
 } from '@leadrelay/core';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../support/random';
 
 function partner(id: string, name: string, fields: Partial<RoutingPartner> = {}): RoutingPartner {
   return { id, name, paused: false, capacity: null, weight: 1, domains: [], ...fields };
@@ -379,20 +380,8 @@ describe('two-step routing of a chunk', () => {
 });
 
 describe('the compiled matcher', () => {
-  /** mulberry32: deterministic leads and rules. */
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    };
-  }
-
   it('picks the same group as a plain in-order scan of every condition', () => {
-    const rand = random(7);
+    const rand = seededRandom(7);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
     const countries = ['Germany', 'FRANCE', 'spain', '10', '7.0'];
     const tiers = ['Gold', 'silver', '3', 'BRONZE'];

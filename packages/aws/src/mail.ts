@@ -1,13 +1,5 @@
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-
-export interface OutgoingEmail {
-  to: readonly string[];
-  subject: string;
-  html: string;
-  text: string;
-  /** Message tags, echoed back on every SES event (e.g. leadId, assignment version). */
-  tags?: Readonly<Record<string, string>>;
-}
+import type { OutgoingEmail } from '@leadrelay/core';
 
 export interface MailerOptions {
   from: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EMAIL_EVENTS } from './distribution/email-status';
 import { parseInput } from './validation';
 
 /** What a reroute schedule sends to the reroute function (EventBridge Scheduler Input). */
@@ -15,18 +16,8 @@ export type RerouteEvent = z.output<typeof RerouteEvent>;
 
 /** The parts of an SES event (the EventBridge `detail`) that Lead Relay reads. */
 const SesEventDetail = z.object({
-  eventType: z.enum([
-    'Send',
-    'Delivery',
-    'Open',
-    'Click',
-    'Bounce',
-    'Complaint',
-    'Reject',
-    'DeliveryDelay',
-    'RenderingFailure',
-    'Subscription',
-  ]),
+  // The types that move the email status, and Subscription, which SES also publishes.
+  eventType: z.enum([...EMAIL_EVENTS, 'Subscription']),
   mail: z.object({
     messageId: z.string().min(1),
     timestamp: z.string(),

@@ -64,7 +64,7 @@ function refusalAnswer(refusal: DecisionRefusal, lead: Lead): LinkAnswer {
       : ` It is ${lead.distributionStatus} now.`;
   return {
     status,
-    page: { title: REFUSAL_TITLES[refusal.refused], message: `${refusal.message}.${now}`.replace('..', '.') },
+    page: { title: REFUSAL_TITLES[refusal.refused], message: `${refusal.message}.${now}` },
   };
 }
 

@@ -3,7 +3,13 @@ import { changeLead } from '../leads/change';
 import { loadRouting } from '../leads/intake';
 import type { Lead } from '../leads/lead';
 import type { LeadStore, RulesStore } from '../leads/ports';
-import { countPoolDecisions, type RoutingState } from '../routing';
+import {
+  countPoolDecisions,
+  poolSequenceCounter,
+  type RoutingState,
+  reservedRoutingState,
+  type SequenceBlock,
+} from '../routing';
 import type { TenantStore } from '../tenants/ports';
 import { type RerouteOutcome, rerouteDecision, rerouteMatches } from './reroute';
 import { isRefusal } from './transitions';
@@ -78,26 +84,15 @@ async function routingStateFor(
   partnerIds: string[],
 ): Promise<RoutingState> {
   const needed = countPoolDecisions(matches);
-  const blocks = new Map<string, { next: number; end: number }>();
+  const blocks = new Map<string, SequenceBlock>();
   const [pending] = await Promise.all([
     deps.leads.partnerLoads(lead.supplierId, partnerIds),
     ...[...needed].map(async ([group, count]) => {
-      const next = await deps.leads.reserveSequence(lead.supplierId, `rr:${group}`, count);
+      const next = await deps.leads.reserveSequence(lead.supplierId, poolSequenceCounter(group), count);
       blocks.set(group, { next, end: next + count });
     }),
   ]);
-  return {
-    sequence(group) {
-      const block = blocks.get(group);
-      if (!block || block.next >= block.end)
-        throw new Error(`No sequence number reserved for group ${group}`);
-      return block.next++;
-    },
-    pending: (partnerId) => pending.get(partnerId) ?? 0,
-    assigned(partnerId) {
-      pending.set(partnerId, (pending.get(partnerId) ?? 0) + 1);
-    },
-  };
+  return reservedRoutingState(blocks, pending);
 }
 
 /** Deadlines passed this long ago are the sweeper's: the schedule had its chance. */

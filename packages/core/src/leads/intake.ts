@@ -4,11 +4,13 @@ import {
   type CompiledRouting,
   compileRouting,
   countPoolDecisions,
+  poolSequenceCounter,
   type RoutingDecision,
   type RoutingMatch,
   type RoutingRules,
   RoutingRules as RoutingRulesSchema,
   type RoutingState,
+  reservedRoutingState,
 } from '../routing';
 import type { TenantStore } from '../tenants/ports';
 import type { Partner, Supplier, SupplierSettings } from '../tenants/schemas';
@@ -266,19 +268,7 @@ export class Intake {
       this.currentLoads(),
       ...[...needed].map(([group, count]) => this.ensureSequences(group, count)),
     ]);
-    const blocks = this.sequenceBlocks;
-    return {
-      sequence(group) {
-        const block = blocks.get(group);
-        if (!block || block.next >= block.end)
-          throw new Error(`No sequence number reserved for group ${group}`);
-        return block.next++;
-      },
-      pending: (partnerId) => pending.get(partnerId) ?? 0,
-      assigned(partnerId) {
-        pending.set(partnerId, (pending.get(partnerId) ?? 0) + 1);
-      },
-    };
+    return reservedRoutingState(this.sequenceBlocks, pending);
   }
 
   /**
@@ -305,7 +295,7 @@ export class Intake {
     const block = this.sequenceBlocks.get(group);
     if (block && block.end - block.next >= count) return;
     const size = Math.max(count, Math.min(1024, (block?.size ?? 8) * 2));
-    const first = await this.deps.leads.reserveSequence(this.supplierId, `rr:${group}`, size);
+    const first = await this.deps.leads.reserveSequence(this.supplierId, poolSequenceCounter(group), size);
     this.sequenceBlocks.set(group, { next: first, end: first + size, size });
   }
 

@@ -47,7 +47,13 @@ export {
   validateRules,
 } from './rules';
 /** Sequence reservation per chunk, and an in-memory state for previews, tests and benchmarks. */
-export { countPoolDecisions, memoryRoutingState } from './state';
+export {
+  countPoolDecisions,
+  memoryRoutingState,
+  poolSequenceCounter,
+  reservedRoutingState,
+  type SequenceBlock,
+} from './state';
 /** The smooth weighted round-robin cycle behind the `weighted` strategy. */
 export { smoothWeightedCycle } from './strategies';
 /** Matches, decisions and the state interface the caller implements. */

@@ -39,3 +39,37 @@ export function memoryRoutingState(initialPending?: ReadonlyMap<string, number>)
     },
   };
 }
+
+/** A block of a pool's round-robin sequence numbers reserved for this run: `next` up to `end` (exclusive). */
+export interface SequenceBlock {
+  next: number;
+  end: number;
+}
+
+/** The counter (LeadStore.reserveSequence) holding a pool group's round-robin sequence. */
+export function poolSequenceCounter(group: string): string {
+  return `rr:${group}`;
+}
+
+/**
+ * The RoutingState of a write: sequence numbers taken from the blocks reserved
+ * per group, and the partners' Pending counts, kept current by the decisions
+ * made with it (`pending` is updated in place).
+ */
+export function reservedRoutingState(
+  blocks: ReadonlyMap<string, SequenceBlock>,
+  pending: Map<string, number>,
+): RoutingState {
+  return {
+    sequence(group) {
+      const block = blocks.get(group);
+      if (!block || block.next >= block.end)
+        throw new Error(`No sequence number reserved for group ${group}`);
+      return block.next++;
+    },
+    pending: (partnerId) => pending.get(partnerId) ?? 0,
+    assigned(partnerId) {
+      pending.set(partnerId, (pending.get(partnerId) ?? 0) + 1);
+    },
+  };
+}
