@@ -52,6 +52,14 @@ export interface IntakeOptions {
   actor: string;
   /** One partner for every lead (an upload's routing mode `partner`); a lead's own partner wins. */
   partnerForAll?: string | undefined;
+  /**
+   * Write leads this run has not seen without reading them first (a file: its rows
+   * are mostly new, and the conditional put still catches a known one). A known
+   * lead caught that way was routed first, so its pool turn is handed back to the
+   * run's next lead, and is lost when none follows; so requests read every lead
+   * first, and only files take this.
+   */
+  assumeNew?: boolean | undefined;
 }
 
 /** Items in one transaction (DynamoDB's limit): leads and partners' load counters together. */
@@ -152,8 +160,11 @@ export class Intake {
     let pendingIds = [...byId.keys()];
     for (let attempt = 1; pendingIds.length > 0; attempt++) {
       if (attempt > WRITE_ATTEMPTS) throw new Error('Could not write leads: too many concurrent changes');
-      // First round: read only ids this run may have seen; for the rest the conditional put is the check.
-      const lookup = attempt === 1 ? pendingIds.filter((id) => this.seen.mightContain(id)) : pendingIds;
+      // A file's first round reads only ids this run may have seen; for the rest the conditional put is the check.
+      const lookup =
+        attempt === 1 && options.assumeNew
+          ? pendingIds.filter((id) => this.seen.mightContain(id))
+          : pendingIds;
       const existing = lookup.length > 0 ? await this.deps.leads.getLeads(lookup) : new Map<string, Lead>();
       const toCreate: string[] = [];
       const updates: (() => Promise<void>)[] = [];
@@ -415,6 +426,8 @@ export function routingDetail(decision: RoutingDecision): Record<string, unknown
     path: decision.path,
     ...(decision.group !== undefined ? { group: decision.group } : {}),
     ...(decision.strategy ? { strategy: decision.strategy } : {}),
+    // The pool's turn: with the pool's order it shows why this partner was next.
+    ...(decision.sequence !== undefined ? { sequence: decision.sequence } : {}),
     ...(decision.via ? { via: decision.via } : {}),
     partnerId: decision.partnerId,
     partnerName: decision.partnerName,

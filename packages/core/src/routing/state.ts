@@ -49,13 +49,19 @@ const MAX_DECIDE_ROUNDS = 8;
  * the numbers a pool's leads hold are contiguous: every number reserved is
  * used by one lead the pool took. So nothing is reserved ahead: `decide` runs
  * the routing first against the numbers owned (and guessed ones past them),
- * reserves exactly the shortfall (one counter write per pool, usually once per
- * chunk), and runs it again until it needs nothing it does not own. Only then
- * are the numbers taken and the Pending counts updated. A lead whose write then
- * fails hands its number back (`release`) for the next lead of the pool.
+ * reserves exactly the shortfall (one counter write per pool per chunk, two for
+ * the first chunk of an intake: see below), and runs it again until it needs
+ * nothing it does not own. Only then are the numbers taken and the Pending
+ * counts updated. A lead whose write then fails hands its number back
+ * (`release`) for the next lead of the pool; numbers left over stay with the
+ * holder for its next chunk.
  *
  * Concurrent intakes each reserve their own numbers from the same atomic
- * counter, so together they still use every number once.
+ * counter, so together they still use every number once. One case is left: when
+ * a concurrent intake moves the counter between this one's guess and its
+ * reservation, and a pool member's capacity fills up in between, the count can
+ * come out one lower than reserved; the spare number stays unused when the
+ * intake ends (one turn shifted, never a lost lead).
  */
 export class PoolSequences {
   /** Per group: numbers reserved and not yet taken, ascending. */
@@ -98,7 +104,12 @@ export class PoolSequences {
       if (round >= MAX_DECIDE_ROUNDS) {
         throw new Error('Could not reserve pool sequence numbers: the counters kept moving');
       }
-      await Promise.all([...short].map(([group, count]) => this.take(group, count)));
+      // A group this holder never reserved from: its guesses started at 0, so take one number
+      // first to learn where the counter is. Guesses from the right place make the count exact
+      // even when it depends on the numbers (a pool member's capacity filling up mid-chunk).
+      await Promise.all(
+        [...short].map(([group, count]) => this.take(group, this.ends.has(group) ? count : 1)),
+      );
     }
   }
 
