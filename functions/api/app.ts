@@ -3,6 +3,7 @@ import {
   type Clock,
   type LeadStore,
   type LinkKeys,
+  loggablePath,
   type RulesStore,
   type TenantStore,
   Tenants,
@@ -98,12 +99,13 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
         response = (await links(event)) ?? (await router.dispatch(event));
       } catch (error) {
         const known = errorResponse(error);
-        if (!known) logger.error('request failed', { error: error as Error, path: event.rawPath });
+        if (!known)
+          logger.error('request failed', { error: error as Error, path: loggablePath(event.rawPath) });
         response = known ?? internalError(event.requestContext.requestId);
       }
       logger.info('request', {
         method: event.requestContext.http.method,
-        path: event.rawPath,
+        path: loggablePath(event.rawPath),
         status: response.statusCode,
         ms: Date.now() - started,
       });
