@@ -18,6 +18,7 @@ import { linkRoutes } from './links';
 import { openApiDocument } from './openapi';
 import { type Route, Router, route } from './router';
 import { decisionRoutes } from './routes/decisions';
+import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
@@ -64,6 +65,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
       handle: async () => json(200, openApiDocument(routes, { title: 'Lead Relay API', version: VERSION })),
     }),
     ...tenantRoutes(deps),
+    ...keyRoutes(deps),
     ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...decisionRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
