@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { functionNames, functionSpecs } from '../functions/registry';
 import { Api } from './constructs/api';
 import { Data } from './constructs/data';
 import { Deadlines } from './constructs/deadlines';
@@ -46,10 +47,10 @@ export class LeadRelayStack extends Stack {
     // Stateful: the table, the inbox bucket, the operator key.
     this.data = new Data(this, 'Data');
 
-    // Stateless: every function of functions/registry.ts; each reads the table.
+    // Stateless: every function of functions/registry.ts, each with the table access it declares there.
     this.functions = new Functions(this, 'Functions');
     const fns = this.functions.byName;
-    for (const fn of Object.values(fns)) this.data.useTable(fn);
+    for (const name of functionNames) this.data.useTable(fns[name], functionSpecs[name].table);
 
     // 1. Intake: the HTTP API and the inbox bucket.
     this.api = new Api(this, 'Api', { handler: fns.api });

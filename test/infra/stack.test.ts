@@ -260,18 +260,96 @@ describe('the functions', () => {
     expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
   });
 
-  it.each(functionNames)('lets %s read and write the table and each GSI by name, nothing wider', (name) => {
+  /**
+   * What each function's code paths call on the table, read through packages/store,
+   * packages/core and Powertools idempotency (which puts, gets, updates and, after a
+   * failure, deletes its records), by resource: `table`, a GSI, or the stream (whose
+   * reads the event source mapping grants, with ListStreams on `*`).
+   */
+  const stream = {
+    stream: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+    '*': ['dynamodb:ListStreams'],
+  };
+  const expectedTableGrants: Record<FunctionName, Record<string, string[]>> = {
+    // Tenants, keys, leads, rules, uploads, a partner rename's name claims, Idempotency-Key records.
+    api: {
+      table: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map(
+        (a) => `dynamodb:${a}`,
+      ),
+      GSI1: ['dynamodb:Query'],
+      GSI2: ['dynamodb:Query'],
+    },
+    // Intake (with the supplier's partners), the upload's state, row errors in batches.
+    ingest: {
+      table: ['BatchGetItem', 'BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map(
+        (a) => `dynamodb:${a}`,
+      ),
+    },
+    // The lead, supplier and partner, the notification written back, the mailer's idempotency records.
+    distribute: {
+      table: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      ...stream,
+    },
+    'email-events': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+    // Reroutes (rules, partners, loads, sequences, the lead with its loads) and the deadline index.
+    reroute: {
+      table: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      GSI3: ['dynamodb:Query'],
+    },
+    aggregate: { ...stream },
+  };
+
+  /** A role's DynamoDB actions, by the resource they are granted on. */
+  const tableGrantsOf = (name: FunctionName): Record<string, string[]> => {
     const tableId = logicalIdOf(synthesized.stack.data.table);
-    const onTable = statementsOfRole(roleIdOf(name)).filter((statement) =>
-      actionsOf(statement).includes('dynamodb:PutItem'),
+    const kindOf = (resource: unknown): string => {
+      const text = JSON.stringify(resource);
+      if (text === JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] })) return 'table';
+      if (text === JSON.stringify({ 'Fn::GetAtt': [tableId, 'StreamArn'] })) return 'stream';
+      const index = tableDefinition.globalSecondaryIndexes.find(
+        ({ indexName }) =>
+          text ===
+          JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${indexName}`]] }),
+      );
+      return index?.indexName ?? text.replace(/^"|"$/g, '');
+    };
+    const grants: Record<string, Set<string>> = {};
+    for (const statement of statementsOfRole(roleIdOf(name))) {
+      const actions = actionsOf(statement).filter((a) => a.startsWith('dynamodb:'));
+      if (actions.length === 0) continue;
+      expect(statement.Condition).toBeUndefined();
+      for (const resource of [statement.Resource].flat()) {
+        const kind = kindOf(resource);
+        grants[kind] ??= new Set();
+        for (const action of actions) grants[kind].add(action);
+      }
+    }
+    return Object.fromEntries(Object.entries(grants).map(([kind, actions]) => [kind, [...actions].sort()]));
+  };
+
+  it.each(functionNames)(
+    'grants %s exactly the DynamoDB actions its code calls, each on its resource',
+    (name) => {
+      expect(tableGrantsOf(name)).toEqual(expectedTableGrants[name]);
+    },
+  );
+
+  it.each(functionNames)('grants %s the table access its registry entry declares, and only that', (name) => {
+    const { items, query = [] } = functionSpecs[name].table;
+    const declared: Record<string, string[]> = {};
+    const onTable = [...items, ...(query.includes('table') ? ['Query'] : [])].map((a) => `dynamodb:${a}`);
+    if (onTable.length > 0) declared.table = onTable.sort();
+    for (const index of query.filter((q) => q !== 'table')) declared[index] = ['dynamodb:Query'];
+    const { stream: _stream, '*': _any, ...granted } = tableGrantsOf(name);
+    expect(granted).toEqual(declared);
+  });
+
+  it('lets no role in the stack Scan, or use a DynamoDB or service-wide wildcard action', () => {
+    const actions = ofType('AWS::IAM::Policy').flatMap(([, policy]) =>
+      (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap(actionsOf),
     );
-    expect(onTable).toHaveLength(1);
-    expect(resolve(onTable[0]?.Resource)).toEqual([
-      { 'Fn::GetAtt': [tableId, 'Arn'] },
-      ...tableDefinition.globalSecondaryIndexes.map((index) => ({
-        'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${index.indexName}`]],
-      })),
-    ]);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((a) => a === 'dynamodb:Scan' || a.endsWith(':*') || a === '*')).toEqual([]);
   });
 
   it('grants the inbox only to api (PutObject) and ingest (GetObject), under inbox/ only', () => {
