@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { functionNames, functionSpecs } from '../functions/registry';
+import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { Data } from './constructs/data';
 import { Deadlines } from './constructs/deadlines';
@@ -40,12 +41,16 @@ export class LeadRelayStack extends Stack {
   readonly mail: Mail;
   readonly deadlines: Deadlines;
   readonly streams: Streams;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: LeadRelayStackProps) {
     super(scope, id, { description: 'Lead Relay: channel lead distribution', ...props });
 
     // Stateful: the table, the inbox bucket, the operator key.
     this.data = new Data(this, 'Data');
+
+    // Every alarm of the stack notifies one topic; ops subscribe with the AlarmEmail parameter.
+    this.alarms = new Alarms(this, 'Alarms');
 
     // Stateless: every function of functions/registry.ts, each with the table access it declares there.
     this.functions = new Functions(this, 'Functions');
@@ -91,5 +96,9 @@ export class LeadRelayStack extends Stack {
       description: 'Secret holding the operator API key',
     });
     new CfnOutput(this, 'ScheduleGroupName', { value: this.deadlines.group.scheduleGroupName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarms.topic.topicArn,
+      description: 'SNS topic of every alarm (subscribed to AlarmEmail when set)',
+    });
   }
 }
