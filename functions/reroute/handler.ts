@@ -1,11 +1,18 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '@leadrelay/aws';
 import { parseInput, RerouteEvent, rerouteLead, sweepDeadlines, systemClock } from '@leadrelay/core';
 import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
 import { functionLogger } from '../shared/logger';
+import { reportSweep } from './report';
 
 const config = loadConfig('reroute');
 const logger = functionLogger('reroute');
+const metrics = new Metrics({
+  namespace: 'LeadRelay',
+  serviceName: 'lead-relay',
+  defaultDimensions: { fn: 'reroute' },
+});
 const db = createDocumentClient(new DynamoDBClient({}));
 const deps = {
   leads: new DynamoLeadStore(db, config.TABLE_NAME),
@@ -17,13 +24,15 @@ const deps = {
 /**
  * EventBridge Scheduler → a lead's reroute deadline fired (`deadline`: a stale
  * assignment version or a decided lead is a no-op), or the periodic sweep that
- * catches deadlines whose schedule was lost (`sweep`).
+ * catches deadlines whose schedule was lost (`sweep`; a lead it cannot reroute
+ * is logged and counted, and never stops the others).
  */
 export const handler = async (event: unknown): Promise<void> => {
   const input = parseInput(RerouteEvent, event, 'reroute event');
   if (input.kind === 'sweep') {
     const swept = await sweepDeadlines(deps);
-    if (swept.due > 0) logger.info('sweep', swept);
+    reportSweep(swept, logger, metrics);
+    metrics.publishStoredMetrics();
     return;
   }
   const result = await rerouteLead(deps, {

@@ -118,6 +118,11 @@ export class CountingLeadStore implements LeadStore {
     return [];
   }
 
+  async recordRerouteFailure(): Promise<Lead | undefined> {
+    // Never reached: the sink keeps no leads, so nothing is ever due.
+    return undefined;
+  }
+
   async partnerLoads(_supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>> {
     return new Map(partnerIds.map((id) => [id, this.pending.get(id) ?? 0]));
   }

@@ -522,6 +522,85 @@ describe('reroute', () => {
     expect(after.history.some((h) => h.actor === 'system:sweeper')).toBe(true);
   });
 
+  it('goes on past a lead whose reroute always throws, records it, and flags it after three sweeps', async () => {
+    const start = now;
+    // A lead whose reroute always throws: its supplier's stored routing rules no longer parse
+    // (stored by hand here, as an old or damaged item would be).
+    const bad = await poolSupplier();
+    await distributeRecord(deps)(record(await image(bad.id)));
+    const stored = await table.rules.getRules(bad.setup.supplierId, 'routing');
+    await table.rules.putRules(
+      bad.setup.supplierId,
+      'routing',
+      { groups: 'damaged' },
+      stored?.version ?? 0,
+      start.toISOString(),
+    );
+    // Another supplier's lead, due a second later: behind the bad one in the deadline index.
+    now = new Date(start.getTime() + 1_000);
+    const good = await poolSupplier();
+    await distributeRecord(deps)(record(await image(good.id)));
+    const goodBefore = await lead(good.id);
+    const badBefore = await lead(bad.id);
+    expect(Date.parse(badBefore.deadlineAt ?? '')).toBeLessThan(Date.parse(goodBefore.deadlineAt ?? ''));
+    const sweepAt = new Date(Date.parse(goodBefore.deadlineAt ?? '') + 10 * 60_000);
+    const sweep = async () => {
+      now = sweepAt;
+      try {
+        return await sweepDeadlines({ ...table, clock });
+      } finally {
+        now = start;
+      }
+    };
+    const dueIds = async () =>
+      (await table.leads.dueDeadlines(new Date(sweepAt.getTime() - 5 * 60_000), 500)).map((l) => l.id);
+
+    const first = await sweep();
+
+    expect(first.failed.filter((f) => f.leadId === bad.id)).toEqual([
+      {
+        leadId: bad.id,
+        supplierId: bad.setup.supplierId,
+        error: expect.stringContaining('ZodError'),
+        failures: 1,
+        flagged: false,
+      },
+    ]);
+    expect(await lead(good.id)).toMatchObject({ distributionStatus: 'Rerouted', assignmentVersion: 2 });
+    expect((await lead(bad.id)).rerouteFailure).toMatchObject({
+      count: 1,
+      error: expect.stringContaining('ZodError'),
+    });
+    expect(await dueIds()).toContain(bad.id);
+
+    expect((await sweep()).failed.find((f) => f.leadId === bad.id)).toMatchObject({
+      failures: 2,
+      flagged: false,
+    });
+    expect((await sweep()).failed.find((f) => f.leadId === bad.id)).toMatchObject({
+      failures: 3,
+      flagged: true,
+    });
+
+    // Flagged: out of the deadline index, visible on the lead, and still with its partner (nothing lost).
+    const flagged = await lead(bad.id);
+    expect(flagged).toMatchObject({
+      distributionStatus: 'Pending',
+      partnerId: badBefore.partnerId,
+      rerouteFailure: { count: 3, flaggedAt: sweepAt.toISOString() },
+    });
+    expect(await dueIds()).not.toContain(bad.id);
+    expect((await sweep()).failed.map((f) => f.leadId)).not.toContain(bad.id);
+
+    // A person takes over: the flag does not stand in the way, and the new assignment clears it.
+    const other = bad.ids.find((id) => id !== badBefore.partnerId) ?? '';
+    const assigned = await call('POST', `/v1/leads/${bad.id}/assign`, bad.setup.key, { partnerId: other });
+    expect(assigned.status).toBe(200);
+    const reassigned = await lead(bad.id);
+    expect(reassigned).toMatchObject({ partnerId: other, distributionStatus: 'Pending' });
+    expect(reassigned.rerouteFailure).toBeUndefined();
+  });
+
   it('gives exactly one outcome to 200 leads each raced by an accept and a reroute', async () => {
     const setup = await supplierWith({
       Racer: { owners: ['r@p.example'] },

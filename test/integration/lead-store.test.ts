@@ -436,3 +436,47 @@ describe('lead store on DynamoDB Local: sequences', () => {
     expect(await store.reserveSequence(newId(), 'routing:g1', 1)).toBe(0);
   });
 });
+
+describe('lead store on DynamoDB Local: reroute failures', () => {
+  it('records a failure only on the version read, and a flag takes the lead out of the deadline index for good', async () => {
+    const supplierId = newId();
+    const deadlineAt = at(-3600);
+    const lead = aLead(supplierId, 'stuck-sweep@example.com', { ...pendingWith('P1'), deadlineAt });
+    await putAll([lead]);
+    const due = async () => (await store.dueDeadlines(new Date(BASE), 500)).map((l) => l.id);
+    expect(await due()).toContain(lead.id);
+
+    expect(
+      await store.recordRerouteFailure(lead.id, lead.version + 1, { count: 1, error: 'x', at: at(1) }),
+    ).toBe(undefined);
+    const counted = await store.recordRerouteFailure(lead.id, lead.version, {
+      count: 1,
+      error: 'x',
+      at: at(1),
+    });
+    expect(counted).toMatchObject({ version: lead.version + 1, rerouteFailure: { count: 1, error: 'x' } });
+    expect(await due()).toContain(lead.id);
+
+    const flaggedAt = at(2);
+    const flagged = await store.recordRerouteFailure(lead.id, lead.version + 1, {
+      count: 3,
+      error: 'x',
+      at: flaggedAt,
+      flaggedAt,
+    });
+    expect(flagged?.rerouteFailure).toEqual({ count: 3, error: 'x', at: flaggedAt, flaggedAt });
+    expect(await due()).not.toContain(lead.id);
+
+    // A later write of the whole lead (an email event, say) keeps it out; a new assignment's write brings it back.
+    const opened = { ...(flagged as Lead), emailStatus: 'Opened' as const, version: lead.version + 3 };
+    expect(await store.replaceLead(flagged as Lead, opened, [])).toBe('ok');
+    expect(await due()).not.toContain(lead.id);
+    const { rerouteFailure: _cleared, ...reassigned } = {
+      ...opened,
+      partnerId: 'P2',
+      version: opened.version + 1,
+    };
+    expect(await store.replaceLead(opened, reassigned, [])).toBe('ok');
+    expect(await due()).toContain(lead.id);
+  });
+});

@@ -95,10 +95,24 @@ export class MemoryLeadStore implements LeadStore {
           l.partnerId !== null &&
           (l.distributionStatus === 'Pending' || l.distributionStatus === 'Rerouted') &&
           l.deadlineAt !== undefined &&
+          l.rerouteFailure?.flaggedAt === undefined &&
           l.deadlineAt < before.toISOString(),
       )
       .sort((a, b) => String(a.deadlineAt).localeCompare(String(b.deadlineAt)))
       .slice(0, limit);
+  }
+
+  async recordRerouteFailure(
+    leadId: string,
+    expectedVersion: number,
+    failure: NonNullable<Lead['rerouteFailure']>,
+  ): Promise<Lead | undefined> {
+    await this.pause();
+    const lead = this.leads.get(leadId);
+    if (lead?.version !== expectedVersion) return undefined;
+    const marked = { ...lead, rerouteFailure: failure, version: lead.version + 1 };
+    this.leads.set(leadId, marked);
+    return marked;
   }
 
   async partnerLoads(_supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>> {

@@ -60,6 +60,7 @@ export function partnerLeadView(lead: Lead, now: Date) {
     routingGroup: _g,
     notified: _n,
     emailAttempt: _a,
+    rerouteFailure: _f,
     history,
     ...rest
   } = leadView(lead, now);

@@ -16,7 +16,8 @@ import { normaliseName } from '@leadrelay/core';
  * |                    |                      |                            | GSI2PK / GSI2SK (with a partner):   | the leads a partner has now, newest first        |
  * |                    |                      |                            |   SUP#<sid>#PARTNER#<pid>#LEADS#<shard> / <createdAt>#<leadId> | (merged over the shards) |
  * |                    |                      |                            | GSI3PK / GSI3SK (only while Pending |                                                  |
- * |                    |                      |                            |   with a deadline): DEADLINES#<shard> | Pending leads whose deadline passed, oldest    |
+ * |                    |                      |                            |   with a deadline, not flagged by   |                                                  |
+ * |                    |                      |                            |   the sweep): DEADLINES#<shard>     | Pending leads whose deadline passed, oldest    |
  * |                    |                      |                            |   / <deadlineAt>#<leadId>           |   first (the reroute sweeper; never a Scan)      |
  * | PartnerLoad        | SUP#<supplierId>#LOAD#<partnerId> | LOAD          | —                                   | a partner's Pending count (capacity, least-loaded) |
  * | Sequence           | SUP#<supplierId>#SEQ#<name> | SEQ                 | —                                   | round-robin counters, reserved in blocks         |

@@ -22,11 +22,15 @@ export function leadItem(lead: Lead): Record<string, unknown> {
   };
 }
 
-/** A lead with a partner who has not acted yet: it sits in the deadline index. */
+/**
+ * A lead with a partner who has not acted yet: it sits in the deadline index,
+ * unless the sweep gave up on it (flagged: it would hold up every sweep).
+ */
 function waitsForDeadline(lead: Lead): boolean {
   return (
     lead.partnerId !== null &&
-    (lead.distributionStatus === 'Pending' || lead.distributionStatus === 'Rerouted')
+    (lead.distributionStatus === 'Pending' || lead.distributionStatus === 'Rerouted') &&
+    lead.rerouteFailure?.flaggedAt === undefined
   );
 }
 

@@ -363,6 +363,35 @@ export class DynamoLeadStore implements LeadStore {
       .map(leadFromItem);
   }
 
+  // mark a lead whose deadline reroute keeps failing — one UpdateItem on LEAD#<id>, conditional on its version;
+  // a flagged lead leaves GSI3 (its keys removed) until a new assignment writes them again
+  async recordRerouteFailure(
+    leadId: string,
+    expectedVersion: number,
+    failure: NonNullable<Lead['rerouteFailure']>,
+  ): Promise<Lead | undefined> {
+    try {
+      const { Attributes } = await withRetries(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: Keys.lead(leadId),
+            UpdateExpression: `SET rerouteFailure = :failure ADD version :one${
+              failure.flaggedAt === undefined ? '' : ' REMOVE GSI3PK, GSI3SK'
+            }`,
+            ConditionExpression: 'attribute_exists(PK) AND version = :expected',
+            ExpressionAttributeValues: { ':failure': failure, ':one': 1, ':expected': expectedVersion },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return Attributes ? leadFromItem(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
   // a partner's Pending count — main table, BatchGetItem of the load items
   async partnerLoads(supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>> {
     const ids = [...new Set(partnerIds)];

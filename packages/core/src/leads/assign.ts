@@ -50,6 +50,7 @@ export function assignTransition(
     emailAttempt: _a,
     deadlineAt: _d,
     assignedAt: _t,
+    rerouteFailure: _f,
     ...rest
   } = lead;
   return {

@@ -160,6 +160,20 @@ export const Lead = z
         at: z.iso.datetime(),
       })
       .optional(),
+    /**
+     * The deadline sweep could not reroute the lead: failures in a row and the
+     * last error. `flaggedAt`: the sweep gave up after MAX_SWEEP_FAILURES and the
+     * lead left the deadline index, so it no longer holds up the sweep; it waits
+     * for a person (reassign it). Any new assignment clears it.
+     */
+    rerouteFailure: z
+      .object({
+        count: z.int().min(1),
+        error: z.string(),
+        at: z.iso.datetime(),
+        flaggedAt: z.iso.datetime().optional(),
+      })
+      .optional(),
     /** The rule group whose pool the lead came from (for rerouting within the same pool). */
     routingGroup: z.string().optional(),
     /** Partners that already had this lead (never rerouted back to them). */

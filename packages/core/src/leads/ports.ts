@@ -53,6 +53,17 @@ export interface LeadStore {
   listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>>;
   /** Waiting leads (Pending, Rerouted) whose reroute deadline is before `before`, oldest first, at most `limit`. */
   dueDeadlines(before: Date, limit: number): Promise<Lead[]>;
+  /**
+   * Records that the deadline sweep failed to reroute the lead (`failure`), if
+   * the lead is still at `expectedVersion`; with `failure.flaggedAt` set the
+   * lead also leaves the deadline index. Answers the lead after the change, or
+   * undefined when it changed meanwhile or is gone (then nothing is written).
+   */
+  recordRerouteFailure(
+    leadId: string,
+    expectedVersion: number,
+    failure: NonNullable<Lead['rerouteFailure']>,
+  ): Promise<Lead | undefined>;
   /** Current Pending counts of the partners (0 for none). */
   partnerLoads(supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>>;
   /** Reserves `count` consecutive numbers of a named counter; answers the first. */
