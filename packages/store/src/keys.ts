@@ -9,7 +9,7 @@ import { normaliseName } from '@leadrelay/core';
  * | Supplier           | SUP#<supplierId>     | SUPPLIER                   | SUPPLIERS / <createdAt>#<id>        | get a supplier; the operator lists suppliers     |
  * | Partner            | SUP#<supplierId>     | PARTNER#<partnerId>        | —                                   | get one; list a supplier's partners (oldest first) |
  * | PartnerName        | SUP#<supplierId>     | PARTNERNAME#<lower(name)>  | —                                   | a partner name is unique within its supplier     |
- * | ApiKey             | APIKEY#<sha256(key)> | APIKEY                     | KEYS#<principal> / <createdAt>      | authenticate a request; list a tenant's keys     |
+ * | ApiKey             | APIKEY#<sha256(key)> | APIKEY                     | KEYS#<principal> / <createdAt>#<id> | authenticate a request; list a tenant's keys     |
  * | Lead               | LEAD#<leadId>        | LEAD                       | SUP#<supplierId>#LEADS#<shard> /    | get a lead (its history is the `history` list    |
  * |                    |                      |                            |   <createdAt>#<leadId>              |   attribute on the item); a supplier's leads,    |
  * |                    |                      |                            |                                     |   newest first (merged over the shards)          |
@@ -51,10 +51,10 @@ export const Keys = {
     SK: `PARTNERNAME#${normaliseName(name)}`,
   }),
   apiKey: (keyHash: string) => ({ PK: `APIKEY#${keyHash}`, SK: 'APIKEY' }),
-  /** GSI1: a principal's keys, oldest first (for listing and revoking). */
-  apiKeyIndex: (principalId: string, createdAt: string) => ({
+  /** GSI1: a principal's keys, oldest first (for listing and revoking); the id orders keys of the same instant. */
+  apiKeyIndex: (principalId: string, createdAt: string, keyId: string) => ({
     GSI1PK: `KEYS#${principalId}`,
-    GSI1SK: createdAt,
+    GSI1SK: `${createdAt}#${keyId}`,
   }),
   lead: (leadId: string) => ({ PK: `LEAD#${leadId}`, SK: 'LEAD' }),
   /** GSI1: a supplier's leads, newest first within each shard. */

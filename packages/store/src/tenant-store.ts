@@ -45,7 +45,7 @@ function apiKeyPut(tableName: string, record: ApiKeyRecord) {
       TableName: tableName,
       Item: {
         ...Keys.apiKey(record.keyHash),
-        ...Keys.apiKeyIndex(principalId(record.principal), record.createdAt),
+        ...Keys.apiKeyIndex(principalId(record.principal), record.createdAt, record.id),
         entity: Entity.apiKey,
         version: 1,
         ...record,
@@ -267,7 +267,7 @@ export class DynamoTenantStore implements TenantStore {
 
   // a principal's keys, oldest first — GSI1 KEYS#<principal>
   async listApiKeys(principal: Principal, page: PageQuery): Promise<Page<ApiKeyRecord>> {
-    const { GSI1PK } = Keys.apiKeyIndex(principalId(principal), '');
+    const { GSI1PK } = Keys.apiKeyIndex(principalId(principal), '', '');
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -313,9 +313,10 @@ export class DynamoTenantStore implements TenantStore {
       const revokeFailed =
         error instanceof ConditionalCheckFailedException ||
         (error instanceof TransactionCanceledException && failedConditions(error)[0]);
-      if (error instanceof TransactionCanceledException && !revokeFailed && failedConditions(error)[1]) {
-        throw new ConflictError('The key kept active was revoked meanwhile', [
-          { path: 'keyId', message: 'no other active key' },
+      if (error instanceof TransactionCanceledException && !revokeFailed) {
+        // The key kept was revoked meanwhile, or a racing transaction held it (TransactionConflict): look again.
+        throw new ConflictError('The key kept active was revoked or changed meanwhile', [
+          { path: 'keyId', message: 'no other active key for sure' },
         ]);
       }
       if (!revokeFailed) throw error;

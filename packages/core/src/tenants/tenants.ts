@@ -67,10 +67,22 @@ export async function authenticate(deps: AuthDeps, authorization: string | undef
   return principal;
 }
 
+/**
+ * When this process last tried to note each key's use: a burst of requests with
+ * one key makes one conditional write per process, not one failed condition per
+ * request. Bounded, as a long-lived process sees many keys.
+ */
+const notedAt = new Map<string, number>();
+const MAX_NOTED = 10_000;
+
 async function noteUse(deps: AuthDeps, record: ApiKeyRecord): Promise<void> {
   const now = deps.clock.now();
   const staleBefore = new Date(now.getTime() - LAST_USED_EVERY_MS).toISOString();
   if (record.lastUsedAt && record.lastUsedAt >= staleBefore) return;
+  const tried = notedAt.get(record.keyHash);
+  if (tried !== undefined && tried >= now.getTime() - LAST_USED_EVERY_MS) return;
+  if (notedAt.size >= MAX_NOTED) notedAt.clear();
+  notedAt.set(record.keyHash, now.getTime());
   try {
     await deps.store.touchApiKey(record.keyHash, now.toISOString(), staleBefore);
   } catch {
