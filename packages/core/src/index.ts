@@ -11,6 +11,7 @@ export * from './leads/intake';
 export * from './leads/lead';
 export * from './leads/ports';
 export * from './leads/seen-ids';
+export * from './log-paths';
 export * from './mail';
 export * from './pages';
 export * from './principal';

@@ -68,6 +68,15 @@ function refusalAnswer(refusal: DecisionRefusal, lead: Lead): LinkAnswer {
   };
 }
 
+/** A disabled partner's links are refused like its keys, whatever the lead's state. */
+const PARTNER_DISABLED: LinkAnswer = {
+  status: 403,
+  page: {
+    title: 'This link no longer works',
+    message: 'The supplier has turned off this partner’s access. Ask the supplier about the lead.',
+  },
+};
+
 type Verified =
   | { ok: true; claims: LinkClaims; lead: Lead; keys: LinkKeys }
   | { ok: false; answer: LinkAnswer };
@@ -86,6 +95,8 @@ async function verify(deps: LinkDeps, token: string): Promise<Verified> {
       answer: { status: 404, page: { title: 'No such lead', message: 'This lead no longer exists.' } },
     };
   }
+  const partner = await deps.tenants.getPartner(lead.supplierId, verified.claims.partnerId);
+  if (partner?.disabled) return { ok: false, answer: PARTNER_DISABLED };
   return { ok: true, claims: verified.claims, lead, keys };
 }
 
