@@ -50,8 +50,15 @@ describe('table access: every DynamoDB call a handler makes is one the registry 
       expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
       return res.body;
     };
-    const sup = (await call('POST', '/v1/admin/suppliers', endpoints.operatorKey, { name: `Access ${run}` }))
-      .apiKey as string;
+    const first = (
+      await call('POST', '/v1/admin/suppliers', endpoints.operatorKey, { name: `Access ${run}` })
+    ).apiKey as string;
+    // Key rotation: a second key, then the first revoked while the second is checked to stay active.
+    const rotated = await call('POST', '/v1/keys', first);
+    const sup = rotated.apiKey as string;
+    const old = (await call('GET', '/v1/keys', sup)).items.find((k: Json) => k.id !== rotated.key.id);
+    await call('DELETE', `/v1/keys/${old.id}`, sup);
+    expect((await api(endpoints.api, 'GET', '/v1/settings', first)).status).toBe(401);
     await call('PATCH', '/v1/settings', sup, { rerouteRejected: true });
     const partner = async (name: string, emails: string[]) => {
       const body = await call('POST', '/v1/partners', sup, {
@@ -112,9 +119,9 @@ describe('table access: every DynamoDB call a handler makes is one the registry 
 
     // North lists its leads and rejects one: with rerouteRejected it goes on to the next partner.
     const northLeads: Json[] = (await call('GET', '/v1/leads', north.key)).items;
-    const first = northLeads.find((l: Json) => l.email === `first-${run}@buyer.example`);
-    expect(first).toBeDefined();
-    await call('POST', `/v1/leads/${first.id}/reject`, north.key, { reason: 'Outside our territory' });
+    const mine = northLeads.find((l: Json) => l.email === `first-${run}@buyer.example`);
+    expect(mine).toBeDefined();
+    await call('POST', `/v1/leads/${mine.id}/reject`, north.key, { reason: 'Outside our territory' });
 
     // A deadline fires for a lead nobody acted on: reroute moves it on.
     const waiting = toEast;

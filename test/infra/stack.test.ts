@@ -280,11 +280,18 @@ describe('the functions', () => {
     '*': ['dynamodb:ListStreams'],
   };
   const expectedTableGrants: Record<FunctionName, Record<string, string[]>> = {
-    // Tenants, keys, leads, rules, uploads, a partner rename's name claims, Idempotency-Key records.
+    // Tenants, keys (a self-revoke checks the key kept active), leads, rules, uploads, a partner
+    // rename's name claims, Idempotency-Key records.
     api: {
-      table: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map(
-        (a) => `dynamodb:${a}`,
-      ),
+      table: [
+        'BatchGetItem',
+        'ConditionCheckItem',
+        'DeleteItem',
+        'GetItem',
+        'PutItem',
+        'Query',
+        'UpdateItem',
+      ].map((a) => `dynamodb:${a}`),
       GSI1: ['dynamodb:Query'],
       GSI2: ['dynamodb:Query'],
     },
