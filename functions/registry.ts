@@ -54,8 +54,8 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     memorySize: 512,
     timeoutSeconds: 29,
     // Tenants, keys, leads, rules, uploads; transactions put name claims and delete the old one on a
-    // rename; Idempotency-Key records (Powertools) are put, read, updated and deleted after a failure;
-    // revoking one's own key checks, in the same transaction, that another key stays active.
+    // rename, and check the key kept active when one's own key is revoked; Idempotency-Key records
+    // (Powertools) are put, read, updated and deleted after a failure.
     table: {
       items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
       query: ['table', 'GSI1', 'GSI2'],

@@ -280,8 +280,8 @@ describe('the functions', () => {
     '*': ['dynamodb:ListStreams'],
   };
   const expectedTableGrants: Record<FunctionName, Record<string, string[]>> = {
-    // Tenants, keys (a self-revoke checks another key in its transaction), leads, rules, uploads,
-    // a partner rename's name claims, Idempotency-Key records.
+    // Tenants, keys (a self-revoke checks the key kept active), leads, rules, uploads, a partner
+    // rename's name claims, Idempotency-Key records.
     api: {
       table: [
         'BatchGetItem',

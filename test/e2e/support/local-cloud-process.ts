@@ -29,14 +29,18 @@ export interface CloudProcess {
  * and the API answers /health. tsx is run directly, not through npm, because
  * npm does not pass SIGTERM on to the script it runs.
  */
-export async function startCloudProcess(home: string, timeoutMs = 60_000): Promise<CloudProcess> {
+export async function startCloudProcess(
+  home: string,
+  timeoutMs = 60_000,
+  env: Record<string, string> = {},
+): Promise<CloudProcess> {
   const startedAt = Date.now();
   const child = spawn(
     process.execPath,
     [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'packages/local/src/main.ts'],
     {
       cwd: repoRoot,
-      env: { ...process.env, LEADRELAY_HOME: home, PORT: '0' },
+      env: { ...process.env, ...env, LEADRELAY_HOME: home, PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
