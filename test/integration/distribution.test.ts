@@ -274,6 +274,42 @@ describe('distribute', () => {
 
     expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
   });
+
+  it('sends nothing and schedules nothing for a stream copy of an assignment the supplier has changed since', async () => {
+    const before = `before-${crypto.randomUUID()}@partner.example`;
+    const after = `after-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({ Before: { owners: [before] }, After: { owners: [after] } });
+    const id = await newLead(setup, 'Before');
+    const behind = await image(id);
+    const moved = await call('POST', `/v1/leads/${id}/assign`, setup.key, {
+      partnerId: setup.partners.After?.id,
+    });
+    expect(moved.status).toBe(200);
+
+    // The stream catches up late: its record still shows the first assignment.
+    await distributeRecord(deps)(record(behind));
+
+    expect(await mailboxTo(before)).toEqual([]);
+    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
+    expect((await lead(id)).history.some((h) => h.type === 'email.queued')).toBe(false);
+    // The reassignment's own record does the new assignment's work.
+    await distributeRecord(deps)(record(await image(id), behind));
+    expect(await mailboxTo(after)).toHaveLength(1);
+    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 2))).toBe(true);
+  });
+
+  it('sends no Accept/Reject email for a lead its partner accepted before the stream caught up', async () => {
+    const owner = `early-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({ Early: { owners: [owner] } });
+    const id = await newLead(setup, 'Early');
+    const behind = await image(id);
+    expect((await call('POST', `/v1/leads/${id}/accept`, setup.partners.Early?.key ?? '')).status).toBe(200);
+
+    await distributeRecord(deps)(record(behind));
+
+    expect(await mailboxTo(owner)).toEqual([]);
+    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
+  });
 });
 
 describe('email events', () => {
