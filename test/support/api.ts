@@ -1,4 +1,4 @@
-import { systemClock } from '@leadrelay/core';
+import { type RulesStore, systemClock } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ApiDeps, createApi } from '../../functions/api/app';
 import { testLinkKeys } from './link-keys';
@@ -14,7 +14,7 @@ const silent = { info: () => {}, warn: () => {}, error: () => {} };
  * (idempotency, uploads) or replaces deps.
  */
 export function testApi(
-  table: Pick<Awaited<ReturnType<typeof testTable>>, 'tenants' | 'leads' | 'rules'>,
+  table: Pick<Awaited<ReturnType<typeof testTable>>, 'tenants' | 'leads'> & { rules: RulesStore },
   operatorKey: string,
   extra: Partial<ApiDeps> = {},
 ): TestApi {
