@@ -4,8 +4,39 @@
  * same entries, so a handler added to one cannot be missing from the other
  * (test/infra/registry.test.ts checks both).
  */
+import type { IndexName } from '@leadrelay/store';
+
 export const functionNames = ['api', 'ingest', 'distribute', 'email-events', 'reroute', 'aggregate'] as const;
 export type FunctionName = (typeof functionNames)[number];
+
+/**
+ * DynamoDB item actions on the table, as IAM names them (without `dynamodb:`).
+ * TransactWriteItems has no action of its own: IAM authorizes each part as
+ * PutItem, UpdateItem, DeleteItem or ConditionCheckItem. Scan is not here on
+ * purpose: the single-table design reads by key and by index only.
+ */
+export type TableItemAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem';
+
+/**
+ * What a function may do on the table, and nothing more (the stack grants exactly
+ * this; test/infra/stack.test.ts pins it). List what the function's code paths
+ * call through packages/store and Powertools idempotency, which puts, gets,
+ * updates and, after a failure, deletes its records. Stream reads are not listed:
+ * the event source mapping grants them.
+ */
+export interface TableAccess {
+  /** Item actions, on the table itself. */
+  readonly items: readonly TableItemAction[];
+  /** Where the function runs Query: `table` for the table's own keys, or a GSI by name. */
+  readonly query?: readonly ('table' | IndexName)[];
+}
 
 export interface FunctionSpec {
   /** Path of the handler module, relative to the repository root; it exports `handler`. */
@@ -13,6 +44,7 @@ export interface FunctionSpec {
   readonly description: string;
   readonly memorySize: number;
   readonly timeoutSeconds: number;
+  readonly table: TableAccess;
 }
 
 export const functionSpecs: Record<FunctionName, FunctionSpec> = {
@@ -21,35 +53,55 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     description: 'HTTP API: tenants, partners, leads, uploads, email links, reports',
     memorySize: 512,
     timeoutSeconds: 29,
+    // Tenants, keys, leads, rules, uploads; transactions put name claims and delete the old one on a
+    // rename; Idempotency-Key records (Powertools) are put, read, updated and deleted after a failure.
+    table: {
+      items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      query: ['table', 'GSI1', 'GSI2'],
+    },
   },
   ingest: {
     entry: 'functions/ingest/handler.ts',
     description: 'S3 ObjectCreated under inbox/<supplierId>/: streams the lead file in',
     memorySize: 1024,
     timeoutSeconds: 900,
+    // Intake (leads, loads, sequences, the supplier's partners) and the upload's state and row errors.
+    table: {
+      items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+      query: ['table'],
+    },
   },
   distribute: {
     entry: 'functions/distribute/handler.ts',
     description: 'Table stream: emails the partner and schedules the reroute deadline',
     memorySize: 512,
     timeoutSeconds: 60,
+    // Reads the lead, supplier and partner, records the notification; the mailer's idempotency records.
+    table: { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
   },
   'email-events': {
     entry: 'functions/email-events/handler.ts',
     description: 'SES configuration-set events (via EventBridge): moves the email status forward',
     memorySize: 256,
     timeoutSeconds: 30,
+    // Reads the lead (and its partner on a bounce) and writes its new email status.
+    table: { items: ['GetItem', 'PutItem'] },
   },
   reroute: {
     entry: 'functions/reroute/handler.ts',
     description: 'Scheduler: a reroute deadline fired, or the periodic sweep',
     memorySize: 512,
     timeoutSeconds: 300,
+    // A reroute reads rules, partners and loads, reserves sequence numbers and writes the lead with its
+    // load changes; the sweep queries the deadline index.
+    table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], query: ['table', 'GSI3'] },
   },
   aggregate: {
     entry: 'functions/aggregate/handler.ts',
     description: 'Table stream: keeps the report counters',
     memorySize: 256,
     timeoutSeconds: 60,
+    // Nothing yet: the counters arrive with the reports issue, and their writes with them.
+    table: { items: [] },
   },
 };

@@ -1,5 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { functionNames, functionSpecs } from '../functions/registry';
+import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { Data } from './constructs/data';
 import { Deadlines } from './constructs/deadlines';
@@ -39,6 +41,7 @@ export class LeadRelayStack extends Stack {
   readonly mail: Mail;
   readonly deadlines: Deadlines;
   readonly streams: Streams;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: LeadRelayStackProps) {
     super(scope, id, { description: 'Lead Relay: channel lead distribution', ...props });
@@ -46,10 +49,13 @@ export class LeadRelayStack extends Stack {
     // Stateful: the table, the inbox bucket, the operator key.
     this.data = new Data(this, 'Data');
 
-    // Stateless: every function of functions/registry.ts; each reads the table.
+    // Every alarm of the stack notifies one topic; ops subscribe with the AlarmEmail parameter.
+    this.alarms = new Alarms(this, 'Alarms');
+
+    // Stateless: every function of functions/registry.ts, each with the table access it declares there.
     this.functions = new Functions(this, 'Functions');
     const fns = this.functions.byName;
-    for (const fn of Object.values(fns)) this.data.useTable(fn);
+    for (const name of functionNames) this.data.useTable(fns[name], functionSpecs[name].table);
 
     // 1. Intake: the HTTP API and the inbox bucket.
     this.api = new Api(this, 'Api', { handler: fns.api });
@@ -90,5 +96,9 @@ export class LeadRelayStack extends Stack {
       description: 'Secret holding the operator API key',
     });
     new CfnOutput(this, 'ScheduleGroupName', { value: this.deadlines.group.scheduleGroupName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarms.topic.topicArn,
+      description: 'SNS topic of every alarm (subscribed to AlarmEmail when set)',
+    });
   }
 }

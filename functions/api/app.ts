@@ -3,6 +3,7 @@ import {
   type Clock,
   type LeadStore,
   type LinkKeys,
+  loggablePath,
   type RulesStore,
   type TenantStore,
   Tenants,
@@ -17,6 +18,7 @@ import { linkRoutes } from './links';
 import { openApiDocument } from './openapi';
 import { type Route, Router, route } from './router';
 import { decisionRoutes } from './routes/decisions';
+import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
@@ -63,6 +65,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
       handle: async () => json(200, openApiDocument(routes, { title: 'Lead Relay API', version: VERSION })),
     }),
     ...tenantRoutes(deps),
+    ...keyRoutes(deps),
     ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...decisionRoutes({ leads: deps.leads, tenants: deps.store, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
@@ -95,12 +98,13 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
         response = (await links(event)) ?? (await router.dispatch(event));
       } catch (error) {
         const known = errorResponse(error);
-        if (!known) logger.error('request failed', { error: error as Error, path: event.rawPath });
+        if (!known)
+          logger.error('request failed', { error: error as Error, path: loggablePath(event.rawPath) });
         response = known ?? internalError(event.requestContext.requestId);
       }
       logger.info('request', {
         method: event.requestContext.http.method,
-        path: event.rawPath,
+        path: loggablePath(event.rawPath),
         status: response.statusCode,
         ms: Date.now() - started,
       });

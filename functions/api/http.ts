@@ -67,6 +67,33 @@ export function internalError(requestId: string): APIGatewayProxyStructuredResul
 }
 
 const MAX_BODY_BYTES = 1_048_576;
+/** Far deeper than any request of shared/api.md (a lead's custom fields are 4 levels down). */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * How deeply the JSON text nests arrays and objects, counted on the text
+ * (strings skipped) so a hostile body is refused before anything recurses
+ * over it: parsing, validation and the Idempotency-Key hash all walk the value
+ * recursively and would overflow the stack (a RangeError, a 500).
+ */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
 
 /** The request body as JSON: absent → undefined; wrong media type → 415; malformed → 400 naming the position. */
 export function readJsonBody(event: APIGatewayProxyEventV2): unknown {
@@ -83,6 +110,11 @@ export function readJsonBody(event: APIGatewayProxyEventV2): unknown {
       'Send the body as JSON with "Content-Type: application/json"',
       [{ path: '', message: `content type ${type || '(none)'} is not JSON` }],
     );
+  }
+  if (nestingDepth(raw) > MAX_JSON_DEPTH) {
+    throw new HttpError(400, 'invalid_json', `The request body nests deeper than ${MAX_JSON_DEPTH} levels`, [
+      { path: '', message: `nested more than ${MAX_JSON_DEPTH} levels deep` },
+    ]);
   }
   try {
     return JSON.parse(raw);

@@ -1,6 +1,6 @@
 import { ForbiddenError, type Principal, type PrincipalKind, parseInput } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { HttpError, json, readJsonBody } from './http';
 import { type IdempotentRun, idempotencyKey } from './idempotency';
 
@@ -116,7 +116,7 @@ export class Router {
       });
     }
     const { route } = hit.c;
-    const params = Object.fromEntries(hit.c.names.map((n, i) => [n, decodeURIComponent(hit.m[i + 1] ?? '')]));
+    const params = pathParams(hit.c.names, hit.m);
 
     let principal: Principal | undefined;
     if (route.auth !== 'public') {
@@ -149,6 +149,40 @@ export class Router {
       run,
     );
   }
+}
+
+/** Every path parameter is an id: opaque, at most 64 characters (ULIDs are 26). */
+const PathParam = z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
+
+/**
+ * The route's path parameters, decoded and checked before anything else (even
+ * authentication), so a damaged %-escape or an overlong id is a 400 naming the
+ * parameter, never an exception from deep inside a use case.
+ */
+function pathParams(names: readonly string[], match: RegExpExecArray): Record<string, string> {
+  const params: Record<string, string> = {};
+  const details: { path: string; message: string }[] = [];
+  names.forEach((name, i) => {
+    const raw = match[i + 1] ?? '';
+    let value: string;
+    try {
+      value = decodeURIComponent(raw);
+    } catch {
+      details.push({ path: `path.${name}`, message: 'is not valid percent-encoded UTF-8' });
+      return;
+    }
+    const checked = PathParam.safeParse(value);
+    if (checked.success) params[name] = checked.data;
+    else
+      details.push(
+        ...checked.error.issues.map((issue) => ({ path: `path.${name}`, message: issue.message })),
+      );
+  });
+  const first = details[0];
+  if (first) {
+    throw new HttpError(400, 'validation_failed', `Invalid path: ${first.path} ${first.message}`, details);
+  }
+  return params;
 }
 
 function principalId(principal: Principal | undefined): string {

@@ -32,6 +32,7 @@ const consume = streamConsumer(
       groupName: config.SCHEDULE_GROUP,
       roleArn: config.SCHEDULER_ROLE_ARN,
       targetArn: config.REROUTE_FUNCTION_ARN,
+      deadLetterArn: config.DEADLINE_DLQ_ARN,
     }),
     linkKeys: linkKeysSource(config),
     publicUrl: config.PUBLIC_URL,

@@ -134,6 +134,7 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
         : await intake.submit(items, {
             source: 'CSV Upload',
             actor,
+            assumeNew: true,
             ...(routing.mode === 'partner' ? { partnerForAll: routing.partnerId } : {}),
           });
     results.forEach((result, i) => {

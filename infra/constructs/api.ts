@@ -15,14 +15,18 @@ export interface ApiProps {
   readonly burstLimit?: number;
 }
 
-/** HTTP API context variables written as one JSON line per request. */
+/**
+ * HTTP API context variables written as one JSON line per request. No path:
+ * `/l/{token}` carries an email link's token (whoever holds it can view and act
+ * on the lead), and an access log cannot rewrite a path, only copy it. The api
+ * function's own request log has the path with the token redacted.
+ */
 const accessLogFormat = AccessLogFormat.custom(
   JSON.stringify({
     requestId: '$context.requestId',
     ip: '$context.identity.sourceIp',
     requestTime: '$context.requestTime',
     httpMethod: '$context.httpMethod',
-    path: '$context.path',
     routeKey: '$context.routeKey',
     status: '$context.status',
     protocol: '$context.protocol',

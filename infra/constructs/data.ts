@@ -5,26 +5,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { TableAccess } from '../../functions/registry';
 import { EnvName } from '../../packages/aws/src/config';
 import { tableDefinition } from '../../packages/store/src/table';
 import { acknowledge, nagResource } from '../nag';
 
 /** Lead files are dropped under `inbox/<supplierId>/`; the ingest notification filters on it. */
 export const inboxPrefix = 'inbox/';
-
-/** Item-level read and write, without the stream actions (the stream mappings grant those). */
-const tableReadWriteActions = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:UpdateItem',
-];
 
 /**
  * The stateful resources: the single table, the inbox bucket and the operator key.
@@ -141,18 +128,25 @@ export class Data extends Construct {
     this.linkKeys.grantRead(fn);
   }
 
-  /** TABLE_NAME, and item read/write on the table and its GSIs (each index by name, no index/*). */
-  useTable(fn: lambda.Function): void {
+  /**
+   * TABLE_NAME, and exactly the table access the function declares in the registry:
+   * its item actions on the table, and Query on the table and on each GSI it names
+   * (each index by name, no index/*). A function that declares nothing gets no grant.
+   */
+  useTable(fn: lambda.Function, access: TableAccess): void {
     fn.addEnvironment(EnvName.tableName, this.table.tableName);
-    const indexArns = tableDefinition.globalSecondaryIndexes.map(
-      (index) => `${this.table.tableArn}/index/${index.indexName}`,
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: tableReadWriteActions,
-        resources: [this.table.tableArn, ...indexArns],
-      }),
-    );
+    const query = new Set(access.query ?? []);
+    const onTable = [...new Set(access.items)].map((action) => `dynamodb:${action}`);
+    if (query.has('table')) onTable.push('dynamodb:Query');
+    if (onTable.length > 0) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: onTable, resources: [this.table.tableArn] }));
+    }
+    const indexArns = [...query]
+      .filter((target) => target !== 'table')
+      .map((indexName) => `${this.table.tableArn}/index/${indexName}`);
+    if (indexArns.length > 0) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexArns }));
+    }
   }
 
   /** BUCKET_NAME, and read of any uploaded lead file under inbox/. */

@@ -1,11 +1,13 @@
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { EnvName } from '../../packages/aws/src/config';
 import { acknowledge, nagResource } from '../nag';
+import { DeadLetters } from './alarms';
 
 export interface DeadlinesProps {
   /** The reroute function: the only thing a deadline schedule may invoke. */
@@ -25,6 +27,11 @@ export const sweepInput = { kind: 'sweep' } as const;
 export class Deadlines extends Construct {
   readonly group: scheduler.ScheduleGroup;
   readonly role: iam.Role;
+  /**
+   * Deadline and sweep invocations that never reached reroute (Scheduler's dead-letter
+   * queue, on every schedule), or that reroute failed on after Lambda's retries.
+   */
+  readonly deadLetters: DeadLetters;
   private readonly reroute: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: DeadlinesProps) {
@@ -51,6 +58,21 @@ export class Deadlines extends Construct {
       }),
     });
     props.reroute.grantInvoke(this.role);
+
+    this.deadLetters = new DeadLetters(this, 'DeadLetters', {
+      holds:
+        'reroute deadlines and sweeps that did not reach reroute, or that it failed on after its retries',
+    });
+    // Scheduler sends what it could not deliver with its execution role.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetters.queue.queueArn] }),
+    );
+    // Scheduler invokes asynchronously: a function error is retried by Lambda, then lands in the same queue.
+    props.reroute.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.deadLetters.queue),
+    });
     acknowledge(
       this.role,
       `AwsSolutions-IAM5[Resource::${nagResource(this, props.reroute.functionArn)}:*]`,
@@ -66,18 +88,21 @@ export class Deadlines extends Construct {
         // A missed sweep is caught by the next one five minutes later.
         maxEventAge: Duration.minutes(5),
         retryAttempts: 2,
+        deadLetterQueue: this.deadLetters.queue,
       }),
     });
   }
 
   /**
-   * SCHEDULE_GROUP, SCHEDULER_ROLE_ARN and REROUTE_FUNCTION_ARN, and the rights to
-   * create and delete schedules in the deadline group and to pass the execution role.
+   * SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, REROUTE_FUNCTION_ARN and DEADLINE_DLQ_ARN (each
+   * deadline schedule's dead-letter queue), and the rights to create and delete
+   * schedules in the deadline group and to pass the execution role.
    */
   allowScheduling(fn: lambda.Function): void {
     fn.addEnvironment(EnvName.scheduleGroup, this.group.scheduleGroupName);
     fn.addEnvironment(EnvName.schedulerRoleArn, this.role.roleArn);
     fn.addEnvironment(EnvName.rerouteFunctionArn, this.reroute.functionArn);
+    fn.addEnvironment(EnvName.deadlineDeadLetterArn, this.deadLetters.queue.queueArn);
 
     const schedules = Stack.of(this).formatArn({
       service: 'scheduler',

@@ -1,10 +1,12 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag';
+import { DeadLetters } from './alarms';
 import { inboxPrefix } from './data';
 
 export interface IngestProps {
@@ -20,6 +22,8 @@ export interface IngestProps {
 export class Ingest extends Construct {
   /** The grant that lets ingest invoke itself (a policy of its own: see below). */
   readonly selfInvoke: iam.Policy;
+  /** S3 events and continuations that ingest failed on after Lambda's retries. */
+  readonly failures: DeadLetters;
 
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
@@ -36,6 +40,17 @@ export class Ingest extends Construct {
     if (props.handler.role) this.selfInvoke.attachToRole(props.handler.role);
     props.inbox.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(props.handler), {
       prefix: inboxPrefix,
+    });
+
+    // S3 and ingest itself (a continuation) both invoke asynchronously: after Lambda's two retries the
+    // event would be dropped, leaving the upload unfinished with nobody told. It lands here instead.
+    this.failures = new DeadLetters(this, 'Failures', {
+      holds: 'S3 events and continuations that ingest failed on after its retries',
+    });
+    props.handler.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.failures.queue),
     });
 
     // CloudFormation has no native resource for bucket notifications, so CDK adds one

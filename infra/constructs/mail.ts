@@ -1,12 +1,14 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { EnvName } from '../../packages/aws/src/config';
 import { acknowledge, nagResource } from '../nag';
+import { DeadLetters } from './alarms';
 
 /** What SES publishes for every email; email-events turns them into the lead's email status. */
 export const mailEvents = [
@@ -40,6 +42,8 @@ export interface MailProps {
 export class Mail extends Construct {
   readonly configurationSet: ses.ConfigurationSet;
   readonly mailFrom: string;
+  /** SES events that never reached email-events, or that email-events failed on after its retries. */
+  readonly deadLetters: DeadLetters;
 
   constructor(scope: Construct, id: string, props: MailProps) {
     super(scope, id);
@@ -66,13 +70,30 @@ export class Mail extends Construct {
       events: mailEvents,
     });
 
+    this.deadLetters = new DeadLetters(this, 'EmailEventsDeadLetters', {
+      holds: 'SES events that did not reach email-events, or that it failed on after its retries',
+    });
     new events.Rule(this, 'EmailEvents', {
       description: 'SES events of the Lead Relay configuration set to email-events',
       eventPattern: {
         source: ['aws.ses'],
         detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } } },
       },
-      targets: [new targets.LambdaFunction(props.eventsHandler)],
+      targets: [
+        new targets.LambdaFunction(props.eventsHandler, {
+          // EventBridge retries only what it could not hand to Lambda (throttling, service errors), which
+          // clears in minutes: after two hours the event goes to the queue and the alarm, not on retrying.
+          retryAttempts: 20,
+          maxEventAge: Duration.hours(2),
+          deadLetterQueue: this.deadLetters.queue,
+        }),
+      ],
+    });
+    // EventBridge invokes asynchronously: a function error is retried by Lambda, then lands here too.
+    props.eventsHandler.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.deadLetters.queue),
     });
   }
 

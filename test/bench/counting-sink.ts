@@ -19,6 +19,7 @@ import {
   type PageQuery,
   type Partner,
   type PatchSupplierSettings,
+  type Principal,
   type PutLeadsResult,
   type ReplaceLeadResult,
   type RulesKind,
@@ -196,6 +197,29 @@ export class MemoryTenantStore implements TenantStore {
 
   async getApiKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
     return this.keys.get(keyHash);
+  }
+
+  async createApiKey(record: ApiKeyRecord): Promise<void> {
+    this.keys.set(record.keyHash, record);
+  }
+
+  async listApiKeys(principal: Principal, page: PageQuery): Promise<Page<ApiKeyRecord>> {
+    const same = JSON.stringify(principal);
+    const items = [...this.keys.values()].filter((k) => JSON.stringify(k.principal) === same);
+    return { items: items.slice(0, page.limit), nextCursor: null };
+  }
+
+  async revokeApiKey(keyHash: string, now: string): Promise<ApiKeyRecord> {
+    const record = this.keys.get(keyHash);
+    if (!record) throw new NotFoundError('API key not found');
+    const next = { ...record, revokedAt: record.revokedAt ?? now };
+    this.keys.set(keyHash, next);
+    return next;
+  }
+
+  async touchApiKey(keyHash: string, now: string): Promise<void> {
+    const record = this.keys.get(keyHash);
+    if (record) this.keys.set(keyHash, { ...record, lastUsedAt: now });
   }
 }
 

@@ -21,6 +21,7 @@ const stubEnvironment: Record<string, string> = {
   [EnvName.scheduleGroup]: 'lead-relay-test',
   [EnvName.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/lead-relay-test-scheduler',
   [EnvName.rerouteFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:lead-relay-test-reroute',
+  [EnvName.deadlineDeadLetterArn]: 'arn:aws:sqs:us-east-1:000000000000:lead-relay-test-deadline-dead-letters',
   [EnvName.operatorKey]: 'operator-key-for-tests-only',
   [EnvName.linkKeys]: JSON.stringify({ current: 'k1', k1: 'link-key-for-tests-only-0123456789' }),
   [EnvName.publicUrl]: 'http://localhost:3000/',

@@ -50,12 +50,20 @@ describe('the stack', () => {
     expect(Token.isUnresolved(synthesized.stack.region)).toBe(true);
   });
 
-  it('outputs the API URL, bucket, table, operator key secret and schedule group', () => {
+  it('outputs the API URL, bucket, table, operator key secret, schedule group and alarm topic', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
-      ['ApiUrl', 'BucketName', 'OperatorKeySecretArn', 'ScheduleGroupName', 'TableName'].sort(),
+      [
+        'AlarmTopicArn',
+        'ApiUrl',
+        'BucketName',
+        'OperatorKeySecretArn',
+        'ScheduleGroupName',
+        'TableName',
+      ].sort(),
     );
-    const { api, data, deadlines } = synthesized.stack;
+    const { alarms, api, data, deadlines } = synthesized.stack;
+    expect(outputs.AlarmTopicArn?.Value).toEqual(resolve(alarms.topic.topicArn));
     expect(outputs.ApiUrl?.Value).toEqual(resolve(api.url));
     expect(outputs.BucketName?.Value).toEqual(resolve(data.inbox.bucketName));
     expect(outputs.TableName?.Value).toEqual(resolve(data.table.tableName));
@@ -238,6 +246,7 @@ describe('the functions', () => {
       [EnvName.scheduleGroup]: stack.deadlines.group.scheduleGroupName,
       [EnvName.schedulerRoleArn]: stack.deadlines.role.roleArn,
       [EnvName.rerouteFunctionArn]: stack.functions.byName.reroute.functionArn,
+      [EnvName.deadlineDeadLetterArn]: stack.deadlines.deadLetters.queue.queueArn,
       [EnvName.publicUrl]: stack.api.url,
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'lead-relay',
@@ -260,18 +269,96 @@ describe('the functions', () => {
     expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
   });
 
-  it.each(functionNames)('lets %s read and write the table and each GSI by name, nothing wider', (name) => {
+  /**
+   * What each function's code paths call on the table, read through packages/store,
+   * packages/core and Powertools idempotency (which puts, gets, updates and, after a
+   * failure, deletes its records), by resource: `table`, a GSI, or the stream (whose
+   * reads the event source mapping grants, with ListStreams on `*`).
+   */
+  const stream = {
+    stream: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+    '*': ['dynamodb:ListStreams'],
+  };
+  const expectedTableGrants: Record<FunctionName, Record<string, string[]>> = {
+    // Tenants, keys, leads, rules, uploads, a partner rename's name claims, Idempotency-Key records.
+    api: {
+      table: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map(
+        (a) => `dynamodb:${a}`,
+      ),
+      GSI1: ['dynamodb:Query'],
+      GSI2: ['dynamodb:Query'],
+    },
+    // Intake (with the supplier's partners), the upload's state, row errors in batches.
+    ingest: {
+      table: ['BatchGetItem', 'BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map(
+        (a) => `dynamodb:${a}`,
+      ),
+    },
+    // The lead, supplier and partner, the notification written back, the mailer's idempotency records.
+    distribute: {
+      table: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      ...stream,
+    },
+    'email-events': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+    // Reroutes (rules, partners, loads, sequences, the lead with its loads) and the deadline index.
+    reroute: {
+      table: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      GSI3: ['dynamodb:Query'],
+    },
+    aggregate: { ...stream },
+  };
+
+  /** A role's DynamoDB actions, by the resource they are granted on. */
+  const tableGrantsOf = (name: FunctionName): Record<string, string[]> => {
     const tableId = logicalIdOf(synthesized.stack.data.table);
-    const onTable = statementsOfRole(roleIdOf(name)).filter((statement) =>
-      actionsOf(statement).includes('dynamodb:PutItem'),
+    const kindOf = (resource: unknown): string => {
+      const text = JSON.stringify(resource);
+      if (text === JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] })) return 'table';
+      if (text === JSON.stringify({ 'Fn::GetAtt': [tableId, 'StreamArn'] })) return 'stream';
+      const index = tableDefinition.globalSecondaryIndexes.find(
+        ({ indexName }) =>
+          text ===
+          JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${indexName}`]] }),
+      );
+      return index?.indexName ?? text.replace(/^"|"$/g, '');
+    };
+    const grants: Record<string, Set<string>> = {};
+    for (const statement of statementsOfRole(roleIdOf(name))) {
+      const actions = actionsOf(statement).filter((a) => a.startsWith('dynamodb:'));
+      if (actions.length === 0) continue;
+      expect(statement.Condition).toBeUndefined();
+      for (const resource of [statement.Resource].flat()) {
+        const kind = kindOf(resource);
+        grants[kind] ??= new Set();
+        for (const action of actions) grants[kind].add(action);
+      }
+    }
+    return Object.fromEntries(Object.entries(grants).map(([kind, actions]) => [kind, [...actions].sort()]));
+  };
+
+  it.each(functionNames)(
+    'grants %s exactly the DynamoDB actions its code calls, each on its resource',
+    (name) => {
+      expect(tableGrantsOf(name)).toEqual(expectedTableGrants[name]);
+    },
+  );
+
+  it.each(functionNames)('grants %s the table access its registry entry declares, and only that', (name) => {
+    const { items, query = [] } = functionSpecs[name].table;
+    const declared: Record<string, string[]> = {};
+    const onTable = [...items, ...(query.includes('table') ? ['Query'] : [])].map((a) => `dynamodb:${a}`);
+    if (onTable.length > 0) declared.table = onTable.sort();
+    for (const index of query.filter((q) => q !== 'table')) declared[index] = ['dynamodb:Query'];
+    const { stream: _stream, '*': _any, ...granted } = tableGrantsOf(name);
+    expect(granted).toEqual(declared);
+  });
+
+  it('lets no role in the stack Scan, or use a DynamoDB or service-wide wildcard action', () => {
+    const actions = ofType('AWS::IAM::Policy').flatMap(([, policy]) =>
+      (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap(actionsOf),
     );
-    expect(onTable).toHaveLength(1);
-    expect(resolve(onTable[0]?.Resource)).toEqual([
-      { 'Fn::GetAtt': [tableId, 'Arn'] },
-      ...tableDefinition.globalSecondaryIndexes.map((index) => ({
-        'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${index.indexName}`]],
-      })),
-    ]);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((a) => a === 'dynamodb:Scan' || a.endsWith(':*') || a === '*')).toEqual([]);
   });
 
   it('grants the inbox only to api (PutObject) and ingest (GetObject), under inbox/ only', () => {
@@ -499,14 +586,24 @@ describe('reroute deadlines', () => {
     expect(sourceArns).toContainEqual(resolve(synthesized.stack.deadlines.group.scheduleGroupArn));
   });
 
-  it('lets the scheduler role invoke the reroute function (and its versions) and nothing else', () => {
+  it('lets the scheduler role invoke the reroute function (and its versions), send to its dead-letter queue, nothing else', () => {
     const statements = statementsOfRole(roleId());
-    expect(statements.length).toBeGreaterThan(0);
+    const queueId = logicalIdOf(synthesized.stack.deadlines.deadLetters.queue);
+    const invoking = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    expect(invoking.length).toBeGreaterThan(0);
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
-      expect(actionsOf(statement)).toEqual(['lambda:InvokeFunction']);
-      expect(new Set(referencedIds(statement.Resource))).toEqual(new Set([rerouteId()]));
+      if (invoking.includes(statement)) {
+        expect(actionsOf(statement)).toEqual(['lambda:InvokeFunction']);
+        expect(new Set(referencedIds(statement.Resource))).toEqual(new Set([rerouteId()]));
+      } else {
+        expect({ actions: actionsOf(statement), resource: statement.Resource }).toEqual({
+          actions: ['sqs:SendMessage'],
+          resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        });
+      }
     }
+    expect(statements.length).toBeGreaterThan(invoking.length);
     const resourcesText = JSON.stringify(statements.map((s) => s.Resource));
     expect(resourcesText).not.toContain('"*"');
   });
@@ -515,11 +612,19 @@ describe('reroute deadlines', () => {
     const schedules = ofType('AWS::Scheduler::Schedule');
     expect(schedules).toHaveLength(1);
     const [, sweeper] = schedules[0] as [string, Resource];
-    const target = sweeper.Properties.Target as { Arn: unknown; RoleArn: unknown; Input: string };
+    const target = sweeper.Properties.Target as {
+      Arn: unknown;
+      RoleArn: unknown;
+      Input: string;
+      DeadLetterConfig: unknown;
+    };
     expect(sweeper.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     expect(target.Arn).toEqual({ 'Fn::GetAtt': [rerouteId(), 'Arn'] });
     expect(target.RoleArn).toEqual({ 'Fn::GetAtt': [roleId(), 'Arn'] });
     expect(JSON.parse(target.Input)).toEqual({ kind: 'sweep' });
+    expect(target.DeadLetterConfig).toEqual({
+      Arn: { 'Fn::GetAtt': [logicalIdOf(synthesized.stack.deadlines.deadLetters.queue), 'Arn'] },
+    });
   });
 
   it("lets distribute create and delete the deadline group's schedules and pass the scheduler role, nothing more", () => {
@@ -543,6 +648,170 @@ describe('reroute deadlines', () => {
         { Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [roleId(), 'Arn'] } },
       ]);
     }
+  });
+});
+
+describe('dead letters and alarms', () => {
+  const queueIdOf = (arn: unknown) => {
+    const [id] = referencedIds(arn);
+    expect(resourceOf(id as string).Type).toBe('AWS::SQS::Queue');
+    return id as string;
+  };
+  const invokeConfigOf = (name: FunctionName) => {
+    const fnId = logicalIdOf(synthesized.stack.functions.byName[name]);
+    return ofType('AWS::Lambda::EventInvokeConfig').filter(
+      ([, config]) => referencedIds(config.Properties.FunctionName)[0] === fnId,
+    );
+  };
+  /** Invoked asynchronously (S3 and ingest itself, EventBridge, Scheduler): Lambda retries, then drops. */
+  const invokedAsynchronously: FunctionName[] = ['ingest', 'email-events', 'reroute'];
+
+  it.each(invokedAsynchronously)(
+    'sends what %s failed on after a bounded number of retries to an SQS queue (on-failure destination)',
+    (name) => {
+      const configs = invokeConfigOf(name);
+      expect(configs).toHaveLength(1);
+      const config = (configs[0] as [string, Resource])[1].Properties as {
+        MaximumRetryAttempts: number;
+        MaximumEventAgeInSeconds: number;
+        DestinationConfig: { OnFailure: { Destination: unknown } };
+      };
+      expect(config.MaximumRetryAttempts).toBeGreaterThanOrEqual(1);
+      expect(config.MaximumRetryAttempts).toBeLessThanOrEqual(2);
+      expect(config.MaximumEventAgeInSeconds).toBeGreaterThan(0);
+      expect(config.MaximumEventAgeInSeconds).toBeLessThanOrEqual(6 * 3600);
+      queueIdOf(config.DestinationConfig.OnFailure.Destination);
+    },
+  );
+
+  it('configures no asynchronous invocation for the functions nothing invokes asynchronously', () => {
+    for (const name of functionNames.filter((n) => !invokedAsynchronously.includes(n))) {
+      expect({ name, configs: invokeConfigOf(name) }).toEqual({ name, configs: [] });
+    }
+  });
+
+  it('gives the EventBridge rule to email-events a retry policy and a dead-letter queue: its on-failure queue', () => {
+    const [[, rule]] = ofType('AWS::Events::Rule') as [[string, Resource]];
+    const [target] = rule.Properties.Targets as {
+      RetryPolicy: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
+      DeadLetterConfig: { Arn: unknown };
+    }[];
+    expect(target?.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(target?.RetryPolicy.MaximumEventAgeInSeconds).toBeLessThanOrEqual(24 * 3600);
+    const queueId = queueIdOf(target?.DeadLetterConfig.Arn);
+    const [[, config]] = invokeConfigOf('email-events') as [[string, Resource]];
+    expect(referencedIds(config.Properties.DestinationConfig)).toEqual([queueId]);
+    // EventBridge sends with a queue policy of its own, for this rule only.
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'events.amazonaws.com' },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("gives every deadline schedule (created by distribute at run time) the reroute path's dead-letter queue", () => {
+    const queueId = logicalIdOf(synthesized.stack.deadlines.deadLetters.queue);
+    const env = (
+      functionResource('distribute').Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    expect(env[EnvName.deadlineDeadLetterArn]).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+    const [[, config]] = invokeConfigOf('reroute') as [[string, Resource]];
+    expect(referencedIds(config.Properties.DestinationConfig)).toEqual([queueId]);
+  });
+
+  it('keeps every queue encrypted, TLS only, for 14 days, each watched by an alarm on its first message', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    // distribute and aggregate (stream failures), email-events, ingest, reroute.
+    expect(queues).toHaveLength(5);
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    for (const [queueId, queue] of queues) {
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 86_400,
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      const watching = alarms.filter(([, alarm]) =>
+        referencedIds(alarm.Properties.Dimensions).includes(queueId),
+      );
+      expect({ queueId, alarms: watching.length }).toEqual({ queueId, alarms: 1 });
+      expect((watching[0] as [string, Resource])[1].Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        EvaluationPeriods: 1,
+      });
+    }
+  });
+
+  it('sends every alarm in the stack to the one alarm topic', () => {
+    const topicId = logicalIdOf(synthesized.stack.alarms.topic);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThanOrEqual(5);
+    for (const [alarmId, alarm] of alarms) {
+      expect({ alarmId, actions: alarm.Properties.AlarmActions }).toEqual({
+        alarmId,
+        actions: [{ Ref: topicId }],
+      });
+    }
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          // The same order as the template: arrayWith matches in order.
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes the AlarmEmail parameter to the topic, only when it is set', () => {
+    const json = template.toJSON() as {
+      Parameters: Record<string, { Type: string; Default: string; AllowedPattern: string }>;
+      Conditions: Record<string, unknown>;
+    };
+    const parameter = json.Parameters.AlarmEmail;
+    expect(parameter).toMatchObject({ Type: 'String', Default: '' });
+    const pattern = new RegExp(parameter?.AllowedPattern ?? '');
+    expect(['', 'ops@example.com'].map((v) => pattern.test(v))).toEqual([true, true]);
+    expect(['ops', 'ops@example', 'a b@example.com'].map((v) => pattern.test(v))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+
+    const subscriptions = ofType('AWS::SNS::Subscription');
+    expect(subscriptions).toHaveLength(1);
+    const [, subscription] = subscriptions[0] as [string, Resource];
+    expect(subscription.Properties).toEqual({
+      Protocol: 'email',
+      Endpoint: { Ref: 'AlarmEmail' },
+      TopicArn: { Ref: logicalIdOf(synthesized.stack.alarms.topic) },
+    });
+    const condition = subscription.Condition as string;
+    expect(json.Conditions[condition]).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlarmEmail' }, ''] }],
+    });
   });
 });
 

@@ -217,6 +217,64 @@ describe('POST /v1/leads/batch', () => {
   });
 });
 
+describe('pool rotation over single POST /v1/leads calls', () => {
+  /** A supplier whose one rule group is a pool of the given partners; answers the partner names as they are chosen. */
+  async function poolOf(partners: Record<string, object>, strategy: 'round-robin' | 'weighted') {
+    const { key, ids } = await supplierWith(partners);
+    const rules = {
+      groups: [
+        {
+          name: 'Everyone',
+          conditions: [{ field: 'email', op: 'exists' }],
+          assign: { partnerIds: Object.values(ids), strategy },
+        },
+      ],
+    };
+    expect(
+      (await call(apiEvent({ method: 'PUT', path: '/v1/routing-rules', key, body: rules }))).status,
+    ).toBe(200);
+    const chosen: string[] = [];
+    const single = async (email: string) => {
+      const res = await post(key, '/v1/leads', { email });
+      expect(res.status).toBe(201);
+      chosen.push(res.body.lead.partnerName);
+    };
+    const batch = async (emails: string[]) => {
+      const res = await post(key, '/v1/leads/batch', { leads: emails.map((email) => ({ email })) });
+      for (const r of res.body.results) chosen.push(r.lead.partnerName);
+    };
+    return { chosen, single, batch };
+  }
+
+  const tally = (names: readonly string[]) => {
+    const counts: Record<string, number> = {};
+    for (const n of names) counts[n] = (counts[n] ?? 0) + 1;
+    return counts;
+  };
+
+  it('alternates a pool of two, one request at a time', async () => {
+    const pool = await poolOf({ First: {}, Second: {} }, 'round-robin');
+    for (let i = 0; i < 20; i++) await pool.single(`single${i}@rotation.example`);
+    expect(tally(pool.chosen)).toEqual({ First: 10, Second: 10 });
+    // Every request takes the next turn, so no partner ever gets two in a row.
+    expect(pool.chosen.every((name, i) => i === 0 || name !== pool.chosen[i - 1])).toBe(true);
+  });
+
+  it('keeps the turn across single calls, a batch, and single calls again', async () => {
+    const pool = await poolOf({ A: {}, B: {}, C: {}, D: {} }, 'round-robin');
+    for (let i = 0; i < 3; i++) await pool.single(`before${i}@rotation.example`);
+    await pool.batch(Array.from({ length: 6 }, (_, i) => `batch${i}@rotation.example`));
+    for (let i = 0; i < 3; i++) await pool.single(`after${i}@rotation.example`);
+    expect(pool.chosen).toEqual(['A', 'B', 'C', 'D', 'A', 'B', 'C', 'D', 'A', 'B', 'C', 'D']);
+  });
+
+  it('follows the weights over single calls', async () => {
+    const pool = await poolOf({ Light: { weight: 1 }, Heavy: { weight: 3 } }, 'weighted');
+    for (let i = 0; i < 16; i++) await pool.single(`weighted${i}@rotation.example`);
+    expect(tally(pool.chosen)).toEqual({ Light: 4, Heavy: 12 });
+  });
+});
+
 describe('routing rules', () => {
   it('refuses invalid rules naming the group and condition, and keeps a version', async () => {
     const { key, ids } = await supplierWith({ P: {} });

@@ -13,12 +13,14 @@ import {
   ValidationException,
 } from '@aws-sdk/client-scheduler';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { deadlineRetryPolicy, SchedulerDeadlines } from '../../packages/aws/src/deadlines';
 import { type SchedulerEmulator, startSchedulerEmulator } from '../../packages/local/src/scheduler';
 import { waitFor } from '../support/wait';
 
 const region = 'us-east-1';
 const accountId = '000000000000';
 const rerouteArn = `arn:aws:lambda:${region}:${accountId}:function:reroute`;
+const deadLetterArn = `arn:aws:sqs:${region}:${accountId}:deadline-dead-letters`;
 
 /** at() takes wall-clock seconds in the schedule's time zone (UTC here). */
 function atExpression(msFromNow: number): { expression: string; dueMs: number } {
@@ -227,5 +229,92 @@ describe('local EventBridge Scheduler emulator', () => {
     const nextRun = Date.parse(record?.nextRunAt ?? '');
     expect(nextRun - (calls[0]?.at ?? 0)).toBeGreaterThan(55_000);
     expect(nextRun - (calls[0]?.at ?? 0)).toBeLessThanOrEqual(60_000);
+  });
+
+  it("sends a run that fails every attempt of its RetryPolicy to the target's dead-letter queue, with its input", async () => {
+    let calls = 0;
+    const { scheduler, client } = await start(async () => {
+      calls += 1;
+      throw new Error(`attempt ${calls} fails`);
+    });
+    await client.send(
+      schedule('doomed', atExpression(-5000).expression, {
+        Target: {
+          Arn: rerouteArn,
+          RoleArn: `arn:aws:iam::${accountId}:role/scheduler`,
+          Input: JSON.stringify({ leadId: 'doomed', assignmentVersion: 3 }),
+          RetryPolicy: { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: { Arn: deadLetterArn },
+        },
+      }),
+    );
+    await waitFor(() => scheduler.list().length === 0, 'the schedule to complete');
+    expect(calls).toBe(2);
+    expect(scheduler.deadLetters()).toEqual([
+      expect.objectContaining({
+        queueArn: deadLetterArn,
+        scheduleArn: `arn:aws:scheduler:${region}:${accountId}:schedule/lead-deadlines/doomed`,
+        targetArn: rerouteArn,
+        input: { leadId: 'doomed', assignmentVersion: 3 },
+        attempts: 2,
+        error: 'Error: attempt 2 fails',
+      }),
+    ]);
+  });
+
+  it('keeps no dead letter for a run that succeeds on a retry', async () => {
+    let calls = 0;
+    const { scheduler, client } = await start(async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('first attempt fails');
+    });
+    await client.send(
+      schedule('recovers', atExpression(-5000).expression, {
+        Target: {
+          Arn: rerouteArn,
+          RoleArn: `arn:aws:iam::${accountId}:role/scheduler`,
+          DeadLetterConfig: { Arn: deadLetterArn },
+        },
+      }),
+    );
+    await waitFor(() => scheduler.list().length === 0, 'the schedule to complete');
+    expect(calls).toBe(2);
+    expect(scheduler.deadLetters()).toEqual([]);
+  });
+
+  it('refuses a DeadLetterConfig that is not an SQS queue, and a RetryPolicy out of range, naming the field', async () => {
+    const { client, scheduler } = await start(recorder().invoke);
+    const target = { Arn: rerouteArn, RoleArn: `arn:aws:iam::${accountId}:role/scheduler` };
+    const refused = async (extra: Record<string, unknown>) =>
+      (await client
+        .send(schedule('refused', atExpression(60_000).expression, { Target: { ...target, ...extra } }))
+        .catch((e: unknown) => e)) as ValidationException;
+    const notSqs = await refused({ DeadLetterConfig: { Arn: rerouteArn } });
+    expect(notSqs).toBeInstanceOf(ValidationException);
+    expect(notSqs.message).toContain('Target.DeadLetterConfig.Arn');
+    const tooMany = await refused({ RetryPolicy: { MaximumRetryAttempts: 186 } });
+    expect(tooMany).toBeInstanceOf(ValidationException);
+    expect(tooMany.message).toContain('Target.RetryPolicy.MaximumRetryAttempts');
+    const tooYoung = await refused({ RetryPolicy: { MaximumEventAgeInSeconds: 59 } });
+    expect(tooYoung).toBeInstanceOf(ValidationException);
+    expect(tooYoung.message).toContain('Target.RetryPolicy.MaximumEventAgeInSeconds');
+    expect(scheduler.list()).toEqual([]);
+  });
+
+  it('gives every deadline SchedulerDeadlines creates the retry policy and the configured dead-letter queue', async () => {
+    const { client } = await start(recorder().invoke);
+    const deadlines = new SchedulerDeadlines(client, {
+      groupName: 'lead-deadlines',
+      roleArn: `arn:aws:iam::${accountId}:role/scheduler`,
+      targetArn: rerouteArn,
+      deadLetterArn,
+    });
+    await deadlines.schedule('lead-9-v2', new Date(Date.now() + 3_600_000), { kind: 'deadline' });
+    const got = await client.send(new GetScheduleCommand({ Name: 'lead-9-v2', GroupName: 'lead-deadlines' }));
+    expect(got.Target).toMatchObject({
+      Arn: rerouteArn,
+      RetryPolicy: deadlineRetryPolicy,
+      DeadLetterConfig: { Arn: deadLetterArn },
+    });
   });
 });

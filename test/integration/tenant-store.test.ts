@@ -23,7 +23,7 @@ describe('tenant store on DynamoDB Local', () => {
     const { supplier, apiKey } = await Tenants.createSupplier(deps, { name: 'Acme' });
     expect(await deps.store.getSupplier(supplier.id)).toEqual(supplier);
     const principal = await Tenants.authenticate(
-      { store: deps.store, operatorKey: async () => 'op-key' },
+      { store: deps.store, clock: systemClock, operatorKey: async () => 'op-key' },
       `Bearer ${apiKey}`,
     );
     expect(principal).toEqual({ kind: 'supplier', supplierId: supplier.id });

@@ -7,16 +7,18 @@ import type { testTable } from './store';
 export type TestApi = ReturnType<typeof createApi>;
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
+export type ApiLogger = typeof silent;
 
 /**
  * The API over a test table, as the api handler wires it: the system clock, the
  * given operator key, the test link keys and a silent logger; `extra` adds
- * (idempotency, uploads) or replaces deps.
+ * (idempotency, uploads) or replaces deps; `logger` captures the request log.
  */
 export function testApi(
   table: Pick<Awaited<ReturnType<typeof testTable>>, 'tenants' | 'leads'> & { rules: RulesStore },
   operatorKey: string,
   extra: Partial<ApiDeps> = {},
+  logger: ApiLogger = silent,
 ): TestApi {
   return createApi(
     {
@@ -28,7 +30,7 @@ export function testApi(
       linkKeys: async () => testLinkKeys,
       ...extra,
     },
-    silent,
+    logger,
   );
 }
 

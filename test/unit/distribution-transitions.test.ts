@@ -2,7 +2,6 @@ import {
   accept,
   ConflictError,
   compileRouting,
-  countPoolDecisions,
   isRefusal,
   Lead,
   memoryRoutingState,
@@ -16,7 +15,6 @@ import {
   reject,
   rerouteDecision,
   rerouteExclusions,
-  rerouteMatches,
   validateRules,
 } from '@leadrelay/core';
 import { describe, expect, it } from 'vitest';
@@ -515,7 +513,8 @@ describe('rerouteDecision', () => {
       group: 'Retail',
       tried: [{ group: 'DACH pool', partnerId: null }],
     });
-    expect(taken).toEqual(['DACH pool']);
+    // The pool that could not take the lead takes no number (Retail is a single partner).
+    expect(taken).toEqual([]);
   });
 
   it('skips paused and full pool partners as routing does, saying why', () => {
@@ -593,8 +592,9 @@ describe('rerouteDecision', () => {
     const detail = result.next.history.at(-1)?.detail;
     expect(detail).toMatchObject({ reason: 'no-eligible-partner', tried: [{ group: 'DACH pool' }] });
     expect(String(detail?.explanation)).toMatch(/no eligible partner/);
-    // The rules match the same pool again: it is not tried (nor its sequence taken) twice.
-    expect(taken).toEqual(['DACH pool']);
+    // The rules match the same pool again: it is not tried twice, and a pool with nobody eligible takes no number.
+    expect(taken).toEqual([]);
+    expect(detail?.tried).toHaveLength(1);
   });
 
   it('keeps a Rerouted lead holding capacity: the old partner released, the new one charged', () => {
@@ -677,26 +677,18 @@ describe('rerouteDecision', () => {
     expect(rerouted.next.history.at(-1)?.detail).toMatchObject({ trigger: 'rejected' });
   });
 
-  it('needs exactly the sequence numbers rerouteMatches announces', () => {
+  it('takes one sequence number, from the pool that takes the lead, or none', () => {
     const cases = [
       dach(),
       dach({ previousPartnerIds: ['P-B', 'P-C'], country: 'France' }),
       lead({ country: 'Spain' }),
     ];
     for (const l of cases) {
-      const reserved = countPoolDecisions(rerouteMatches(l, compiled()));
-      const left = new Map(reserved);
-      const strict: RoutingState = {
-        sequence(group) {
-          const n = left.get(group) ?? 0;
-          if (n <= 0) throw new Error(`no sequence reserved for ${group}`);
-          left.set(group, n - 1);
-          return 0;
-        },
-        pending: () => 0,
-        assigned: () => undefined,
-      };
-      expect(() => rerouteDecision(l, { compiled: compiled(), state: strict, settings, now })).not.toThrow();
+      const { state, taken } = countingState();
+      const decided = rerouteDecision(l, { compiled: compiled(), state, settings, now });
+      const group = 'decision' in decided ? decided.decision?.group : undefined;
+      const pool = compiled().groups.find((g) => g.name === group && g.strategy !== undefined);
+      expect(taken).toEqual(pool ? [pool.name] : []);
     }
   });
 });

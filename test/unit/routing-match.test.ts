@@ -1,6 +1,5 @@
 import {
   compileRouting,
-  countPoolDecisions,
   evaluateCondition,
   memoryRoutingState,
   type RoutableLead,
@@ -333,7 +332,7 @@ describe('choose: pools', () => {
 });
 
 describe('two-step routing of a chunk', () => {
-  it('counts the sequence numbers each pool group needs, and consumes exactly those', () => {
+  it('takes one sequence number per lead a pool takes, and none for the others', () => {
     const routing = compile([{ ...northwind, capacity: 10 }, globex, initech, umbrella]);
     const leads: RoutableLead[] = [
       german(90),
@@ -344,10 +343,8 @@ describe('two-step routing of a chunk', () => {
       german(85),
     ];
     const matches = leads.map((lead) => routing.match(lead));
-    const reserved = countPoolDecisions(matches);
-    expect([...reserved]).toEqual([['DACH enterprise', 4]]);
 
-    // A caller-side state over a reserved block [100, 104).
+    // A caller-side state handing out 100, 101, ...
     const taken: number[] = [];
     let next = 100;
     const state: RoutingState = {
@@ -368,8 +365,22 @@ describe('two-step routing of a chunk', () => {
       northwind.id,
       globex.id,
     ]);
-    // The owner with a capacity was counted in case it fills up; it did not, so one number stays unused.
+    // The owner with a capacity had room: its lead took no number, so the pool's numbers stay contiguous.
     expect(taken).toEqual([100, 101, 102]);
+    expect(decisions.map((d) => d.sequence)).toEqual([100, 101, undefined, undefined, undefined, 102]);
+  });
+
+  it('takes no sequence number when nobody in the pool is eligible', () => {
+    const full = [globex, initech, umbrella].map((p) => ({ ...p, paused: true }));
+    const routing = compile([northwind, ...full]);
+    let taken = 0;
+    const state: RoutingState = {
+      sequence: () => taken++,
+      pending: () => 0,
+      assigned: () => {},
+    };
+    expect(routing.route(german(90), state).partnerId).toBeNull();
+    expect(taken).toBe(0);
   });
 
   it('validates then compiles rules that name partners by id', () => {

@@ -23,7 +23,6 @@ const Warnings = z
 const PartnerAnswer = z.object({ partner: Partner, warnings: Warnings });
 const PartnerCreated = PartnerAnswer.extend({ apiKey: z.string().describe('Shown once; store it now.') });
 const PartnerPage = z.object({ items: z.array(Partner), nextCursor: z.string().nullable() });
-const IdParam = z.string().min(1).max(64);
 
 const warned = (warnings: ErrorDetail[]) => ({ warnings });
 const SettingsAnswer = z.object({ settings: PartnerSettings, warnings: Warnings });
@@ -114,7 +113,7 @@ export function tenantRoutes(deps: TenantDeps) {
       auth: ['supplier'],
       responses: { 200: { description: 'The partner', schema: z.object({ partner: Partner }) } },
       handle: async ({ principal, params }) => {
-        const id = IdParam.parse(params.id);
+        const id = params.id ?? '';
         return json(200, { partner: await Tenants.getPartner(deps, principal.supplierId, id) });
       },
     }),
@@ -127,7 +126,7 @@ export function tenantRoutes(deps: TenantDeps) {
       body: PatchPartner,
       responses: { 200: { description: 'The partner after the change', schema: PartnerAnswer } },
       handle: async ({ principal, params, body }) => {
-        const id = IdParam.parse(params.id);
+        const id = params.id ?? '';
         const { partner, warnings } = await Tenants.updatePartner(deps, principal.supplierId, id, body);
         return json(200, { partner, ...warned(warnings) });
       },

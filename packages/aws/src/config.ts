@@ -19,6 +19,8 @@ export const EnvName = {
   scheduleGroup: 'SCHEDULE_GROUP',
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
   rerouteFunctionArn: 'REROUTE_FUNCTION_ARN',
+  /** The SQS queue every reroute deadline schedule sends what it could not deliver to. */
+  deadlineDeadLetterArn: 'DEADLINE_DLQ_ARN',
   /** AWS: the Secrets Manager secret holding the operator API key. */
   operatorKeySecretArn: 'OPERATOR_KEY_SECRET_ARN',
   /** Local only: the operator API key itself (generated into .local). */
@@ -75,6 +77,7 @@ export const ConfigSchemas = {
       SCHEDULE_GROUP: nonEmpty,
       SCHEDULER_ROLE_ARN: nonEmpty,
       REROUTE_FUNCTION_ARN: nonEmpty,
+      DEADLINE_DLQ_ARN: nonEmpty,
       PUBLIC_URL: nonEmpty,
       ...linkKeySettings,
     })

@@ -11,7 +11,15 @@ export interface DeadlineOptions {
   /** The role EventBridge Scheduler assumes; it may invoke the target only. */
   roleArn: string;
   targetArn: string;
+  /**
+   * The SQS queue (ARN) Scheduler sends a deadline to when it cannot invoke the
+   * target within the retry policy; without one such a deadline is dropped.
+   */
+  deadLetterArn?: string;
 }
+
+/** How long Scheduler keeps trying to deliver a deadline, and how often, before the dead-letter queue. */
+export const deadlineRetryPolicy = { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 86_400 } as const;
 
 const NAME = /^[0-9a-zA-Z_.-]{1,64}$/;
 
@@ -46,7 +54,8 @@ export class SchedulerDeadlines {
             Arn: this.options.targetArn,
             RoleArn: this.options.roleArn,
             Input: JSON.stringify(input),
-            RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 86_400 },
+            RetryPolicy: deadlineRetryPolicy,
+            ...(this.options.deadLetterArn ? { DeadLetterConfig: { Arn: this.options.deadLetterArn } } : {}),
           },
         }),
       );

@@ -13,6 +13,11 @@ export function generateApiKey(kind: ApiKeyKind): string {
   return `lr_${kind}_${randomBytes(32).toString('base64url')}`;
 }
 
+/** `lr_sup_` plus 6 characters (36 of the key's 256 random bits): enough to tell keys apart, useless to guess the rest. */
+export function apiKeyPrefix(key: string): string {
+  return key.slice(0, 'lr_sup_'.length + 6);
+}
+
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }

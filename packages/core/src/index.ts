@@ -12,6 +12,7 @@ export * from './leads/lead';
 export * from './leads/partner-view';
 export * from './leads/ports';
 export * from './leads/seen-ids';
+export * from './log-paths';
 export * from './mail';
 export * from './pages';
 export * from './principal';

@@ -371,6 +371,8 @@ function handlerEnvironment(input: {
     [EnvName.scheduleGroup]: localSettings.scheduleGroup,
     [EnvName.schedulerRoleArn]: `arn:aws:iam::${accountId}:role/lead-relay-scheduler`,
     [EnvName.rerouteFunctionArn]: input.rerouteArn,
+    // No SQS locally: the Scheduler emulator keeps what it would send there (its deadLetters()).
+    [EnvName.deadlineDeadLetterArn]: `arn:aws:sqs:${region}:${accountId}:lead-relay-deadline-dead-letters`,
     [EnvName.operatorKey]: input.operatorKey,
     // A secret ARN from the user's shell would send the api to Secrets Manager, which is not emulated.
     [EnvName.operatorKeySecretArn]: undefined,

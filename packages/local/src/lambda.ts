@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loggablePath } from '@leadrelay/core';
 import type { Context } from 'aws-lambda';
 import { type FunctionName, functionNames, functionSpecs } from '../../../functions/registry';
 
@@ -328,7 +329,7 @@ export function summarize(event: unknown, result?: unknown): string {
           ? undefined
           : 200;
     const query = e.rawQueryString ? `?${String(e.rawQueryString)}` : '';
-    return `${http.method} ${String(e.rawPath)}${query}${status === undefined ? '' : ` → ${status}`}`;
+    return `${http.method} ${loggablePath(String(e.rawPath))}${query}${status === undefined ? '' : ` → ${status}`}`;
   }
   const records = Array.isArray(e.Records) ? (e.Records as Record<string, unknown>[]) : undefined;
   const source = records?.[0]?.eventSource;

@@ -65,10 +65,31 @@ export interface ScheduleRecord {
   lastOutcome?: 'succeeded' | 'dropped';
 }
 
+/**
+ * What Scheduler would send to a target's DeadLetterConfig queue: a run dropped
+ * after its attempts. There is no SQS locally, so the emulator keeps them (in
+ * memory) and logs each one.
+ */
+export interface DeadLetter {
+  /** The DeadLetterConfig.Arn it would go to. */
+  queueArn: string;
+  scheduleArn: string;
+  targetArn: string;
+  /** The target's Input, JSON-parsed, as the invocation would have had it. */
+  input: unknown;
+  attempts: number;
+  /** The last attempt's error. */
+  error: string;
+  /** ISO 8601. */
+  at: string;
+}
+
 export interface SchedulerEmulator {
   endpoint: string;
   stop(): Promise<void>;
   list(): ScheduleRecord[];
+  /** Runs dropped after their attempts whose target has a DeadLetterConfig, oldest first. */
+  deadLetters(): DeadLetter[];
 }
 
 interface GroupRecord {
@@ -107,7 +128,12 @@ class ApiError extends Error {
 
 const DEFAULT_GROUP = 'default';
 const NAME_PATTERN = /^[0-9a-zA-Z\-_.]{1,64}$/;
+/** Attempts per run at most, locally (AWS allows up to 186): a failing target is given up on in seconds. */
 const MAX_ATTEMPTS = 3;
+/** The ranges AWS accepts for Target.RetryPolicy. */
+const MAX_RETRY_ATTEMPTS = 185;
+const EVENT_AGE_SECONDS = { min: 60, max: 86_400 } as const;
+const SQS_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
 const RATE_UNITS: Record<string, number> = {
   minute: 60_000,
   minutes: 60_000,
@@ -246,6 +272,52 @@ function requireString(value: unknown, field: string): string {
   return value;
 }
 
+/** Target.RetryPolicy, as AWS checks it: retries 0–185, event age 60–86,400 seconds, both whole numbers. */
+function validateRetryPolicy(policy: unknown): void {
+  if (policy === undefined) return;
+  if (policy === null || typeof policy !== 'object') {
+    throw new ApiError('ValidationException', 'Target.RetryPolicy must be an object');
+  }
+  const { MaximumRetryAttempts: retries, MaximumEventAgeInSeconds: age } = policy as Record<string, unknown>;
+  if (
+    retries !== undefined &&
+    !(Number.isInteger(retries) && (retries as number) >= 0 && (retries as number) <= MAX_RETRY_ATTEMPTS)
+  ) {
+    throw new ApiError(
+      'ValidationException',
+      `Target.RetryPolicy.MaximumRetryAttempts must be a whole number from 0 to ${MAX_RETRY_ATTEMPTS}`,
+    );
+  }
+  if (
+    age !== undefined &&
+    !(
+      Number.isInteger(age) &&
+      (age as number) >= EVENT_AGE_SECONDS.min &&
+      (age as number) <= EVENT_AGE_SECONDS.max
+    )
+  ) {
+    throw new ApiError(
+      'ValidationException',
+      `Target.RetryPolicy.MaximumEventAgeInSeconds must be a whole number from ${EVENT_AGE_SECONDS.min} to ${EVENT_AGE_SECONDS.max}`,
+    );
+  }
+}
+
+/** Target.DeadLetterConfig: an SQS queue ARN. */
+function validateDeadLetterConfig(config: unknown): void {
+  if (config === undefined) return;
+  const arn = config !== null && typeof config === 'object' ? (config as { Arn?: unknown }).Arn : undefined;
+  if (typeof arn !== 'string' || !SQS_ARN.test(arn)) {
+    throw new ApiError('ValidationException', 'Target.DeadLetterConfig.Arn must be the ARN of an SQS queue');
+  }
+}
+
+/** The attempts of one run: the first and the policy's retries, capped locally at {@link MAX_ATTEMPTS}. */
+function attemptsOf(target: ScheduleTarget): number {
+  const retries = (target.RetryPolicy as { MaximumRetryAttempts?: number } | undefined)?.MaximumRetryAttempts;
+  return retries === undefined ? MAX_ATTEMPTS : Math.min(MAX_ATTEMPTS, 1 + retries);
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -296,6 +368,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   const persist = () => writer.write({ groups: [...groups.values()], schedules: [...schedules.values()] });
 
   const running = new Set<string>();
+  const deadLetters: DeadLetter[] = [];
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
 
@@ -346,6 +419,8 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     if (target.Input !== undefined && typeof target.Input !== 'string') {
       throw new ApiError('ValidationException', 'Target.Input must be a string');
     }
+    validateRetryPolicy(target.RetryPolicy);
+    validateDeadLetterConfig(target.DeadLetterConfig);
 
     const window = body.FlexibleTimeWindow as
       | { Mode?: unknown; MaximumWindowInMinutes?: unknown }
@@ -566,20 +641,43 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     try {
       const input = parseInput(record.target.Input);
       const dueAt = Date.parse(record.nextRunAt ?? new Date().toISOString());
+      const attempts = attemptsOf(record.target);
       let succeeded = false;
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS && !stopping; attempt += 1) {
+      let attempt = 0;
+      let lastError: unknown;
+      while (attempt < attempts && !stopping) {
+        attempt += 1;
         try {
           await opts.invoke(record.target.Arn, input);
           succeeded = true;
           break;
         } catch (error) {
-          console.error(`scheduler: ${k} attempt ${attempt} of ${MAX_ATTEMPTS} failed`, error);
-          if (attempt < MAX_ATTEMPTS) await sleep(100 * 2 ** (attempt - 1));
+          lastError = error;
+          console.error(`scheduler: ${k} attempt ${attempt} of ${attempts} failed`, error);
+          if (attempt < attempts) await sleep(100 * 2 ** (attempt - 1));
         }
       }
       // Stopped mid-retry: leave the run due so the next start delivers it (at least once).
       if (!succeeded && stopping) return;
-      if (!succeeded) console.error(`scheduler: ${k} dropped after ${MAX_ATTEMPTS} attempts`);
+      if (!succeeded) {
+        const queueArn = (record.target.DeadLetterConfig as { Arn?: string } | undefined)?.Arn;
+        if (queueArn === undefined) {
+          console.error(`scheduler: ${k} dropped after ${attempt} attempts (no DeadLetterConfig)`);
+        } else {
+          console.error(
+            `scheduler: ${k} sent to the dead-letter queue ${queueArn} after ${attempt} attempts`,
+          );
+          deadLetters.push({
+            queueArn,
+            scheduleArn: record.arn,
+            targetArn: record.target.Arn,
+            input,
+            attempts: attempt,
+            error: lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError),
+            at: new Date().toISOString(),
+          });
+        }
+      }
       // Deleted or replaced while it ran: the newer definition decides what happens next.
       if (schedules.get(k) !== record) return;
       record.lastRunAt = new Date().toISOString();
@@ -643,6 +741,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   return {
     endpoint: `http://${endpointHost(opts.host)}:${port}`,
     list: () => [...schedules.values()].map((s) => structuredClone(s)),
+    deadLetters: () => deadLetters.map((d) => structuredClone(d)),
     async stop() {
       stopping = true;
       clearInterval(timer);

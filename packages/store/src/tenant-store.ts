@@ -16,6 +16,7 @@ import {
   type PageQuery,
   type Partner,
   type PatchSupplierSettings,
+  type Principal,
   type Supplier,
   SupplierSettings,
   type TenantStore,
@@ -30,8 +31,7 @@ function toSupplier(item: Record<string, unknown>): Supplier {
   return { ...supplier, settings: SupplierSettings.parse(supplier.settings ?? {}) };
 }
 
-function principalId(record: ApiKeyRecord): string {
-  const p = record.principal;
+function principalId(p: Principal): string {
   return p.kind === 'operator'
     ? 'operator'
     : p.kind === 'supplier'
@@ -45,13 +45,26 @@ function apiKeyPut(tableName: string, record: ApiKeyRecord) {
       TableName: tableName,
       Item: {
         ...Keys.apiKey(record.keyHash),
-        ...Keys.apiKeyIndex(principalId(record), record.createdAt),
+        ...Keys.apiKeyIndex(principalId(record.principal), record.createdAt),
         entity: Entity.apiKey,
         version: 1,
         ...record,
       },
       ConditionExpression: 'attribute_not_exists(PK)',
     },
+  };
+}
+
+/**
+ * A key record as the store holds it. Keys issued before keys had ids get one
+ * from their hash, so they can be listed and revoked like the others.
+ */
+function toApiKeyRecord(item: Record<string, unknown>): ApiKeyRecord {
+  const record = fromItem<ApiKeyRecord>(item);
+  return {
+    ...record,
+    id: record.id ?? `H${record.keyHash.slice(0, 25).toUpperCase()}`,
+    prefix: record.prefix ?? 'lr_',
   };
 }
 
@@ -244,7 +257,99 @@ export class DynamoTenantStore implements TenantStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: Keys.apiKey(keyHash) }),
     );
-    return Item ? fromItem<ApiKeyRecord>(Item) : undefined;
+    return Item ? toApiKeyRecord(Item) : undefined;
+  }
+
+  // issue another key — one conditional put
+  async createApiKey(record: ApiKeyRecord): Promise<void> {
+    await this.db.send(new PutCommand(apiKeyPut(this.tableName, record).Put));
+  }
+
+  // a principal's keys, oldest first — GSI1 KEYS#<principal>
+  async listApiKeys(principal: Principal, page: PageQuery): Promise<Page<ApiKeyRecord>> {
+    const { GSI1PK } = Keys.apiKeyIndex(principalId(principal), '');
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': GSI1PK },
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'GSI1PK', value: GSI1PK }),
+      }),
+    );
+    return { items: Items.map(toApiKeyRecord), nextCursor: encodeCursor(LastEvaluatedKey) };
+  }
+
+  // revoke a key (only while `keep` is active) — conditional update, or a transaction with a condition check
+  async revokeApiKey(keyHash: string, now: string, keep?: string): Promise<ApiKeyRecord> {
+    const update = {
+      TableName: this.tableName,
+      Key: Keys.apiKey(keyHash),
+      UpdateExpression: 'SET revokedAt = :now ADD version :one',
+      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(revokedAt)',
+      ExpressionAttributeValues: { ':now': now, ':one': 1 },
+    };
+    try {
+      if (keep === undefined) {
+        await this.db.send(new UpdateCommand(update));
+      } else {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: update },
+              {
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: Keys.apiKey(keep),
+                  ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(revokedAt)',
+                },
+              },
+            ],
+          }),
+        );
+      }
+    } catch (error) {
+      const revokeFailed =
+        error instanceof ConditionalCheckFailedException ||
+        (error instanceof TransactionCanceledException && failedConditions(error)[0]);
+      if (error instanceof TransactionCanceledException && !revokeFailed && failedConditions(error)[1]) {
+        throw new ConflictError('The key kept active was revoked meanwhile', [
+          { path: 'keyId', message: 'no other active key' },
+        ]);
+      }
+      if (!revokeFailed) throw error;
+      // Gone, or revoked by someone else first: either way the answer is the key as it is now.
+    }
+    const record = await this.getApiKeyConsistent(keyHash);
+    if (!record) throw new NotFoundError('API key not found');
+    return record;
+  }
+
+  // note a key's use — conditional update, at most once per `staleBefore` window
+  async touchApiKey(keyHash: string, now: string, staleBefore: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: Keys.apiKey(keyHash),
+          UpdateExpression: 'SET lastUsedAt = :now',
+          ConditionExpression:
+            'attribute_exists(PK) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :stale)',
+          ExpressionAttributeValues: { ':now': now, ':stale': staleBefore },
+        }),
+      );
+    } catch (error) {
+      // Another request noted it first: exactly what the condition is for.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async getApiKeyConsistent(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: Keys.apiKey(keyHash), ConsistentRead: true }),
+    );
+    return Item ? toApiKeyRecord(Item) : undefined;
   }
 
   private claimName(partner: Partner) {

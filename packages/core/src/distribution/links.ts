@@ -81,6 +81,15 @@ const NO_SUCH_LEAD: LinkAnswer = {
   page: { title: 'No such lead', message: 'This lead no longer exists.' },
 };
 
+/** A disabled partner's links are refused like its keys, whatever the lead's state. */
+const PARTNER_DISABLED: LinkAnswer = {
+  status: 403,
+  page: {
+    title: 'This link no longer works',
+    message: 'The supplier has turned off this partner’s access. Ask the supplier about the lead.',
+  },
+};
+
 /** What a verified link stands on: its claims, the lead now, and the partner and supplier it is for. */
 interface Resolved {
   claims: LinkClaims;
@@ -119,6 +128,7 @@ async function verify(deps: LinkDeps, token: string): Promise<Verified> {
       },
     };
   }
+  if (partner.disabled) return { ok: false, answer: PARTNER_DISABLED };
   return { ok: true, link: { claims, lead, partner, supplier } };
 }
 

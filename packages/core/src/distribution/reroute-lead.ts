@@ -3,15 +3,9 @@ import { changeLead } from '../leads/change';
 import { loadRouting } from '../leads/intake';
 import type { Lead } from '../leads/lead';
 import type { LeadStore, RulesStore } from '../leads/ports';
-import {
-  countPoolDecisions,
-  poolSequenceCounter,
-  type RoutingState,
-  reservedRoutingState,
-  type SequenceBlock,
-} from '../routing';
+import { PoolSequences, type RoutingDecision, rerouteSequenceCounter } from '../routing';
 import type { TenantStore } from '../tenants/ports';
-import { type RerouteOutcome, rerouteDecision, rerouteMatches } from './reroute';
+import { type RerouteOutcome, rerouteDecision } from './reroute';
 import { isRefusal } from './transitions';
 
 export interface RerouteDeps {
@@ -37,35 +31,43 @@ export type RerouteResult =
 
 /**
  * One reroute of a lead (design.md, Routing → Reroute; the decision itself is
- * `rerouteDecision`): the supplier's rules and partners are read, the pool
- * sequence numbers the decision may need are reserved, the partners' Pending
- * counts read, and the lead written with its load changes in one conditional
- * write. A lost race (the partner accepted meanwhile, a partner filled up)
- * reads the lead again and decides again, so accept vs reroute gives exactly
- * one outcome.
+ * `rerouteDecision`): the supplier's rules and partners are read, the
+ * partners' Pending counts read, the decision made with exactly the reroute
+ * sequence number it takes (see PoolSequences), and the lead written with its
+ * load changes in one conditional write. A lost race (the partner accepted
+ * meanwhile, a partner filled up) hands the number back, reads the lead again
+ * and decides again, so accept vs reroute gives exactly one outcome.
  */
 export async function rerouteLead(deps: RerouteDeps, request: RerouteRequest): Promise<RerouteResult> {
   const first = await deps.leads.getLead(request.leadId);
   if (!first) return { skipped: 'missing' };
   const { supplier, partners, routing } = await loadRouting(deps, first.supplierId);
   let outcome: RerouteOutcome | undefined;
+  const sequences = new PoolSequences((group, count) =>
+    deps.leads.reserveSequence(first.supplierId, rerouteSequenceCounter(group), count),
+  );
+  let unwritten: RoutingDecision | undefined;
   const changed = await changeLead(deps.leads, request.leadId, async (lead) => {
-    const state = await routingStateFor(
-      deps,
-      lead,
-      rerouteMatches(lead, routing),
+    // Called again only when the previous attempt's write lost: its number was not used.
+    if (unwritten) sequences.release(unwritten);
+    unwritten = undefined;
+    const pending = await deps.leads.partnerLoads(
+      lead.supplierId,
       partners.map((p) => p.id),
     );
-    const decision = rerouteDecision(lead, {
-      compiled: routing,
-      state,
-      settings: supplier.settings,
-      now: deps.clock.now(),
-      actor: request.actor,
-      trigger: request.trigger,
-      assignmentVersion: request.assignmentVersion,
-    });
+    const decision = await sequences.decide(pending, (state) =>
+      rerouteDecision(lead, {
+        compiled: routing,
+        state,
+        settings: supplier.settings,
+        now: deps.clock.now(),
+        actor: request.actor,
+        trigger: request.trigger,
+        assignmentVersion: request.assignmentVersion,
+      }),
+    );
     outcome = isRefusal(decision) ? undefined : decision.outcome;
+    unwritten = isRefusal(decision) ? undefined : decision.decision;
     return decision;
   });
   if ('missing' in changed) return { skipped: 'missing' };
@@ -75,24 +77,6 @@ export async function rerouteLead(deps: RerouteDeps, request: RerouteRequest): P
     return { skipped, lead: changed.lead };
   }
   return { outcome: outcome ?? 'rerouted', lead: changed.lead };
-}
-
-async function routingStateFor(
-  deps: RerouteDeps,
-  lead: Lead,
-  matches: Parameters<typeof countPoolDecisions>[0],
-  partnerIds: string[],
-): Promise<RoutingState> {
-  const needed = countPoolDecisions(matches);
-  const blocks = new Map<string, SequenceBlock>();
-  const [pending] = await Promise.all([
-    deps.leads.partnerLoads(lead.supplierId, partnerIds),
-    ...[...needed].map(async ([group, count]) => {
-      const next = await deps.leads.reserveSequence(lead.supplierId, poolSequenceCounter(group), count);
-      blocks.set(group, { next, end: next + count });
-    }),
-  ]);
-  return reservedRoutingState(blocks, pending);
 }
 
 /** Deadlines passed this long ago are the sweeper's: the schedule had its chance. */

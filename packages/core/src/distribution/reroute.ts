@@ -50,8 +50,8 @@ export interface RerouteInput {
    */
   compiled: CompiledRouting;
   /**
-   * Pending counts and pool sequences. `sequence` is asked at most once per group
-   * of `rerouteMatches(lead, compiled)`: reserve with `countPoolDecisions` of those.
+   * Pending counts and pool sequences. `sequence` is asked at most once, by the
+   * pool that takes the lead (`PoolSequences.decide` reserves exactly that).
    */
   state: RoutingState;
   settings: Pick<SupplierSettings, 'maxReroutes'>;
@@ -88,8 +88,7 @@ function poolMatch(group: CompiledGroup): RuleMatch {
 
 /**
  * The matches a reroute of the lead may choose from, in order: the origin pool,
- * then routing again with the exclusions. For reserving pool sequence numbers
- * before `rerouteDecision` (`countPoolDecisions(rerouteMatches(lead, compiled))`).
+ * then routing again with the exclusions.
  */
 export function rerouteMatches(lead: Lead, compiled: CompiledRouting): RoutingMatch[] {
   const pool = originPool(lead, compiled);

@@ -3,14 +3,12 @@ import type { ErrorDetail } from '../errors';
 import {
   type CompiledRouting,
   compileRouting,
-  countPoolDecisions,
+  PoolSequences,
   poolSequenceCounter,
   type RoutingDecision,
   type RoutingMatch,
   type RoutingRules,
   RoutingRules as RoutingRulesSchema,
-  type RoutingState,
-  reservedRoutingState,
 } from '../routing';
 import type { TenantStore } from '../tenants/ports';
 import type { Partner, Supplier, SupplierSettings } from '../tenants/schemas';
@@ -54,6 +52,14 @@ export interface IntakeOptions {
   actor: string;
   /** One partner for every lead (an upload's routing mode `partner`); a lead's own partner wins. */
   partnerForAll?: string | undefined;
+  /**
+   * Write leads this run has not seen without reading them first (a file: its rows
+   * are mostly new, and the conditional put still catches a known one). A known
+   * lead caught that way was routed first, so its pool turn is handed back to the
+   * run's next lead, and is lost when none follows; so requests read every lead
+   * first, and only files take this.
+   */
+  assumeNew?: boolean | undefined;
 }
 
 /** Items in one transaction (DynamoDB's limit): leads and partners' load counters together. */
@@ -97,7 +103,7 @@ export async function loadRouting(
  * needs one) 2. merge repeats of an email within the chunk 3. read the leads
  * that already exist: those are updated (empty or changed fields), keeping their
  * partner and status 4. route the new ones (explicit partner, account
- * ownership, rules) with sequence numbers reserved per pool 5. write them with
+ * ownership, rules), reserving exactly the sequence numbers the pools take 5. write them with
  * the partners' Pending counts, conditionally, in transactions; a lead created
  * meanwhile by someone else becomes an update, a partner that filled up
  * meanwhile is routed around.
@@ -111,7 +117,9 @@ export class Intake {
     private readonly routing: CompiledRouting,
   ) {}
 
-  private readonly sequenceBlocks = new Map<string, { next: number; end: number; size: number }>();
+  private readonly sequences = new PoolSequences((group, count) =>
+    this.deps.leads.reserveSequence(this.supplierId, poolSequenceCounter(group), count),
+  );
   private readonly seen = new SeenIds();
   private loads: { at: number; counts: Map<string, number> } | undefined;
 
@@ -152,8 +160,11 @@ export class Intake {
     let pendingIds = [...byId.keys()];
     for (let attempt = 1; pendingIds.length > 0; attempt++) {
       if (attempt > WRITE_ATTEMPTS) throw new Error('Could not write leads: too many concurrent changes');
-      // First round: read only ids this run may have seen; for the rest the conditional put is the check.
-      const lookup = attempt === 1 ? pendingIds.filter((id) => this.seen.mightContain(id)) : pendingIds;
+      // A file's first round reads only ids this run may have seen; for the rest the conditional put is the check.
+      const lookup =
+        attempt === 1 && options.assumeNew
+          ? pendingIds.filter((id) => this.seen.mightContain(id))
+          : pendingIds;
       const existing = lookup.length > 0 ? await this.deps.leads.getLeads(lookup) : new Map<string, Lead>();
       const toCreate: string[] = [];
       const updates: (() => Promise<void>)[] = [];
@@ -185,8 +196,8 @@ export class Intake {
 
   /**
    * Routes and writes new leads; answers the ids that turned out to exist
-   * meanwhile (to be retried as updates). All of them are routed at once (one
-   * reservation of sequence numbers), then packed into transactions of up to
+   * meanwhile (to be retried as updates). All of them are routed at once (at
+   * most one reservation of sequence numbers per pool), then packed into transactions of up to
    * {@link MAX_WRITE_ITEMS} items: the leads plus one load counter per partner.
    */
   private async createNew(
@@ -214,13 +225,16 @@ export class Intake {
         }
         matches.set(id, match);
       }
-      const state = await this.routingState(matches.values());
+      const decisions = await this.sequences.decide(await this.currentLoads(), (state) =>
+        [...matches].map(([id, match]) => ({ id, match, decision: this.routing.choose(match, state) })),
+      );
+      const decided = new Map(decisions.map((d) => [d.id, d.decision]));
       const writes: { leads: Lead[]; loads: Map<string, LoadChange> }[] = [];
       let write: { leads: Lead[]; loads: Map<string, LoadChange> } | undefined;
-      for (const [id, match] of matches) {
+      for (const { id, match, decision } of decisions) {
         const entry = byId.get(id);
         if (!entry) continue;
-        const lead = this.newLead(id, entry.input, this.routing.choose(match, state), options, now);
+        const lead = this.newLead(id, entry.input, decision, options, now);
         const counted = lead.distributionStatus === 'Pending' ? lead.partnerId : undefined;
         const extra = counted && !write?.loads.has(counted) ? 2 : 1;
         if (!write || write.leads.length + write.loads.size + extra > MAX_WRITE_ITEMS) {
@@ -251,7 +265,12 @@ export class Intake {
           continue;
         }
         // Someone created some of these meanwhile: those become updates; route the rest again.
+        // Nothing was written, so their pool numbers go to the pools' next leads.
         this.loads = undefined;
+        for (const lead of leads) {
+          const decision = decided.get(lead.id);
+          if (decision) this.sequences.release(decision);
+        }
         retry.push(...written.existingLeadIds);
         const existing = new Set(written.existingLeadIds);
         again.push(...leads.map((l) => l.id).filter((id) => !existing.has(id)));
@@ -259,16 +278,6 @@ export class Intake {
       batch = again;
     }
     return retry;
-  }
-
-  /** Pending counts of every partner routing may pick, and sequence numbers reserved per pool. */
-  private async routingState(matches: Iterable<RoutingMatch>): Promise<RoutingState> {
-    const needed = countPoolDecisions(matches);
-    const [pending] = await Promise.all([
-      this.currentLoads(),
-      ...[...needed].map(([group, count]) => this.ensureSequences(group, count)),
-    ]);
-    return reservedRoutingState(this.sequenceBlocks, pending);
   }
 
   /**
@@ -284,19 +293,6 @@ export class Intake {
       this.loads = { at: now, counts };
     }
     return this.loads.counts;
-  }
-
-  /**
-   * Sequence numbers are reserved in blocks that grow (16, 32, ... 1024) while a
-   * file keeps using a pool, so a big file costs a few counter writes per group,
-   * not one per chunk. Numbers left unused only shift that pool's rotation.
-   */
-  private async ensureSequences(group: string, count: number): Promise<void> {
-    const block = this.sequenceBlocks.get(group);
-    if (block && block.end - block.next >= count) return;
-    const size = Math.max(count, Math.min(1024, (block?.size ?? 8) * 2));
-    const first = await this.deps.leads.reserveSequence(this.supplierId, poolSequenceCounter(group), size);
-    this.sequenceBlocks.set(group, { next: first, end: first + size, size });
   }
 
   private newLead(
@@ -365,12 +361,13 @@ export class Intake {
       for (let attempt = 1; ; attempt++) {
         const current = attempt === 1 ? lead : await this.deps.leads.getLead(lead.id);
         if (!current) throw new Error(`Lead ${lead.id} disappeared during an update`);
-        const { next, loads } = await this.reopen(
+        const { next, loads, decision } = await this.reopen(
           applyUpdate(current, input, options, now) ?? current,
           options,
           now,
         );
         if ((await this.deps.leads.replaceLead(current, next, loads)) === 'ok') return next;
+        this.sequences.release(decision);
         if (attempt >= WRITE_ATTEMPTS) throw new Error(`Lead ${lead.id} kept changing during an update`);
       }
     }
@@ -393,7 +390,9 @@ export class Intake {
     const decision: RoutingDecision =
       match.path === 'error'
         ? { partnerId: null, partnerName: null, path: 'none', skipped: [], explanation: match.message }
-        : this.routing.choose(match, await this.routingState([match]));
+        : await this.sequences.decide(await this.currentLoads(), (state) =>
+            this.routing.choose(match, state),
+          );
     const partner = decision.partnerId ? (this.partners.get(decision.partnerId) ?? null) : null;
     const { next, loads } = assignTransition(
       lead,
@@ -412,6 +411,7 @@ export class Intake {
         ...(decision.group !== undefined ? { routingGroup: decision.group } : {}),
       },
       loads: loads.map((l) => (l.delta > 0 ? { ...l, capacity: partner?.capacity ?? null } : l)),
+      decision,
     };
   }
 }
@@ -426,6 +426,8 @@ export function routingDetail(decision: RoutingDecision): Record<string, unknown
     path: decision.path,
     ...(decision.group !== undefined ? { group: decision.group } : {}),
     ...(decision.strategy ? { strategy: decision.strategy } : {}),
+    // The pool's turn: with the pool's order it shows why this partner was next.
+    ...(decision.sequence !== undefined ? { sequence: decision.sequence } : {}),
     ...(decision.via ? { via: decision.via } : {}),
     partnerId: decision.partnerId,
     partnerName: decision.partnerName,

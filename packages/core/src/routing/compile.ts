@@ -413,9 +413,14 @@ class Compiled implements CompiledRouting {
     };
     const none = (why: string, listed: readonly RoutingSkip[] = skipped): RoutingDecision =>
       decision(null, `${groupLabel(group)} matched but ${why}, ${unassigned}${skippedClause(listed)}`);
-    const chosen = (partner: RoutingPartner, note = ''): RoutingDecision => {
+    const chosen = (partner: RoutingPartner, note = '', sequence?: number): RoutingDecision => {
       state.assigned(partner.id);
-      return decision(partner, `${groupLabel(group)} chose ${partner.name}${note}${skippedClause(skipped)}`);
+      const made = decision(
+        partner,
+        `${groupLabel(group)} chose ${partner.name}${note}${skippedClause(skipped)}`,
+      );
+      if (sequence !== undefined) made.sequence = sequence;
+      return made;
     };
 
     if (!group.strategy) {
@@ -430,8 +435,6 @@ class Compiled implements CompiledRouting {
       return chosen(partner);
     }
 
-    // One sequence number per pool decision, taken even when nobody is eligible, so reservations are exact.
-    const seq = state.sequence(group.name);
     const eligible: RoutingPartner[] = [];
     const members: number[] = [];
     group.pool.forEach((partner, i) => {
@@ -444,20 +447,23 @@ class Compiled implements CompiledRouting {
     });
     if (eligible.length === 0) return none('no partner in its pool is eligible');
 
+    // One sequence number per lead the pool takes, and none for a lead it cannot take: the
+    // numbers the pool's leads hold stay contiguous, which is what makes `seq mod n` fair.
+    const seq = state.sequence(group.name);
     switch (group.strategy) {
       case 'round-robin':
-        return chosen(eligible[slot(seq, eligible.length)] as RoutingPartner);
+        return chosen(eligible[slot(seq, eligible.length)] as RoutingPartner, '', seq);
       case 'weighted': {
         const cycles = this.weighted.get(group.index) as WeightedCycles;
         const key = members.length === group.pool.length ? '*' : members.join(',');
         const cycle = cycles.cycle(key, members);
-        return chosen(eligible[cycle[slot(seq, cycle.length)] as number] as RoutingPartner);
+        return chosen(eligible[cycle[slot(seq, cycle.length)] as number] as RoutingPartner, '', seq);
       }
       case 'least-loaded': {
         const loads = eligible.map((p) => state.pending(p.id));
         const fewest = Math.min(...loads);
         const tied = eligible.filter((_, i) => loads[i] === fewest);
-        return chosen(tied[slot(seq, tied.length)] as RoutingPartner, ` (${fewest} pending)`);
+        return chosen(tied[slot(seq, tied.length)] as RoutingPartner, ` (${fewest} pending)`, seq);
       }
     }
   }

@@ -6,8 +6,9 @@
  * Primary course for a chunk of leads:
  * 1. `compileRouting({ rules, partners })` once per file or request;
  * 2. `compiled.match(lead, { explicitPartner, exclude })` for each lead;
- * 3. reserve `countPoolDecisions(matches)` sequence numbers per group and load pending counts;
- * 4. `compiled.choose(match, state)` for each lead, in order; record `decision.explanation`.
+ * 3. load pending counts; `PoolSequences.decide(pending, (state) => matches.map((m) => compiled.choose(m, state)))`
+ *    reserves exactly the pool sequence numbers the chunk takes;
+ * 4. record each `decision.explanation`; a lead not written hands its number back (`release`).
  */
 
 /** Compiles rules and partners once; the result matches and chooses per lead. */
@@ -46,13 +47,13 @@ export {
   type RuleScalar,
   validateRules,
 } from './rules';
-/** Sequence reservation per chunk, and an in-memory state for previews, tests and benchmarks. */
+/** Pool sequence numbers reserved exactly as used, and an in-memory state for previews, tests and benchmarks. */
 export {
-  countPoolDecisions,
   memoryRoutingState,
+  PoolSequences,
   poolSequenceCounter,
-  reservedRoutingState,
-  type SequenceBlock,
+  type ReserveSequence,
+  rerouteSequenceCounter,
 } from './state';
 /** The smooth weighted round-robin cycle behind the `weighted` strategy. */
 export { smoothWeightedCycle } from './strategies';

@@ -1,22 +1,4 @@
-import type { RoutingMatch, RoutingState } from './types';
-
-/**
- * How many sequence numbers each group needs for a chunk of matches: one per
- * match that lands on a pool group. An owner with a capacity whose rules point
- * at a pool is counted too (it may be full by the time `choose` runs), so the
- * count is an upper bound; an unused number only shifts that pool's rotation by
- * one, it never sends a partner two leads in a row out of turn.
- */
-export function countPoolDecisions(matches: Iterable<RoutingMatch>): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const match of matches) {
-    const rule = match.path === 'rule' ? match : match.path === 'ownership' ? match.fallback : undefined;
-    if (rule?.path === 'rule' && 'partnerIds' in rule.assign) {
-      counts.set(rule.group, (counts.get(rule.group) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
+import type { RoutingDecision, RoutingState } from './types';
 
 /**
  * A RoutingState held in memory, with its own counters starting at 0: for
@@ -40,36 +22,113 @@ export function memoryRoutingState(initialPending?: ReadonlyMap<string, number>)
   };
 }
 
-/** A block of a pool's round-robin sequence numbers reserved for this run: `next` up to `end` (exclusive). */
-export interface SequenceBlock {
-  next: number;
-  end: number;
-}
-
-/** The counter (LeadStore.reserveSequence) holding a pool group's round-robin sequence. */
+/** The counter (LeadStore.reserveSequence) holding a pool group's round-robin sequence for leads arriving. */
 export function poolSequenceCounter(group: string): string {
   return `rr:${group}`;
 }
 
 /**
- * The RoutingState of a write: sequence numbers taken from the blocks reserved
- * per group, and the partners' Pending counts, kept current by the decisions
- * made with it (`pending` is updated in place).
+ * The counter of a pool group's reroutes. Reroutes rotate on a sequence of their
+ * own: sharing the arrivals' one would hand the arrivals every other number, and
+ * in a pool of two every new lead would go to one partner and every expired one
+ * to the other.
  */
-export function reservedRoutingState(
-  blocks: ReadonlyMap<string, SequenceBlock>,
-  pending: Map<string, number>,
-): RoutingState {
-  return {
-    sequence(group) {
-      const block = blocks.get(group);
-      if (!block || block.next >= block.end)
-        throw new Error(`No sequence number reserved for group ${group}`);
-      return block.next++;
-    },
-    pending: (partnerId) => pending.get(partnerId) ?? 0,
-    assigned(partnerId) {
-      pending.set(partnerId, (pending.get(partnerId) ?? 0) + 1);
-    },
-  };
+export function rerouteSequenceCounter(group: string): string {
+  return `rr:${group}:reroute`;
+}
+
+/** Reserves `count` consecutive numbers of a pool group's counter and answers the first (atomic, like LeadStore.reserveSequence). */
+export type ReserveSequence = (group: string, count: number) => Promise<number>;
+
+/** Rounds of reserving more before `decide` gives up (each round only follows a concurrent writer's moves). */
+const MAX_DECIDE_ROUNDS = 8;
+
+/**
+ * The pool sequence numbers one intake (a request, a file) or one reroute owns.
+ * Round-robin and weighted choose by `seq mod n`, so they are fair exactly when
+ * the numbers a pool's leads hold are contiguous: every number reserved is
+ * used by one lead the pool took. So nothing is reserved ahead: `decide` runs
+ * the routing first against the numbers owned (and guessed ones past them),
+ * reserves exactly the shortfall (one counter write per pool per chunk, two for
+ * the first chunk of an intake: see below), and runs it again until it needs
+ * nothing it does not own. Only then are the numbers taken and the Pending
+ * counts updated. A lead whose write then fails hands its number back
+ * (`release`) for the next lead of the pool; numbers left over stay with the
+ * holder for its next chunk.
+ *
+ * Concurrent intakes each reserve their own numbers from the same atomic
+ * counter, so together they still use every number once. One case is left: when
+ * a concurrent intake moves the counter between this one's guess and its
+ * reservation, and a pool member's capacity fills up in between, the count can
+ * come out one lower than reserved; the spare number stays unused when the
+ * intake ends (one turn shifted, never a lost lead).
+ */
+export class PoolSequences {
+  /** Per group: numbers reserved and not yet taken, ascending. */
+  private readonly owned = new Map<string, number[]>();
+  /** Per group: one past the last number reserved, where the next reservation most likely starts. */
+  private readonly ends = new Map<string, number>();
+
+  constructor(private readonly reserve: ReserveSequence) {}
+
+  /**
+   * Runs `decide` (pure but for the state it is given, as `CompiledRouting.choose`
+   * is) with a RoutingState over owned numbers and a copy of `pending`; answers
+   * its result once it used only owned numbers, with those taken and `pending`
+   * updated in place.
+   */
+  async decide<T>(pending: Map<string, number>, decide: (state: RoutingState) => T): Promise<T> {
+    for (let round = 1; ; round++) {
+      const taken = new Map<string, number>();
+      const short = new Map<string, number>();
+      const counts = new Map(pending);
+      const value = decide({
+        sequence: (group) => {
+          const i = taken.get(group) ?? 0;
+          taken.set(group, i + 1);
+          const owned = this.owned.get(group) ?? [];
+          if (i < owned.length) return owned[i] as number;
+          short.set(group, i + 1 - owned.length);
+          return (this.ends.get(group) ?? 0) + i - owned.length;
+        },
+        pending: (partnerId) => counts.get(partnerId) ?? 0,
+        assigned(partnerId) {
+          counts.set(partnerId, (counts.get(partnerId) ?? 0) + 1);
+        },
+      });
+      if (short.size === 0) {
+        for (const [group, n] of taken) this.owned.get(group)?.splice(0, n);
+        for (const [partnerId, n] of counts) pending.set(partnerId, n);
+        return value;
+      }
+      if (round >= MAX_DECIDE_ROUNDS) {
+        throw new Error('Could not reserve pool sequence numbers: the counters kept moving');
+      }
+      // A group this holder never reserved from: its guesses started at 0, so take one number
+      // first to learn where the counter is. Guesses from the right place make the count exact
+      // even when it depends on the numbers (a pool member's capacity filling up mid-chunk).
+      await Promise.all(
+        [...short].map(([group, count]) => this.take(group, this.ends.has(group) ? count : 1)),
+      );
+    }
+  }
+
+  /** Hands back the number of a decision whose lead was not written, for the pool's next lead. */
+  release(decision: Pick<RoutingDecision, 'group' | 'sequence'>): void {
+    const { group, sequence } = decision;
+    if (group === undefined || sequence === undefined) return;
+    const owned = this.owned.get(group) ?? [];
+    const at = owned.findIndex((n) => n > sequence);
+    owned.splice(at < 0 ? owned.length : at, 0, sequence);
+    this.owned.set(group, owned);
+  }
+
+  private async take(group: string, count: number): Promise<void> {
+    const first = await this.reserve(group, count);
+    const owned = this.owned.get(group) ?? [];
+    for (let n = first; n < first + count; n++) owned.push(n);
+    owned.sort((a, b) => a - b);
+    this.owned.set(group, owned);
+    this.ends.set(group, Math.max(this.ends.get(group) ?? 0, first + count));
+  }
 }

@@ -75,6 +75,8 @@ export interface RoutingDecision {
   groupIndex?: number;
   /** The pool strategy used (pool groups only). */
   strategy?: RoutingStrategy;
+  /** The pool sequence number the decision took (a pool chose a partner); a caller whose write fails hands it back. */
+  sequence?: number;
   /** Ownership: how the owner was found. */
   via?: 'domain' | 'company';
   skipped: RoutingSkip[];
@@ -91,8 +93,8 @@ export interface RoutingDecision {
 export interface RoutingState {
   /**
    * The next sequence number of the group's counter. The engine takes exactly
-   * one per pool decision; the caller reserves `countPoolDecisions(matches)`
-   * numbers per group for a chunk and hands them out in order.
+   * one per lead a pool takes (none when nobody in the pool is eligible);
+   * `PoolSequences` reserves exactly those and hands them out in order.
    */
   sequence(group: string): number;
   /** The partner's current number of Pending leads. */

@@ -1,5 +1,5 @@
 import type { Page, PageQuery } from '../pages';
-import type { ApiKeyRecord } from '../principal';
+import type { ApiKeyRecord, Principal } from '../principal';
 import type { Partner, PatchSupplierSettings, Supplier } from './schemas';
 
 /**
@@ -24,4 +24,17 @@ export interface TenantStore {
    */
   replacePartner(previous: Partner, next: Partner): Promise<void>;
   getApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  /** Stores a new key of an existing principal (conditional on a new hash). */
+  createApiKey(record: ApiKeyRecord): Promise<void>;
+  /** A principal's keys, oldest first, revoked ones included. */
+  listApiKeys(principal: Principal, page: PageQuery): Promise<Page<ApiKeyRecord>>;
+  /**
+   * Sets `revokedAt` unless it is set already (then answers the key as it is).
+   * With `keep`, only while that other key of the same principal is still active,
+   * in one transaction, so two racing revokes cannot leave a principal without a
+   * working key: ConflictError when it is not. NotFoundError for no such key.
+   */
+  revokeApiKey(keyHash: string, now: string, keep?: string): Promise<ApiKeyRecord>;
+  /** Records `lastUsedAt = now` when it is unset or before `staleBefore`, and does nothing otherwise. */
+  touchApiKey(keyHash: string, now: string, staleBefore: string): Promise<void>;
 }

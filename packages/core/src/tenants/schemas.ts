@@ -122,6 +122,11 @@ const partnerFields = {
     .array(Domain)
     .max(500)
     .describe('Accounts the partner owns: leads from these email domains route to it.'),
+  disabled: z
+    .boolean()
+    .describe(
+      'A disabled partner’s API keys and email links are refused (absent: enabled). Its keys stay as they are and work again once it is enabled.',
+    ),
 };
 
 export const CreatePartner = z
@@ -135,6 +140,7 @@ export const CreatePartner = z
     paused: partnerFields.paused.default(false),
     weight: partnerFields.weight.default(1),
     domains: partnerFields.domains.default([]),
+    disabled: partnerFields.disabled.optional(),
   })
   .meta({ id: 'CreatePartner' });
 export type CreatePartner = z.output<typeof CreatePartner>;
@@ -186,3 +192,17 @@ export const Partner = z
   })
   .meta({ id: 'Partner' });
 export type Partner = z.output<typeof Partner>;
+
+/** An API key as its owner sees it: never the key itself (that is shown once, at creation), nor its hash. */
+export const ApiKey = z
+  .object({
+    id: z.string().describe('For `DELETE …/keys/{keyId}`.'),
+    prefix: z.string().describe('The key’s first characters, to tell keys apart.'),
+    createdAt: Timestamp,
+    lastUsedAt: Timestamp.optional().describe(
+      'When the key last authenticated a request, to within an hour.',
+    ),
+    revokedAt: Timestamp.optional().describe('Set once revoked; a revoked key answers 401.'),
+  })
+  .meta({ id: 'ApiKey' });
+export type ApiKey = z.output<typeof ApiKey>;

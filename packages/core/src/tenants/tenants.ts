@@ -1,12 +1,13 @@
-import { generateApiKey, hashApiKey, looksLikeTenantKey, sameKey } from '../api-keys';
+import { apiKeyPrefix, generateApiKey, hashApiKey, looksLikeTenantKey, sameKey } from '../api-keys';
 import type { Clock } from '../clock';
-import { ConflictError, type ErrorDetail, NotFoundError, UnauthorizedError } from '../errors';
+import { ConflictError, type ErrorDetail, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import { newId } from '../ids';
 import type { Page, PageQuery } from '../pages';
 import type { ApiKeyRecord, Principal } from '../principal';
 import type { TenantStore } from './ports';
 import { roleAddressWarnings } from './role-addresses';
 import {
+  type ApiKey,
   type CreatePartner,
   type CreateSupplier,
   type Partner,
@@ -23,15 +24,21 @@ export interface TenantDeps {
 
 export interface AuthDeps {
   store: TenantStore;
+  clock: Clock;
   /** The platform operator's key (from Secrets Manager in AWS, from .local locally). */
   operatorKey: () => Promise<string>;
 }
 
+/** `lastUsedAt` is recorded at most once an hour per key: a conditional write, not one per request. */
+const LAST_USED_EVERY_MS = 3_600_000;
+
 /**
  * Who is calling, from an `Authorization` header value.
  * Primary course: 1. read the bearer key 2. a supplier or partner key is looked up
- * by its hash; a revoked one is refused 3. anything else is compared, in constant
- * time, with the operator key.
+ * by its hash on every request (no cache, so a revoke holds within the store's
+ * read consistency, about a second); a revoked one is refused, and so is a
+ * disabled partner's 3. its `lastUsedAt` is noted when over an hour old
+ * 4. anything else is compared, in constant time, with the operator key.
  */
 export async function authenticate(deps: AuthDeps, authorization: string | undefined): Promise<Principal> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
@@ -46,7 +53,29 @@ export async function authenticate(deps: AuthDeps, authorization: string | undef
   }
   const record = await deps.store.getApiKey(hashApiKey(key));
   if (!record || record.revokedAt) throw new UnauthorizedError('The API key is not valid');
-  return record.principal;
+  const { principal } = record;
+  if (principal.kind === 'partner') {
+    const partner = await deps.store.getPartner(principal.supplierId, principal.partnerId);
+    if (!partner) throw new UnauthorizedError('The API key is not valid');
+    if (partner.disabled) {
+      throw new ForbiddenError('This partner is disabled; its supplier can enable it again', [
+        { path: 'authorization', message: 'the key’s partner is disabled' },
+      ]);
+    }
+  }
+  await noteUse(deps, record);
+  return principal;
+}
+
+async function noteUse(deps: AuthDeps, record: ApiKeyRecord): Promise<void> {
+  const now = deps.clock.now();
+  const staleBefore = new Date(now.getTime() - LAST_USED_EVERY_MS).toISOString();
+  if (record.lastUsedAt && record.lastUsedAt >= staleBefore) return;
+  try {
+    await deps.store.touchApiKey(record.keyHash, now.toISOString(), staleBefore);
+  } catch {
+    // Bookkeeping only: a throttled or failed note must never refuse a valid key.
+  }
 }
 
 function newKey(
@@ -55,8 +84,120 @@ function newKey(
   now: string,
 ): { apiKey: string; record: ApiKeyRecord } {
   const apiKey = generateApiKey(kind);
-  return { apiKey, record: { keyHash: hashApiKey(apiKey), principal, createdAt: now } };
+  return {
+    apiKey,
+    record: {
+      keyHash: hashApiKey(apiKey),
+      id: newId(),
+      prefix: apiKeyPrefix(apiKey),
+      principal,
+      createdAt: now,
+    },
+  };
 }
+
+/** A key as its owner sees it: id, prefix and times; never the hash. */
+export function keyView(record: ApiKeyRecord): ApiKey {
+  return {
+    id: record.id,
+    prefix: record.prefix,
+    createdAt: record.createdAt,
+    ...(record.lastUsedAt ? { lastUsedAt: record.lastUsedAt } : {}),
+    ...(record.revokedAt ? { revokedAt: record.revokedAt } : {}),
+  };
+}
+
+/** Most active (unrevoked) keys one principal may hold: enough to rotate, few enough to keep track of. */
+export const MAX_ACTIVE_KEYS = 10;
+const REVOKE_ATTEMPTS = 3;
+
+async function allKeys(deps: Pick<TenantDeps, 'store'>, principal: Principal): Promise<ApiKeyRecord[]> {
+  const keys: ApiKeyRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listApiKeys(principal, { limit: 500, ...(cursor ? { cursor } : {}) });
+    keys.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return keys;
+}
+
+/** A supplier's or partner's keys, oldest first, revoked ones included (a key's history). */
+export async function listKeys(
+  deps: Pick<TenantDeps, 'store'>,
+  principal: Principal,
+  page: PageQuery,
+): Promise<Page<ApiKey>> {
+  const found = await deps.store.listApiKeys(principal, page);
+  return { items: found.items.map(keyView), nextCursor: found.nextCursor };
+}
+
+/**
+ * Issues another key for a supplier or partner (rotation: create the new key,
+ * move to it, revoke the old one). The key is shown once, here.
+ */
+export async function createKey(
+  deps: TenantDeps,
+  principal: Principal,
+): Promise<{ key: ApiKey; apiKey: string }> {
+  if (principal.kind === 'operator') {
+    throw new ForbiddenError('The operator key is a secret in Secrets Manager; rotate it there', [
+      { path: 'authorization', message: 'needs a supplier or partner key' },
+    ]);
+  }
+  const active = (await allKeys(deps, principal)).filter((k) => !k.revokedAt);
+  if (active.length >= MAX_ACTIVE_KEYS) {
+    throw new ConflictError(
+      `At most ${MAX_ACTIVE_KEYS} active API keys; revoke one before creating another`,
+      [{ path: 'keys', message: `${active.length} active keys` }],
+    );
+  }
+  const { apiKey, record } = newKey(
+    principal.kind === 'supplier' ? 'sup' : 'ptr',
+    principal,
+    deps.clock.now().toISOString(),
+  );
+  await deps.store.createApiKey(record);
+  return { key: keyView(record), apiKey };
+}
+
+/**
+ * Revokes one of a principal's keys: from then on it answers 401 (within about
+ * a second). Revoking a revoked key answers it as it is. `keepOne` (a principal
+ * revoking its own keys) refuses to revoke its last active key, which would lock
+ * it out of the API: it creates a new key first. A supplier (for its partners)
+ * and the operator (for suppliers) may revoke the last one, since they can issue
+ * a new key at any time.
+ */
+export async function revokeKey(
+  deps: TenantDeps,
+  principal: Principal,
+  keyId: string,
+  options: { keepOne: boolean },
+): Promise<ApiKey> {
+  for (let attempt = 1; ; attempt++) {
+    const keys = await allKeys(deps, principal);
+    const record = keys.find((k) => k.id === keyId);
+    if (!record) throw new NotFoundError(`API key ${keyId} not found`);
+    if (record.revokedAt) return keyView(record);
+    let keep: string | undefined;
+    if (options.keepOne) {
+      keep = keys.find((k) => !k.revokedAt && k.id !== keyId)?.keyHash;
+      if (!keep) throw lastKey();
+    }
+    try {
+      return keyView(await deps.store.revokeApiKey(record.keyHash, deps.clock.now().toISOString(), keep));
+    } catch (error) {
+      // The key kept was revoked meanwhile (a racing revoke): look again, this one may be the last now.
+      if (!(error instanceof ConflictError) || !keep || attempt >= REVOKE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+const lastKey = () =>
+  new ConflictError('This is the last active API key; create a new one (POST /v1/keys) before revoking it', [
+    { path: 'keyId', message: 'the last active key' },
+  ]);
 
 /** Creates a supplier with default settings and its first API key (shown once). */
 export async function createSupplier(
