@@ -74,11 +74,13 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
   },
   distribute: {
     entry: 'functions/distribute/handler.ts',
-    description: 'Table stream: emails the partner and schedules the reroute deadline',
+    description: 'Table stream: emails the partner, schedules the reroute deadline, reroutes a rejected lead',
     memorySize: 512,
     timeoutSeconds: 60,
-    // Reads the lead, supplier and partner, records the notification; the mailer's idempotency records.
-    table: { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+    // Reads the lead, supplier and partner, records the notification; the mailer's idempotency records;
+    // a rejected lead's reroute (rerouteRejected) reads rules, partners and loads, reserves sequence
+    // numbers and writes the lead with its load changes, as reroute does (without the sweep's index).
+    table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], query: ['table'] },
   },
   'email-events': {
     entry: 'functions/email-events/handler.ts',

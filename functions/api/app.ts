@@ -67,7 +67,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     ...tenantRoutes(deps),
     ...keyRoutes(deps),
     ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
-    ...decisionRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
+    ...decisionRoutes({ leads: deps.leads, tenants: deps.store, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...(deps.uploads
       ? uploadRoutes({
@@ -84,13 +84,10 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     deps.idempotency,
   );
 
-  const links = linkRoutes({
-    leads: deps.leads,
-    tenants: deps.store,
-    rules: deps.rules,
-    clock: deps.clock,
-    linkKeys: deps.linkKeys,
-  });
+  const links = linkRoutes(
+    { leads: deps.leads, tenants: deps.store, clock: deps.clock, linkKeys: deps.linkKeys },
+    logger,
+  );
 
   return {
     routes,

@@ -1,4 +1,12 @@
-import { actOnLink, type LinkAnswer, type LinkDeps, linkPage, showLink } from '@leadrelay/core';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  actOnLink,
+  ConflictError,
+  type LinkAnswer,
+  type LinkDeps,
+  linkPage,
+  showLink,
+} from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 /** Pages only: inline styles, forms posting back here, nothing else loads. */
@@ -25,12 +33,34 @@ function formOf(event: APIGatewayProxyEventV2): URLSearchParams {
   return new URLSearchParams(raw.length > MAX_FORM_BYTES ? '' : raw);
 }
 
+/** A failure while answering a link: a page too (a person reads it), never the API's JSON. */
+function failurePage(error: unknown, logger: Pick<Logger, 'error'>): LinkAnswer {
+  if (error instanceof ConflictError) {
+    return {
+      status: 409,
+      page: {
+        title: 'The lead is busy',
+        message: 'The lead changed while we acted on it. Open the link again.',
+      },
+    };
+  }
+  logger.error('link page failed', { error: error as Error });
+  return {
+    status: 500,
+    page: {
+      title: 'Something went wrong',
+      message: 'Nothing was lost. Please open the link again in a minute.',
+    },
+  };
+}
+
 /**
- * `/l/{token}`: the pages behind the email's Accept and Reject links. GET shows
- * the lead and the forms and changes nothing (mail scanners follow links); POST
- * acts. Undefined for any other path.
+ * `/l/{token}` (a trailing slash too): the pages behind the email's Accept and
+ * Reject links. GET shows the lead and the forms and changes nothing (mail
+ * scanners follow links); POST does what the form's `action` says. Undefined for
+ * any other path.
  */
-export function linkRoutes(deps: LinkDeps) {
+export function linkRoutes(deps: LinkDeps, logger: Pick<Logger, 'error'>) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
     const match = PATH.exec(event.rawPath);
     if (!match?.[1]) return undefined;
@@ -42,9 +72,19 @@ export function linkRoutes(deps: LinkDeps) {
       token = '';
     }
     const method = event.requestContext.http.method.toUpperCase();
-    if (method === 'GET' || method === 'HEAD') return page(await showLink(deps, token));
-    if (method === 'POST') {
-      return page(await actOnLink(deps, token, { reason: formOf(event).get('reason') ?? undefined }));
+    try {
+      if (method === 'GET' || method === 'HEAD') return page(await showLink(deps, token));
+      if (method === 'POST') {
+        const form = formOf(event);
+        return page(
+          await actOnLink(deps, token, {
+            action: form.get('action') ?? undefined,
+            reason: form.get('reason') ?? undefined,
+          }),
+        );
+      }
+    } catch (error) {
+      return page(failurePage(error, logger));
     }
     return {
       statusCode: 405,

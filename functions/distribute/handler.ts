@@ -3,7 +3,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { linkKeysSource, loadConfig, SchedulerDeadlines, SesMailer } from '@leadrelay/aws';
 import { systemClock } from '@leadrelay/core';
-import { createDocumentClient, DynamoLeadStore, DynamoTenantStore } from '@leadrelay/store';
+import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { idempotentMailer } from '../shared/idempotency';
 import { functionLogger } from '../shared/logger';
@@ -25,6 +25,8 @@ const consume = streamConsumer(
   distributeRecord({
     leads: new DynamoLeadStore(db, config.TABLE_NAME),
     tenants: new DynamoTenantStore(db, config.TABLE_NAME),
+    // Routing rules: a lead rejected with the supplier's rerouteRejected on is rerouted here.
+    rules: new DynamoRulesStore(db, config.TABLE_NAME),
     mailer,
     deadlines: new SchedulerDeadlines(new SchedulerClient({}), {
       groupName: config.SCHEDULE_GROUP,
@@ -40,7 +42,8 @@ const consume = streamConsumer(
 
 /**
  * Table stream → the side effects of an assignment (the partner email, the reroute
- * schedule). Every path only writes state; this consumer acts on it, idempotently,
+ * schedule) and the reroute of a rejected lead. Every path only writes state; this
+ * consumer acts on it, idempotently,
  * reporting failed records one by one (batch item failures).
  */
 export const handler = async (event: DynamoDBStreamEvent, context: Context) => {

@@ -112,6 +112,24 @@ describe('email link pages in Chromium', () => {
     expect(violations).toEqual([]);
   });
 
+  it('rejects from the Accept link’s page, opened with a trailing slash: the form posts back to that page', async () => {
+    const { id, accept } = await leadWithLinks();
+    const page = await context.newPage();
+    const slashed = `${accept}/`;
+    await page.goto(slashed);
+    await expect.poll(() => page.title()).toBe('Accept this lead?');
+
+    await page.fill('#reason', 'Opened with a slash');
+    await page.getByRole('button', { name: 'Reject lead' }).click();
+
+    await expect.poll(() => page.locator('h2').first().textContent()).toBe('Lead rejected');
+    expect(page.url()).toBe(slashed);
+    expect(await lead(id)).toMatchObject({
+      distributionStatus: 'Rejected',
+      rejectReason: 'Opened with a slash',
+    });
+  });
+
   it('asks for a reason on the Reject link: the browser will not send it empty, and it rejects with one', async () => {
     const { id, reject } = await leadWithLinks();
     const page = await context.newPage();

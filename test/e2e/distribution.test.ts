@@ -72,7 +72,9 @@ describe('distribution through the local cloud', () => {
       name: 'Distribution E2E',
     });
     sup = created.body.apiKey;
-    expect((await call('PATCH', '/v1/settings', sup, { rerouteAfterMinutes: 1 })).status).toBe(200);
+    expect(
+      (await call('PATCH', '/v1/settings', sup, { rerouteAfterMinutes: 1, rerouteRejected: true })).status,
+    ).toBe(200);
     const make = async (name: string, body: Record<string, unknown>) => {
       const res = await call('POST', '/v1/partners', sup, { name, ...body });
       expect(res.status).toBe(201);
@@ -160,6 +162,35 @@ describe('distribution through the local cloud', () => {
       expect.arrayContaining(['routed', 'email.queued', 'email.Send', 'email.Click', 'accepted']),
     );
     expect((await fetch(accept, { method: 'POST' })).status).toBe(409);
+  });
+
+  it('reroutes a lead rejected on its Accept link’s page (rerouteRejected on): the page answers, the stream moves the lead on', async () => {
+    const id = await newLead({ firstName: 'Declined', customFields: { Pool: 'yes' } });
+    const first = (await lead(id)).partnerId;
+    const [mine, next] = first === partner('North').id ? ['north', 'south'] : ['south', 'north'];
+    const [email] = await mailTo(owner(mine), id);
+    const { accept } = linksIn(email as MailboxEmail);
+
+    const res = await fetch(accept, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'action=reject&reason=Not+our+region',
+    });
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(await res.text()).toContain('Lead rejected');
+    const moved = await waitFor(
+      async () => {
+        const now = await lead(id);
+        return now.distributionStatus === 'Rerouted' ? now : undefined;
+      },
+      `the reroute of ${id} after its rejection`,
+      30_000,
+    );
+    expect(moved).toMatchObject({ rerouteCount: 1 });
+    expect(moved.partnerId).not.toBe(first);
+    await mailTo(owner(next), id);
   });
 
   it('retries a bounced lead owner’s email to the partner’s next lead owner', async () => {

@@ -301,9 +301,12 @@ describe('the functions', () => {
         (a) => `dynamodb:${a}`,
       ),
     },
-    // The lead, supplier and partner, the notification written back, the mailer's idempotency records.
+    // The lead, supplier and partner, the notification written back, the mailer's idempotency records,
+    // and a rejected lead's reroute (rules, partners, loads, sequences, the lead with its loads).
     distribute: {
-      table: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      table: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map(
+        (a) => `dynamodb:${a}`,
+      ),
       ...stream,
     },
     'email-events': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },

@@ -253,3 +253,81 @@ describe('PATCH /v1/leads/{id}', () => {
     expect(res.body.error.message).toMatch(/not|yet/i);
   });
 });
+
+describe('what a partner learns of other partners', () => {
+  const get = (key: string, path: string) => call(apiEvent({ method: 'GET', path, key }));
+
+  it('tells a former partner’s accept, reject and PATCH only that the lead moved on, never its state or its new partner', async () => {
+    const { key, partners } = await supplierWith('Former', 'Successor');
+    const id = await pendingLead(key, 'Former');
+    const moved = await post(key, `/v1/leads/${id}/assign`, { partnerId: partners.Successor.id });
+    expect(moved.status).toBe(200);
+    expect((await post(partners.Successor.key, `/v1/leads/${id}/accept`)).status).toBe(200);
+
+    const accepted = await post(partners.Former.key, `/v1/leads/${id}/accept`);
+    const rejected = await post(partners.Former.key, `/v1/leads/${id}/reject`, { reason: 'Too late' });
+    const patched = await patch(partners.Former.key, `/v1/leads/${id}`, { pipelineStatus: 'Open' });
+    const read = await get(partners.Former.key, `/v1/leads/${id}`);
+    const list = await get(partners.Former.key, '/v1/leads');
+
+    for (const answer of [accepted, rejected]) {
+      expect(answer.status).toBe(409);
+      expect(answer.body.error.message).toMatch(/moved on/);
+    }
+    expect(patched.status).toBe(404);
+    expect(read.status).toBe(404);
+    expect(list.body.items.map((l: { id: string }) => l.id)).not.toContain(id);
+    for (const answer of [accepted, rejected, patched, read]) {
+      const text = JSON.stringify(answer.body);
+      expect(text).not.toContain('Accepted');
+      expect(text).not.toContain(partners.Successor.id);
+      expect(text).not.toContain('Successor');
+    }
+  });
+
+  it('shows the partner of a reopened lead its history without the partner who had it before', async () => {
+    const { key, partners } = await supplierWith('Alpha', 'Bravo');
+    expect((await patch(key, '/v1/settings', { reopenClosedDuplicates: true })).status).toBe(200);
+    const pool = await call(
+      apiEvent({
+        method: 'PUT',
+        path: '/v1/routing-rules',
+        key,
+        body: {
+          groups: [
+            {
+              name: 'Everyone',
+              conditions: [{ field: 'email', op: 'exists' }],
+              assign: { partnerIds: [partners.Alpha.id, partners.Bravo.id], strategy: 'round-robin' },
+            },
+          ],
+        },
+      }),
+    );
+    expect(pool.status).toBe(200);
+    const email = `${crypto.randomUUID()}@example.com`;
+    const id = await pendingLead(key, 'Alpha', email);
+    expect(
+      (await post(partners.Alpha.key, `/v1/leads/${id}/reject`, { reason: 'Alpha says no' })).status,
+    ).toBe(200);
+    // Alpha paused: the reopened lead's routing skips it, and says so in the supplier's history.
+    expect((await patch(key, `/v1/partners/${partners.Alpha.id}`, { paused: true })).status).toBe(200);
+    const again = await post(key, '/v1/leads', { email, company: 'Back Again' });
+    expect(again.body.lead).toMatchObject({ partnerId: partners.Bravo.id, distributionStatus: 'Pending' });
+    const supplierView = JSON.stringify((await get(key, `/v1/leads/${id}`)).body.lead.history);
+    expect(supplierView).toContain(partners.Alpha.id);
+
+    const read = await get(partners.Bravo.key, `/v1/leads/${id}`);
+
+    expect(read.status).toBe(200);
+    const text = JSON.stringify(read.body.lead);
+    expect(text).not.toContain(partners.Alpha.id);
+    expect(text).not.toContain('Alpha');
+    expect(read.body.lead.history).toContainEqual(
+      expect.objectContaining({
+        type: 'reopened',
+        detail: { partnerId: partners.Bravo.id, partnerName: 'Bravo' },
+      }),
+    );
+  });
+});

@@ -12,6 +12,8 @@ import {
   deadlineScheduleName,
   type Lead,
   parseSesEvent,
+  type RerouteDeps,
+  type RulesStore,
   rerouteLead,
   sweepDeadlines,
 } from '@leadrelay/core';
@@ -50,7 +52,7 @@ let table: Awaited<ReturnType<typeof testTable>>;
 let ses: SesEmulator;
 let scheduler: SchedulerEmulator;
 let dataDir: string;
-let deps: DistributeDeps;
+let deps: DistributeDeps & RerouteDeps;
 let api: TestApi;
 const sesEvents: SesEventDetail[] = [];
 let now = new Date();
@@ -89,6 +91,7 @@ beforeAll(async () => {
   deps = {
     leads: table.leads,
     tenants: table.tenants,
+    rules: table.rules,
     mailer,
     deadlines: new SchedulerDeadlines(schedulerClient, {
       groupName: GROUP,
@@ -274,6 +277,42 @@ describe('distribute', () => {
 
     expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
   });
+
+  it('sends nothing and schedules nothing for a stream copy of an assignment the supplier has changed since', async () => {
+    const before = `before-${crypto.randomUUID()}@partner.example`;
+    const after = `after-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({ Before: { owners: [before] }, After: { owners: [after] } });
+    const id = await newLead(setup, 'Before');
+    const behind = await image(id);
+    const moved = await call('POST', `/v1/leads/${id}/assign`, setup.key, {
+      partnerId: setup.partners.After?.id,
+    });
+    expect(moved.status).toBe(200);
+
+    // The stream catches up late: its record still shows the first assignment.
+    await distributeRecord(deps)(record(behind));
+
+    expect(await mailboxTo(before)).toEqual([]);
+    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
+    expect((await lead(id)).history.some((h) => h.type === 'email.queued')).toBe(false);
+    // The reassignment's own record does the new assignment's work.
+    await distributeRecord(deps)(record(await image(id), behind));
+    expect(await mailboxTo(after)).toHaveLength(1);
+    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 2))).toBe(true);
+  });
+
+  it('sends no Accept/Reject email for a lead its partner accepted before the stream caught up', async () => {
+    const owner = `early-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({ Early: { owners: [owner] } });
+    const id = await newLead(setup, 'Early');
+    const behind = await image(id);
+    expect((await call('POST', `/v1/leads/${id}/accept`, setup.partners.Early?.key ?? '')).status).toBe(200);
+
+    await distributeRecord(deps)(record(behind));
+
+    expect(await mailboxTo(owner)).toEqual([]);
+    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
+  });
 });
 
 describe('email events', () => {
@@ -404,6 +443,87 @@ describe('email links', () => {
     });
   });
 
+  /** A new lead for a partner of its own, emailed, and its two links. */
+  async function emailedLead(settings: Record<string, unknown> = {}) {
+    const owner = `form-${crypto.randomUUID()}@partner.example`;
+    const setup = await supplierWith({ Former: { owners: [owner] } }, settings);
+    const id = await newLead(setup, 'Former');
+    await distributeRecord(deps)(record(await image(id)));
+    return { setup, id, owner, ...(await linksOf(owner, id)) };
+  }
+
+  it('does what the form’s action says: reject on the Accept link, accept on the Reject link', async () => {
+    const onAccept = await emailedLead();
+
+    const noReason = await page('POST', onAccept.accept, 'action=reject');
+    expect(noReason.status).toBe(400);
+    expect(noReason.body).toContain('Please give a reason');
+    expect(noReason.body).toContain('name="reason"');
+    expect(noReason.body).toContain('value="accept"');
+    expect((await lead(onAccept.id)).distributionStatus).toBe('Pending');
+
+    const rejected = await page('POST', onAccept.accept, 'action=reject&reason=Too+far+away');
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toContain('Lead rejected');
+    expect(await lead(onAccept.id)).toMatchObject({
+      distributionStatus: 'Rejected',
+      rejectReason: 'Too far away',
+    });
+
+    const onReject = await emailedLead();
+    const accepted = await page('POST', onReject.reject, 'action=accept');
+    expect(accepted.status).toBe(200);
+    expect(await lead(onReject.id)).toMatchObject({ distributionStatus: 'Accepted' });
+  });
+
+  it('answers an unknown action with 400 and the form again, changing nothing', async () => {
+    const { id, accept } = await emailedLead();
+    const before = await lead(id);
+
+    const unknown = await page('POST', accept, 'action=delete');
+
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toContain('Choose Accept or Reject');
+    expect(unknown.body).toContain('Accept lead');
+    expect((await lead(id)).version).toBe(before.version);
+  });
+
+  it('serves /l/{token}/ too, with forms that post back to that same page', async () => {
+    const { id, accept } = await emailedLead();
+    const slashed = `${accept}/`;
+
+    const shown = await page('GET', slashed);
+
+    expect(shown.status).toBe(200);
+    const forms = [...shown.body.matchAll(/<form\b[^>]*>/g)].map((m) => m[0]);
+    expect(forms).toHaveLength(2);
+    const pageUrl = `https://api.relay.example${slashed}`;
+    for (const form of forms) {
+      const action = /\saction="([^"]*)"/.exec(form)?.[1];
+      // No action attribute posts to the page's own URL, as the browser resolves it.
+      expect(new URL(action ?? pageUrl, pageUrl).pathname).toBe(slashed);
+    }
+    const rejected = await page('POST', slashed, 'action=reject&reason=Not+ours');
+    expect(rejected.status).toBe(200);
+    expect(await lead(id)).toMatchObject({ distributionStatus: 'Rejected', rejectReason: 'Not ours' });
+  });
+
+  it('tells a former partner only that the lead moved on, never its state or its new partner', async () => {
+    const { setup, id, accept } = await emailedLead();
+    const next = await call('POST', '/v1/partners', setup.key, { name: 'Successor Ltd' });
+    expect(
+      (await call('POST', `/v1/leads/${id}/assign`, setup.key, { partnerId: next.body.partner.id })).status,
+    ).toBe(200);
+    expect((await call('POST', `/v1/leads/${id}/accept`, next.body.apiKey)).status).toBe(200);
+
+    for (const answer of [await page('GET', accept), await page('POST', accept, 'action=accept')]) {
+      expect(answer.status).toBe(409);
+      expect(answer.body).toContain('moved on');
+      expect(answer.body).not.toContain('Accepted');
+      expect(answer.body).not.toContain('Successor');
+    }
+  });
+
   it('answers forged 403, expired 410, malformed 400, and stale (rerouted) 409', async () => {
     const owner = `stale-${crypto.randomUUID()}@partner.example`;
     const setup = await supplierWith({
@@ -481,20 +601,38 @@ describe('reroute', () => {
     expect(JSON.stringify(last.history.at(-1))).toContain('no-eligible-partner');
   });
 
-  it('reroutes a rejected lead at once when the supplier turns rerouteRejected on, and not otherwise', async () => {
+  it('reroutes a rejected lead from the stream (rerouteRejected on), once however often the record comes; the reject only writes state', async () => {
     for (const rerouteRejected of [true, false]) {
       const { setup, id } = await poolSupplier({ rerouteRejected });
       const first = (await lead(id)).partnerId;
       const key = Object.values(setup.partners).find((p) => p.id === first)?.key ?? '';
+      const pending = await image(id);
 
       const res = await call('POST', `/v1/leads/${id}/reject`, key, { reason: 'Not our region' });
 
       expect(res.status).toBe(200);
+      expect(res.body.lead).toMatchObject({ distributionStatus: 'Rejected' });
+      // The request wrote the rejection and nothing more.
+      expect(await lead(id)).toMatchObject({ distributionStatus: 'Rejected', partnerId: first });
+
+      const rejected = record(await image(id), pending);
+      const handle = distributeRecord(deps);
+      await Promise.all([handle(rejected), handle(rejected)]);
+      await handle(rejected);
+
       const after = await lead(id);
       if (rerouteRejected) {
-        expect(after).toMatchObject({ distributionStatus: 'Rerouted', rerouteCount: 1 });
+        expect(after).toMatchObject({
+          distributionStatus: 'Rerouted',
+          rerouteCount: 1,
+          assignmentVersion: 2,
+        });
         expect(after.partnerId).not.toBe(first);
         expect(after.history.map((h) => h.type).slice(-2)).toEqual(['rejected', 'rerouted']);
+        expect(after.history.at(-1)?.detail).toMatchObject({ trigger: 'rejected', fromPartnerId: first });
+        // A later change of the rerouted lead does not reroute it again.
+        await handle(record(await image(id), await image(id)));
+        expect((await lead(id)).rerouteCount).toBe(1);
       } else {
         expect(after).toMatchObject({
           distributionStatus: 'Rejected',
@@ -503,6 +641,46 @@ describe('reroute', () => {
         });
       }
     }
+  });
+
+  it('retries a reroute on rejection that failed: the link page still answers with a page, the lead stays Rejected until the retry', async () => {
+    const { setup, id } = await poolSupplier({ rerouteRejected: true });
+    await distributeRecord(deps)(record(await image(id)));
+    const owner = (await lead(id)).notified?.to ?? '';
+    const [email] = (await mailboxTo(owner)).filter((e) => e.tags.leadId === id);
+    const rejectLink = /https:\/\/api\.relay\.example(\/l\/[A-Za-z0-9_.-]+)/g;
+    const link = [...(email?.body.text ?? '').matchAll(rejectLink)][1]?.[1] ?? '';
+    // DynamoDB Local does not fail on demand: the real rules store, made to fail while `broken`.
+    let broken = true;
+    const rules: RulesStore = {
+      getRules: (...args) =>
+        broken ? Promise.reject(new Error('rules unavailable')) : table.rules.getRules(...args),
+      putRules: (...args) => table.rules.putRules(...args),
+    };
+    const flakyApi = testApi({ ...table, rules }, OPERATOR_KEY, { clock });
+    const pending = await image(id);
+
+    const res = await flakyApi.handle(
+      apiEvent({
+        method: 'POST',
+        path: link,
+        rawBody: 'reason=Busy',
+        contentType: 'application/x-www-form-urlencoded',
+      }),
+    );
+
+    expect(res.statusCode).toBe(200);
+    expect(res.headers?.['content-type']).toContain('text/html');
+    expect(String(res.body)).toContain('Lead rejected');
+    const rejected = record(await image(id), pending);
+    await expect(distributeRecord({ ...deps, rules })(rejected)).rejects.toThrow('rules unavailable');
+    expect(await lead(id)).toMatchObject({ distributionStatus: 'Rejected', rerouteCount: 0 });
+
+    broken = false;
+    await distributeRecord({ ...deps, rules })(rejected);
+    const after = await lead(id);
+    expect(after).toMatchObject({ distributionStatus: 'Rerouted', rerouteCount: 1 });
+    expect(setup.partners.A?.id === after.partnerId || setup.partners.B?.id === after.partnerId).toBe(true);
   });
 
   it('sweeps a lead whose deadline passed (its schedule lost) through the index', async () => {

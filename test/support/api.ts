@@ -1,4 +1,4 @@
-import { systemClock } from '@leadrelay/core';
+import { type RulesStore, systemClock } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ApiDeps, createApi } from '../../functions/api/app';
 import { testLinkKeys } from './link-keys';
@@ -15,7 +15,7 @@ export type ApiLogger = typeof silent;
  * (idempotency, uploads) or replaces deps; `logger` captures the request log.
  */
 export function testApi(
-  table: Pick<Awaited<ReturnType<typeof testTable>>, 'tenants' | 'leads' | 'rules'>,
+  table: Pick<Awaited<ReturnType<typeof testTable>>, 'tenants' | 'leads'> & { rules: RulesStore },
   operatorKey: string,
   extra: Partial<ApiDeps> = {},
   logger: ApiLogger = silent,

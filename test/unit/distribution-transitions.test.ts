@@ -1,5 +1,6 @@
 import {
   accept,
+  ConflictError,
   compileRouting,
   isRefusal,
   Lead,
@@ -99,6 +100,24 @@ describe('accept', () => {
     });
     expect(accept(moved, { ...partner, assignmentVersion: 1 })).toMatchObject({ refused: 'stale' });
     expect(accept(moved, { ...partner, via: 'api' })).toMatchObject({ refused: 'stale' });
+  });
+
+  it('tells the former partner only that the lead moved on: no state, no new partner, in the refusal or its 409', () => {
+    const taken = lead({
+      partnerId: 'P-B',
+      partnerName: 'Beta',
+      previousPartnerIds: ['P-A'],
+      distributionStatus: 'Accepted',
+      assignmentVersion: 2,
+    });
+    const refused = reject(taken, { ...partner, reason: 'late' });
+    if (!isRefusal(refused)) throw new Error('expected a refusal');
+    expect(refused).toMatchObject({ refused: 'stale', current: undefined });
+    const error = refusalError(refused);
+    expect(error).toBeInstanceOf(ConflictError);
+    const told = JSON.stringify({ message: error.message, details: error.details, refused });
+    expect(told).toMatch(/moved on/);
+    expect(told).not.toMatch(/Accepted|Beta|P-B/);
   });
 
   it('refuses a lead already accepted or rejected as already-decided, with its status', () => {

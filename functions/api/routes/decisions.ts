@@ -10,11 +10,9 @@ import {
   pipelineUpdate,
   type Refusal,
   RejectBody,
-  type RulesStore,
   refusal,
   refusalError,
   reject,
-  rerouteIfRejected,
   type TenantStore,
   type Transition,
   ValidationError,
@@ -27,7 +25,6 @@ import { partnerLeadView } from './leads';
 export interface DecisionDeps {
   leads: LeadStore;
   tenants: TenantStore;
-  rules: RulesStore;
   clock: Clock;
 }
 
@@ -109,8 +106,7 @@ export function decisionRoutes(deps: DecisionDeps) {
             reason: body.reason,
           }),
         );
-        // The supplier's rerouteRejected: the lead goes on to the next partner at once.
-        await rerouteIfRejected(deps, lead, `partner:${principal.partnerId}`);
+        // Only state here: the supplier's rerouteRejected is the stream's to carry out (distribute).
         return answer(lead);
       },
     }),

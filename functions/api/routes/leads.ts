@@ -9,6 +9,7 @@ import {
   LeadInput,
   NotFoundError,
   PageQuery,
+  partnerHistory,
   ValidationError,
 } from '@leadrelay/core';
 import { z } from 'zod';
@@ -47,12 +48,10 @@ function summary(lead: Lead, now: Date) {
   return rest;
 }
 
-const ASSIGNMENT_ENTRIES = new Set(['routed', 'assigned', 'rerouted', 'unassigned']);
-
 /**
  * What a partner sees of a lead it has: no trace of other partners (who had it
- * before, who routing skipped) and no delivery internals; its history starts
- * when the lead came to this partner.
+ * before, who routing skipped) and no delivery internals; its history is its
+ * own part (partnerHistory), from when the lead came to this partner.
  */
 export function partnerLeadView(lead: Lead, now: Date) {
   const {
@@ -64,16 +63,7 @@ export function partnerLeadView(lead: Lead, now: Date) {
     history,
     ...rest
   } = leadView(lead, now);
-  const since = lead.assignedAt ?? lead.createdAt;
-  const mine = history
-    .filter((h) => h.at >= since)
-    .map((h) =>
-      // How the lead came here names other partners (skipped, previous): the partner sees that it came.
-      ASSIGNMENT_ENTRIES.has(h.type)
-        ? { ...h, detail: { partnerId: lead.partnerId, partnerName: lead.partnerName } }
-        : h,
-    );
-  return { ...rest, history: mine };
+  return { ...rest, history: lead.partnerId ? partnerHistory(lead, history, lead.partnerId) : [] };
 }
 
 function partnerSummary(lead: Lead, now: Date) {

@@ -9,6 +9,7 @@ export * from './leads/change';
 export * from './leads/ids';
 export * from './leads/intake';
 export * from './leads/lead';
+export * from './leads/partner-view';
 export * from './leads/ports';
 export * from './leads/seen-ids';
 export * from './log-paths';

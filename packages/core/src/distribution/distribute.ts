@@ -79,15 +79,27 @@ export function linkUrl(
 }
 
 /**
- * The side effects of an assignment, for the lead as the stream shows it
- * (design.md, Flow 2): the email the lead is owed (Accept/Reject to the
- * partner's current default lead owner, or the informational one for an
- * auto-accepted lead), the reroute deadline, and the marker that makes the
- * next sight of the same record a no-op. Safe to run twice, also at once: the
- * mailer's idempotency key sends each email once, the schedule name is
- * deterministic, and the marker is a conditional write.
+ * The side effects of an assignment (design.md, Flow 2): the email the lead is
+ * owed (Accept/Reject to the partner's current default lead owner, or the
+ * informational one for an auto-accepted lead), the reroute deadline, and the
+ * marker that makes the next sight of the same record a no-op. Safe to run
+ * twice, also at once: the mailer's idempotency key sends each email once, the
+ * schedule name is deterministic, and the marker is a conditional write.
+ *
+ * `seen` is the lead as the stream shows it, which may be behind: the lead is
+ * read again (a consistent read) and acted on only while it is still on the
+ * same assignment (partner and assignment version). A lead reassigned before
+ * the stream caught up is `moved-on`: its details go to nobody who no longer
+ * has it, and no schedule is made for the stale version; the newer record does
+ * the newer assignment's work. What is sent is built from that fresh read.
  */
-export async function distributeLead(deps: DistributeDeps, lead: Lead): Promise<DistributeOutcome> {
+export async function distributeLead(deps: DistributeDeps, seen: Lead): Promise<DistributeOutcome> {
+  // Most records (email events, the marker's own change) are owed nothing: no read for them.
+  if (!notificationDue(seen)) return 'nothing-owed';
+  const lead = await deps.leads.getLead(seen.id);
+  if (!lead || lead.partnerId !== seen.partnerId || lead.assignmentVersion !== seen.assignmentVersion) {
+    return 'moved-on';
+  }
   const due = notificationDue(lead);
   if (!due || !lead.partnerId) return 'nothing-owed';
   const [supplier, partner] = await Promise.all([

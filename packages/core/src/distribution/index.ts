@@ -10,6 +10,7 @@ export * from './links';
 export * from './notify';
 export * from './reroute';
 export * from './reroute-lead';
+export * from './reroute-rejected';
 export * from './schemas';
 export * from './tokens';
 export * from './transitions';

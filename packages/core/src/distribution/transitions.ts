@@ -43,8 +43,11 @@ export type RefusalReason =
 
 export interface Refusal<R extends RefusalReason = RefusalReason> {
   refused: R;
-  /** The lead's distribution status now. */
-  current: DistributionStatus;
+  /**
+   * The lead's distribution status now, when the one asking may know it;
+   * undefined for a former partner, who learns only that the lead moved on.
+   */
+  current: DistributionStatus | undefined;
   /** One sentence for the partner (API message, link page). */
   message: string;
   /** Field problems (`invalid`); empty otherwise. */
@@ -75,7 +78,7 @@ export function refusalError(refusal: Refusal): DomainError {
     default:
       return new ConflictError(refusal.message, [
         ...refusal.details,
-        { path: 'distributionStatus', message: `is ${refusal.current}` },
+        ...(refusal.current ? [{ path: 'distributionStatus', message: `is ${refusal.current}` }] : []),
       ]);
   }
 }
@@ -87,6 +90,19 @@ export function refusal<R extends RefusalReason>(
   details: ErrorDetail[] = [],
 ): Refusal<R> {
   return { refused, current: lead.distributionStatus, message, details };
+}
+
+/**
+ * The refusal a former partner gets: the lead went to another partner (or back
+ * to the supplier), and nothing more, neither its state nor who has it now.
+ */
+export function movedOn(): Refusal<'stale'> {
+  return {
+    refused: 'stale',
+    current: undefined,
+    message: 'This lead has moved on and is no longer with your partner',
+    details: [],
+  };
 }
 
 /** How a partner's decision arrived. */
@@ -111,7 +127,7 @@ function refuseDecision(lead: Lead, input: DecisionInput): DecisionRefusal | und
   const status = lead.distributionStatus;
   if (lead.partnerId !== input.partnerId) {
     return lead.previousPartnerIds.includes(input.partnerId)
-      ? refusal('stale', lead, 'This lead is no longer assigned to your partner')
+      ? movedOn()
       : refusal('not-yours', lead, 'This lead is not assigned to your partner');
   }
   if (input.assignmentVersion !== undefined && input.assignmentVersion !== lead.assignmentVersion) {

@@ -14,9 +14,12 @@ export interface LinkPageInput {
   message: string;
   lead?: MailLead | undefined;
   supplierName?: string | undefined;
-  /** Forms to show (relative URLs of the signed action links). */
-  acceptAction?: string | undefined;
-  rejectAction?: string | undefined;
+  /**
+   * Show the Accept and Reject forms. Each posts back to the page's own URL
+   * (no `action` attribute, so `/l/{token}/` works as well as `/l/{token}`)
+   * and says what it does in its `action` field.
+   */
+  forms?: boolean | undefined;
   /** Which form leads (the link the reader followed). */
   focus?: 'accept' | 'reject' | undefined;
   /** A problem with the submitted form (a missing reason). */
@@ -31,25 +34,26 @@ function submit(label: string, color: string): Html {
   return html`<button type="submit" style="padding:10px 28px;font-size:16px;font-weight:bold;color:#ffffff;background-color:${new Html(color)};border:0;border-radius:4px;cursor:pointer;">${label}</button>`;
 }
 
-function acceptForm(action: string): Html {
-  return html`<form method="post" action="${action}" style="margin:0 0 20px 0;">${submit('Accept lead', '#1a7f37')}</form>`;
+function acceptForm(): Html {
+  return html`<form method="post" style="margin:0 0 20px 0;"><input type="hidden" name="action" value="accept">${submit('Accept lead', '#1a7f37')}</form>`;
 }
 
-function rejectForm(action: string, error: string | undefined, reason: string | undefined): Html {
-  const problem = error ? html`<p role="alert" style="margin:0;color:#b42318;">${error}</p>` : html``;
-  return html`<form method="post" action="${action}" style="margin:0 0 20px 0;"><label for="reason" style="font-weight:bold;">Why are you rejecting this lead? (required)</label>${problem}<textarea id="reason" name="reason" required maxlength="500" rows="3" style="${new Html(FIELD)}">${reason ?? ''}</textarea>${submit('Reject lead', '#b42318')}</form>`;
+function rejectForm(reason: string | undefined): Html {
+  return html`<form method="post" style="margin:0 0 20px 0;"><input type="hidden" name="action" value="reject"><label for="reason" style="font-weight:bold;">Why are you rejecting this lead? (required)</label><textarea id="reason" name="reason" required maxlength="500" rows="3" style="${new Html(FIELD)}">${reason ?? ''}</textarea>${submit('Reject lead', '#b42318')}</form>`;
 }
 
 /** The page for a link: a confirmation with the forms, or the outcome of an action, or why the link does not work. */
 export function linkPage(input: LinkPageInput): string {
   const blocks: Html[] = [heading(input.title), paragraph(input.message)];
+  if (input.formError) {
+    blocks.push(html`<p role="alert" style="margin:0 0 16px 0;color:#b42318;">${input.formError}</p>`);
+  }
   if (input.lead) blocks.push(...summaryHtml(input.lead));
-  const accept = input.acceptAction ? acceptForm(input.acceptAction) : undefined;
-  const reject = input.rejectAction
-    ? rejectForm(input.rejectAction, input.formError, input.reason)
-    : undefined;
-  const forms = input.focus === 'reject' ? [reject, accept] : [accept, reject];
-  for (const form of forms) if (form) blocks.push(form);
+  if (input.forms) {
+    const accept = acceptForm();
+    const reject = rejectForm(input.reason);
+    blocks.push(...(input.focus === 'reject' ? [reject, accept] : [accept, reject]));
+  }
   const footer = [
     note(input.supplierName ? `Lead from ${input.supplierName}, sent by Lead Relay.` : 'Lead Relay'),
   ];

@@ -1,0 +1,79 @@
+import type { HistoryEntry, Lead } from './lead';
+
+/**
+ * What a partner may see of a lead's history (design.md: "a tenant sees only
+ * its own data"): its own traces and nothing of other partners. One filter for
+ * every place a partner reads history (the lead, its history pages, webhooks).
+ *
+ * - Only the lead's current partner sees any of it, and only from the moment
+ *   the lead came to it (`assignedAt`): what happened with earlier partners
+ *   (their decisions, their emails, their reasons) stays with the supplier.
+ *   History is newest first when paged, so a reader may stop at the first
+ *   entry older than that.
+ * - How the lead came (routed, assigned, rerouted, reopened) shows as just
+ *   that, with this partner: routing explanations name the partners skipped or
+ *   tried and the partner it came from.
+ * - Any other entry that names another partner, as its actor or in its detail,
+ *   is left out.
+ */
+
+/** Entries that record how the lead came to its partner (or left one). */
+const ARRIVALS: ReadonlySet<string> = new Set(['routed', 'assigned', 'rerouted', 'unassigned', 'reopened']);
+
+/** Detail fields that name or describe other partners. */
+const FOREIGN_DETAIL = ['previousPartnerId', 'fromPartnerId', 'fromPartnerName', 'skipped', 'tried'];
+
+type Assignment = Pick<Lead, 'partnerId' | 'partnerName' | 'assignedAt' | 'createdAt'>;
+
+/** Whether a detail value names a partner other than `partnerId` (an id, a name, or a list of partners). */
+function namesOther(value: unknown, partnerId: string): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string') return value !== partnerId;
+  if (Array.isArray(value)) {
+    return value.some((item) =>
+      namesOther(
+        typeof item === 'object' && item !== null ? (item as { partnerId?: unknown }).partnerId : item,
+        partnerId,
+      ),
+    );
+  }
+  return true;
+}
+
+function namesAnotherPartner(entry: HistoryEntry, partnerId: string): boolean {
+  const { actor, detail } = entry;
+  const ownActor = actor === `partner:${partnerId}` || actor.startsWith(`partner:${partnerId}:`);
+  if (actor.startsWith('partner:') && !ownActor) return true;
+  return ['partnerId', ...FOREIGN_DETAIL].some((key) => namesOther(detail[key], partnerId));
+}
+
+/**
+ * One history entry as the partner `partnerId` may see it, or undefined when
+ * it may not. `lead` is the lead now (its partner and assignment).
+ */
+export function partnerHistoryEntry(
+  lead: Assignment,
+  entry: HistoryEntry,
+  partnerId: string,
+): HistoryEntry | undefined {
+  if (lead.partnerId !== partnerId) return undefined;
+  if (entry.at < (lead.assignedAt ?? lead.createdAt)) return undefined;
+  if (ARRIVALS.has(entry.type)) {
+    return {
+      at: entry.at,
+      type: entry.type,
+      actor: entry.actor.startsWith('partner:') ? 'system' : entry.actor,
+      detail: { partnerId, partnerName: lead.partnerName },
+    };
+  }
+  return namesAnotherPartner(entry, partnerId) ? undefined : entry;
+}
+
+/** The entries the partner may see, in their order, each as it may see it. */
+export function partnerHistory(
+  lead: Assignment,
+  entries: readonly HistoryEntry[],
+  partnerId: string,
+): HistoryEntry[] {
+  return entries.flatMap((entry) => partnerHistoryEntry(lead, entry, partnerId) ?? []);
+}
