@@ -21,6 +21,7 @@ import {
   type FileLayout,
   type MappingFor,
   matchHeader,
+  normaliseHeader,
   type OpenFile,
   type RowResult,
   readLeadRows,
@@ -223,6 +224,9 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
   return { done: true, checkpoint, rows, upload };
 }
 
+/** How many of a header row's cells a remembered mapping keeps to show. */
+const MAX_REMEMBERED_HEADERS = 200;
+
 /**
  * Which column mapping a fresh read uses, asked when row 1 is read: the upload's own
  * (remembered for the supplier under the header row's hash once the header is read),
@@ -240,11 +244,14 @@ async function columnMapping(deps: IngestDeps, upload: Upload, resumed: boolean)
   let toRemember: RememberedMapping | undefined;
   const mappingFor: MappingFor = (headerHash, headers) => {
     if (explicit !== undefined) {
-      applied = { source: 'upload', headerHash };
+      const present = new Set(headers.map(normaliseHeader));
+      const unused = Object.keys(explicit).filter((h) => !present.has(normaliseHeader(h)));
+      applied = { source: 'upload', headerHash, ...(unused.length > 0 ? { unused } : {}) };
       toRemember = {
         supplierId: upload.supplierId,
         headerHash,
-        headers: [...headers],
+        // For a person reading the item; the hash is the key. Bounded, so the item always fits.
+        headers: headers.slice(0, MAX_REMEMBERED_HEADERS).map((h) => h.slice(0, 100)),
         mapping: explicit,
         uploadId: upload.id,
         learntAt: upload.createdAt,

@@ -330,6 +330,7 @@ describe('column mappings and report footers', () => {
       Empresa: 'company',
       'Notas internas': 'ignore',
       Región: 'custom.Territory',
+      Teléfono: 'phone',
     };
     const created = await post(key, '/v1/uploads', { fileName: 'es.csv', mapping });
     expect(created.status).toBe(201);
@@ -346,7 +347,11 @@ describe('column mappings and report footers', () => {
       status: 'done',
       rows: { total: 1, created: 1, rejected: 0 },
       mapping,
-      mappingApplied: { source: 'upload', headerHash: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      mappingApplied: {
+        source: 'upload',
+        headerHash: expect.stringMatching(/^[0-9a-f]{32}$/),
+        unused: ['Teléfono'],
+      },
     });
     const headerHash = first.body.upload.mappingApplied.headerHash;
     expect(await h.mappings.getHeaderMapping(supplierId, headerHash)).toMatchObject({

@@ -162,6 +162,10 @@ export const UploadMappingApplied = z
       .string()
       .describe('A stable hash of the normalised header row: the key of a remembered mapping.'),
     learntFrom: z.string().optional().describe('`remembered`: the upload whose mapping it is.'),
+    unused: z
+      .array(z.string())
+      .optional()
+      .describe('`upload`: headers of the mapping that row 1 does not have (a typo, or another file).'),
   })
   .meta({ id: 'UploadMappingApplied' });
 export type UploadMappingApplied = z.output<typeof UploadMappingApplied>;
