@@ -204,6 +204,10 @@ function peelObject(words: string[]): { words: string[]; object?: 'person' | 'co
  * the end is part of the name (`Last Contact` is no last name).
  */
 const OBJECT_SUFFIX = /^(.*\S)\s*\(([^()]*)\)$/;
+
+/** Headers longer than this are no field name: the rules (and their regular expressions) skip them. */
+const MAX_RULED_HEADER = 200;
+
 /** A lookup of joined words, read in the light of the object they belong to. */
 function lookup(
   words: readonly string[],
@@ -285,7 +289,9 @@ export function matchHeader(header: string): ColumnMapping {
   if (trimmed === '') return { kind: 'ignored', reason: 'the column has no header' };
   const bookkeeping = IGNORED_HEADERS.find((i) => i.pattern.test(trimmed));
   if (bookkeeping) return { kind: 'ignored', reason: bookkeeping.reason };
-  const known = BY_KEY.get(headerKey(trimmed)) ?? matchByRules(trimmed);
+  const known =
+    BY_KEY.get(headerKey(trimmed)) ??
+    (trimmed.length <= MAX_RULED_HEADER ? matchByRules(trimmed) : undefined);
   if (known) return known;
   return customColumn(trimmed);
 }
