@@ -99,9 +99,7 @@ export function toRowResult(
   if (cells.every((c) => c.trim() === '')) return undefined;
   const errors: RowError[] = [];
   const raw: Record<string, unknown> = {};
-  /** Per path: the column its value came from. */
-  const from = new Map<string, number>();
-  let fullName: { value: string; index: number } | undefined;
+  let fullName: string | undefined;
   let custom: Record<string, string> | undefined;
   let partner: string | undefined;
   const { columns, headers } = layout;
@@ -111,21 +109,16 @@ export function toRowResult(
     if (!value) continue;
     const mapping = columns[i];
     if (mapping?.kind === 'field') {
-      if (raw[mapping.field] !== undefined) continue;
-      raw[mapping.field] = value;
-      from.set(mapping.field, i);
+      raw[mapping.field] ??= value;
     } else if (mapping?.kind === 'custom') {
       custom ??= {};
       custom[mapping.name] = value;
-    } else if (mapping?.kind === 'fullName') fullName ??= { value, index: i };
+    } else if (mapping?.kind === 'fullName') fullName ??= value;
     else if (mapping?.kind === 'partner') partner = value;
   }
   if (custom) raw.customFields = custom;
   if (fullName) {
-    for (const [path, part] of Object.entries(splitFullName(fullName.value))) {
-      raw[path] = part;
-      from.set(path, fullName.index);
-    }
+    for (const [path, part] of Object.entries(splitFullName(fullName))) raw[path] = part;
   }
 
   if (cells.length > columns.length) {
@@ -138,8 +131,10 @@ export function toRowResult(
     }
   }
 
+  // Only a bad row needs to know where a value came from: the first column of its path that is not empty.
   const sourceOf = (path: string): number | undefined =>
-    from.get(path) ?? (path.startsWith('customFields.') ? firstOf.get(path) : undefined);
+    order.find((i) => cells[i]?.trim() && pathsOf(layout, i).includes(path)) ??
+    (path.startsWith('customFields.') ? firstOf.get(path) : undefined);
   let input: LeadInput | undefined;
   try {
     input = parseInput(LeadInput, raw, 'row');
