@@ -4,6 +4,7 @@ import { createS3Client, LambdaInvoker, loadConfig, S3Files } from '@leadrelay/a
 import { systemClock } from '@leadrelay/core';
 import {
   createDocumentClient,
+  DynamoHeaderMappingStore,
   DynamoLeadStore,
   DynamoRulesStore,
   DynamoTenantStore,
@@ -27,6 +28,7 @@ const ingest = createIngestHandler({
   tenants: new DynamoTenantStore(db, config.TABLE_NAME),
   rules: new DynamoRulesStore(db, config.TABLE_NAME),
   uploads: new DynamoUploadStore(db, config.TABLE_NAME),
+  mappings: new DynamoHeaderMappingStore(db, config.TABLE_NAME),
   clock: systemClock,
   bucket: config.BUCKET_NAME,
   open: (key, object) => files.opener(key, object),

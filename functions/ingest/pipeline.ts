@@ -1,11 +1,15 @@
 import {
+  type HeaderMappingStore,
   Intake,
   type IntakeDeps,
   type IntakeItem,
   type IntakeResult,
   MAX_UPLOAD_BYTES,
   NO_ROWS,
+  type RememberedMapping,
   type Upload,
+  type UploadMappingApplied,
+  type UploadNote,
   type UploadRouting,
   type UploadRowErrors,
   type UploadRows,
@@ -15,14 +19,19 @@ import {
   type FileCheckpoint,
   FileError,
   type FileLayout,
+  type MappingFor,
   matchHeader,
+  normaliseHeader,
   type OpenFile,
   type RowResult,
   readLeadRows,
+  type SkippedFooter,
 } from '@leadrelay/files';
 
 export interface IngestDeps extends IntakeDeps {
   uploads: UploadStore;
+  /** The column mappings suppliers gave, by header row: learnt from API uploads, used for any file. */
+  mappings: HeaderMappingStore;
 }
 
 export interface IngestInput {
@@ -105,6 +114,8 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
   let routing = input.routing;
   let columns: PartnerColumns | undefined;
   let checkpoint: FileCheckpoint | undefined = input.resume;
+  const reading = await columnMapping(deps, upload, input.resume !== undefined);
+  const notes: UploadNote[] = [...(upload.notes ?? [])];
 
   const flush = async (chunk: RowResult[], final: boolean): Promise<boolean> => {
     const now = deps.clock.now();
@@ -153,6 +164,7 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
     });
     errors.sort((a, b) => a.row - b.row);
     if (errors.length > 0) await deps.uploads.putRowErrors(supplierId, uploadId, errors);
+    await reading.remember();
 
     rows = {
       total: rows.total + chunk.length,
@@ -171,7 +183,7 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
             uploadId,
             current.version,
             { status: 'done' },
-            { rows, routing, now: at },
+            { rows, routing, now: at, ...reading.applied(), notes },
           )
         : await deps.uploads.saveProgress(supplierId, uploadId, current.version, {
             rows,
@@ -180,6 +192,7 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
             leaseUntil: stop ? at : new Date(now.getTime() + leaseMs).toISOString(),
             routing,
             now: at,
+            ...reading.applied(),
           });
     if (!saved) throw new UploadLeaseLostError(`Upload ${uploadId} was taken over by another run`);
     upload = saved;
@@ -193,6 +206,8 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
     ...(input.resume ? { resume: input.resume } : {}),
     maxBytes: input.maxBytes ?? MAX_UPLOAD_BYTES,
     ...(input.size === undefined ? {} : { size: input.size }),
+    mapping: reading.mappingFor,
+    onFooter: (footer) => notes.push(footerNote(footer)),
   });
   for await (const result of reader) {
     if (chunk.length === 0 && !columns && routing.mode === 'rules' && upload.origin === 'drop') {
@@ -208,6 +223,71 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
   }
   await flush(chunk, true);
   return { done: true, checkpoint, rows, upload };
+}
+
+/** How many of a header row's cells a remembered mapping keeps to show. */
+const MAX_REMEMBERED_HEADERS = 200;
+
+/**
+ * Which column mapping a fresh read uses, asked when row 1 is read: the upload's own
+ * (remembered for the supplier under the header row's hash once the header is read),
+ * else one remembered for the same header row, else none (headers matched by name).
+ * A resumed read has its layout in the checkpoint already.
+ */
+async function columnMapping(deps: IngestDeps, upload: Upload, resumed: boolean) {
+  const explicit = upload.mapping;
+  const remembered = new Map<string, RememberedMapping>();
+  if (!resumed && explicit === undefined) {
+    for (const m of await deps.mappings.listHeaderMappings(upload.supplierId))
+      remembered.set(m.headerHash, m);
+  }
+  let applied: UploadMappingApplied | undefined;
+  let toRemember: RememberedMapping | undefined;
+  const mappingFor: MappingFor = (headerHash, headers) => {
+    if (explicit !== undefined) {
+      const present = new Set(headers.map(normaliseHeader));
+      const unused = Object.keys(explicit).filter((h) => !present.has(normaliseHeader(h)));
+      applied = { source: 'upload', headerHash, ...(unused.length > 0 ? { unused } : {}) };
+      toRemember = {
+        supplierId: upload.supplierId,
+        headerHash,
+        // For a person reading the item; the hash is the key. Bounded, so the item always fits.
+        headers: headers.slice(0, MAX_REMEMBERED_HEADERS).map((h) => h.slice(0, 100)),
+        mapping: explicit,
+        uploadId: upload.id,
+        learntAt: upload.createdAt,
+      };
+      return explicit;
+    }
+    const known = remembered.get(headerHash);
+    applied = known
+      ? { source: 'remembered', headerHash, learntFrom: known.uploadId }
+      : { source: 'automatic', headerHash };
+    return known?.mapping;
+  };
+  return {
+    mappingFor,
+    /** What to save on the upload: the mapping applied, once row 1 was read in this run. */
+    applied: () => (applied ? { mappingApplied: applied } : {}),
+    /** Keeps the upload's own mapping for its header row (once; a put again is harmless). */
+    remember: async () => {
+      if (!toRemember) return;
+      await deps.mappings.putHeaderMapping(toRemember);
+      toRemember = undefined;
+    },
+  };
+}
+
+/** The note a skipped report footer leaves on the upload. */
+function footerNote(footer: SkippedFooter): UploadNote {
+  const rows =
+    footer.fromRow === footer.toRow ? `Row ${footer.fromRow}` : `Rows ${footer.fromRow}-${footer.toRow}`;
+  const shown = footer.lines.slice(0, 3).map((l) => JSON.stringify(l));
+  const more = footer.lines.length > 3 ? `, … (${footer.lines.length} lines)` : '';
+  return {
+    row: footer.fromRow,
+    message: `${rows} skipped: a report footer, not leads (${shown.join(', ')}${more})`,
+  };
 }
 
 interface PartnerColumns {

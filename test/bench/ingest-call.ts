@@ -48,7 +48,13 @@ export async function runIngest(
   stores: BenchStores,
   file: { supplierId: string; path: string; size: number; fileName: string },
 ): Promise<IngestOutcome> {
-  const deps = { ...stores, clock: systemClock };
+  // The bench files carry no mapping: a supplier with none remembered.
+  const mappings = {
+    putHeaderMapping: async () => {},
+    getHeaderMapping: async () => undefined,
+    listHeaderMappings: async () => [],
+  };
+  const deps = { ...stores, clock: systemClock, mappings };
   const now = new Date();
   const object = { size: file.size };
   const upload = droppedUpload({

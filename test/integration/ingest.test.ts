@@ -1,4 +1,5 @@
 import { MAX_UPLOAD_BYTES } from '@leadrelay/core';
+import { headerRowHash } from '@leadrelay/files';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropId } from '../../functions/ingest/ingest';
@@ -330,6 +331,42 @@ describe('ingest: at least once', () => {
       rows: { total: 250, created: 240, updated: 0, rejected: 10 },
     });
     expect(await h.leadsOf(supplierId)).toHaveLength(240);
+  });
+
+  it('reads a dropped file with a remembered mapping across invocations, and notes its footer at the end', async () => {
+    const { supplierId } = await h.supplierWith();
+    const header = ['Correo', 'Empresa', 'Región'];
+    await h.mappings.putHeaderMapping({
+      supplierId,
+      headerHash: headerRowHash(header),
+      headers: header,
+      mapping: { Correo: 'email', Empresa: 'company', Región: 'custom.Territory' },
+      uploadId: 'TAUGHT',
+      learntAt: new Date().toISOString(),
+    });
+    const rows = Array.from({ length: 120 }, (_, i) => [`m${i}@example.es`, `Empresa ${i}`, `T${i % 3}`]);
+    const bytes = csvBytes([header, ...rows, [''], ['Grand Totals (120 records)'], ['Confidential']]);
+    const event = await inbox.put(`inbox/${supplierId}/mapped.csv`, bytes);
+    // One chunk per invocation: the layout (and its mapping) must come back from the checkpoint.
+    const oneChunk = () => {
+      let asked = 0;
+      return lambdaContext(() => (++asked <= 1 ? 30_000 : 0));
+    };
+    await h.handler({ chunkRows: 50 })(event, oneChunk());
+    expect(await h.drainResumes(h.handler({ chunkRows: 50 }), oneChunk)).toBe(2);
+
+    const [upload] = await h.uploadsOf(supplierId);
+    expect(upload).toMatchObject({
+      status: 'done',
+      rows: { total: 120, created: 120, updated: 0, rejected: 0 },
+      mappingApplied: { source: 'remembered', headerHash: headerRowHash(header), learntFrom: 'TAUGHT' },
+      notes: [{ row: 123, message: expect.stringContaining('Rows 123-124 skipped: a report footer') }],
+    });
+    const leads = await h.leadsOf(supplierId);
+    expect(leads).toHaveLength(120);
+    expect(
+      leads.every((l) => l.company?.startsWith('Empresa ') && /^T\d$/.test(String(l.customFields.Territory))),
+    ).toBe(true);
   });
 
   it('resumes from the checkpoint after a failed run: the error is thrown, the retry finishes the file', async () => {

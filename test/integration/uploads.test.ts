@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { powertoolsIdempotency } from '../../functions/api/idempotency';
 import { type Answer, answer, type TestApi, testApi } from '../support/api';
 import { apiEvent } from '../support/events';
+import { EXPORT_FIXTURES, type ExportFixture, fixtureRows } from '../support/export-files';
 import { type Inbox, lambdaContext, startInbox } from '../support/inbox';
 import { ingestHarness } from '../support/ingest';
 import { csvBytes, LEAD_HEADER, leadRow } from '../support/lead-files';
@@ -295,5 +296,160 @@ describe('GET /v1/uploads and /v1/uploads/{id}', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/uploads', '/v1/uploads/{id}']));
     expect(doc.paths['/v1/uploads'].post.requestBody).toBeDefined();
     expect(doc.components.schemas).toHaveProperty('UploadView');
+  });
+});
+
+describe('column mappings and report footers', () => {
+  const SPANISH = ['Correo', 'Nombre completo', 'Empresa', 'Notas internas', 'Región'];
+
+  it('refuses a mapping with an unknown target, naming the header; nothing is created', async () => {
+    const { key } = await h.supplierWith();
+    const res = await post(key, '/v1/uploads', {
+      fileName: 'a.csv',
+      mapping: { Correo: 'email', 'Person - Foo': 'emial', Extra: 'custom.9lives' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details).toEqual(
+      expect.arrayContaining([
+        {
+          path: 'mapping.Person - Foo',
+          message: expect.stringContaining('column "Person - Foo": unknown field "emial"'),
+        },
+        { path: 'mapping.Extra', message: expect.stringContaining('column "Extra"') },
+      ]),
+    );
+    expect((await get(key, '/v1/uploads')).body.items).toEqual([]);
+  });
+
+  it('applies the mapping of an upload, remembers it, and a dropped file with the same header row uses it', async () => {
+    const { supplierId, key } = await h.supplierWith();
+    const mapping = {
+      Correo: 'email',
+      'nombre completo': 'fullName',
+      Empresa: 'company',
+      'Notas internas': 'ignore',
+      Región: 'custom.Territory',
+      Teléfono: 'phone',
+    };
+    const created = await post(key, '/v1/uploads', { fileName: 'es.csv', mapping });
+    expect(created.status).toBe(201);
+    expect(created.body.upload.mapping).toEqual(mapping);
+    const put = await fetch(created.body.uploadUrl, {
+      method: 'PUT',
+      body: csvBytes([SPANISH, ['ana@example.es', 'Ana María López', 'Acme SL', 'secret', 'Sur']]),
+    });
+    expect(put.status).toBe(200);
+    await h.handler()(await inbox.eventFor(created.body.upload.key), lambdaContext());
+
+    const first = await get(key, `/v1/uploads/${created.body.upload.id}`);
+    expect(first.body.upload).toMatchObject({
+      status: 'done',
+      rows: { total: 1, created: 1, rejected: 0 },
+      mapping,
+      mappingApplied: {
+        source: 'upload',
+        headerHash: expect.stringMatching(/^[0-9a-f]{32}$/),
+        unused: ['Teléfono'],
+      },
+    });
+    const headerHash = first.body.upload.mappingApplied.headerHash;
+    expect(await h.mappings.getHeaderMapping(supplierId, headerHash)).toMatchObject({
+      mapping,
+      uploadId: created.body.upload.id,
+      headers: SPANISH,
+    });
+    expect(await h.lead(supplierId, 'ana@example.es')).toMatchObject({
+      firstName: 'Ana',
+      lastName: 'María López',
+      company: 'Acme SL',
+      customFields: { Territory: 'Sur' },
+    });
+
+    // The same header row (case and spaces aside), straight into the inbox: no mapping of its own.
+    const dropKey = `inbox/${supplierId}/weekly.csv`;
+    const event = await inbox.put(
+      dropKey,
+      csvBytes([
+        ['correo', 'Nombre  Completo', 'EMPRESA', 'Notas internas', 'región'],
+        ['bo@example.es', 'Bo Ruiz', 'Beta SA', 'x', 'Norte'],
+      ]),
+    );
+    await h.handler()(event, lambdaContext());
+    const dropped = (await h.uploadsOf(supplierId)).find((u) => u.key === dropKey);
+    expect(dropped).toMatchObject({
+      origin: 'drop',
+      status: 'done',
+      rows: { total: 1, created: 1, rejected: 0 },
+      mappingApplied: { source: 'remembered', headerHash, learntFrom: created.body.upload.id },
+    });
+    expect(await h.lead(supplierId, 'bo@example.es')).toMatchObject({
+      firstName: 'Bo',
+      lastName: 'Ruiz',
+      company: 'Beta SA',
+      customFields: { Territory: 'Norte' },
+    });
+
+    // Another header row is not one mapping away yet: refused, pointing to a mapping.
+    const otherKey = `inbox/${supplierId}/other.csv`;
+    await h.handler()(
+      await inbox.put(
+        otherKey,
+        csvBytes([
+          ['Correo', 'Empresa'],
+          ['cy@example.es', 'Gamma'],
+        ]),
+      ),
+      lambdaContext(),
+    );
+    const other = (await h.uploadsOf(supplierId)).find((u) => u.key === otherKey);
+    expect(other).toMatchObject({
+      status: 'failed',
+      failure: { code: 'no_header', message: expect.stringContaining('mapping') },
+    });
+  });
+
+  it('keeps the newest upload’s mapping for a header row: a late retry of an older one does not replace it', async () => {
+    const { supplierId } = await h.supplierWith();
+    const base = { supplierId, headerHash: 'f'.repeat(32), headers: ['Correo'] };
+    await h.mappings.putHeaderMapping({
+      ...base,
+      mapping: { Correo: 'email' },
+      uploadId: 'NEWER',
+      learntAt: '2026-12-01T10:00:00.000Z',
+    });
+    await h.mappings.putHeaderMapping({
+      ...base,
+      mapping: { Correo: 'custom.Correo' },
+      uploadId: 'OLDER',
+      learntAt: '2026-12-01T09:00:00.000Z',
+    });
+    expect(await h.mappings.getHeaderMapping(supplierId, base.headerHash)).toMatchObject({
+      uploadId: 'NEWER',
+      mapping: { Correo: 'email' },
+    });
+    expect(await h.mappings.listHeaderMappings(supplierId)).toHaveLength(1);
+  });
+
+  it('reads a Salesforce report: the footer is skipped with a note, the company lands in company', async () => {
+    const { supplierId, key } = await h.supplierWith();
+    const report = EXPORT_FIXTURES[0] as ExportFixture;
+    const id = await upload(key, 'report.csv', csvBytes(fixtureRows(report)));
+    const read = await get(key, `/v1/uploads/${id}`);
+    expect(read.body.upload).toMatchObject({
+      status: 'done',
+      rows: { total: 2, created: 2, updated: 0, rejected: 0 },
+      mappingApplied: { source: 'automatic' },
+      notes: [
+        {
+          row: 5,
+          message: expect.stringMatching(/^Rows 5-10 skipped: a report footer.*Grand Totals \(2 records\)/),
+        },
+      ],
+      errors: [],
+    });
+    const lead = await h.lead(supplierId, 'jane@acme.example');
+    expect(lead).toMatchObject({ company: 'Acme Corp', lastName: 'van der Berg' });
+    expect(Object.values(lead?.customFields ?? {})).not.toContain('Acme Corp');
   });
 });

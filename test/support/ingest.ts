@@ -9,7 +9,7 @@ import {
   type UploadRowError,
   Uploads,
 } from '@leadrelay/core';
-import { DynamoUploadStore } from '@leadrelay/store';
+import { DynamoHeaderMappingStore, DynamoUploadStore } from '@leadrelay/store';
 import type { Context } from 'aws-lambda';
 import {
   createIngestHandler,
@@ -28,7 +28,9 @@ const silent = { info: () => {}, warn: () => {}, error: () => {} };
 export async function ingestHarness(inbox: Inbox, prefix: string) {
   const table = await testTable(prefix);
   const uploads = new DynamoUploadStore(table.db, table.tableName);
+  const mappings = new DynamoHeaderMappingStore(table.db, table.tableName);
   const deps = {
+    mappings,
     leads: table.leads,
     tenants: table.tenants,
     rules: table.rules,
@@ -143,6 +145,7 @@ export async function ingestHarness(inbox: Inbox, prefix: string) {
   return {
     table,
     uploads,
+    mappings,
     deps,
     invoked,
     handler,

@@ -255,7 +255,7 @@ describe('readLeadRows on CSV', () => {
     expect(results[7]).toMatchObject({ ok: true, partner: 'partner-7' });
   });
 
-  it('ignores the second of two columns that map to the same field, and says why', async () => {
+  it('reads two columns of one lead field as candidates (the first not empty wins), ignores a second custom column with the same name and says why', async () => {
     const bytes = csvBytes([
       ['Email', 'First Name', 'E-mail', 'Notes', 'notes', ''],
       ['ana@example.com', 'Ana', 'other@example.com', 'a', 'b', 'c'],
@@ -264,7 +264,7 @@ describe('readLeadRows on CSV', () => {
     expect(result?.checkpoint.layout.columns).toEqual([
       { kind: 'field', field: 'email' },
       { kind: 'field', field: 'firstName' },
-      { kind: 'ignored', reason: 'duplicate: column "Email" already maps to email' },
+      { kind: 'field', field: 'email' },
       { kind: 'custom', name: 'Notes' },
       { kind: 'ignored', reason: 'duplicate: column "Notes" already maps to custom field "Notes"' },
       { kind: 'ignored', reason: 'the column has no header' },

@@ -81,7 +81,7 @@ export function isBlank(bytes: Uint8Array): boolean {
  */
 export async function* readCsvRows(
   source: ByteSource,
-  options: Pick<ReadLeadRowsOptions, 'requireEmail' | 'resume'>,
+  options: Pick<ReadLeadRowsOptions, 'requireEmail' | 'resume' | 'mapping'>,
 ): AsyncGenerator<RowResult> {
   const { resume, requireEmail } = options;
   const fromOffset = resume?.byteOffset !== undefined;
@@ -160,7 +160,12 @@ export async function* readCsvRows(
       lastOffset = base + info.bytes;
       const cells = record.map(decode);
       if (!layout) {
-        layout = buildLayout('csv', cells, { encoding: start.encoding, delimiter: start.delimiter });
+        layout = buildLayout(
+          'csv',
+          cells,
+          { encoding: start.encoding, delimiter: start.delimiter },
+          options.mapping,
+        );
         assertUsableHeader(layout, requireEmail);
         continue;
       }

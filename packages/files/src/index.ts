@@ -4,8 +4,9 @@
  */
 export { detectFormat } from './detect';
 export { FileError, type FileErrorCode } from './errors';
-export { matchHeader } from './headers';
+export { headerRowHash, matchHeader, normaliseHeader } from './headers';
 export { readLeadRows } from './read';
+export { splitFullName } from './rows';
 export type {
   ColumnMapping,
   CsvDelimiter,
@@ -13,8 +14,10 @@ export type {
   FileEncoding,
   FileFormat,
   FileLayout,
+  MappingFor,
   OpenFile,
   ReadLeadRowsOptions,
   RowError,
   RowResult,
+  SkippedFooter,
 } from './types';

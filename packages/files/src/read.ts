@@ -1,6 +1,7 @@
 import { CSV_SAMPLE_BYTES, isBlank, readCsvRows } from './csv';
 import { detectFormat } from './detect';
 import { FileError } from './errors';
+import { withoutTrailingFooter } from './footer';
 import { ByteSource, tooLarge } from './source';
 import type { OpenFile, ReadLeadRowsOptions, RowResult } from './types';
 import { readXlsxRows } from './xlsx';
@@ -12,6 +13,11 @@ import { readXlsxRows } from './xlsx';
  * errors (row number, the column's header as written, a message); a bad row never stops
  * the read. Every result carries a checkpoint to resume from (CSV: a byte offset for a
  * ranged read; XLSX: the rows to skip on a re-read).
+ *
+ * A report export's trailing footer (`Grand Totals (10 records)`, a copyright line,
+ * see footer.ts) yields no results: `onFooter` is told which rows it skipped. Only a
+ * footer after the last data row is one; footer-like rows before a data row are
+ * row errors. An explicit column mapping (`mapping`) is asked for when row 1 is read.
  *
  * Row numbers are what a person sees in a spreadsheet: the header is row 1, the first
  * data row is row 2; in CSV, records are counted, not lines (a quoted value may span
@@ -28,7 +34,11 @@ import { readXlsxRows } from './xlsx';
  *   checkpoint is at the very end of the file, pass `size` so that no read past the end
  *   is asked for (S3 answers 416 to such a range).
  */
-export async function* readLeadRows(open: OpenFile, options: ReadLeadRowsOptions): AsyncGenerator<RowResult> {
+export function readLeadRows(open: OpenFile, options: ReadLeadRowsOptions): AsyncGenerator<RowResult> {
+  return withoutTrailingFooter(readRows(open, options), options.onFooter);
+}
+
+async function* readRows(open: OpenFile, options: ReadLeadRowsOptions): AsyncGenerator<RowResult> {
   const { resume, maxBytes, size } = options;
   if (maxBytes !== undefined && size !== undefined && size > maxBytes) throw tooLarge(maxBytes);
 

@@ -1,4 +1,5 @@
 import { LeadInput, parseInput, ValidationError } from '@leadrelay/core';
+import { footerLine } from './footer';
 import type { FileCheckpoint, FileLayout, RowError, RowResult } from './types';
 
 const MAX_SHOWN_VALUE = 60;
@@ -7,27 +8,64 @@ function shown(value: string): string {
   return JSON.stringify(value.length > MAX_SHOWN_VALUE ? `${value.slice(0, MAX_SHOWN_VALUE)}…` : value);
 }
 
-/** Where each lead field and custom field comes from: the header as written, and its cell index. */
+/** How a layout is read: its columns in reading order, and the first column of each lead field. */
 interface Sources {
-  byPath: Map<string, { header: string; index: number }>;
-  emailHeader?: string;
+  /** Column indexes, mapped columns first: for a field several columns give, the first not empty wins. */
+  order: number[];
+  /** Per path (`email`, `customFields.Notes`): the first column that gives it, for errors about a missing value. */
+  firstOf: Map<string, number>;
 }
 
 const sourcesCache = new WeakMap<FileLayout, Sources>();
 
+function pathsOf(layout: FileLayout, index: number): string[] {
+  const mapping = layout.columns[index];
+  if (mapping?.kind === 'field') return [mapping.field];
+  if (mapping?.kind === 'custom') return [`customFields.${mapping.name}`];
+  if (mapping?.kind === 'fullName') return ['firstName', 'lastName'];
+  return [];
+}
+
 function sourcesOf(layout: FileLayout): Sources {
   let sources = sourcesCache.get(layout);
   if (!sources) {
-    const byPath = new Map<string, { header: string; index: number }>();
-    layout.columns.forEach((mapping, index) => {
-      const header = layout.headers[index] ?? '';
-      if (mapping.kind === 'field') byPath.set(mapping.field, { header, index });
-      else if (mapping.kind === 'custom') byPath.set(`customFields.${mapping.name}`, { header, index });
-    });
-    sources = { byPath, emailHeader: byPath.get('email')?.header };
+    const mapped = new Set(layout.mapped ?? []);
+    const all = layout.columns.map((_, index) => index);
+    const order = [...all.filter((i) => mapped.has(i)), ...all.filter((i) => !mapped.has(i))];
+    const firstOf = new Map<string, number>();
+    for (const index of order) {
+      for (const path of pathsOf(layout, index)) if (!firstOf.has(path)) firstOf.set(path, index);
+    }
+    sources = { order, firstOf };
     sourcesCache.set(layout, sources);
   }
   return sources;
+}
+
+const SALUTATIONS = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'madam']);
+
+/**
+ * A full name split into first and last: `Jane van der Berg` -> `Jane` / `van der Berg`
+ * (the first word, and the rest, so particles stay with the last name); `Berg, Jane`
+ * -> `Jane` / `Berg`; a leading salutation (`Dr.`, `Mrs`) is dropped; one word is a
+ * first name.
+ */
+export function splitFullName(value: string): { firstName?: string; lastName?: string } {
+  const comma = value.indexOf(',');
+  if (comma > 0) {
+    const last = value.slice(0, comma).trim();
+    const first = value.slice(comma + 1).trim();
+    if (last !== '' && first !== '' && !first.includes(',')) return { firstName: first, lastName: last };
+  }
+  const words = value
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
+  while (words.length > 1 && SALUTATIONS.has((words[0] as string).replace(/\.$/, '').toLowerCase()))
+    words.shift();
+  const [first, ...rest] = words;
+  if (first === undefined) return {};
+  return rest.length === 0 ? { firstName: first } : { firstName: first, lastName: rest.join(' ') };
 }
 
 /** A zod message made plain for a person reading an upload report. */
@@ -40,10 +78,13 @@ function plainMessage(path: string, message: string, value: string | undefined):
 
 /**
  * One data row to its result. Cells are read through the layout: lead fields into the
- * lead input, custom columns into `customFields`, the partner column into `partner`
- * (never `partnerId`: a file names its partner, the caller resolves it). The input is
- * validated by the core's `LeadInput`, and every problem becomes a row error naming the
- * column's header as written in the file. Values are trimmed; an empty cell is no value.
+ * lead input (of several columns for one field, the first that is not empty), a full
+ * name split into first and last, custom columns into `customFields`, the partner
+ * column into `partner` (never `partnerId`: a file names its partner, the caller
+ * resolves it). The input is validated by the core's `LeadInput`, and every problem
+ * becomes a row error naming the header, as written in the file, of the column the
+ * value came from. Values are trimmed; an empty cell is no value. A bad row that could
+ * be a report footer line says so (`footer`): readLeadRows decides at the end.
  *
  * Returns undefined for a row whose cells are all empty: such a row is skipped silently
  * (no result, no error), as a spreadsheet's blank line is not a lead.
@@ -58,20 +99,27 @@ export function toRowResult(
   if (cells.every((c) => c.trim() === '')) return undefined;
   const errors: RowError[] = [];
   const raw: Record<string, unknown> = {};
+  let fullName: string | undefined;
   let custom: Record<string, string> | undefined;
   let partner: string | undefined;
-  const { columns } = layout;
-  for (let i = 0; i < columns.length; i++) {
+  const { columns, headers } = layout;
+  const { order, firstOf } = sourcesOf(layout);
+  for (const i of order) {
     const value = cells[i]?.trim();
     if (!value) continue;
     const mapping = columns[i];
-    if (mapping?.kind === 'field') raw[mapping.field] = value;
-    else if (mapping?.kind === 'custom') {
+    if (mapping?.kind === 'field') {
+      raw[mapping.field] ??= value;
+    } else if (mapping?.kind === 'custom') {
       custom ??= {};
       custom[mapping.name] = value;
-    } else if (mapping?.kind === 'partner') partner = value;
+    } else if (mapping?.kind === 'fullName') fullName ??= value;
+    else if (mapping?.kind === 'partner') partner = value;
   }
   if (custom) raw.customFields = custom;
+  if (fullName) {
+    for (const [path, part] of Object.entries(splitFullName(fullName))) raw[path] = part;
+  }
 
   if (cells.length > columns.length) {
     const extra = cells.slice(columns.length).filter((c) => c.trim() !== '');
@@ -83,26 +131,35 @@ export function toRowResult(
     }
   }
 
-  const { byPath, emailHeader } = sourcesOf(layout);
+  // Only a bad row needs to know where a value came from: the first column of its path that is not empty.
+  const sourceOf = (path: string): number | undefined =>
+    order.find((i) => cells[i]?.trim() && pathsOf(layout, i).includes(path)) ??
+    (path.startsWith('customFields.') ? firstOf.get(path) : undefined);
   let input: LeadInput | undefined;
   try {
     input = parseInput(LeadInput, raw, 'row');
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     for (const detail of error.details) {
-      const source = byPath.get(detail.path);
-      const value = source ? cells[source.index]?.trim() : undefined;
+      const index = sourceOf(detail.path);
+      const value = index === undefined ? undefined : cells[index]?.trim();
+      const header = index === undefined ? undefined : headers[index];
       errors.push({
         row,
-        ...(source ? { column: source.header } : {}),
+        ...(header === undefined ? {} : { column: header }),
         message: plainMessage(detail.path, detail.message, value),
       });
     }
   }
   if (requireEmail && raw.email === undefined) {
-    errors.push({ row, column: emailHeader ?? 'email', message: 'email is required for a distributed lead' });
+    const emailIndex = firstOf.get('email');
+    const column = emailIndex === undefined ? 'email' : (headers[emailIndex] ?? 'email');
+    errors.push({ row, column, message: 'email is required for a distributed lead' });
   }
-  if (errors.length > 0 || !input) return { row, ok: false, errors, checkpoint };
+  if (errors.length > 0 || !input) {
+    const footer = footerLine(cells);
+    return footer ? { row, ok: false, errors, checkpoint, footer } : { row, ok: false, errors, checkpoint };
+  }
   return partner === undefined
     ? { row, ok: true, input, checkpoint }
     : { row, ok: true, input, partner, checkpoint };

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { LeadInput, LeadTextField } from '@leadrelay/core';
+import type { LeadInput, LeadTextField, UploadMapping } from '@leadrelay/core';
 
 /** The file formats Lead Relay reads. */
 export type FileFormat = 'csv' | 'xlsx';
@@ -14,12 +14,14 @@ export type CsvDelimiter = ',' | ';' | '\t';
  * What one column of a lead file holds.
  * - `field`: a lead field (`score` included);
  * - `partner`: names the partner for the row (by id or name), kept out of the lead input;
+ * - `fullName`: the whole name, split into first and last name (the first word, and the rest);
  * - `custom`: a custom field, named after the header;
  * - `ignored`: not read, with the reason (empty header, duplicate, bad custom field name, too many).
  */
 export type ColumnMapping =
   | { kind: 'field'; field: LeadTextField | 'score' }
   | { kind: 'partner' }
+  | { kind: 'fullName' }
   | { kind: 'custom'; name: string }
   | { kind: 'ignored'; reason: string };
 
@@ -38,6 +40,25 @@ export interface FileLayout {
   headers: string[];
   /** Per header index: the lead field it maps to. */
   columns: ColumnMapping[];
+  /** A stable hash of the normalised header row (see headerRowHash): the key of a remembered mapping. */
+  headerHash?: string;
+  /** When an explicit mapping was applied: the indexes of the columns it named (read before matched ones). */
+  mapped?: number[];
+}
+
+/**
+ * The explicit column mapping for a header row, if there is one: asked once, with the
+ * row's hash (see headerRowHash) and its cells, when row 1 is read.
+ */
+export type MappingFor = (headerHash: string, headers: readonly string[]) => UploadMapping | undefined;
+
+/** Trailing lines of a report export (`Grand Totals (10 records)`, a copyright line), skipped rather than read as rows. */
+export interface SkippedFooter {
+  /** The spreadsheet rows of the footer, first and last (blank rows between them included). */
+  fromRow: number;
+  toRow: number;
+  /** The footer's lines (the first cell of each that is not empty), shortened. */
+  lines: string[];
 }
 
 /**
@@ -79,7 +100,14 @@ export type RowResult =
       partner?: string;
       checkpoint: FileCheckpoint;
     }
-  | { row: number; ok: false; errors: RowError[]; checkpoint: FileCheckpoint };
+  | {
+      row: number;
+      ok: false;
+      errors: RowError[];
+      checkpoint: FileCheckpoint;
+      /** Set when the row could be a report footer line (see readLeadRows): its text, and whether it opens a footer. */
+      footer?: { text: string; opens: boolean };
+    };
 
 /** Opens the file, from `startByte` when given (a ranged read), else from its start. */
 export type OpenFile = (startByte?: number) => Promise<NodeJS.ReadableStream | Readable>;
@@ -96,4 +124,8 @@ export interface ReadLeadRowsOptions {
   maxBytes?: number;
   /** The file's size in bytes when known (S3 `ContentLength`): checked against `maxBytes` before reading. */
   size?: number;
+  /** An explicit column mapping for the file's header row (ignored on a resume: the checkpoint has the layout). */
+  mapping?: MappingFor;
+  /** Told of a report footer at the end of the file, whose lines were skipped (no result, no row error). */
+  onFooter?: (footer: SkippedFooter) => void;
 }

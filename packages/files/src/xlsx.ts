@@ -360,7 +360,7 @@ function missingPart(book: Book): FileError {
 export async function* readXlsxRows(
   source: ByteSource,
   open: OpenFile,
-  options: Pick<ReadLeadRowsOptions, 'requireEmail' | 'resume' | 'maxBytes'>,
+  options: Pick<ReadLeadRowsOptions, 'requireEmail' | 'resume' | 'maxBytes' | 'mapping'>,
 ): AsyncGenerator<RowResult> {
   const { requireEmail, resume } = options;
   const book = newBook();
@@ -374,7 +374,7 @@ export async function* readXlsxRows(
       if (row !== 1) {
         throw new FileError('no_header', 'Row 1 is empty: it must name the columns (Email, First Name, ...)');
       }
-      layout = buildLayout('xlsx', cells);
+      layout = buildLayout('xlsx', cells, {}, options.mapping);
       assertUsableHeader(layout, requireEmail);
     }
     sawRows = true;

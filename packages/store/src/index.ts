@@ -3,6 +3,7 @@ export * from './cursor';
 export * from './keys';
 export * from './lead-items';
 export * from './lead-store';
+export * from './mapping-store';
 export * from './rules-store';
 export * from './table';
 export * from './table-input';

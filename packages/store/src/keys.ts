@@ -26,6 +26,9 @@ import { normaliseName } from '@leadrelay/core';
  * |                    |                      |                            |   <createdAt>#<uploadId>            |   lease); a supplier's uploads, newest first     |
  * | UploadRowError     | SUP#<supplierId>#UPLOAD#<uploadId> | ERR#<row, 10 digits> | —                             | an upload's rejected rows in row order (Query    |
  * |                    |                      |                            |                                     |   begins_with ERR#); one item per row            |
+ * | HeaderMapping      | SUP#<supplierId>     | HEADERMAP#<headerRowHash>  | —                                   | the column mapping a supplier gave for a header  |
+ * |                    |                      |                            |                                     |   row (get by the row's hash; ingest Queries     |
+ * |                    |                      |                            |                                     |   begins_with HEADERMAP# before row 1 is read)   |
  *
  * Every item carries `entity` (its type, used by stream filters) and `version`.
  * Keys describe themselves; ids are ULIDs so SK order is creation order.
@@ -103,6 +106,13 @@ export const Keys = {
     PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
     SK: `ERR#${String(row).padStart(10, '0')}`,
   }),
+  /** A remembered column mapping, by the hash of the normalised header row it was given for. */
+  headerMapping: (supplierId: string, headerHash: string) => ({
+    PK: `SUP#${supplierId}`,
+    SK: `HEADERMAP#${headerHash}`,
+  }),
+  /** Query prefix: a supplier's remembered column mappings. */
+  headerMappingsOf: (supplierId: string) => ({ PK: `SUP#${supplierId}`, SKPrefix: 'HEADERMAP#' }),
   /** Query prefix: an upload's row errors. */
   uploadRowErrorsOf: (supplierId: string, uploadId: string) => ({
     PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
@@ -129,4 +139,5 @@ export const Entity = {
   rules: 'Rules',
   upload: 'Upload',
   uploadRowError: 'UploadRowError',
+  headerMapping: 'HeaderMapping',
 } as const;

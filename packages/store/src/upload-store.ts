@@ -45,6 +45,24 @@ function uploadFromItem(item: Item): Upload {
   return fromItem<Upload>(item);
 }
 
+/** The SET clauses (and values) for what a run learnt about the file: the mapping it reads with, its notes. */
+function readNotesUpdate(input: Pick<UploadEnd, 'mappingApplied' | 'notes'>): {
+  set: string;
+  values: Record<string, unknown>;
+} {
+  const sets: string[] = [];
+  const values: Record<string, unknown> = {};
+  if (input.mappingApplied) {
+    sets.push('mappingApplied = :mappingApplied');
+    values[':mappingApplied'] = input.mappingApplied;
+  }
+  if (input.notes && input.notes.length > 0) {
+    sets.push('notes = :notes');
+    values[':notes'] = input.notes;
+  }
+  return { set: sets.map((s) => `, ${s}`).join(''), values };
+}
+
 function backoff(round: number): Promise<void> {
   const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** round);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
@@ -137,14 +155,15 @@ export class DynamoUploadStore implements UploadStore {
     version: number,
     progress: UploadProgress,
   ): Promise<Upload | undefined> {
+    const readNotes = readNotesUpdate(progress);
     return this.update({
       TableName: this.tableName,
       Key: Keys.upload(supplierId, uploadId),
-      UpdateExpression:
-        'SET #rows = :rows, #checkpoint = :checkpoint, leaseUntil = :lease, routing = :routing, updatedAt = :now ADD version :one',
+      UpdateExpression: `SET #rows = :rows, #checkpoint = :checkpoint, leaseUntil = :lease, routing = :routing, updatedAt = :now${readNotes.set} ADD version :one`,
       ConditionExpression: '#status = :processing AND version = :version',
       ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#checkpoint': 'checkpoint' },
       ExpressionAttributeValues: {
+        ...readNotes.values,
         ':rows': progress.rows,
         ':checkpoint': progress.checkpoint,
         ':lease': progress.leaseUntil,
@@ -182,10 +201,11 @@ export class DynamoUploadStore implements UploadStore {
     const sets = ['#status = :final', '#rows = :rows', 'updatedAt = :now', 'finishedAt = :now'];
     if (failed) sets.push('failure = :failure');
     if (end.routing) sets.push('routing = :routing');
+    const readNotes = readNotesUpdate(end);
     return this.update({
       TableName: this.tableName,
       Key: Keys.upload(supplierId, uploadId),
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseUntil, #checkpoint ADD version :one`,
+      UpdateExpression: `SET ${sets.join(', ')}${readNotes.set} REMOVE leaseUntil, #checkpoint ADD version :one`,
       ConditionExpression: '#status = :processing AND version = :version',
       ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#checkpoint': 'checkpoint' },
       ExpressionAttributeValues: {
@@ -194,6 +214,7 @@ export class DynamoUploadStore implements UploadStore {
         ':now': end.now,
         ...(failed ? { ':failure': outcome.failure } : {}),
         ...(end.routing ? { ':routing': end.routing } : {}),
+        ...readNotes.values,
         ':processing': 'processing',
         ':version': version,
         ':one': 1,

@@ -1,7 +1,10 @@
 import type { Page, PageQuery } from '../pages';
 import type {
+  RememberedMapping,
   Upload,
   UploadFailure,
+  UploadMappingApplied,
+  UploadNote,
   UploadObject,
   UploadRouting,
   UploadRowErrors,
@@ -25,6 +28,10 @@ export interface UploadProgress {
   /** The routing the run settled on (a dropped file with a partner column switches to `column`). */
   routing: UploadRouting;
   now: string;
+  /** Once row 1 is read: which column mapping the file is read with. */
+  mappingApplied?: UploadMappingApplied;
+  /** Notes of the read so far (they replace the saved ones). */
+  notes?: UploadNote[];
 }
 
 /** What the end of a run saves: the final counts, and the routing it settled on (if it read any row). */
@@ -32,6 +39,8 @@ export interface UploadEnd {
   rows: UploadRows;
   now: string;
   routing?: UploadRouting;
+  mappingApplied?: UploadMappingApplied;
+  notes?: UploadNote[];
 }
 
 export type UploadOutcome = { status: 'done' } | { status: 'failed'; failure: UploadFailure };
@@ -74,6 +83,19 @@ export interface UploadStore {
   putRowErrors(supplierId: string, uploadId: string, rows: readonly UploadRowErrors[]): Promise<void>;
   /** The rejected rows, in row order; `limit` counts rows. */
   listRowErrors(supplierId: string, uploadId: string, page: PageQuery): Promise<Page<UploadRowErrors>>;
+}
+
+/**
+ * Column mappings a supplier gave with its uploads, kept by the hash of the header row
+ * they were given for, so a later file with the same header row is read the same way.
+ */
+export interface HeaderMappingStore {
+  /** Keeps the mapping unless a newer upload (`learntAt`) already gave one for the same header row. */
+  putHeaderMapping(mapping: RememberedMapping): Promise<void>;
+  /** The supplier's remembered mapping for a header row, if any. */
+  getHeaderMapping(supplierId: string, headerHash: string): Promise<RememberedMapping | undefined>;
+  /** Every remembered mapping of the supplier (ingest loads them before the header row is read). */
+  listHeaderMappings(supplierId: string): Promise<RememberedMapping[]>;
 }
 
 /** Signs URLs that let a client PUT one object into the inbox bucket. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CustomFieldName, LEAD_TEXT_FIELDS, type LeadTextField } from '../leads/lead';
 
 /**
  * Lead files and their reports: an upload is one file's way through intake, from
@@ -81,6 +82,112 @@ export const UploadFailure = z
   .meta({ id: 'UploadFailure' });
 export type UploadFailure = z.output<typeof UploadFailure>;
 
+/**
+ * What a column of a lead file can be mapped to: a lead field (`score`, `partner` and
+ * `fullName` included: a full name is split into first and last), `custom.<name>`, or
+ * `ignore`.
+ */
+export type MappingTarget =
+  | { kind: 'field'; field: LeadTextField | 'score' }
+  | { kind: 'partner' }
+  | { kind: 'fullName' }
+  | { kind: 'custom'; name: string }
+  | { kind: 'ignore' };
+
+/** The fields a mapping may name, as written in a mapping (`email`, `firstName`, ...). */
+export const MAPPING_FIELDS = [...LEAD_TEXT_FIELDS, 'score', 'partner', 'fullName'] as const;
+const MAPPING_FIELD_BY_LOWER = new Map<string, (typeof MAPPING_FIELDS)[number]>(
+  MAPPING_FIELDS.map((f) => [f.toLowerCase(), f]),
+);
+const CUSTOM_PREFIX = 'custom.';
+
+/** A mapping target as written (`email`, `custom.Budget`, `ignore`) to what it means; undefined when it names nothing. */
+export function parseMappingTarget(target: string): MappingTarget | undefined {
+  const written = target.trim();
+  if (written.toLowerCase() === 'ignore') return { kind: 'ignore' };
+  if (written.toLowerCase().startsWith(CUSTOM_PREFIX)) {
+    const name = written.slice(CUSTOM_PREFIX.length).trim();
+    return CustomFieldName.safeParse(name).success ? { kind: 'custom', name } : undefined;
+  }
+  const field = MAPPING_FIELD_BY_LOWER.get(written.toLowerCase());
+  if (field === undefined) return undefined;
+  if (field === 'partner') return { kind: 'partner' };
+  if (field === 'fullName') return { kind: 'fullName' };
+  return { kind: 'field', field };
+}
+
+/** Most columns one mapping may name. */
+export const MAX_MAPPING_COLUMNS = 500;
+
+/**
+ * An explicit column mapping: header as written in row 1 (matched without regard to
+ * case and surrounding spaces) -> target. An unknown target is refused naming the header.
+ */
+export const UploadMapping = z
+  .record(z.string().trim().min(1, 'a header must not be empty').max(255), z.string().max(80))
+  .superRefine((mapping, ctx) => {
+    const entries = Object.entries(mapping);
+    if (entries.length > MAX_MAPPING_COLUMNS) {
+      ctx.addIssue({ code: 'custom', message: `must map at most ${MAX_MAPPING_COLUMNS} columns` });
+    }
+    for (const [header, target] of entries) {
+      if (parseMappingTarget(target) !== undefined) continue;
+      const custom = target.trim().toLowerCase().startsWith(CUSTOM_PREFIX);
+      ctx.addIssue({
+        code: 'custom',
+        path: [header],
+        message: custom
+          ? `column "${header}": "${target}" is not a valid custom field name (custom.<name>: a letter first, then letters, digits, space, _ . -, at most 64)`
+          : `column "${header}": unknown field "${target}"; use one of ${MAPPING_FIELDS.join(', ')}, custom.<name> or ignore`,
+      });
+    }
+  })
+  .describe(
+    'Header (as in row 1, case-insensitive) -> lead field (`email`, `firstName`, ..., `score`, `partner`, `fullName`), ' +
+      '`custom.<name>`, or `ignore`. Remembered for the supplier: a later file with the same header row uses it.',
+  )
+  .meta({ id: 'UploadMapping' });
+export type UploadMapping = z.output<typeof UploadMapping>;
+
+/** Which column mapping an upload was read with. */
+export const UploadMappingApplied = z
+  .object({
+    source: z
+      .enum(['automatic', 'upload', 'remembered'])
+      .describe(
+        '`automatic`: headers matched by name only; `upload`: the mapping given with this upload; ' +
+          '`remembered`: a mapping given earlier with a file of the same header row.',
+      ),
+    headerHash: z
+      .string()
+      .describe('A stable hash of the normalised header row: the key of a remembered mapping.'),
+    learntFrom: z.string().optional().describe('`remembered`: the upload whose mapping it is.'),
+    unused: z
+      .array(z.string())
+      .optional()
+      .describe('`upload`: headers of the mapping that row 1 does not have (a typo, or another file).'),
+  })
+  .meta({ id: 'UploadMappingApplied' });
+export type UploadMappingApplied = z.output<typeof UploadMappingApplied>;
+
+/** Something the supplier should know about the read that is not a row error (a skipped report footer). */
+export const UploadNote = z
+  .object({ row: z.int().optional(), message: z.string() })
+  .meta({ id: 'UploadNote' });
+export type UploadNote = z.output<typeof UploadNote>;
+
+/** A mapping kept for a supplier, keyed by the header row it was given for. */
+export interface RememberedMapping {
+  supplierId: string;
+  headerHash: string;
+  /** The header row as written, for a person reading the item. */
+  headers: string[];
+  mapping: UploadMapping;
+  /** The upload that gave it, and when that upload was created (the newer upload's mapping wins). */
+  uploadId: string;
+  learntAt: string;
+}
+
 /** The S3 object an upload reads: size, and the version (or ETag) so a resumed read sees the same bytes. */
 export const UploadObject = z.object({
   size: z.int().min(0),
@@ -103,6 +210,9 @@ export const Upload = z
     failure: UploadFailure.optional(),
     rows: UploadRows,
     object: UploadObject.optional(),
+    mapping: UploadMapping.optional().describe('The column mapping given with POST /v1/uploads.'),
+    mappingApplied: UploadMappingApplied.optional().describe('Set once row 1 is read.'),
+    notes: z.array(UploadNote).optional(),
     /** Where the read stands (the file reader's checkpoint); internal, opaque to the domain. */
     checkpoint: z.record(z.string(), z.unknown()).optional(),
     /** While processing: until when the current run owns the upload. */
@@ -142,6 +252,7 @@ export const CreateUpload = z
   .strictObject({
     fileName: FileName.describe('The name of the file (.csv or .xlsx); it ends the object key.'),
     routing: UploadRouting.optional().describe('Default: mode `rules`.'),
+    mapping: UploadMapping.optional(),
   })
   .meta({ id: 'CreateUpload' });
 export type CreateUpload = z.output<typeof CreateUpload>;

@@ -68,6 +68,7 @@ export async function createUpload(
     fileName: input.fileName,
     origin: 'api',
     routing,
+    ...(input.mapping ? { mapping: input.mapping } : {}),
     status: 'awaiting-file',
     rows: { ...NO_ROWS },
     createdAt: at,
