@@ -427,3 +427,35 @@ describe('the compiled matcher', () => {
     }
   });
 });
+
+describe('a disabled partner', () => {
+  // A disabled partner's links and keys are refused, so routing must not hand it leads it cannot act on.
+  it('is skipped in a pool and as an account owner, saying why', () => {
+    const routing = compile([northwind, { ...globex, disabled: true }, initech, umbrella]);
+    const state = memoryRoutingState();
+    for (let i = 0; i < 4; i++) {
+      expect(routing.route(german(90), state)).toMatchObject({
+        partnerId: initech.id,
+        skipped: [{ partnerId: globex.id, reason: 'disabled' }],
+      });
+    }
+    const owned = compile([{ ...northwind, disabled: true }, globex, initech, umbrella]).route(
+      german(50, { email: 'cio@northwind.example' }),
+      memoryRoutingState(),
+    );
+    expect(owned.partnerId).toBe(umbrella.id);
+    expect(owned.skipped).toContainEqual(
+      expect.objectContaining({ partnerId: northwind.id, reason: 'disabled' }),
+    );
+  });
+
+  it('named for a lead is assigned with a warning, like a paused one', () => {
+    const decision = compile([{ ...globex, disabled: true }]).route(german(90), memoryRoutingState(), {
+      explicitPartner: 'Globex',
+    });
+    expect(decision).toMatchObject({
+      partnerId: globex.id,
+      warning: expect.stringContaining('Globex is disabled'),
+    });
+  });
+});

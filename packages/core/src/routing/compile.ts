@@ -94,6 +94,8 @@ function unavailable(
   exclude: ReadonlySet<string> | undefined,
 ): SkipReason | undefined {
   if (exclude?.has(partner.id)) return 'excluded';
+  // A disabled partner could not open its email's links, so it gets no lead by routing.
+  if (partner.disabled) return 'disabled';
   if (partner.paused) return 'paused';
   if (partner.capacity !== null && state.pending(partner.id) >= partner.capacity) return 'at capacity';
   return undefined;
@@ -268,9 +270,11 @@ class Compiled implements CompiledRouting {
       // Paused and excluded owners are known now; capacity only when choosing.
       const reason = exclude?.has(owner.partner.id)
         ? 'excluded'
-        : owner.partner.paused
-          ? 'paused'
-          : undefined;
+        : owner.partner.disabled
+          ? 'disabled'
+          : owner.partner.paused
+            ? 'paused'
+            : undefined;
       if (reason) {
         skipped.push(skip(owner.partner, reason, 'owner'));
         continue;
@@ -336,11 +340,13 @@ class Compiled implements CompiledRouting {
       case 'explicit': {
         // The supplier's own choice: assigned even when paused or full, with a warning.
         const { partner } = match;
-        const warning = partner.paused
-          ? `${partner.name} is paused`
-          : partner.capacity !== null && state.pending(partner.id) >= partner.capacity
-            ? `${partner.name} is at capacity (${state.pending(partner.id)} of ${partner.capacity} pending)`
-            : undefined;
+        const warning = partner.disabled
+          ? `${partner.name} is disabled: its email links and keys are refused until it is enabled`
+          : partner.paused
+            ? `${partner.name} is paused`
+            : partner.capacity !== null && state.pending(partner.id) >= partner.capacity
+              ? `${partner.name} is at capacity (${state.pending(partner.id)} of ${partner.capacity} pending)`
+              : undefined;
         state.assigned(partner.id);
         const decision: RoutingDecision = {
           partnerId: partner.id,

@@ -2,10 +2,13 @@ import type { Partner } from '../tenants/schemas';
 import type { RoutingStrategy, RuleAssign } from './rules';
 
 /** What routing needs to know of a partner (a stored Partner fits). */
-export type RoutingPartner = Pick<Partner, 'id' | 'name' | 'paused' | 'capacity' | 'weight' | 'domains'>;
+export type RoutingPartner = Pick<
+  Partner,
+  'id' | 'name' | 'paused' | 'capacity' | 'weight' | 'domains' | 'disabled'
+>;
 
 /** Why a partner was passed over. */
-export type SkipReason = 'paused' | 'at capacity' | 'excluded';
+export type SkipReason = 'paused' | 'at capacity' | 'excluded' | 'disabled';
 
 /** A partner passed over by a routing decision, and why. */
 export interface RoutingSkip {
