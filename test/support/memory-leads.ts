@@ -21,6 +21,8 @@ export class MemoryLeadStore implements LeadStore {
   readonly leads = new Map<string, Lead>();
   readonly pending = new Map<string, number>();
   readonly counters = new Map<string, number>();
+  /** reserveSequence calls (counter writes). */
+  reservations = 0;
 
   constructor(private readonly pause: () => Promise<void> = async () => {}) {}
 
@@ -122,6 +124,7 @@ export class MemoryLeadStore implements LeadStore {
 
   async reserveSequence(supplierId: string, counter: string, count: number): Promise<number> {
     await this.pause();
+    this.reservations++;
     const key = `${supplierId}#${counter}`;
     const first = this.counters.get(key) ?? 0;
     this.counters.set(key, first + count);

@@ -234,5 +234,26 @@ describe('pool rotation over every intake shape', () => {
       ),
       { numRuns: 60 },
     );
+    // Sixty random runs of up to ten steps each: seconds, more on a busy machine.
+  }, 60_000);
+
+  it('costs a file one counter write per pool per chunk, and the first chunk one more', async () => {
+    const leads = new MemoryLeadStore();
+    const deps = {
+      leads,
+      tenants: new MemoryTenantStore(),
+      rules: new MemoryRulesStore(),
+      clock: { now: () => now },
+    };
+    const { supplierId } = await supplierWithPool(deps, { size: 4, strategy: 'round-robin', weights: [] });
+    const intake = await Intake.prepare(deps, supplierId);
+    for (let chunk = 0; chunk < 5; chunk++) {
+      const items = Array.from({ length: 100 }, (_, i) => ({
+        input: { email: `c${chunk}-${i}@file.example` },
+      }));
+      await intake.submit(items, { source: 'CSV Upload', actor: 'upload:u', assumeNew: true });
+    }
+    expect(leads.reservations).toBe(6);
+    expect(leads.counters.get(`${supplierId}#${poolSequenceCounter('Pool')}`)).toBe(500);
   });
 });

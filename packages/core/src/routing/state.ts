@@ -79,28 +79,28 @@ export class PoolSequences {
    */
   async decide<T>(pending: Map<string, number>, decide: (state: RoutingState) => T): Promise<T> {
     for (let round = 1; ; round++) {
-      const taken = new Map<string, number>();
+      /** Per group, the numbers this run handed out, owned ones first, then guesses. */
+      const used = new Map<string, number[]>();
       const short = new Map<string, number>();
+      const before = new Map(pending);
       const counts = new Map(pending);
       const value = decide({
         sequence: (group) => {
-          const i = taken.get(group) ?? 0;
-          taken.set(group, i + 1);
+          const numbers = used.get(group) ?? [];
+          used.set(group, numbers);
           const owned = this.owned.get(group) ?? [];
-          if (i < owned.length) return owned[i] as number;
-          short.set(group, i + 1 - owned.length);
-          return (this.ends.get(group) ?? 0) + i - owned.length;
+          const i = numbers.length;
+          const n = i < owned.length ? (owned[i] as number) : (this.ends.get(group) ?? 0) + i - owned.length;
+          if (i >= owned.length) short.set(group, i + 1 - owned.length);
+          numbers.push(n);
+          return n;
         },
         pending: (partnerId) => counts.get(partnerId) ?? 0,
         assigned(partnerId) {
           counts.set(partnerId, (counts.get(partnerId) ?? 0) + 1);
         },
       });
-      if (short.size === 0) {
-        for (const [group, n] of taken) this.owned.get(group)?.splice(0, n);
-        for (const [partnerId, n] of counts) pending.set(partnerId, n);
-        return value;
-      }
+      if (short.size === 0) return this.adopt(value, used, counts, pending);
       if (round >= MAX_DECIDE_ROUNDS) {
         throw new Error('Could not reserve pool sequence numbers: the counters kept moving');
       }
@@ -110,7 +110,31 @@ export class PoolSequences {
       await Promise.all(
         [...short].map(([group, count]) => this.take(group, this.ends.has(group) ? count : 1)),
       );
+      // The usual case: the reservation began where the guesses did and nothing else moved
+      // meanwhile, so routing again would hand out the same numbers and decide the same.
+      if (this.owns(used) && sameCounts(before, pending)) return this.adopt(value, used, counts, pending);
     }
+  }
+
+  /** Whether the numbers `used` are, per group, exactly the first ones owned now. */
+  private owns(used: ReadonlyMap<string, readonly number[]>): boolean {
+    for (const [group, numbers] of used) {
+      const owned = this.owned.get(group) ?? [];
+      if (numbers.some((n, i) => owned[i] !== n)) return false;
+    }
+    return true;
+  }
+
+  /** Takes the numbers a run used and keeps the Pending counts it left. */
+  private adopt<T>(
+    value: T,
+    used: ReadonlyMap<string, readonly number[]>,
+    counts: ReadonlyMap<string, number>,
+    pending: Map<string, number>,
+  ): T {
+    for (const [group, numbers] of used) this.owned.get(group)?.splice(0, numbers.length);
+    for (const [partnerId, n] of counts) pending.set(partnerId, n);
+    return value;
   }
 
   /** Hands back the number of a decision whose lead was not written, for the pool's next lead. */
@@ -131,4 +155,10 @@ export class PoolSequences {
     this.owned.set(group, owned);
     this.ends.set(group, Math.max(this.ends.get(group) ?? 0, first + count));
   }
+}
+
+function sameCounts(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, n] of a) if (b.get(key) !== n) return false;
+  return true;
 }
