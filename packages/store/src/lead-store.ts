@@ -11,7 +11,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import {
   type HistoryEntry,
-  LEAD_HISTORY_WINDOW,
   type Lead,
   type LeadFieldChange,
   type LeadStore,
@@ -257,8 +256,8 @@ export class DynamoLeadStore implements LeadStore {
     if (failed[0]) return undefined;
     if (failed.includes(true)) throw new Error(`A merge's history item for lead ${leadId} already exists`);
     const lead = await this.getLead(leadId);
-    // The merge's entry is one of the latest, though the lead item's own list keeps state changes only.
-    return lead && { ...lead, history: [...lead.history, change.history].slice(-LEAD_HISTORY_WINDOW) };
+    // The merge's entry is the latest, though the lead item's own list keeps state changes only.
+    return lead && { ...lead, history: [...lead.history, change.history] };
   }
 
   async replaceLead(

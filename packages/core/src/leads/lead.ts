@@ -127,7 +127,7 @@ export type HistoryEntry = z.output<typeof HistoryEntry>;
  * The whole history is items of its own beside the lead (LeadStore.listHistory),
  * so the lead stays small and every change rewrites a small item.
  */
-export const LEAD_HISTORY_WINDOW = 5;
+export const LEAD_HISTORY_WINDOW = 2;
 
 export const Lead = z
   .object({
