@@ -10,6 +10,7 @@
 import {
   type ApiKeyRecord,
   ConflictError,
+  type HistoryEntry,
   type Lead,
   type LeadFieldChange,
   type LeadStore,
@@ -107,6 +108,10 @@ export class CountingLeadStore implements LeadStore {
   }
 
   async listLeads(): Promise<Page<Lead>> {
+    return { items: [], nextCursor: null };
+  }
+
+  async listHistory(): Promise<Page<HistoryEntry>> {
     return { items: [], nextCursor: null };
   }
 

@@ -3,8 +3,9 @@
  * never asserted. In order: the machine; routing time per lead (50 and 500 rule
  * groups); the ingest pipeline against raw BatchWriteItem on DynamoDB Local; the
  * ingest's peak RSS for 100,000 and 1,000,000 rows; the latency from a 100-row lead
- * file (and a 100-lead batch call) to the partner's email on the local cloud; one
- * summary table.
+ * file (and a 100-lead batch call) to the partner's email on the local cloud; the
+ * write units of one lead's life on DynamoDB Local (write-units.ts); one summary
+ * table. BENCH_PARTS (e.g. `2,5`) runs only those parts, for a quick comparison.
  *
  * Every ingest runs in a child process of its own (ingest-rss.ts), so its memory
  * figures are its own and not this process's. Lead files are generated to a temp
@@ -25,12 +26,16 @@ import { benchLatency, latencyNotes, latencySummaryRows, latencyTable } from './
 import { describeMachine, machine } from './machine';
 import { rawBatchWrite, readLeadItem } from './raw-write';
 import { benchRouting } from './routing';
+import { benchWriteUnits, writeUnitsTable } from './write-units';
 
 /** Row counts; BENCH_SMALL_ROWS / BENCH_LARGE_ROWS override them for a quick trial of the harness. */
 const SMALL = Number(process.env.BENCH_SMALL_ROWS ?? 100_000);
 const LARGE = Number(process.env.BENCH_LARGE_ROWS ?? 1_000_000);
 const RATIO_TARGET = 0.6;
 const RSS_TARGET = 0.2;
+/** The parts to run (all when unset). */
+const PARTS = process.env.BENCH_PARTS?.split(',').map(Number);
+const runs = (part: number) => !PARTS || PARTS.includes(part);
 
 // The SDK's notice that Node 20 support ends in 2027 would be printed by every process.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -105,106 +110,80 @@ async function main(): Promise<void> {
   const started = Date.now();
   heading('Machine');
   for (const line of describeMachine(machine())) console.log(line);
+  const summary: string[][] = [];
+  const met = (ok: boolean) => (ok ? 'met' : 'not met');
 
   // 1. Routing
-  heading('1. Routing (time per lead: match + choose, in process; see routing.ts)');
-  const routing = await benchRouting();
-  table(
-    ['rule groups', 'median µs/lead', 'p99 µs/lead', 'leads/s'],
-    routing.map((r) => [
-      String(r.groups),
-      r.medianMicros.toFixed(2),
-      r.p99Micros.toFixed(2),
-      int(r.leadsPerSecond),
-    ]),
-  );
+  if (runs(1)) {
+    heading('1. Routing (time per lead: match + choose, in process; see routing.ts)');
+    const routing = await benchRouting();
+    table(
+      ['rule groups', 'median µs/lead', 'p99 µs/lead', 'leads/s'],
+      routing.map((r) => [
+        String(r.groups),
+        r.medianMicros.toFixed(2),
+        r.p99Micros.toFixed(2),
+        int(r.leadsPerSecond),
+      ]),
+    );
+    summary.push(
+      ...routing.map((r) => [
+        `routing, ${r.groups} rule groups: median / p99 per lead`,
+        `${r.medianMicros.toFixed(2)} / ${r.p99Micros.toFixed(2)} µs`,
+        '',
+        '',
+      ]),
+    );
+  }
 
   const dir = await mkdtemp(join(tmpdir(), 'leadrelay-bench-'));
+  let smallFile: Promise<FileSummary> | undefined;
+  const smallLeadFile = () => {
+    smallFile ??= writeLeadFile(join(dir, `leads-${SMALL}.csv`), SMALL);
+    return smallFile;
+  };
   try {
     // 2. Ingest vs raw BatchWriteItem
-    heading('2. Ingest vs raw BatchWriteItem (DynamoDB Local, in memory)');
-    const small = await writeLeadFile(join(dir, `leads-${SMALL}.csv`), SMALL);
-    console.log(`file: ${describeFile(small)}`);
-    console.log(
-      `supplier: ${PARTNERS} partners (4 with a capacity, 1 paused, 2 auto-accepting), ${RULE_GROUPS} rule groups`,
-    );
-    // One DynamoDB Local process, in memory: the ingest on a fresh table, then the raw writes on that
-    // same table (the issue's "same table, same concurrency"), as many items as the ingest created.
-    const { ingest, raw } = await withDynamoDbLocal(async (endpoint, client) => {
-      const ingest = await ingestInChild(SMALL, 'dynamodb', small.path, endpoint);
-      if (!ingest.tableName) throw new Error('the DynamoDB ingest reported no table');
-      const template = await readLeadItem(
-        client,
-        ingest.tableName,
-        leadIdFor(ingest.supplierId, firstGoodEmail()),
+    if (runs(2)) {
+      heading('2. Ingest vs raw BatchWriteItem (DynamoDB Local, in memory)');
+      const small = await smallLeadFile();
+      console.log(`file: ${describeFile(small)}`);
+      console.log(
+        `supplier: ${PARTNERS} partners (4 with a capacity, 1 paused, 2 auto-accepting), ${RULE_GROUPS} rule groups`,
       );
-      const raw = await rawBatchWrite({
-        client,
-        tableName: ingest.tableName,
-        template,
-        count: ingest.created,
-        concurrency: WRITER_CONCURRENCY,
+      // One DynamoDB Local process, in memory: the ingest on a fresh table, then the raw writes on that
+      // same table (the issue's "same table, same concurrency"), as many items as the ingest created.
+      const { ingest, raw } = await withDynamoDbLocal(async (endpoint, client) => {
+        const ingest = await ingestInChild(SMALL, 'dynamodb', small.path, endpoint);
+        if (!ingest.tableName) throw new Error('the DynamoDB ingest reported no table');
+        const template = await readLeadItem(
+          client,
+          ingest.tableName,
+          leadIdFor(ingest.supplierId, firstGoodEmail()),
+        );
+        const raw = await rawBatchWrite({
+          client,
+          tableName: ingest.tableName,
+          template,
+          count: ingest.created,
+          concurrency: WRITER_CONCURRENCY,
+        });
+        return { ingest, raw };
       });
-      return { ingest, raw };
-    });
-    console.log(`ingest: ${describeRun(ingest)}`);
-    console.log(`ingest's DynamoDB calls (count, time waited): ${describeCalls(ingest)}`);
-    console.log(
-      `raw: ${int(raw.items)} items of ${int(raw.itemBytes)} bytes, 25 per BatchWriteItem, ` +
-        `${raw.concurrency} in flight: ${raw.seconds.toFixed(1)} s, ${int(raw.itemsPerSecond)} items/s ` +
-        `(${int(raw.requests)} requests, ${int(raw.retries)} re-sending UnprocessedItems)`,
-    );
-    const rowRatio = ingest.rowsPerSecond / raw.itemsPerSecond;
-    const createdRatio = ingest.created / ingest.seconds / raw.itemsPerSecond;
-    console.log(
-      `ingest/raw: ${pct(rowRatio)} by file rows/s (target ≥ ${pct(RATIO_TARGET)}); ` +
-        `${pct(createdRatio)} by leads created/s`,
-    );
-
-    // 3. Peak RSS
-    heading('3. Peak RSS of the ingest (one child process per run)');
-    const smallCounting = await ingestInChild(SMALL, 'counting', small.path);
-    console.log(`${describeRun(smallCounting)}`);
-    const large = await writeLeadFile(join(dir, `leads-${LARGE}.csv`), LARGE);
-    console.log(`file: ${describeFile(large)}`);
-    const largeCounting = await ingestInChild(LARGE, 'counting', large.path);
-    console.log(`${describeRun(largeCounting)}`);
-    console.log(
-      'counting sink: nothing is stored, so an email repeated in a later chunk is created again ' +
-        '(more "created", fewer "updated" than on DynamoDB)',
-    );
-    await rm(large.path, { force: true });
-    const rssRatio = largeCounting.peakRssBytes / smallCounting.peakRssBytes;
-    console.log(
-      `peak RSS ${int(LARGE)} / ${int(SMALL)} rows (counting sink): ${rssRatio.toFixed(2)}× ` +
-        `(target within ${pct(RSS_TARGET)}: ${Math.abs(rssRatio - 1) <= RSS_TARGET ? 'met' : 'not met'})`,
-    );
-
-    // 4. Latency: the local cloud (in this process, on a temporary home of its own)
-    heading('4. Latency: file to partner email (local cloud)');
-    const latency = await benchLatency({ log: (line) => console.log(line) });
-    const latencyFigures = latencyTable(latency);
-    console.log();
-    table(latencyFigures.header, latencyFigures.rows);
-    console.log();
-    for (const note of latencyNotes(latency)) console.log(note);
-
-    // Summary
-    heading('Summary');
-    const met = (ok: boolean) => (ok ? 'met' : 'not met');
-    const hwmRatio =
-      largeCounting.vmHwmBytes !== null && smallCounting.vmHwmBytes !== null
-        ? largeCounting.vmHwmBytes / smallCounting.vmHwmBytes
-        : null;
-    table(
-      ['figure', 'value', 'target', ''],
-      [
-        ...routing.map((r) => [
-          `routing, ${r.groups} rule groups: median / p99 per lead`,
-          `${r.medianMicros.toFixed(2)} / ${r.p99Micros.toFixed(2)} µs`,
-          '',
-          '',
-        ]),
+      console.log(`ingest: ${describeRun(ingest)}`);
+      console.log(`ingest's DynamoDB calls (count, time waited): ${describeCalls(ingest)}`);
+      console.log(
+        `raw: ${int(raw.items)} items of ${int(raw.itemBytes)} bytes, 25 per BatchWriteItem, ` +
+          `${raw.concurrency} in flight: ${raw.seconds.toFixed(1)} s, ${int(raw.itemsPerSecond)} items/s ` +
+          `(${int(raw.requests)} requests, ${int(raw.retries)} re-sending UnprocessedItems)`,
+      );
+      const rowRatio = ingest.rowsPerSecond / raw.itemsPerSecond;
+      const createdRatio = ingest.created / ingest.seconds / raw.itemsPerSecond;
+      console.log(
+        `ingest/raw: ${pct(rowRatio)} by file rows/s (target ≥ ${pct(RATIO_TARGET)}); ` +
+          `${pct(createdRatio)} by leads created/s`,
+      );
+      summary.push(
         [`ingest, ${int(SMALL)} rows, DynamoDB Local`, `${int(ingest.rowsPerSecond)} rows/s`, '', ''],
         [
           'ingest outcome: created / updated / rejected',
@@ -231,6 +210,34 @@ async function main(): Promise<void> {
           '',
           '',
         ],
+      );
+    }
+
+    // 3. Peak RSS
+    if (runs(3)) {
+      heading('3. Peak RSS of the ingest (one child process per run)');
+      const small = await smallLeadFile();
+      const smallCounting = await ingestInChild(SMALL, 'counting', small.path);
+      console.log(`${describeRun(smallCounting)}`);
+      const large = await writeLeadFile(join(dir, `leads-${LARGE}.csv`), LARGE);
+      console.log(`file: ${describeFile(large)}`);
+      const largeCounting = await ingestInChild(LARGE, 'counting', large.path);
+      console.log(`${describeRun(largeCounting)}`);
+      console.log(
+        'counting sink: nothing is stored, so an email repeated in a later chunk is created again ' +
+          '(more "created", fewer "updated" than on DynamoDB)',
+      );
+      await rm(large.path, { force: true });
+      const rssRatio = largeCounting.peakRssBytes / smallCounting.peakRssBytes;
+      console.log(
+        `peak RSS ${int(LARGE)} / ${int(SMALL)} rows (counting sink): ${rssRatio.toFixed(2)}× ` +
+          `(target within ${pct(RSS_TARGET)}: ${Math.abs(rssRatio - 1) <= RSS_TARGET ? 'met' : 'not met'})`,
+      );
+      const hwmRatio =
+        largeCounting.vmHwmBytes !== null && smallCounting.vmHwmBytes !== null
+          ? largeCounting.vmHwmBytes / smallCounting.vmHwmBytes
+          : null;
+      summary.push(
         [
           `peak RSS (VmHWM), ${int(SMALL)} rows, counting sink`,
           `${mib(smallCounting.peakRssBytes)} (${mib(smallCounting.vmHwmBytes)})`,
@@ -250,9 +257,45 @@ async function main(): Promise<void> {
           met(Math.abs(rssRatio - 1) <= RSS_TARGET),
         ],
         [`ingest, ${int(LARGE)} rows, counting sink`, `${int(largeCounting.rowsPerSecond)} rows/s`, '', ''],
-        ...latencySummaryRows(latency),
-      ],
-    );
+      );
+    }
+
+    // 4. Latency: the local cloud (in this process, on a temporary home of its own)
+    if (runs(4)) {
+      heading('4. Latency: file to partner email (local cloud)');
+      const latency = await benchLatency({ log: (line) => console.log(line) });
+      const latencyFigures = latencyTable(latency);
+      console.log();
+      table(latencyFigures.header, latencyFigures.rows);
+      console.log();
+      for (const note of latencyNotes(latency)) console.log(note);
+      summary.push(...latencySummaryRows(latency));
+    }
+
+    // 5. Write units of one lead's life
+    if (runs(5)) {
+      heading("5. Write units of one lead's life (DynamoDB Local, ReturnConsumedCapacity TOTAL)");
+      const units = await withDynamoDbLocal((endpoint) => benchWriteUnits(endpoint));
+      const figures = writeUnitsTable(units);
+      table(figures.header, figures.rows);
+      console.log(
+        `\nlead item at the end: ${int(units.plainItemBytes)} bytes (plain life), ` +
+          `${int(units.manyOpensItemBytes)} bytes (${int(units.opens + 1)} opens)`,
+      );
+      summary.push(
+        ['write units over a plain lead life', int(sumUnits(units.plain)), '', ''],
+        [
+          `write units over a life with ${int(units.opens + 1)} opens`,
+          int(sumUnits(units.manyOpens)),
+          '',
+          '',
+        ],
+      );
+    }
+
+    // Summary
+    heading('Summary');
+    table(['figure', 'value', 'target', ''], summary);
     const [one = 0, five = 0] = loadavg();
     console.log(
       `\nbench took ${((Date.now() - started) / 1000).toFixed(0)} s; ` +
@@ -261,6 +304,10 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function sumUnits(steps: readonly { writeUnits: number }[]): number {
+  return steps.reduce((sum, s) => sum + s.writeUnits, 0);
 }
 
 await main();

@@ -335,3 +335,90 @@ describe('routing rules', () => {
     expect(after.body.lead.distributionStatus).toBe('Unassigned');
   });
 });
+
+describe('GET /v1/leads/{id}/history', () => {
+  it('pages through the whole history newest first; the lead shows its latest entries, merges included', async () => {
+    const { key } = await supplierWith({});
+    const partner = await post(key, '/v1/partners', { name: 'Hist' });
+    expect(partner.status).toBe(201);
+    const partnerKey: string = partner.body.apiKey;
+    const email = `${crypto.randomUUID()}@history.example`;
+    const created = await post(key, '/v1/leads', { email, partnerId: partner.body.partner.id });
+    const id: string = created.body.lead.id;
+    for (const company of ['One Ltd', 'Two Ltd', 'Three Ltd']) {
+      expect((await post(key, '/v1/leads', { email, company })).status).toBe(200);
+    }
+    expect((await post(partnerKey, `/v1/leads/${id}/accept`, {})).status).toBe(200);
+    const patched = await call(
+      apiEvent({
+        method: 'PATCH',
+        path: `/v1/leads/${id}`,
+        key: partnerKey,
+        body: { pipelineStatus: 'Contacted' },
+      }),
+    );
+    expect(patched.status).toBe(200);
+
+    const pages: { type: string }[][] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await call(
+        apiEvent({
+          method: 'GET',
+          path: `/v1/leads/${id}/history`,
+          key,
+          query: { limit: '2', ...(cursor ? { cursor } : {}) },
+        }),
+      );
+      expect(res.status).toBe(200);
+      pages.push(res.body.items);
+      cursor = res.body.nextCursor ?? undefined;
+    } while (cursor);
+    const newestFirst = pages.flat().map((h) => h.type);
+    expect(newestFirst).toEqual([
+      'pipeline',
+      'accepted',
+      'updated',
+      'updated',
+      'updated',
+      'routed',
+      'created',
+    ]);
+    expect(pages.every((p) => p.length <= 2)).toBe(true);
+
+    const one = await call(apiEvent({ method: 'GET', path: `/v1/leads/${id}`, key }));
+    expect(one.body.lead.history.map((h: { type: string }) => h.type)).toEqual([...newestFirst].reverse());
+    expect(one.body.lead.company).toBe('Three Ltd');
+
+    const asPartner = await call(
+      apiEvent({ method: 'GET', path: `/v1/leads/${id}/history`, key: partnerKey }),
+    );
+    expect(asPartner.status).toBe(200);
+    expect(asPartner.body.items.map((h: { type: string }) => h.type)).toContain('accepted');
+  });
+
+  it("answers 404 for another supplier's lead and 400 for a cursor that is not this lead's", async () => {
+    const { key } = await supplierWith({});
+    const other = await supplierWith({});
+    const a = await post(key, '/v1/leads', { email: `${crypto.randomUUID()}@a.example` });
+    const b = await post(key, '/v1/leads', { email: `${crypto.randomUUID()}@b.example` });
+    const path = (id: string) => `/v1/leads/${id}/history`;
+
+    const foreign = await call(apiEvent({ method: 'GET', path: path(a.body.lead.id), key: other.key }));
+    expect(foreign.status).toBe(404);
+    const first = await call(
+      apiEvent({ method: 'GET', path: path(a.body.lead.id), key, query: { limit: '1' } }),
+    );
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const crossed = await call(
+      apiEvent({ method: 'GET', path: path(b.body.lead.id), key, query: { cursor: first.body.nextCursor } }),
+    );
+    expect(crossed).toMatchObject({ status: 400, body: { error: { details: [{ path: 'cursor' }] } } });
+  });
+
+  it('is described in the OpenAPI document', async () => {
+    const doc = await call(apiEvent({ method: 'GET', path: '/v1/openapi.json' }));
+    expect(doc.status).toBe(200);
+    expect(doc.body.paths['/v1/leads/{id}/history']?.get?.responses?.['200']).toBeDefined();
+  });
+});

@@ -339,7 +339,9 @@ describe('email events', () => {
 
     const after = await lead(id);
     expect(after.emailStatus).toBe('Clicked');
-    const types = after.history
+    // The whole history (the lead keeps only its latest entries), oldest first.
+    const history = (await table.leads.listHistory(id, { limit: 500 })).items.reverse();
+    const types = history
       .filter((h) => h.type.startsWith('email.') && h.type !== 'email.queued')
       .map((h) => h.type);
     expect(types).toEqual(['email.Click', 'email.Open', 'email.Send', 'email.Delivery']);

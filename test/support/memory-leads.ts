@@ -1,4 +1,5 @@
 import type {
+  HistoryEntry,
   Lead,
   LeadFieldChange,
   LeadStore,
@@ -83,6 +84,11 @@ export class MemoryLeadStore implements LeadStore {
       (l) => l.supplierId === supplierId && l.partnerId === partnerId,
     );
     return { items, nextCursor: null };
+  }
+
+  /** The history the lead item carries (this store keeps no history items), newest first, in one page. */
+  async listHistory(leadId: string): Promise<Page<HistoryEntry>> {
+    return { items: [...(this.leads.get(leadId)?.history ?? [])].reverse(), nextCursor: null };
   }
 
   async listLeads(supplierId: string): Promise<Page<Lead>> {

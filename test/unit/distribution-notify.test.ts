@@ -508,12 +508,22 @@ describe('emailEventTransition', () => {
     expect(ok(emailEventTransition(once, event(ses('Send', { part: {} })))).next).toBe(once);
   });
 
-  it('records a second, distinct event of the same type (another open)', () => {
-    const first = ok(emailEventTransition(notified(), event(open('2030-01-03T09:20:00.000Z')))).next;
-    const second = ok(emailEventTransition(first, event(open('2030-01-03T09:40:00.000Z')))).next;
-    expect(second).not.toBe(first);
-    expect(second.emailStatus).toBe('Opened');
-    expect(second.history.filter((h) => h.type === 'email.Open')).toHaveLength(2);
+  it('counts a second, distinct Open of the same email instead of recording it again, naming each event', () => {
+    const opened = ok(emailEventTransition(notified(), event(open('2030-01-03T09:20:00.000Z'))));
+    const again = ok(emailEventTransition(opened.next, event(open('2030-01-03T09:40:00.000Z'))));
+    expect(again.next).not.toBe(opened.next);
+    expect(again.next.emailStatus).toBe('Opened');
+    expect(again.next.history.filter((h) => h.type === 'email.Open')).toHaveLength(1);
+    expect(again.next.emailReads).toEqual({
+      assignmentVersion: opened.next.assignmentVersion,
+      opens: 2,
+      clicks: 0,
+    });
+    expect(again.next.version).toBe(opened.next.version + 1);
+    // Each event names itself, so the store records it once however often SES delivers it.
+    expect(opened.event).toEqual(expect.any(String));
+    expect(again.event).toEqual(expect.any(String));
+    expect(again.event).not.toBe(opened.event);
   });
 
   it('refuses an event of another assignment version as stale', () => {

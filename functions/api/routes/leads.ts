@@ -2,6 +2,7 @@ import {
   type AssignDeps,
   assignLead,
   distributionStatusChangeDays,
+  HistoryEntry,
   Intake,
   type IntakeDeps,
   type IntakeResult,
@@ -9,6 +10,7 @@ import {
   LeadInput,
   NotFoundError,
   PageQuery,
+  type Principal,
   partnerHistory,
   ValidationError,
 } from '@leadrelay/core';
@@ -17,6 +19,8 @@ import { json } from '../http';
 import { route } from '../router';
 
 export const MAX_BATCH = 500;
+/** How many of the latest history entries `GET /v1/leads/{id}` shows (the history route pages through all). */
+export const LATEST_HISTORY = 20;
 
 /** What the API adds to a stored lead: the days since its distribution status changed. */
 const LeadView = Lead.extend({ distributionStatusChangeDays: z.int() }).meta({ id: 'LeadView' });
@@ -80,6 +84,19 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
   ) => {
     const intake = await Intake.prepare(deps, supplierId);
     return intake.submit(items, { source, actor: 'supplier' });
+  };
+
+  /** The lead, when it is the caller's: the supplier's, or the partner's own; another's is a 404. */
+  const ownLead = async (
+    principal: Extract<Principal, { kind: 'supplier' | 'partner' }>,
+    id: string | undefined,
+  ): Promise<Lead> => {
+    const lead = await deps.leads.getLead(id ?? '');
+    const mine =
+      lead?.supplierId === principal.supplierId &&
+      (principal.kind === 'supplier' || lead.partnerId === principal.partnerId);
+    if (!lead || !mine) throw new NotFoundError(`Lead ${id} not found`);
+    return lead;
   };
 
   return [
@@ -214,15 +231,38 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
       auth: ['supplier', 'partner'],
       responses: { 200: { description: 'The lead', schema: z.object({ lead: LeadView }) } },
       handle: async ({ principal, params }) => {
-        const lead = await deps.leads.getLead(params.id ?? '');
-        const mine =
-          lead?.supplierId === principal.supplierId &&
-          (principal.kind === 'supplier' || lead.partnerId === principal.partnerId);
-        if (!lead || !mine) throw new NotFoundError(`Lead ${params.id} not found`);
+        const lead = await ownLead(principal, params.id);
+        // The latest entries from the history items (the lead carries fewer, and no merges), oldest first.
+        const latest = await deps.leads.listHistory(lead.id, { limit: LATEST_HISTORY });
+        const withHistory = { ...lead, history: latest.items.reverse() };
         const now = deps.clock.now();
         return json(200, {
-          lead: principal.kind === 'partner' ? partnerLeadView(lead, now) : leadView(lead, now),
+          lead: principal.kind === 'partner' ? partnerLeadView(withHistory, now) : leadView(withHistory, now),
         });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/leads/{id}/history',
+      summary: "A lead's whole history, newest first, paged (a partner: its part of it)",
+      tag: 'Leads',
+      auth: ['supplier', 'partner'],
+      query: PageQuery,
+      responses: {
+        200: {
+          description: 'A page of history entries, newest first',
+          schema: z.object({ items: z.array(HistoryEntry), nextCursor: z.string().nullable() }),
+        },
+      },
+      handle: async ({ principal, params, query }) => {
+        const lead = await ownLead(principal, params.id);
+        const page = await deps.leads.listHistory(lead.id, query);
+        // A partner sees the entries its lead view shows (the same filter), so a page may hold fewer than `limit`.
+        const items =
+          principal.kind === 'partner'
+            ? partnerLeadView({ ...lead, history: page.items }, deps.clock.now()).history
+            : page.items;
+        return json(200, { items, nextCursor: page.nextCursor });
       },
     }),
     route({

@@ -10,15 +10,22 @@ import { normaliseName } from '@leadrelay/core';
  * | Partner            | SUP#<supplierId>     | PARTNER#<partnerId>        | —                                   | get one; list a supplier's partners (oldest first) |
  * | PartnerName        | SUP#<supplierId>     | PARTNERNAME#<lower(name)>  | —                                   | a partner name is unique within its supplier     |
  * | ApiKey             | APIKEY#<sha256(key)> | APIKEY                     | KEYS#<principal> / <createdAt>#<id> | authenticate a request; list a tenant's keys     |
- * | Lead               | LEAD#<leadId>        | LEAD                       | SUP#<supplierId>#LEADS#<shard> /    | get a lead (its history is the `history` list    |
- * |                    |                      |                            |   <createdAt>#<leadId>              |   attribute on the item); a supplier's leads,    |
- * |                    |                      |                            |                                     |   newest first (merged over the shards)          |
+ * | Lead               | LEAD#<leadId>        | LEAD                       | SUP#<supplierId>#LEADS#<shard> /    | get a lead (with only its latest history         |
+ * |                    |                      |                            |   <createdAt>#<leadId>              |   entries); a supplier's leads, newest first     |
+ * |                    |                      |                            |                                     |   (merged over the shards)                       |
  * |                    |                      |                            | GSI2PK / GSI2SK (with a partner):   | the leads a partner has now, newest first        |
  * |                    |                      |                            |   SUP#<sid>#PARTNER#<pid>#LEADS#<shard> / <createdAt>#<leadId> | (merged over the shards) |
  * |                    |                      |                            | GSI3PK / GSI3SK (only while Pending |                                                  |
  * |                    |                      |                            |   with a deadline, not flagged by   |                                                  |
  * |                    |                      |                            |   the sweep): DEADLINES#<shard>     | Pending leads whose deadline passed, oldest    |
  * |                    |                      |                            |   / <deadlineAt>#<leadId>           |   first (the reroute sweeper; never a Scan)      |
+ * | LeadHistory        | LEAD#<leadId>        | HISTORY#<at>#v<version>    | —                                   | a lead's whole history, newest first (Query      |
+ * |                    |                      |   (10 digits; a merge:     |                                     |   begins_with HISTORY#, descending). Append-only:|
+ * |                    |                      |   HISTORY#<at>#m<ulid>)    |                                     |   one item per change, in the change's own       |
+ * |                    |                      |                            |                                     |   transaction; a new lead's first one at intake  |
+ * | LeadEvent          | LEAD#<leadId>        | EVENT#<eventId>            | —                                   | an outside event (SES) applied to the lead:      |
+ * |                    |                      |                            |                                     |   written once with its change, so a redelivery  |
+ * |                    |                      |                            |                                     |   changes nothing                                |
  * | PartnerLoad        | SUP#<supplierId>#LOAD#<partnerId> | LOAD          | —                                   | a partner's Pending count (capacity, least-loaded) |
  * | Sequence           | SUP#<supplierId>#SEQ#<name> | SEQ                 | —                                   | round-robin counters, reserved in blocks         |
  * | Rules              | SUP#<supplierId>     | RULES#<kind>               | —                                   | a supplier's routing / registration rules        |
@@ -60,6 +67,19 @@ export const Keys = {
     GSI1SK: `${createdAt}#${keyId}`,
   }),
   lead: (leadId: string) => ({ PK: `LEAD#${leadId}`, SK: 'LEAD' }),
+  /**
+   * One change's history entries. `at` first, so the partition's HISTORY# items sort by
+   * time (Query descending: newest first); the lead version after the change (or a
+   * merge's own id) makes the key unique, and the same on a retry of the same write.
+   */
+  leadHistory: (leadId: string, at: string, change: string) => ({
+    PK: `LEAD#${leadId}`,
+    SK: `HISTORY#${at}#${change}`,
+  }),
+  /** Query prefix: a lead's history items. */
+  leadHistoryOf: (leadId: string) => ({ PK: `LEAD#${leadId}`, SKPrefix: 'HISTORY#' }),
+  /** The record that an outside event (SES's identity of it) was applied to the lead. */
+  leadEvent: (leadId: string, eventId: string) => ({ PK: `LEAD#${leadId}`, SK: `EVENT#${eventId}` }),
   /** GSI1: a supplier's leads, newest first within each shard. */
   leadIndex: (supplierId: string, leadId: string, createdAt: string) => ({
     GSI1PK: `SUP#${supplierId}#LEADS#${leadShard(leadId)}`,
@@ -134,6 +154,8 @@ export const Entity = {
   partnerName: 'PartnerName',
   apiKey: 'ApiKey',
   lead: 'Lead',
+  leadHistory: 'LeadHistory',
+  leadEvent: 'LeadEvent',
   partnerLoad: 'PartnerLoad',
   sequence: 'Sequence',
   rules: 'Rules',

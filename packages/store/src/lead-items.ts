@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Lead, LoadChange } from '@leadrelay/core';
+import { type HistoryEntry, LEAD_HISTORY_WINDOW, type Lead, type LoadChange } from '@leadrelay/core';
 import { fromItem } from './items';
 import { Entity, Keys } from './keys';
 
@@ -14,11 +14,47 @@ export function leadItem(lead: Lead): Record<string, unknown> {
   const fields = Object.fromEntries(Object.entries(lead).filter(([, v]) => v !== undefined));
   return {
     ...fields,
+    // The whole history is in LeadHistory items; the lead keeps its latest entries only.
+    history: lead.history.slice(-LEAD_HISTORY_WINDOW),
     ...Keys.lead(lead.id),
     ...Keys.leadIndex(lead.supplierId, lead.id, lead.createdAt),
     ...(lead.partnerId ? Keys.leadOfPartner(lead.supplierId, lead.partnerId, lead.id, lead.createdAt) : {}),
     ...(waitsForDeadline(lead) && lead.deadlineAt ? Keys.leadDeadline(lead.id, lead.deadlineAt) : {}),
     entity: Entity.lead,
+  };
+}
+
+/**
+ * One change's history entries (oldest first) as a LeadHistory item. `change` makes
+ * the key unique: `v<version>` for a change written on the lead's version (the
+ * version after it), `m<id>` for a merge.
+ */
+export function historyItem(leadId: string, entries: readonly HistoryEntry[], change: string) {
+  const at = entries[0]?.at;
+  if (at === undefined) throw new Error('A history item holds at least one entry');
+  return {
+    ...Keys.leadHistory(leadId, at, change),
+    entity: Entity.leadHistory,
+    leadId,
+    entries,
+    version: 1,
+  };
+}
+
+/** The key part of a history item written with the lead's `version`. */
+export function versionChange(version: number): string {
+  return `v${String(version).padStart(10, '0')}`;
+}
+
+/** The record of an outside event applied to a lead (see Keys.leadEvent). */
+export function eventItem(leadId: string, eventId: string, at: string) {
+  return {
+    ...Keys.leadEvent(leadId, eventId),
+    entity: Entity.leadEvent,
+    leadId,
+    eventId,
+    at,
+    version: 1,
   };
 }
 

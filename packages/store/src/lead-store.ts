@@ -10,18 +10,23 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  type HistoryEntry,
   type Lead,
   type LeadFieldChange,
   type LeadStore,
   type LoadChange,
+  NEW_LEAD_ITEMS,
+  newId,
   type Page,
   type PageQuery,
   type PutLeadsResult,
+  type ReplaceLeadOptions,
   type ReplaceLeadResult,
   ValidationError,
 } from '@leadrelay/core';
+import { decodeCursor, encodeCursor } from './cursor';
 import { Entity, Keys, LEAD_SHARDS } from './keys';
-import { leadFromItem, leadItem, loadUpdate } from './lead-items';
+import { eventItem, historyItem, leadFromItem, leadItem, loadUpdate, versionChange } from './lead-items';
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -161,9 +166,9 @@ export class DynamoLeadStore implements LeadStore {
   // put new leads and their load changes — one transaction, each lead conditional on not existing
   async putNewLeads(leads: readonly Lead[], loads: readonly LoadChange[]): Promise<PutLeadsResult> {
     const changes = loads.filter((c) => c.delta !== 0);
-    if (leads.length + changes.length > MAX_TRANSACTION_ITEMS) {
+    if (leads.length * NEW_LEAD_ITEMS + changes.length > MAX_TRANSACTION_ITEMS) {
       throw new Error(
-        `putNewLeads takes at most ${MAX_TRANSACTION_ITEMS} leads and load changes together, got ${leads.length + changes.length}`,
+        `putNewLeads takes at most ${MAX_TRANSACTION_ITEMS} items (${NEW_LEAD_ITEMS} per lead, one per load change), got ${leads.length * NEW_LEAD_ITEMS + changes.length}`,
       );
     }
     distinct(
@@ -184,6 +189,20 @@ export class DynamoLeadStore implements LeadStore {
         },
       })),
       ...this.loadUpdates(leads, changes),
+      // After the leads and loads, so a failed part's index still names its lead or partner.
+      ...leads.flatMap((lead) =>
+        lead.history.length === 0
+          ? []
+          : [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: historyItem(lead.id, lead.history, versionChange(lead.version)),
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+            ],
+      ),
     ];
     const failed = await this.transact(items);
     if (!failed.includes(true)) return { ok: true };
@@ -195,16 +214,14 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   // replace a lead if unchanged since read, with its load changes — one transaction (a conditional put when no loads)
-  // merge a duplicate's fields into a lead — one UpdateItem on LEAD#<id>, no version condition by design
+  // merge a duplicate's fields into a lead — one transaction: UpdateItem on LEAD#<id> (no version
+  // condition by design) and the put of its history item; then the lead as it is now (GetItem:
+  // a transaction answers no attributes)
   async mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined> {
     // DynamoDB refuses unused expression names, so #custom is declared only when used.
-    const names: Record<string, string> = { '#history': 'history' };
-    const values: Record<string, unknown> = {
-      ':entry': [change.history],
-      ':now': change.updatedAt,
-      ':one': 1,
-    };
-    const sets = ['#history = list_append(#history, :entry)', 'updatedAt = :now'];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':now': change.updatedAt, ':one': 1 };
+    const sets = ['updatedAt = :now'];
     Object.entries(change.fields).forEach(([field, value], i) => {
       names[`#f${i}`] = field;
       values[`:f${i}`] = value;
@@ -216,34 +233,49 @@ export class DynamoLeadStore implements LeadStore {
       values[`:c${i}`] = value;
       sets.push(`#custom.#c${i} = :c${i}`);
     });
-    try {
-      const { Attributes } = await withRetries(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: Keys.lead(leadId),
-            UpdateExpression: `SET ${sets.join(', ')} ADD version :one`,
-            ConditionExpression: 'attribute_exists(PK)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return Attributes ? leadFromItem(Attributes) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    // No read-modify-write of the lead: the merge's own id keys its history item, so concurrent merges all land.
+    const failed = await this.transact([
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: Keys.lead(leadId),
+          UpdateExpression: `SET ${sets.join(', ')} ADD version :one`,
+          ConditionExpression: 'attribute_exists(PK)',
+          ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+          ExpressionAttributeValues: values,
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: historyItem(leadId, [change.history], `m${newId()}`),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+    ]);
+    if (failed[0]) return undefined;
+    if (failed.includes(true)) throw new Error(`A merge's history item for lead ${leadId} already exists`);
+    const lead = await this.getLead(leadId);
+    // The merge's entry is the latest, though the lead item's own list keeps state changes only.
+    return lead && { ...lead, history: [...lead.history, change.history] };
   }
 
-  async replaceLead(previous: Lead, next: Lead, loads: readonly LoadChange[]): Promise<ReplaceLeadResult> {
+  async replaceLead(
+    previous: Lead,
+    next: Lead,
+    loads: readonly LoadChange[],
+    options: ReplaceLeadOptions = {},
+  ): Promise<ReplaceLeadResult> {
     if (previous.id !== next.id || previous.supplierId !== next.supplierId) {
       throw new Error('replaceLead replaces a lead with a version of itself (same id and supplier)');
     }
+    if (next.history.length < previous.history.length) {
+      throw new Error('replaceLead appends to the history, it never removes entries');
+    }
+    const added = next.history.slice(previous.history.length);
     const changes = loads.filter((c) => c.delta !== 0);
-    if (1 + changes.length > MAX_TRANSACTION_ITEMS) {
-      throw new Error(`replaceLead takes at most ${MAX_TRANSACTION_ITEMS - 1} load changes`);
+    if (3 + changes.length > MAX_TRANSACTION_ITEMS) {
+      throw new Error(`replaceLead takes at most ${MAX_TRANSACTION_ITEMS - 3} load changes`);
     }
     distinct(
       changes.map((c) => c.partnerId),
@@ -255,7 +287,7 @@ export class DynamoLeadStore implements LeadStore {
       ConditionExpression: 'version = :expected',
       ExpressionAttributeValues: { ':expected': previous.version },
     };
-    if (changes.length === 0) {
+    if (changes.length === 0 && added.length === 0 && options.event === undefined) {
       try {
         await withRetries(() => this.db.send(new PutCommand(put)));
         return 'ok';
@@ -264,13 +296,82 @@ export class DynamoLeadStore implements LeadStore {
         throw error;
       }
     }
-    const [stale, ...overCapacity] = await this.transact([
-      { Put: put },
-      ...this.loadUpdates([next], changes),
-    ]);
-    if (stale) return 'stale';
-    if (overCapacity.includes(true)) return 'over-capacity';
+    // The lead, then its history item and the event's record, then the loads: a lost race writes none of them.
+    const parts: TransactItem[] = [{ Put: put }];
+    if (added.length > 0) {
+      parts.push({
+        Put: {
+          TableName: this.tableName,
+          Item: historyItem(next.id, added, versionChange(next.version)),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      });
+    }
+    const eventAt = parts.length;
+    if (options.event !== undefined) {
+      parts.push({
+        Put: {
+          TableName: this.tableName,
+          Item: eventItem(next.id, options.event, next.updatedAt),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      });
+    }
+    const loadsAt = parts.length;
+    const failed = await this.transact([...parts, ...this.loadUpdates([next], changes)]);
+    if (options.event !== undefined && failed[eventAt]) return 'seen-before';
+    if (failed.slice(0, loadsAt).includes(true)) return 'stale';
+    if (failed.includes(true)) return 'over-capacity';
     return 'ok';
+  }
+
+  // a lead's history, newest first — Query begins_with HISTORY# on LEAD#<id>, descending; entries of
+  // one item newest first. The cursor is the key of the last item read and how many of its entries were taken.
+  async listHistory(leadId: string, page: PageQuery): Promise<Page<HistoryEntry>> {
+    const { PK, SKPrefix } = Keys.leadHistoryOf(leadId);
+    const start = decodeCursor(page.cursor, { attribute: 'PK', value: PK });
+    const upper = typeof start?.SK === 'string' && start.SK.startsWith(SKPrefix) ? start.SK : undefined;
+    const taken = Number(start?.taken ?? 0);
+    if (start !== undefined && (upper === undefined || !Number.isInteger(taken) || taken < 0)) {
+      throw new ValidationError('Invalid cursor: pass the nextCursor of the previous page unchanged', [
+        { path: 'cursor', message: 'not a cursor of this list' },
+      ]);
+    }
+    const entries: HistoryEntry[] = [];
+    let exclusiveStart: Item | undefined;
+    for (;;) {
+      const { Items = [], LastEvaluatedKey } = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          // From the cursor's item on (inclusive: some of its entries may be left), else from the newest.
+          KeyConditionExpression:
+            upper === undefined
+              ? 'PK = :pk AND begins_with(SK, :prefix)'
+              : 'PK = :pk AND SK BETWEEN :prefix AND :upper',
+          ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix, ...(upper && { ':upper': upper }) },
+          ScanIndexForward: false,
+          Limit: page.limit + 1,
+          ExclusiveStartKey: exclusiveStart,
+        }),
+      );
+      for (const [i, item] of Items.entries()) {
+        const own = [...((item.entries as HistoryEntry[] | undefined) ?? [])].reverse();
+        const skip = item.SK === upper ? taken : 0;
+        const room = page.limit - entries.length;
+        entries.push(...own.slice(skip, skip + room));
+        if (entries.length === page.limit) {
+          const used = skip + room;
+          const last = i === Items.length - 1 && LastEvaluatedKey === undefined;
+          if (last && used >= own.length) return { items: entries, nextCursor: null };
+          return {
+            items: entries,
+            nextCursor: encodeCursor({ PK, SK: String(item.SK), taken: String(Math.min(used, own.length)) }),
+          };
+        }
+      }
+      if (LastEvaluatedKey === undefined) return { items: entries, nextCursor: null };
+      exclusiveStart = LastEvaluatedKey;
+    }
   }
 
   // list a supplier's leads, newest first — GSI1, every shard queried and merged by GSI1SK

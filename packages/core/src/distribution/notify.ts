@@ -43,6 +43,9 @@ export const NOTIFICATION_TAGS = {
 };
 
 function autoAcceptedNow(lead: Lead): boolean {
+  // The informational email already went out for this assignment (the lead only keeps its latest entries).
+  const sent = lead.notified;
+  if (sent?.assignmentVersion === lead.assignmentVersion && sent.kind === 'info') return true;
   for (let i = lead.history.length - 1; i >= 0; i--) {
     const entry = lead.history[i];
     if (entry?.type !== 'accepted') continue;
@@ -194,10 +197,21 @@ export function emailEventTransition(lead: Lead, input: EmailEventInput): Transi
     return refusal('stale', lead, 'The event is for an earlier email of this lead');
   }
   const id = eventId(event);
+  // The latest entries catch the common redelivery without a write; the store's record of the event is exact.
   if (lead.history.some((h) => h.type === `email.${event.eventType}` && h.detail.eventId === id)) {
     return { next: lead, loads: [] };
   }
   const at = input.now.toISOString();
+  const type = event.eventType;
+  const reads = countRead(lead, version, type);
+  if (reads.repeat) {
+    // Another Open or Click of the same email: counted, not another history entry. A repeat never moves the status.
+    return {
+      next: { ...lead, emailReads: reads.counts, updatedAt: at, version: lead.version + 1 },
+      loads: [],
+      event: id,
+    };
+  }
   const failure = emailFailureFrom(event.detail);
   const history: HistoryEntry[] = [
     ...lead.history,
@@ -213,9 +227,14 @@ export function emailEventTransition(lead: Lead, input: EmailEventInput): Transi
       },
     },
   ];
-  const type = event.eventType;
   const status = isEmailEvent(type) ? nextEmailStatus(lead.emailStatus, type) : undefined;
-  const base: Lead = { ...lead, history, updatedAt: at, version: lead.version + 1 };
+  const base: Lead = {
+    ...lead,
+    ...(reads.counts ? { emailReads: reads.counts } : {}),
+    history,
+    updatedAt: at,
+    version: lead.version + 1,
+  };
 
   const failedOwners = failedRecipients(event.detail);
   const owner = input.leadOwners[attempt]?.toLowerCase();
@@ -246,9 +265,10 @@ export function emailEventTransition(lead: Lead, input: EmailEventInput): Transi
         ],
       },
       loads: [],
+      event: id,
     };
   }
-  if (!status || informational) return { next: base, loads: [] };
+  if (!status || informational) return { next: base, loads: [], event: id };
   // Read after a failure (one mailbox bounced, another read it): the failure is history, not the state.
   const { emailFailure: _old, ...current } = base;
   return {
@@ -258,5 +278,25 @@ export function emailEventTransition(lead: Lead, input: EmailEventInput): Transi
       ...(status === 'Failed' && failure ? { emailFailure: failure } : {}),
     },
     loads: [],
+    event: id,
   };
+}
+
+/**
+ * The read counts after an Open or Click of the email of assignment `version`:
+ * `repeat` when one of that type was recorded already (the first of each type is a
+ * history entry). Other events leave the counts as they are (`counts` undefined).
+ */
+function countRead(
+  lead: Lead,
+  version: number,
+  type: SesEvent['eventType'],
+): { repeat: boolean; counts?: NonNullable<Lead['emailReads']> } {
+  if (type !== 'Open' && type !== 'Click') return { repeat: false };
+  const seen =
+    lead.emailReads?.assignmentVersion === version
+      ? lead.emailReads
+      : { assignmentVersion: version, opens: 0, clicks: 0 };
+  const field = type === 'Open' ? 'opens' : 'clicks';
+  return { repeat: seen[field] > 0, counts: { ...seen, [field]: seen[field] + 1 } };
 }

@@ -19,6 +19,11 @@ import { PipelineBody, RejectReason } from './schemas';
 export interface Transition {
   next: Lead;
   loads: LoadChange[];
+  /**
+   * The identity of the outside event this change applies (an SES event): the store
+   * records it with the change, so the same event delivered again changes nothing.
+   */
+  event?: string;
 }
 
 /**

@@ -39,8 +39,10 @@ export async function changeLead(
     const result = await transition(lead);
     if (isRefusal(result)) return { refused: result, lead };
     if (result.next === lead) return { changed: false, lead };
-    const written = await leads.replaceLead(lead, result.next, result.loads);
+    const written = await leads.replaceLead(lead, result.next, result.loads, { event: result.event });
     if (written === 'ok') return { changed: true, lead: result.next };
+    // The event was applied before (a redelivery, or a racing copy of it won).
+    if (written === 'seen-before') return { changed: false, lead };
     await backoff(attempt);
   }
   throw new ConflictError('The lead changed while this request ran; read it and try again', [

@@ -24,7 +24,13 @@ import {
   type LeadSource,
   type LeadTextField,
 } from './lead';
-import type { LeadFieldChange, LeadStore, LoadChange, RulesStore } from './ports';
+import {
+  type LeadFieldChange,
+  type LeadStore,
+  type LoadChange,
+  NEW_LEAD_ITEMS,
+  type RulesStore,
+} from './ports';
 import { SeenIds } from './seen-ids';
 
 export interface IntakeDeps {
@@ -62,7 +68,7 @@ export interface IntakeOptions {
   assumeNew?: boolean | undefined;
 }
 
-/** Items in one transaction (DynamoDB's limit): leads and partners' load counters together. */
+/** Items in one transaction (DynamoDB's limit): leads, their first history items and partners' load counters together. */
 const MAX_WRITE_ITEMS = 100;
 const WRITE_ATTEMPTS = 5;
 /** Duplicates merged at once (each is one atomic update). */
@@ -198,7 +204,7 @@ export class Intake {
    * Routes and writes new leads; answers the ids that turned out to exist
    * meanwhile (to be retried as updates). All of them are routed at once (at
    * most one reservation of sequence numbers per pool), then packed into transactions of up to
-   * {@link MAX_WRITE_ITEMS} items: the leads plus one load counter per partner.
+   * {@link MAX_WRITE_ITEMS} items: the leads (NEW_LEAD_ITEMS each) plus one load counter per partner.
    */
   private async createNew(
     ids: readonly string[],
@@ -236,8 +242,8 @@ export class Intake {
         if (!entry) continue;
         const lead = this.newLead(id, entry.input, decision, options, now);
         const counted = lead.distributionStatus === 'Pending' ? lead.partnerId : undefined;
-        const extra = counted && !write?.loads.has(counted) ? 2 : 1;
-        if (!write || write.leads.length + write.loads.size + extra > MAX_WRITE_ITEMS) {
+        const extra = NEW_LEAD_ITEMS + (counted && !write?.loads.has(counted) ? 1 : 0);
+        if (!write || write.leads.length * NEW_LEAD_ITEMS + write.loads.size + extra > MAX_WRITE_ITEMS) {
           write = { leads: [], loads: new Map() };
           writes.push(write);
         }

@@ -122,6 +122,13 @@ export const HistoryEntry = z
   .meta({ id: 'HistoryEntry' });
 export type HistoryEntry = z.output<typeof HistoryEntry>;
 
+/**
+ * How many of the latest history entries the lead itself carries (`Lead.history`).
+ * The whole history is items of its own beside the lead (LeadStore.listHistory),
+ * so the lead stays small and every change rewrites a small item.
+ */
+export const LEAD_HISTORY_WINDOW = 2;
+
 export const Lead = z
   .object({
     id: z.string(),
@@ -179,8 +186,19 @@ export const Lead = z
     /** Partners that already had this lead (never rerouted back to them). */
     previousPartnerIds: z.array(z.string()),
     displayEmail: z.string(),
-    /** Every routing decision and state change, oldest first. */
+    /**
+     * The latest history entries, oldest first (at most LEAD_HISTORY_WINDOW once stored).
+     * A change appends its entries here; the store writes them as history items of their
+     * own (LeadStore.listHistory pages through all of them).
+     */
     history: z.array(HistoryEntry),
+    /**
+     * How often the current assignment's email was opened and clicked. The first Open
+     * and the first Click are history entries; repeats only count here.
+     */
+    emailReads: z
+      .object({ assignmentVersion: z.int(), opens: z.int().min(0), clicks: z.int().min(0) })
+      .optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     distributionStatusChangedAt: z.iso.datetime(),

@@ -9,6 +9,9 @@ export interface LoadChange {
   capacity: number | null;
 }
 
+/** Items a new lead takes in putNewLeads' transaction: the lead and one history item with its first entries. */
+export const NEW_LEAD_ITEMS = 2;
+
 export type PutLeadsResult =
   | { ok: true }
   /** Nothing was written: some leads already exist, or some partners would exceed their capacity. */
@@ -22,7 +25,13 @@ export interface LeadFieldChange {
   updatedAt: string;
 }
 
-export type ReplaceLeadResult = 'ok' | 'stale' | 'over-capacity';
+/** `seen-before`: the change applies an event (ReplaceLeadOptions.event) already recorded on the lead; nothing was written. */
+export type ReplaceLeadResult = 'ok' | 'stale' | 'over-capacity' | 'seen-before';
+
+export interface ReplaceLeadOptions {
+  /** The identity of the event the change applies; recorded with it, once (see Transition.event). */
+  event?: string | undefined;
+}
 
 /**
  * What the lead use cases need from storage. The DynamoDB adapter implements it;
@@ -34,19 +43,33 @@ export interface LeadStore {
   /** Many leads by id (any number; fetched 100 at a time). Missing ids are absent from the map. */
   getLeads(leadIds: readonly string[]): Promise<Map<string, Lead>>;
   /**
-   * Puts leads that must not exist yet, with the load changes they cause, atomically
-   * (at most 100 items per call: leads + distinct partners). On any conflict nothing is written.
+   * Puts leads that must not exist yet, each with one history item holding its first
+   * entries, and the load changes they cause, atomically (at most 100 items per call:
+   * NEW_LEAD_ITEMS per lead + distinct partners). On any conflict nothing is written.
    */
   putNewLeads(leads: readonly Lead[], loads: readonly LoadChange[]): Promise<PutLeadsResult>;
-  /** Replaces `previous` (same version) with `next` and applies the load changes, atomically. */
-  replaceLead(previous: Lead, next: Lead, loads: readonly LoadChange[]): Promise<ReplaceLeadResult>;
   /**
-   * A known email arriving again: sets the given fields, merges the custom fields,
-   * appends the history entry and bumps the version in one atomic update (no
-   * read-modify-write, so any number of concurrent duplicates all land). Answers
-   * the lead after the change, or undefined when it does not exist.
+   * Replaces `previous` (same version) with `next` and applies the load changes,
+   * atomically. The history entries `next` appends to `previous.history` are written
+   * in the same transaction as history items of their own, so a lost race writes
+   * neither; the lead keeps only its latest entries.
+   */
+  replaceLead(
+    previous: Lead,
+    next: Lead,
+    loads: readonly LoadChange[],
+    options?: ReplaceLeadOptions,
+  ): Promise<ReplaceLeadResult>;
+  /**
+   * A known email arriving again: sets the given fields, merges the custom fields
+   * and bumps the version in one atomic update (no read-modify-write, so any number
+   * of concurrent duplicates all land), with the history entry as an item of its own
+   * in the same transaction. Answers the lead after the change, or undefined when it
+   * does not exist.
    */
   mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined>;
+  /** A lead's whole history, newest first, paged (`limit` entries a page). */
+  listHistory(leadId: string, page: PageQuery): Promise<Page<HistoryEntry>>;
   /** The leads assigned to a partner now, newest first. */
   listPartnerLeads(supplierId: string, partnerId: string, page: PageQuery): Promise<Page<Lead>>;
   /** A supplier's leads, newest first. */
