@@ -13,8 +13,10 @@ export type {
   FileEncoding,
   FileFormat,
   FileLayout,
+  FileLimits,
   OpenFile,
   ReadLeadRowsOptions,
   RowError,
   RowResult,
 } from './types';
+export { DEFAULT_FILE_LIMITS } from './types';

@@ -1,4 +1,5 @@
 export * from './ports';
+export * from './row-errors';
 export * from './schemas';
 export * as Uploads from './uploads';
 export {
