@@ -7,9 +7,13 @@ export {
   droppedUpload,
   MAX_ERRORS_LIMIT,
   NO_ROWS,
+  SWEEP_UPLOADS_LIMIT,
+  sameObject,
+  sweepStalledUploads,
   UPLOAD_URL_TTL_SECONDS,
   type UploadDeps,
   uploadIdOfKey,
   uploadKey,
   uploadView,
+  versionUpload,
 } from './uploads';
