@@ -4,7 +4,15 @@
  * same entries, so a handler added to one cannot be missing from the other
  * (test/infra/registry.test.ts checks both).
  */
-export const functionNames = ['api', 'ingest', 'distribute', 'email-events', 'reroute', 'aggregate'] as const;
+export const functionNames = [
+  'api',
+  'ingest',
+  'distribute',
+  'email-events',
+  'reroute',
+  'aggregate',
+  'upload-sweeper',
+] as const;
 export type FunctionName = (typeof functionNames)[number];
 
 export interface FunctionSpec {
@@ -13,6 +21,12 @@ export interface FunctionSpec {
   readonly description: string;
   readonly memorySize: number;
   readonly timeoutSeconds: number;
+  /**
+   * A function that runs on a rate: EventBridge Scheduler invokes it every `everyMinutes`
+   * with `input` (a rate() schedule in the stack, the same schedule on the local
+   * Scheduler emulator).
+   */
+  readonly schedule?: { readonly everyMinutes: number; readonly input: Readonly<Record<string, unknown>> };
 }
 
 export const functionSpecs: Record<FunctionName, FunctionSpec> = {
@@ -51,5 +65,13 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     description: 'Table stream: keeps the report counters',
     memorySize: 256,
     timeoutSeconds: 60,
+  },
+  'upload-sweeper': {
+    entry: 'functions/upload-sweeper/handler.ts',
+    description: 'Scheduler: resumes uploads left processing with an expired lease',
+    memorySize: 256,
+    timeoutSeconds: 60,
+    // A lease is 60 s: an upload a crashed run left waits at most this long plus a minute.
+    schedule: { everyMinutes: 5, input: { kind: 'sweep' } },
   },
 };
