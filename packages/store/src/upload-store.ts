@@ -224,9 +224,9 @@ export class DynamoUploadStore implements UploadStore {
     return this.update({
       TableName: this.tableName,
       Key: Keys.upload(supplierId, uploadId),
-      // Progress saved: the runs start counting again from here.
+      // Progress saved: the runs count again from here, this one being the first.
       UpdateExpression:
-        'SET #rows = :rows, #checkpoint = :checkpoint, leaseUntil = :lease, routing = :routing, updatedAt = :now, GSI2SK = :gsi2sk REMOVE attempts, lastError ADD version :one',
+        'SET #rows = :rows, #checkpoint = :checkpoint, leaseUntil = :lease, routing = :routing, updatedAt = :now, GSI2SK = :gsi2sk, attempts = :one REMOVE lastError ADD version :one',
       ConditionExpression: '#status = :processing AND version = :version',
       ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#checkpoint': 'checkpoint' },
       ExpressionAttributeValues: {

@@ -114,7 +114,7 @@ export const Upload = z
     checkpoint: z.record(z.string(), z.unknown()).optional(),
     /** While processing: until when the current run owns the upload. */
     leaseUntil: Timestamp.optional(),
-    /** Runs that claimed the upload since it last saved progress (a run that keeps failing ends it). */
+    /** Runs since the upload last saved progress, the one that saved it included (runs that keep failing end it). */
     attempts: z.int().optional(),
     /** Why the last run that failed stopped (for the failure reason when the runs give up). */
     lastError: z.string().optional(),
