@@ -6,7 +6,15 @@
  */
 import type { IndexName } from '@leadrelay/store';
 
-export const functionNames = ['api', 'ingest', 'distribute', 'email-events', 'reroute', 'aggregate'] as const;
+export const functionNames = [
+  'api',
+  'ingest',
+  'distribute',
+  'email-events',
+  'reroute',
+  'aggregate',
+  'upload-sweeper',
+] as const;
 export type FunctionName = (typeof functionNames)[number];
 
 /**
@@ -45,6 +53,12 @@ export interface FunctionSpec {
   readonly memorySize: number;
   readonly timeoutSeconds: number;
   readonly table: TableAccess;
+  /**
+   * A function that runs on a rate: EventBridge Scheduler invokes it every `everyMinutes`
+   * with `input` (a rate() schedule in the stack, the same schedule on the local
+   * Scheduler emulator).
+   */
+  readonly schedule?: { readonly everyMinutes: number; readonly input: Readonly<Record<string, unknown>> };
 }
 
 export const functionSpecs: Record<FunctionName, FunctionSpec> = {
@@ -106,5 +120,15 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 60,
     // Nothing yet: the counters arrive with the reports issue, and their writes with them.
     table: { items: [] },
+  },
+  'upload-sweeper': {
+    entry: 'functions/upload-sweeper/handler.ts',
+    description: 'Scheduler: resumes uploads left processing with an expired lease',
+    memorySize: 256,
+    timeoutSeconds: 60,
+    // A lease is 60 s: an upload a crashed run left waits at most this long plus a minute.
+    schedule: { everyMinutes: 5, input: { kind: 'sweep' } },
+    // Finds the uploads whose lease ran out in the processing index; ingest does the rest.
+    table: { items: [], query: ['GSI2'] },
   },
 };

@@ -9,6 +9,7 @@ import { Functions } from './constructs/functions';
 import { Ingest } from './constructs/ingest';
 import { Mail, parseMailFrom } from './constructs/mail';
 import { Streams } from './constructs/streams';
+import { UploadSweeper } from './constructs/upload-sweeper';
 
 /** The id (and CloudFormation name) of the one stack. */
 export const stackId = 'LeadRelay';
@@ -42,6 +43,7 @@ export class LeadRelayStack extends Stack {
   readonly deadlines: Deadlines;
   readonly streams: Streams;
   readonly alarms: Alarms;
+  readonly uploadSweeper: UploadSweeper;
 
   constructor(scope: Construct, id: string, props: LeadRelayStackProps) {
     super(scope, id, { description: 'Lead Relay: channel lead distribution', ...props });
@@ -65,6 +67,10 @@ export class LeadRelayStack extends Stack {
     this.data.readLinkKeys(fns.distribute);
     this.ingest = new Ingest(this, 'Ingest', { inbox: this.data.inbox, handler: fns.ingest });
     this.data.readInbox(fns.ingest);
+    this.uploadSweeper = new UploadSweeper(this, 'UploadSweeper', {
+      sweeper: fns['upload-sweeper'],
+      ingest: fns.ingest,
+    });
 
     // 2. Distribution and 5. reports: the table's stream.
     this.streams = new Streams(this, 'Streams', {

@@ -4,9 +4,13 @@ import {
   droppedUpload,
   inboxObject,
   ResumeUpload,
+  sameObject,
   type Upload,
+  type UploadFailure,
   type UploadObject,
+  UploadObjectGoneError,
   uploadIdOfKey,
+  versionUpload,
 } from '@leadrelay/core';
 import { type FileCheckpoint, FileError, type OpenFile } from '@leadrelay/files';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
@@ -15,7 +19,10 @@ import { type IngestDeps, ingestUpload, LEASE_MS, UploadLeaseLostError } from '.
 export interface IngestHandlerDeps extends IngestDeps {
   /** The inbox bucket (S3 events from any other bucket are skipped). */
   bucket: string;
-  /** Opens one object of the bucket (a version or ETag pins the bytes; a start byte makes it ranged). */
+  /**
+   * Opens one object of the bucket (a version or ETag pins the bytes; a start byte makes
+   * it ranged); throws `UploadObjectGoneError` when that version or ETag is gone.
+   */
   open(key: string, object: UploadObject): OpenFile;
   /** Queues an event for a function (Lambda InvocationType Event). */
   invokeAsync(functionName: string, event: unknown): Promise<void>;
@@ -29,6 +36,13 @@ export interface IngestHandlerOptions {
   maxBytes?: number;
   leaseMs?: number;
 }
+
+/**
+ * Runs that may claim an upload without saving any progress: past them, the upload
+ * ends as `failed` (a file that crashes every run, e.g. out of memory, or a bug at one
+ * row) instead of being resumed for ever.
+ */
+export const MAX_RUN_ATTEMPTS = 3;
 
 /** The events ingest takes: S3 ObjectCreated, or its own note to continue a file. */
 export type IngestEvent = S3Event | ResumeUpload;
@@ -44,9 +58,15 @@ export type IngestEvent = S3Event | ResumeUpload;
  * live-leased upload is left alone, so the same event twice does nothing) 3. run the
  * pipeline until the file ends or less than 90 s are left 4. not done: the progress is
  * saved, and the function sends itself `{kind: 'resume'}` to continue in a fresh
- * invocation. A file that cannot be read fails the upload with the reason; any other
- * error is thrown (Lambda retries; the released lease and the checkpoint make the
- * retry resume where the last chunk ended).
+ * invocation. A file that cannot be read, or that is gone from the bucket, fails the
+ * upload with the reason; any other error is thrown (Lambda retries; the released
+ * lease and the checkpoint make the retry resume where the last chunk ended). A run
+ * that finds the upload claimed {@link MAX_RUN_ATTEMPTS} times since its last progress
+ * fails it, with the last run's error as the reason.
+ *
+ * A second file PUT to an API upload's URL (another version of its key) is never
+ * ignored: the first S3 event binds its object to the upload, any other object under
+ * that key gets an upload of its own (`versionOf`), noted on the first (`otherVersions`).
  */
 export function createIngestHandler(deps: IngestHandlerDeps, options: IngestHandlerOptions = {}) {
   const yieldBelowMs = options.yieldBelowMs ?? 90_000;
@@ -69,6 +89,16 @@ export function createIngestHandler(deps: IngestHandlerDeps, options: IngestHand
     if (!claimed) return 'skipped: done, failed, or another run holds it';
     const bytes = claimed.object ?? object;
     if (!bytes) return 'skipped: no object yet';
+    if ((claimed.attempts ?? 0) > MAX_RUN_ATTEMPTS) {
+      const at = ((claimed.checkpoint as FileCheckpoint | undefined)?.rowsRead ?? 0) + 2;
+      await fail(supplierId, uploadId, {
+        code: 'retries_exhausted',
+        message: `Reading stopped at row ${at}: ${MAX_RUN_ATTEMPTS} runs in a row failed there (${
+          claimed.lastError ?? 'the run ended without finishing, out of time or memory'
+        }); the rows before it are kept`,
+      });
+      return 'failed: retries_exhausted';
+    }
     try {
       const outcome = await ingestUpload(deps, {
         supplierId,
@@ -90,34 +120,42 @@ export function createIngestHandler(deps: IngestHandlerDeps, options: IngestHand
       return `continued in a new invocation after ${outcome.rows.total} rows`;
     } catch (error) {
       if (error instanceof UploadLeaseLostError) return 'stopped: another run took the upload over';
-      if (error instanceof FileError) {
-        await fail(supplierId, uploadId, error);
-        return `failed: ${error.code}`;
+      if (error instanceof FileError || error instanceof UploadObjectGoneError) {
+        const code = error instanceof FileError ? error.code : error.reason;
+        await fail(supplierId, uploadId, { code, message: error.message });
+        return `failed: ${code}`;
       }
-      await release(supplierId, uploadId);
+      await release(supplierId, uploadId, error);
       throw error;
     }
   };
 
-  /** The file cannot be read: the upload fails with the reason, keeping what was read before. */
-  const fail = async (supplierId: string, uploadId: string, error: FileError) => {
+  /** The file cannot be read (or no run can finish it): the upload fails with the reason, keeping what was read before. */
+  const fail = async (supplierId: string, uploadId: string, failure: UploadFailure) => {
     const current = await deps.uploads.getUpload(supplierId, uploadId);
     if (current?.status !== 'processing') return;
     await deps.uploads.finishUpload(
       supplierId,
       uploadId,
       current.version,
-      { status: 'failed', failure: { code: error.code, message: error.message } },
+      { status: 'failed', failure },
       { rows: current.rows, now: deps.clock.now().toISOString() },
     );
   };
 
   /** Before an error is thrown: hand the upload over at once, so Lambda's retry can claim it. */
-  const release = async (supplierId: string, uploadId: string) => {
+  const release = async (supplierId: string, uploadId: string, failure: unknown) => {
     try {
       const current = await deps.uploads.getUpload(supplierId, uploadId);
       if (current?.status !== 'processing') return;
-      await deps.uploads.releaseUpload(supplierId, uploadId, current.version, deps.clock.now().toISOString());
+      const reason = failure instanceof Error ? failure.message : String(failure);
+      await deps.uploads.releaseUpload(
+        supplierId,
+        uploadId,
+        current.version,
+        deps.clock.now().toISOString(),
+        reason,
+      );
     } catch (error) {
       logger.warn('could not release the upload lease; it expires on its own', {
         uploadId,
@@ -126,12 +164,24 @@ export function createIngestHandler(deps: IngestHandlerDeps, options: IngestHand
     }
   };
 
-  /** The upload an S3 record is about: the API's (by key), or a new one for a direct drop. */
+  /**
+   * The upload an S3 record is about: the API's (by key) when this is the object bound to
+   * it, an upload of its own for another object PUT to that URL, or a new one for a drop.
+   */
   const uploadFor = async (record: S3EventRecord, supplierId: string, key: string, object: UploadObject) => {
     const apiId = uploadIdOfKey(supplierId, key);
     if (apiId) {
-      const upload = await deps.uploads.getUpload(supplierId, apiId);
-      if (upload && upload.key === key) return upload;
+      let upload = await deps.uploads.getUpload(supplierId, apiId);
+      if (upload && upload.key === key) {
+        if (!upload.object && upload.status === 'awaiting-file') {
+          const now = deps.clock.now().toISOString();
+          upload =
+            (await deps.uploads.attachObject(supplierId, apiId, object, now)) ??
+            (await deps.uploads.getUpload(supplierId, apiId));
+        }
+        if (!upload?.object || sameObject(upload.object, object)) return upload;
+        return otherVersion(record, upload, object);
+      }
     }
     if (!(await deps.tenants.getSupplier(supplierId))) return undefined;
     const upload: Upload = droppedUpload({
@@ -145,6 +195,19 @@ export function createIngestHandler(deps: IngestHandlerDeps, options: IngestHand
     return deps.uploads.getUpload(supplierId, upload.id);
   };
 
+  /** Another file PUT to an API upload's URL: an upload of its own, noted on the first. */
+  const otherVersion = async (record: S3EventRecord, original: Upload, object: UploadObject) => {
+    const now = deps.clock.now().toISOString();
+    const upload = versionUpload(original, { id: dropId(record), object, now });
+    const created = (await deps.uploads.createUpload(upload)) === 'created';
+    await deps.uploads.addOtherVersion(original.supplierId, original.id, upload.id, now);
+    logger.info('another file PUT to an upload URL: an upload of its own', {
+      uploadId: original.id,
+      versionUploadId: upload.id,
+    });
+    return created ? upload : deps.uploads.getUpload(original.supplierId, upload.id);
+  };
+
   const onObject = async (record: S3EventRecord, context: Context) => {
     const inbox = inboxObject(record.s3.object.key);
     if (!inbox || record.s3.bucket.name !== deps.bucket) {
@@ -154,11 +217,12 @@ export function createIngestHandler(deps: IngestHandlerDeps, options: IngestHand
       });
       return;
     }
-    const { eTag, versionId, size } = record.s3.object;
+    const { eTag, versionId, size, sequencer } = record.s3.object;
     const object: UploadObject = {
       size,
       ...(eTag ? { eTag } : {}),
       ...(versionId ? { versionId } : {}),
+      ...(sequencer ? { sequencer } : {}),
     };
     const upload = await uploadFor(record, inbox.supplierId, inbox.key, object);
     if (!upload) {

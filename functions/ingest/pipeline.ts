@@ -1,4 +1,6 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import {
+  boundRowErrors,
   type HeaderMappingStore,
   Intake,
   type IntakeDeps,
@@ -32,6 +34,8 @@ export interface IngestDeps extends IntakeDeps {
   uploads: UploadStore;
   /** The column mappings suppliers gave, by header row: learnt from API uploads, used for any file. */
   mappings: HeaderMappingStore;
+  /** Where a row error that could not be stored is told (the row still counts as rejected). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export interface IngestInput {
@@ -90,7 +94,10 @@ export const LEASE_MS = 60_000;
  * mode `partner`: every lead to that partner; mode `column`: the partner the row
  * names; mode `rules`: the partner column is ignored) 3. rejected leads become
  * row errors on the column of the field at fault (an unknown partner: the partner
- * column) 4. the row errors are written (idempotent by row) 5. one conditional
+ * column) 4. the row errors are written (idempotent by row, bounded per row; a row
+ * whose errors cannot be stored is stored with a short note instead, and if even
+ * that fails the run goes on: the chunk's good rows are in, and a row error must
+ * never cost them) 5. one conditional
  * update saves the counts and the checkpoint and renews the lease — or, at the
  * end of the file, marks the upload `done`.
  *
@@ -163,7 +170,7 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
       } else counts[result.status]++;
     });
     errors.sort((a, b) => a.row - b.row);
-    if (errors.length > 0) await deps.uploads.putRowErrors(supplierId, uploadId, errors);
+    if (errors.length > 0) await recordRowErrors(deps, supplierId, uploadId, errors);
     await reading.remember();
 
     rows = {
@@ -289,6 +296,52 @@ function footerNote(footer: SkippedFooter): UploadNote {
     message: `${rows} skipped: a report footer, not leads (${shown.join(', ')}${more})`,
   };
 }
+
+/**
+ * Writes the chunk's row errors, bounded, and never throws: the good rows of the chunk
+ * are written already, and a chunk that failed here would be read again and again. A
+ * batch that fails is written row by row; a row that still fails gets a short note.
+ */
+async function recordRowErrors(
+  deps: IngestDeps,
+  supplierId: string,
+  uploadId: string,
+  errors: readonly UploadRowErrors[],
+): Promise<void> {
+  const bounded = errors.map((r) => ({ row: r.row, errors: boundRowErrors(r.errors) }));
+  try {
+    await deps.uploads.putRowErrors(supplierId, uploadId, bounded);
+    return;
+  } catch (error) {
+    deps.logger?.warn('row errors could not be stored as a batch; storing them row by row', {
+      uploadId,
+      error: String(error),
+    });
+  }
+  const lost: number[] = [];
+  for (const row of bounded) {
+    try {
+      await deps.uploads.putRowErrors(supplierId, uploadId, [row]);
+    } catch {
+      try {
+        await deps.uploads.putRowErrors(supplierId, uploadId, [
+          { row: row.row, errors: [{ message: UNRECORDED_ROW_ERRORS }] },
+        ]);
+      } catch {
+        lost.push(row.row);
+      }
+    }
+  }
+  if (lost.length > 0) {
+    deps.logger?.warn('row errors not stored; the rows count as rejected', {
+      uploadId,
+      rows: lost.slice(0, 50),
+    });
+  }
+}
+
+/** What a rejected row's report says when its own errors could not be stored. */
+export const UNRECORDED_ROW_ERRORS = 'this row was rejected, but its problems could not be recorded';
 
 interface PartnerColumns {
   /** The header of the column naming the partner, for row errors. */

@@ -31,6 +31,7 @@ import {
   type Upload,
   type UploadClaim,
   type UploadEnd,
+  type UploadObject,
   type UploadOutcome,
   type UploadProgress,
   type UploadRowErrors,
@@ -307,6 +308,39 @@ export class CountingUploadStore implements UploadStore {
       updatedAt: claim.now,
       version: upload.version + 1,
     });
+  }
+
+  async attachObject(
+    supplierId: string,
+    uploadId: string,
+    object: UploadObject,
+    now: string,
+  ): Promise<Upload | undefined> {
+    const upload = this.uploads.get(this.key(supplierId, uploadId));
+    if (upload?.status !== 'awaiting-file' || upload.object) return undefined;
+    return this.save({ ...upload, status: 'received', object, updatedAt: now, version: upload.version + 1 });
+  }
+
+  async addOtherVersion(
+    supplierId: string,
+    uploadId: string,
+    otherUploadId: string,
+    now: string,
+  ): Promise<void> {
+    const upload = this.uploads.get(this.key(supplierId, uploadId));
+    if (!upload || upload.otherVersions?.includes(otherUploadId)) return;
+    this.save({
+      ...upload,
+      otherVersions: [...(upload.otherVersions ?? []), otherUploadId],
+      updatedAt: now,
+      version: upload.version + 1,
+    });
+  }
+
+  async listStalledUploads(now: string, limit: number): Promise<Upload[]> {
+    return [...this.uploads.values()]
+      .filter((u) => u.status === 'processing' && (u.leaseUntil ?? '') < now)
+      .slice(0, limit);
   }
 
   private current(supplierId: string, uploadId: string, version: number): Upload | undefined {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SchedulerDeadlines, SesMailer } from '@leadrelay/aws';
@@ -193,6 +193,19 @@ describe('npm start: the local cloud, run as a user runs it', () => {
       `a reroute invocation for ${leadId}`,
     );
     expect(JSON.parse(fired.summary)).toEqual(input);
+    scheduler.destroy();
+  });
+
+  it("registers the registry's scheduled functions (the upload sweeper) on the Scheduler emulator", async () => {
+    const scheduler = new SchedulerClient({ ...clientConfig(), endpoint: endpoints.scheduler });
+    const schedule = await scheduler.send(
+      new GetScheduleCommand({ Name: 'lead-relay-upload-sweeper', GroupName: scheduleGroup }),
+    );
+    expect(schedule.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(schedule.Target?.Arn).toBe(
+      `arn:aws:lambda:${endpoints.region}:${accountId}:function:upload-sweeper`,
+    );
+    expect(JSON.parse(schedule.Target?.Input ?? '')).toEqual({ kind: 'sweep' });
     scheduler.destroy();
   });
 

@@ -248,6 +248,7 @@ describe('the functions', () => {
       [EnvName.rerouteFunctionArn]: stack.functions.byName.reroute.functionArn,
       [EnvName.deadlineDeadLetterArn]: stack.deadlines.deadLetters.queue.queueArn,
       [EnvName.publicUrl]: stack.api.url,
+      [EnvName.ingestFunctionName]: stack.functions.byName.ingest.functionArn,
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'lead-relay',
     };
@@ -316,6 +317,8 @@ describe('the functions', () => {
       GSI3: ['dynamodb:Query'],
     },
     aggregate: { ...stream },
+    // The processing index of uploads whose lease ran out; the resumes go to ingest.
+    'upload-sweeper': { GSI2: ['dynamodb:Query'] },
   };
 
   /** A role's DynamoDB actions, by the resource they are granted on. */
@@ -574,6 +577,41 @@ describe('mail', () => {
   });
 });
 
+describe('the upload sweeper', () => {
+  const sweeperId = () => logicalIdOf(synthesized.stack.functions.byName['upload-sweeper']);
+  const ingestId = () => logicalIdOf(synthesized.stack.functions.byName.ingest);
+  const roleId = () => logicalIdOf(synthesized.stack.uploadSweeper.role);
+
+  it("runs on the registry's schedule, invoking the sweeper with its input through a role of its own", () => {
+    const schedules = ofType('AWS::Scheduler::Schedule').filter(([, s]) =>
+      JSON.stringify(s.Properties.Target).includes(sweeperId()),
+    );
+    expect(schedules).toHaveLength(1);
+    const [, schedule] = schedules[0] as [string, Resource];
+    const target = schedule.Properties.Target as { Arn: unknown; RoleArn: unknown; Input: string };
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [sweeperId(), 'Arn'] });
+    expect(target.RoleArn).toEqual({ 'Fn::GetAtt': [roleId(), 'Arn'] });
+    expect(JSON.parse(target.Input)).toEqual(functionSpecs['upload-sweeper'].schedule?.input);
+    const trust = resourceOf(roleId()).Properties.AssumeRolePolicyDocument as { Statement: unknown[] };
+    expect(trust.Statement).toEqual([
+      expect.objectContaining({ Principal: { Service: 'scheduler.amazonaws.com' } }),
+    ]);
+  });
+
+  it('lets the schedule invoke only the sweeper, and the sweeper invoke only ingest', () => {
+    for (const [role, fn] of [
+      [roleId(), sweeperId()],
+      [roleIdOf('upload-sweeper'), ingestId()],
+    ] as const) {
+      const invoking = statementsOfRole(role).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+      expect(invoking).toHaveLength(1);
+      expect(actionsOf(invoking[0] as Statement)).toEqual(['lambda:InvokeFunction']);
+      expect(new Set(referencedIds(invoking[0]?.Resource))).toEqual(new Set([fn]));
+    }
+  });
+});
+
 describe('reroute deadlines', () => {
   const roleId = () => logicalIdOf(synthesized.stack.deadlines.role);
   const rerouteId = () => logicalIdOf(synthesized.stack.functions.byName.reroute);
@@ -619,7 +657,9 @@ describe('reroute deadlines', () => {
   });
 
   it('sweeps every five minutes by invoking reroute with {"kind":"sweep"}', () => {
-    const schedules = ofType('AWS::Scheduler::Schedule');
+    const schedules = ofType('AWS::Scheduler::Schedule').filter(([, s]) =>
+      JSON.stringify(s.Properties.Target).includes(rerouteId()),
+    );
     expect(schedules).toHaveLength(1);
     const [, sweeper] = schedules[0] as [string, Resource];
     const target = sweeper.Properties.Target as {

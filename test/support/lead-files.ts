@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { FileError, type RowResult } from '@leadrelay/files';
-import { strToU8, Zip, ZipDeflate, zipSync } from 'fflate';
+import { strToU8, unzipSync, Zip, ZipDeflate, zipSync } from 'fflate';
 import iconv from 'iconv-lite';
 import { expect } from 'vitest';
 
@@ -408,4 +408,71 @@ export async function fileError(promise: Promise<unknown>): Promise<FileError> {
   );
   expect(error).toBeInstanceOf(FileError);
   return error as FileError;
+}
+
+// ---------------------------------------------------------------- hostile files
+
+/**
+ * A workbook from `xlsxBytes(rows)` with some of its parts replaced by the XML given
+ * (streamed parts are generated chunk by chunk, so a part of hundreds of MB is never
+ * held as one string); the ZIP keeps Excel's order (worksheet first).
+ */
+export function xlsxWithParts(
+  rows: XlsxRows,
+  parts: Record<string, string | (() => Iterable<string>)>,
+): Uint8Array {
+  const files = unzipSync(xlsxBytes(rows));
+  const chunks: Uint8Array[] = [];
+  const zip = new Zip((error, data) => {
+    if (error) throw error;
+    chunks.push(data);
+  });
+  for (const [name, original] of Object.entries(files)) {
+    const file = new ZipDeflate(name, { level: 6 });
+    zip.add(file);
+    const replacement = parts[name];
+    if (replacement === undefined) file.push(original, true);
+    else if (typeof replacement === 'string') file.push(strToU8(replacement), true);
+    else {
+      let pending = '';
+      for (const piece of replacement()) {
+        pending += piece;
+        if (pending.length >= 1 << 20) {
+          file.push(strToU8(pending));
+          pending = '';
+        }
+      }
+      file.push(strToU8(pending), true);
+    }
+  }
+  zip.end();
+  return Buffer.concat(chunks);
+}
+
+const SPREADSHEET_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+
+/** A shared strings part of `count` entries, each `<si>` holding `entry(i)`, generated as it is zipped. */
+export function sharedStringsXml(count: number, entry: (i: number) => string = () => '<t>x</t>') {
+  return function* () {
+    yield `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="${SPREADSHEET_NS}" count="${count}" uniqueCount="${count}">`;
+    for (let i = 0; i < count; i++) yield `<si>${entry(i)}</si>`;
+    yield '</sst>';
+  };
+}
+
+/**
+ * A worksheet part whose rows are raw `<row>` XML (cells without `r=` included), with
+ * inline strings, so it needs no shared strings: `rows()` yields each row's XML.
+ */
+export function sheetXmlOf(rows: () => Iterable<string>) {
+  return function* () {
+    yield `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="${SPREADSHEET_NS}"><sheetData>`;
+    yield* rows();
+    yield '</sheetData></worksheet>';
+  };
+}
+
+/** An inline-string cell, with or without its `r=` reference. */
+export function inlineCell(text: string, ref?: string): string {
+  return `<c${ref ? ` r="${ref}"` : ''} t="inlineStr"><is><t>${text}</t></is></c>`;
 }

@@ -31,6 +31,8 @@ export const EnvName = {
   linkKeys: 'LINK_KEYS',
   /** Base URL of the public API, for links in emails. */
   publicUrl: 'PUBLIC_URL',
+  /** The ingest function (name or ARN): the upload sweeper sends it the uploads to resume. */
+  ingestFunctionName: 'INGEST_FUNCTION_NAME',
 } as const;
 
 const nonEmpty = z.string().trim().min(1);
@@ -85,6 +87,7 @@ export const ConfigSchemas = {
   'email-events': z.object({ TABLE_NAME: nonEmpty }),
   reroute: z.object({ TABLE_NAME: nonEmpty }),
   aggregate: z.object({ TABLE_NAME: nonEmpty }),
+  'upload-sweeper': z.object({ TABLE_NAME: nonEmpty, INGEST_FUNCTION_NAME: nonEmpty }),
 } as const;
 
 export type ConfigFor<N extends keyof typeof ConfigSchemas> = z.infer<(typeof ConfigSchemas)[N]>;

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { UploadObjectGoneError } from '@leadrelay/core';
 
 /**
  * An S3 client for the inbox. Checksums only when an operation requires them:
@@ -34,11 +35,12 @@ export class S3Files {
    * Opens the object as a stream, from `startByte` when given (a ranged GET, to
    * resume a file). A version id pins the read to the version the event named; without
    * one, the ETag must still match, so a file replaced meanwhile fails (412) instead of
-   * mixing two files' bytes.
+   * mixing two files' bytes. Throws `UploadObjectGoneError` when that version or ETag is
+   * gone (replaced or deleted): no retry can read it.
    */
   opener(key: string, version: ObjectVersion = {}): (startByte?: number) => Promise<Readable> {
     return async (startByte?: number) => {
-      const { Body } = await this.s3.send(
+      const { Body } = await this.send(
         new GetObjectCommand({
           Bucket: this.bucket,
           Key: key,
@@ -53,6 +55,27 @@ export class S3Files {
       if (!Body) throw new Error(`s3://${this.bucket}/${key} has no body`);
       return Body as Readable;
     };
+  }
+
+  private async send(command: GetObjectCommand) {
+    try {
+      return await this.s3.send(command);
+    } catch (error) {
+      const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412) {
+        throw new UploadObjectGoneError(
+          'replaced',
+          'The file was replaced by another file under the same name before it was read; that file is read as an upload of its own',
+          { cause: error },
+        );
+      }
+      if (name === 'NoSuchKey' || name === 'NoSuchVersion') {
+        throw new UploadObjectGoneError('deleted', 'The file was deleted from the inbox before it was read', {
+          cause: error,
+        });
+      }
+      throw error;
+    }
   }
 
   /** A URL that lets whoever holds it PUT this one key, for `expiresInSeconds`. */

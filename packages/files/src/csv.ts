@@ -6,12 +6,18 @@ import { FileError } from './errors';
 import { assertUsableHeader, buildLayout } from './headers';
 import { toRowResult } from './rows';
 import type { ByteSource } from './source';
-import type { CsvDelimiter, FileEncoding, FileLayout, ReadLeadRowsOptions, RowResult } from './types';
+import { formatBytes, formatCount } from './source';
+import {
+  type CsvDelimiter,
+  type FileEncoding,
+  type FileLayout,
+  fileLimits,
+  type ReadLeadRowsOptions,
+  type RowResult,
+} from './types';
 
 /** How much of the file's start is looked at for the encoding and the delimiter. */
 export const CSV_SAMPLE_BYTES = 64 * 1024;
-/** A record larger than this is an opening quote that is never closed (a lead row is at most ~100 KB). */
-const MAX_RECORD_BYTES = 1024 * 1024;
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const DELIMITERS: readonly CsvDelimiter[] = [',', ';', '\t'];
 
@@ -75,15 +81,61 @@ export function isBlank(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Where the current record started, counted as the parser counts (a quote opens a
+ * value only at its start, `""` inside quotes is a quote, a line end outside quotes
+ * ends the record). The parser bounds one value (`max_record_size`) but not a record
+ * of countless short values, whose cells it would hold until the record ends; this
+ * scan finds, before the parser sees them, the first byte past `maxBytes` of one record.
+ */
+export class RecordSizeGuard {
+  private quoting = false;
+  private pendingQuote = false;
+  private atFieldStart = true;
+  private size = 0;
+
+  constructor(
+    private readonly delimiter: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** The index in `chunk` of the first byte past the bound, or -1 when every record in it fits. */
+  scan(chunk: Uint8Array): number {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i] as number;
+      if (++this.size > this.maxBytes) return i;
+      if (this.pendingQuote) {
+        this.pendingQuote = false;
+        if (b === 0x22) continue;
+        this.quoting = false;
+      }
+      if (this.quoting) {
+        if (b === 0x22) this.pendingQuote = true;
+        continue;
+      }
+      if (b === 0x0a || b === 0x0d) {
+        this.size = 0;
+        this.atFieldStart = true;
+      } else if (b === this.delimiter) this.atFieldStart = true;
+      else {
+        if (b === 0x22 && this.atFieldStart) this.quoting = true;
+        this.atFieldStart = false;
+      }
+    }
+    return -1;
+  }
+}
+
+/**
  * The rows of a CSV file, streamed. A fresh read detects the encoding and delimiter
  * and reads the header; a resumed read (`resume.byteOffset`) was opened at that offset,
  * has no header, and uses the layout stored in the checkpoint.
  */
 export async function* readCsvRows(
   source: ByteSource,
-  options: Pick<ReadLeadRowsOptions, 'requireEmail' | 'resume' | 'mapping'>,
+  options: Pick<ReadLeadRowsOptions, 'requireEmail' | 'resume' | 'mapping' | 'limits'>,
 ): AsyncGenerator<RowResult> {
   const { resume, requireEmail } = options;
+  const limits = fileLimits(options.limits);
   const fromOffset = resume?.byteOffset !== undefined;
   let layout: FileLayout | undefined;
   let start: CsvStart;
@@ -120,6 +172,9 @@ export async function* readCsvRows(
   // them from the parser's buffer): errors are taken through `on_skip`, feeding stops,
   // and the records before the error are consumed first.
   let failure: { error: CsvError; records: number } | undefined;
+  /** Offset in the original file where feeding stopped: a record there passed `rowBytes`. */
+  let cutAt: number | undefined;
+  const guard = new RecordSizeGuard(start.delimiter.charCodeAt(0), limits.rowBytes);
   const parser = parse({
     delimiter: start.delimiter,
     bom: false,
@@ -128,7 +183,7 @@ export async function* readCsvRows(
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: false,
-    max_record_size: MAX_RECORD_BYTES,
+    max_record_size: limits.rowBytes,
     skip_records_with_error: true,
     on_skip: (error) => {
       if (error && !failure) failure = { error, records: parser.info.records };
@@ -137,8 +192,17 @@ export async function* readCsvRows(
   });
   const feed = Readable.from(
     (async function* () {
+      let offset = base;
       for await (const chunk of source.chunks(start.bomLength)) {
         if (failure) return;
+        const past = guard.scan(chunk);
+        if (past !== -1) {
+          // The parser gets the record's first `rowBytes`, ends there, and that last record is the row error.
+          cutAt = offset + past;
+          if (past > 0) yield chunk.subarray(0, past);
+          return;
+        }
+        offset += chunk.length;
         yield chunk;
       }
     })(),
@@ -156,10 +220,21 @@ export async function* readCsvRows(
       info: { bytes: number };
     }>) {
       if (failure && ++records > failure.records) break;
+      // The record the feed cut short: reported below, never read as a lead.
+      if (cutAt !== undefined && base + info.bytes >= cutAt) break;
       const row = nextRow++;
       lastOffset = base + info.bytes;
-      const cells = record.map(decode);
+      const cellCount = record.length;
+      const cells = (cellCount > limits.cellsPerRow ? record.slice(0, limits.cellsPerRow) : record).map(
+        decode,
+      );
       if (!layout) {
+        if (cellCount > limits.cellsPerRow) {
+          throw new FileError(
+            'no_header',
+            `Row 1 has ${formatCount(cellCount)} cells, more than the limit of ${formatCount(limits.cellsPerRow)}: it must name the columns (Email, First Name, ...)`,
+          );
+        }
         layout = buildLayout(
           'csv',
           cells,
@@ -170,34 +245,50 @@ export async function* readCsvRows(
         continue;
       }
       if (row === 1 || row <= skipThrough) continue;
-      const result = toRowResult(cells, row, layout, requireEmail, {
-        rowsRead: row - 1,
-        byteOffset: lastOffset,
+      const problems =
+        cellCount > limits.cellsPerRow
+          ? [
+              `the row has ${formatCount(cellCount)} cells, more than the limit of ${formatCount(limits.cellsPerRow)}: cells past it were not read`,
+            ]
+          : [];
+      const result = toRowResult(
+        cells,
+        row,
         layout,
-      });
+        requireEmail,
+        { rowsRead: row - 1, byteOffset: lastOffset, layout },
+        problems,
+        cellCount,
+      );
       if (result) yield result;
     }
   } finally {
     parser.destroy();
     feed.destroy();
   }
-  if (!failure) return;
-  const { error } = failure;
+  if (!failure && cutAt === undefined) return;
   const row = nextRow;
-  if (!layout || (error.code !== 'CSV_QUOTE_NOT_CLOSED' && error.code !== 'CSV_MAX_RECORD_SIZE')) {
-    throw new FileError('unreadable', `Row ${row} cannot be read: ${error.message}`, { cause: error });
+  const error = failure?.error;
+  if (cutAt === undefined && error) {
+    if (!layout || (error.code !== 'CSV_QUOTE_NOT_CLOSED' && error.code !== 'CSV_MAX_RECORD_SIZE')) {
+      throw new FileError('unreadable', `Row ${row} cannot be read: ${error.message}`, { cause: error });
+    }
+  }
+  if (!layout) {
+    throw new FileError(
+      'no_header',
+      `Row 1 is larger than ${formatBytes(limits.rowBytes)}: it must name the columns`,
+    );
   }
   if (row <= skipThrough) return;
+  const message =
+    error?.code === 'CSV_QUOTE_NOT_CLOSED'
+      ? 'a quoted value starts in this row and its closing quote is missing: this row and the rest of the file could not be read'
+      : `this row is larger than the limit of ${formatBytes(limits.rowBytes)} (often a quoted value whose closing quote is missing): this row and the rest of the file could not be read`;
   yield {
     row,
     ok: false,
-    errors: [
-      {
-        row,
-        message:
-          'a quoted value starts in this row and its closing quote is missing: this row and the rest of the file could not be read',
-      },
-    ],
+    errors: [{ row, message }],
     checkpoint: { rowsRead: row - 2, byteOffset: lastOffset, layout },
   };
 }

@@ -14,6 +14,7 @@ export type {
   FileEncoding,
   FileFormat,
   FileLayout,
+  FileLimits,
   MappingFor,
   OpenFile,
   ReadLeadRowsOptions,
@@ -21,3 +22,4 @@ export type {
   RowResult,
   SkippedFooter,
 } from './types';
+export { DEFAULT_FILE_LIMITS } from './types';

@@ -1,8 +1,11 @@
-import { LeadInput, parseInput, ValidationError } from '@leadrelay/core';
+import { boundRowErrors, LeadInput, parseInput, ValidationError } from '@leadrelay/core';
 import { footerLine } from './footer';
+import { formatCount } from './source';
 import type { FileCheckpoint, FileLayout, RowError, RowResult } from './types';
 
 const MAX_SHOWN_VALUE = 60;
+/** Extra cells quoted in the message about cells past the last header; the rest are counted. */
+const MAX_SHOWN_EXTRA = 5;
 
 function shown(value: string): string {
   return JSON.stringify(value.length > MAX_SHOWN_VALUE ? `${value.slice(0, MAX_SHOWN_VALUE)}…` : value);
@@ -88,6 +91,11 @@ function plainMessage(path: string, message: string, value: string | undefined):
  *
  * Returns undefined for a row whose cells are all empty: such a row is skipped silently
  * (no result, no error), as a spreadsheet's blank line is not a lead.
+ *
+ * `problems` are what the reader found past its row bounds (too many cells, a cell or
+ * row too long): each is a row error, and `cellCount` is the row's true number of cells
+ * when the reader kept only the first ones. The row's errors are bounded
+ * (`boundRowErrors`), so a hostile row gives a short report.
  */
 export function toRowResult(
   cells: readonly string[],
@@ -95,9 +103,11 @@ export function toRowResult(
   layout: FileLayout,
   requireEmail: boolean,
   checkpoint: FileCheckpoint,
+  problems: readonly string[] = [],
+  cellCount = cells.length,
 ): RowResult | undefined {
-  if (cells.every((c) => c.trim() === '')) return undefined;
-  const errors: RowError[] = [];
+  if (problems.length === 0 && cells.every((c) => c.trim() === '')) return undefined;
+  const errors: RowError[] = problems.map((message) => ({ row, message }));
   const raw: Record<string, unknown> = {};
   let fullName: string | undefined;
   let custom: Record<string, string> | undefined;
@@ -122,11 +132,18 @@ export function toRowResult(
   }
 
   if (cells.length > columns.length) {
-    const extra = cells.slice(columns.length).filter((c) => c.trim() !== '');
-    if (extra.length > 0) {
+    const shownExtra: string[] = [];
+    let extra = 0;
+    for (let i = columns.length; i < cells.length; i++) {
+      const cell = cells[i] as string;
+      if (cell.trim() === '') continue;
+      if (++extra <= MAX_SHOWN_EXTRA) shownExtra.push(shown(cell));
+    }
+    if (extra > 0) {
+      const more = extra > MAX_SHOWN_EXTRA ? `, and ${formatCount(extra - MAX_SHOWN_EXTRA)} more` : '';
       errors.push({
         row,
-        message: `the row has ${cells.length} cells but the header names ${columns.length} columns; cells past the last header were not read (${extra.map(shown).join(', ')})`,
+        message: `the row has ${formatCount(cellCount)} cells but the header names ${columns.length} columns; cells past the last header were not read (${shownExtra.join(', ')}${more})`,
       });
     }
   }
@@ -157,8 +174,11 @@ export function toRowResult(
     errors.push({ row, column, message: 'email is required for a distributed lead' });
   }
   if (errors.length > 0 || !input) {
+    const bounded = boundRowErrors(errors).map((e) => ({ row, ...e }));
     const footer = footerLine(cells);
-    return footer ? { row, ok: false, errors, checkpoint, footer } : { row, ok: false, errors, checkpoint };
+    return footer
+      ? { row, ok: false, errors: bounded, checkpoint, footer }
+      : { row, ok: false, errors: bounded, checkpoint };
   }
   return partner === undefined
     ? { row, ok: true, input, checkpoint }

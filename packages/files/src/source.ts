@@ -99,7 +99,12 @@ export function tooLarge(maxBytes: number): FileError {
   return new FileError('too_large', `The file is larger than the limit of ${formatBytes(maxBytes)}`);
 }
 
-function formatBytes(bytes: number): string {
+/** A count as people read it: `16,384`. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
   if (bytes >= 1024) return `${Math.round((bytes / 1024) * 10) / 10} KB`;
   return `${bytes} bytes`;

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { ConfigSchemas, EnvName } from '@leadrelay/aws';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { type FunctionName, functionNames } from '../../../functions/registry';
+import { type FunctionName, functionNames, functionSpecs } from '../../../functions/registry';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
 import { startHttpApi } from './http-api';
 import { createLambdaRuntime, functionOfName, type LambdaRuntime, loadHandlers } from './lambda';
@@ -295,6 +295,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       rerouteArn,
       intervalMs: options.sweepIntervalMs ?? 5 * 60_000,
     });
+    await registerScheduledFunctions({ endpoint: scheduler.endpoint, functionArn: lambda.functionArn });
 
     options.signal?.throwIfAborted();
     let demo: Demo | undefined;
@@ -379,6 +380,8 @@ function handlerEnvironment(input: {
     [EnvName.linkKeys]: input.linkKeys,
     [EnvName.linkKeysSecretArn]: undefined,
     [EnvName.publicUrl]: input.urls.api,
+    // The local Lambda API (served by the HTTP API server) takes registry names.
+    [EnvName.ingestFunctionName]: 'ingest',
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -455,6 +458,44 @@ async function registerSweeper(input: {
   } catch (error) {
     if (!(error instanceof ConflictException)) throw error;
     await client.send(new UpdateScheduleCommand(schedule));
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * The registry's scheduled functions (the upload sweeper) get the rate() schedules the
+ * stack gives them, on the emulator, the same way as the reroute sweep; updated on a restart.
+ */
+async function registerScheduledFunctions(input: {
+  endpoint: string;
+  functionArn: (fn: FunctionName) => string;
+}): Promise<void> {
+  const { region, credentials, accountId } = localSettings;
+  const client = new SchedulerClient({ region, endpoint: input.endpoint, credentials });
+  try {
+    for (const name of functionNames) {
+      const schedule = functionSpecs[name].schedule;
+      if (!schedule) continue;
+      const minutes = schedule.everyMinutes;
+      const request = {
+        Name: `lead-relay-${name}`,
+        GroupName: localSettings.scheduleGroup,
+        ScheduleExpression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
+        FlexibleTimeWindow: { Mode: 'OFF' as const },
+        Target: {
+          Arn: input.functionArn(name),
+          RoleArn: `arn:aws:iam::${accountId}:role/lead-relay-scheduler`,
+          Input: JSON.stringify(schedule.input),
+        },
+      };
+      try {
+        await client.send(new CreateScheduleCommand(request));
+      } catch (error) {
+        if (!(error instanceof ConflictException)) throw error;
+        await client.send(new UpdateScheduleCommand(request));
+      }
+    }
   } finally {
     client.destroy();
   }

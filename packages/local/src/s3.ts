@@ -15,6 +15,12 @@ interface S3rverInstance {
 type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 interface KoaContext {
   req: NodeJS.ReadableStream & { headers: IncomingHttpHeaders; destroy(error?: Error): void };
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  status: number;
+  type: string;
+  body: unknown;
 }
 interface S3rverRecord {
   eventName: string;
@@ -70,8 +76,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     directory: options.directory,
     configureBuckets: [{ name: options.bucket, configs: [CORS_CONFIG] }],
   });
-  // Runs before s3rver's own middleware (composed when the server starts listening).
-  server.middleware.unshift(decodeAwsChunkedUploads);
+  // Run before s3rver's own middleware (composed when the server starts listening).
+  server.middleware.unshift(decodeAwsChunkedUploads, honestReads(server));
+  const sequencer = sequencers();
 
   server.on('event', (raw) => {
     for (const record of raw.Records) {
@@ -79,7 +86,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       const { key } = record.s3.object;
       if (!record.eventName.startsWith('ObjectCreated:')) continue;
       if (bucket !== options.bucket || !key.startsWith(options.prefix)) continue;
-      toS3EventRecord(record, options.region, server).then(
+      toS3EventRecord(record, options.region, server, sequencer()).then(
         (fixed) => options.onObjectCreated({ Records: [fixed] }),
         (error: unknown) => process.stderr.write(`s3: no notification for ${key}: ${String(error)}\n`),
       );
@@ -94,15 +101,75 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
 }
 
 /**
+ * S3 sequencers grow with every event of a key and are never the same for two PUTs;
+ * s3rver's is the millisecond, so two PUTs of the same bytes in one millisecond would
+ * look like one event delivered twice. Fixed width hex: time, then a counter.
+ */
+function sequencers(): () => string {
+  let last = 0;
+  let counter = 0;
+  return () => {
+    const now = Date.now();
+    counter = now === last ? counter + 1 : 0;
+    last = now;
+    return `${now.toString(16).padStart(12, '0')}${counter.toString(16).padStart(6, '0')}`.toUpperCase();
+  };
+}
+
+/**
+ * s3rver keeps no versions (an overwrite replaces the object) and ignores If-Match,
+ * so a reader pinned to the first of two files under one key would silently read the
+ * second. This makes reads honest about that, as S3 is: `If-Match` with another ETag
+ * is a 412 PreconditionFailed, and a `versionId` (which this bucket cannot serve) is
+ * refused instead of answered with whatever is current. Events carry no versionId.
+ */
+function honestReads(server: S3rverInstance): KoaMiddleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    const [bucket, ...rest] = ctx.path.slice(1).split('/').map(decodeURIComponent);
+    const key = rest.join('/');
+    if (!bucket || key === '') return next();
+    if (ctx.query.versionId !== undefined) {
+      return refuse(ctx, 501, 'NotImplemented', 'The local S3 emulator keeps no object versions');
+    }
+    const ifMatch = ctx.req.headers['if-match'];
+    if (typeof ifMatch === 'string') {
+      const metadata = await server.store.getMetadata(bucket, key).catch(() => undefined);
+      const wanted = ifMatch.split(',').map((tag) => tag.trim().replaceAll('"', ''));
+      const current = metadata?.etag?.replaceAll('"', '');
+      if (current !== undefined && !wanted.includes('*') && !wanted.includes(current)) {
+        return refuse(
+          ctx,
+          412,
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+        );
+      }
+    }
+    return next();
+  };
+}
+
+function refuse(ctx: KoaContext, status: number, code: string, message: string): void {
+  ctx.status = status;
+  if (ctx.method === 'HEAD') return;
+  ctx.type = 'application/xml';
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+}
+
+/**
  * s3rver's records differ from S3's in ways a handler can notice: the key is
- * not URL-encoded, the bucket ARN has spaces, the region is fixed and a copy has
- * no eTag. This rebuilds the record as S3 sends it. (A completed multipart
- * upload still says ObjectCreated:Post; S3 says CompleteMultipartUpload.)
+ * not URL-encoded, the bucket ARN has spaces, the region is fixed, a copy has
+ * no eTag and the sequencer is only the millisecond. This rebuilds the record as
+ * S3 sends it, for a bucket without versioning (no versionId: s3rver keeps none).
+ * (A completed multipart upload still says ObjectCreated:Post; S3 says
+ * CompleteMultipartUpload.)
  */
 async function toS3EventRecord(
   record: S3rverRecord,
   region: string,
   server: S3rverInstance,
+  sequencer: string,
 ): Promise<S3EventRecord> {
   const { name: bucket } = record.s3.bucket;
   const { key } = record.s3.object;
@@ -126,7 +193,7 @@ async function toS3EventRecord(
       s3SchemaVersion: '1.0',
       configurationId: 'inbox-object-created',
       bucket: { name: bucket, ownerIdentity: { principalId: hex(7) }, arn: `arn:aws:s3:::${bucket}` },
-      object: { key: encodeS3EventKey(key), size, eTag: eTag ?? '', sequencer: record.s3.object.sequencer },
+      object: { key: encodeS3EventKey(key), size, eTag: eTag ?? '', sequencer },
     },
   };
 }

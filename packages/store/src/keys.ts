@@ -31,6 +31,9 @@ import { normaliseName } from '@leadrelay/core';
  * | Rules              | SUP#<supplierId>     | RULES#<kind>               | —                                   | a supplier's routing / registration rules        |
  * | Upload             | SUP#<supplierId>#UPLOAD#<uploadId> | UPLOAD       | SUP#<supplierId>#UPLOADS /          | get an upload (status, counts, checkpoint,       |
  * |                    |                      |                            |   <createdAt>#<uploadId>            |   lease); a supplier's uploads, newest first     |
+ * |                    |                      |                            | GSI2PK / GSI2SK (only while         |                                                  |
+ * |                    |                      |                            |   processing): UPLOADS#PROCESSING / | uploads whose lease expired, oldest first (the   |
+ * |                    |                      |                            |   <leaseUntil>#<supplierId>#<id>    |   upload sweeper; never a Scan)                  |
  * | UploadRowError     | SUP#<supplierId>#UPLOAD#<uploadId> | ERR#<row, 10 digits> | —                             | an upload's rejected rows in row order (Query    |
  * |                    |                      |                            |                                     |   begins_with ERR#); one item per row            |
  * | HeaderMapping      | SUP#<supplierId>     | HEADERMAP#<headerRowHash>  | —                                   | the column mapping a supplier gave for a header  |
@@ -121,6 +124,16 @@ export const Keys = {
   }),
   /** GSI1 partition: a supplier's uploads. */
   uploadsOf: (supplierId: string) => ({ GSI1PK: `SUP#${supplierId}#UPLOADS` }),
+  /**
+   * GSI2, sparse: an upload while it is processing, by the end of its lease. Few uploads
+   * process at once and each rewrites its entry once per chunk, so one partition holds them.
+   */
+  processingUpload: (supplierId: string, uploadId: string, leaseUntil: string) => ({
+    GSI2PK: 'UPLOADS#PROCESSING',
+    GSI2SK: `${leaseUntil}#${supplierId}#${uploadId}`,
+  }),
+  /** GSI2 partition: the uploads being processed. */
+  processingUploads: () => ({ GSI2PK: 'UPLOADS#PROCESSING' }),
   /** The errors of one rejected row; the padded row number keeps SK order = row order. */
   uploadRowError: (supplierId: string, uploadId: string, row: number) => ({
     PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,

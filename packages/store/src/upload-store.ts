@@ -8,16 +8,18 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type {
-  Page,
-  PageQuery,
-  Upload,
-  UploadClaim,
-  UploadEnd,
-  UploadOutcome,
-  UploadProgress,
-  UploadRowErrors,
-  UploadStore,
+import {
+  boundRowErrors,
+  type Page,
+  type PageQuery,
+  type Upload,
+  type UploadClaim,
+  type UploadEnd,
+  type UploadObject,
+  type UploadOutcome,
+  type UploadProgress,
+  type UploadRowErrors,
+  type UploadStore,
 } from '@leadrelay/core';
 import { decodeCursor, encodeCursor } from './cursor';
 import { fromItem } from './items';
@@ -31,12 +33,19 @@ const BATCH_WRITE_CONCURRENCY = 4;
 const MAX_BATCH_ROUNDS = 20;
 const BASE_DELAY_MS = 20;
 const MAX_DELAY_MS = 1_000;
+/** Other versions noted on one upload; later ones are still uploads of their own, listed with the rest. */
+const MAX_OTHER_VERSIONS = 50;
+/** Characters of a run's last error kept on the upload. */
+const MAX_LAST_ERROR = 500;
 
 function uploadItem(upload: Upload): Item {
   return {
     ...Object.fromEntries(Object.entries(upload).filter(([, v]) => v !== undefined)),
     ...Keys.upload(upload.supplierId, upload.id),
     ...Keys.uploadIndex(upload.supplierId, upload.id, upload.createdAt),
+    ...(upload.status === 'processing'
+      ? Keys.processingUpload(upload.supplierId, upload.id, upload.leaseUntil ?? upload.updatedAt)
+      : {}),
     entity: Entity.upload,
   };
 }
@@ -129,12 +138,14 @@ export class DynamoUploadStore implements UploadStore {
   async claimUpload(supplierId: string, uploadId: string, claim: UploadClaim): Promise<Upload | undefined> {
     // An `awaiting-file` upload can only start from the S3 event, which names the object.
     const startable = claim.object ? '#status = :received OR #status = :awaiting' : '#status = :received';
+    const processing = Keys.processingUpload(supplierId, uploadId, claim.leaseUntil);
     return this.update({
       TableName: this.tableName,
       Key: Keys.upload(supplierId, uploadId),
-      UpdateExpression: `SET #status = :processing, leaseUntil = :lease, updatedAt = :now${
+      // Every claim counts: a run that crashes (out of time or memory) cannot count its own failure.
+      UpdateExpression: `SET #status = :processing, leaseUntil = :lease, updatedAt = :now, GSI2PK = :gsi2pk, GSI2SK = :gsi2sk${
         claim.object ? ', #object = if_not_exists(#object, :object)' : ''
-      } ADD version :one`,
+      } ADD version :one, attempts :one`,
       ConditionExpression: `attribute_exists(PK) AND (${startable} OR (#status = :processing AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)))`,
       ExpressionAttributeNames: { '#status': 'status', ...(claim.object ? { '#object': 'object' } : {}) },
       ExpressionAttributeValues: {
@@ -143,9 +154,82 @@ export class DynamoUploadStore implements UploadStore {
         ':processing': 'processing',
         ':lease': claim.leaseUntil,
         ':now': claim.now,
+        ':gsi2pk': processing.GSI2PK,
+        ':gsi2sk': processing.GSI2SK,
         ':one': 1,
       },
     });
+  }
+
+  // bind the first object PUT to an API upload's URL — main table, conditional on none being bound yet
+  attachObject(
+    supplierId: string,
+    uploadId: string,
+    object: UploadObject,
+    now: string,
+  ): Promise<Upload | undefined> {
+    return this.update({
+      TableName: this.tableName,
+      Key: Keys.upload(supplierId, uploadId),
+      UpdateExpression: 'SET #status = :received, #object = :object, updatedAt = :now ADD version :one',
+      ConditionExpression: '#status = :awaiting AND attribute_not_exists(#object)',
+      ExpressionAttributeNames: { '#status': 'status', '#object': 'object' },
+      ExpressionAttributeValues: {
+        ':received': 'received',
+        ':awaiting': 'awaiting-file',
+        ':object': object,
+        ':now': now,
+        ':one': 1,
+      },
+    });
+  }
+
+  // note another file PUT to this upload's URL — main table, conditional on it not being noted yet
+  async addOtherVersion(
+    supplierId: string,
+    uploadId: string,
+    otherUploadId: string,
+    now: string,
+  ): Promise<void> {
+    await this.update({
+      TableName: this.tableName,
+      Key: Keys.upload(supplierId, uploadId),
+      UpdateExpression:
+        'SET otherVersions = list_append(if_not_exists(otherVersions, :empty), :other), updatedAt = :now ADD version :one',
+      ConditionExpression:
+        'attribute_exists(PK) AND (attribute_not_exists(otherVersions) OR (NOT contains(otherVersions, :id) AND size(otherVersions) < :max))',
+      ExpressionAttributeValues: {
+        ':empty': [],
+        ':other': [otherUploadId],
+        ':id': otherUploadId,
+        ':max': MAX_OTHER_VERSIONS,
+        ':now': now,
+        ':one': 1,
+      },
+    });
+  }
+
+  // uploads processing whose lease ended before now, oldest lease first — GSI2 (sparse: only while processing)
+  async listStalledUploads(now: string, limit: number): Promise<Upload[]> {
+    const { GSI2PK } = Keys.processingUploads();
+    const out: Upload[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'GSI2',
+          // `<lease>#...` sorts before `<now>` exactly when the lease ended before now.
+          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :now',
+          ExpressionAttributeValues: { ':pk': GSI2PK, ':now': now },
+          Limit: limit - out.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...Items.map(uploadFromItem));
+      start = LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out;
   }
 
   // save a chunk's counts and checkpoint, renewing the lease — main table, conditional on the version
@@ -159,7 +243,8 @@ export class DynamoUploadStore implements UploadStore {
     return this.update({
       TableName: this.tableName,
       Key: Keys.upload(supplierId, uploadId),
-      UpdateExpression: `SET #rows = :rows, #checkpoint = :checkpoint, leaseUntil = :lease, routing = :routing, updatedAt = :now${readNotes.set} ADD version :one`,
+      // Progress saved: the runs count again from here, this one being the first.
+      UpdateExpression: `SET #rows = :rows, #checkpoint = :checkpoint, leaseUntil = :lease, routing = :routing, updatedAt = :now, GSI2SK = :gsi2sk, attempts = :one${readNotes.set} REMOVE lastError ADD version :one`,
       ConditionExpression: '#status = :processing AND version = :version',
       ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#checkpoint': 'checkpoint' },
       ExpressionAttributeValues: {
@@ -167,6 +252,7 @@ export class DynamoUploadStore implements UploadStore {
         ':rows': progress.rows,
         ':checkpoint': progress.checkpoint,
         ':lease': progress.leaseUntil,
+        ':gsi2sk': Keys.processingUpload(supplierId, uploadId, progress.leaseUntil).GSI2SK,
         ':routing': progress.routing,
         ':now': progress.now,
         ':processing': 'processing',
@@ -177,14 +263,29 @@ export class DynamoUploadStore implements UploadStore {
   }
 
   // hand the upload over: the lease ends now — main table, conditional on the version
-  async releaseUpload(supplierId: string, uploadId: string, version: number, now: string): Promise<boolean> {
+  async releaseUpload(
+    supplierId: string,
+    uploadId: string,
+    version: number,
+    now: string,
+    error?: string,
+  ): Promise<boolean> {
     const released = await this.update({
       TableName: this.tableName,
       Key: Keys.upload(supplierId, uploadId),
-      UpdateExpression: 'SET leaseUntil = :now, updatedAt = :now ADD version :one',
+      UpdateExpression: `SET leaseUntil = :now, updatedAt = :now, GSI2SK = :gsi2sk${
+        error === undefined ? '' : ', lastError = :error'
+      } ADD version :one`,
       ConditionExpression: '#status = :processing AND version = :version',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':now': now, ':processing': 'processing', ':version': version, ':one': 1 },
+      ExpressionAttributeValues: {
+        ':now': now,
+        ':gsi2sk': Keys.processingUpload(supplierId, uploadId, now).GSI2SK,
+        ...(error === undefined ? {} : { ':error': error.slice(0, MAX_LAST_ERROR) }),
+        ':processing': 'processing',
+        ':version': version,
+        ':one': 1,
+      },
     });
     return released !== undefined;
   }
@@ -205,7 +306,7 @@ export class DynamoUploadStore implements UploadStore {
     return this.update({
       TableName: this.tableName,
       Key: Keys.upload(supplierId, uploadId),
-      UpdateExpression: `SET ${sets.join(', ')}${readNotes.set} REMOVE leaseUntil, #checkpoint ADD version :one`,
+      UpdateExpression: `SET ${sets.join(', ')}${readNotes.set} REMOVE leaseUntil, #checkpoint, attempts, lastError, GSI2PK, GSI2SK ADD version :one`,
       ConditionExpression: '#status = :processing AND version = :version',
       ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#checkpoint': 'checkpoint' },
       ExpressionAttributeValues: {
@@ -234,7 +335,8 @@ export class DynamoUploadStore implements UploadStore {
           supplierId,
           uploadId,
           row: r.row,
-          errors: r.errors.map((e) => (e.column === undefined ? { message: e.message } : e)),
+          // Bounded here too: whatever a caller passes, one row's item stays far below 400 KB.
+          errors: boundRowErrors(r.errors),
         },
       },
     }));

@@ -1,4 +1,5 @@
 export * from './ports';
+export * from './row-errors';
 export * from './schemas';
 export * as Uploads from './uploads';
 export {
@@ -6,9 +7,13 @@ export {
   droppedUpload,
   MAX_ERRORS_LIMIT,
   NO_ROWS,
+  SWEEP_UPLOADS_LIMIT,
+  sameObject,
+  sweepStalledUploads,
   UPLOAD_URL_TTL_SECONDS,
   type UploadDeps,
   uploadIdOfKey,
   uploadKey,
   uploadView,
+  versionUpload,
 } from './uploads';

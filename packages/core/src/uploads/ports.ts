@@ -11,6 +11,22 @@ import type {
   UploadRows,
 } from './schemas';
 
+/**
+ * The object an upload names is gone: replaced by a newer file under the same key
+ * (a bucket without versions: its ETag no longer matches) or deleted. Thrown by the
+ * adapter that opens it; the upload ends as `failed` with this reason, never retried.
+ */
+export class UploadObjectGoneError extends Error {
+  override readonly name = 'UploadObjectGoneError';
+  constructor(
+    readonly reason: 'replaced' | 'deleted',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** A claim of an upload by one run of ingest. */
 export interface UploadClaim {
   now: string;
@@ -69,8 +85,32 @@ export interface UploadStore {
     version: number,
     progress: UploadProgress,
   ): Promise<Upload | undefined>;
-  /** Ends the run's lease at once (a run about to fail hands the upload to Lambda's retry); false when it lost it. */
-  releaseUpload(supplierId: string, uploadId: string, version: number, now: string): Promise<boolean>;
+  /**
+   * Ends the run's lease at once (a run about to fail hands the upload to Lambda's retry),
+   * keeping why it failed; false when it lost it.
+   */
+  releaseUpload(
+    supplierId: string,
+    uploadId: string,
+    version: number,
+    now: string,
+    error?: string,
+  ): Promise<boolean>;
+  /**
+   * `awaiting-file` without an object → `received` with this one: the first S3 event of an
+   * API upload binds its object, so a second file PUT to the same URL is told apart from a
+   * repeated event. Answers the upload after the write, or undefined when it was bound already.
+   */
+  attachObject(
+    supplierId: string,
+    uploadId: string,
+    object: UploadObject,
+    now: string,
+  ): Promise<Upload | undefined>;
+  /** Notes on an upload the upload of another file PUT to its URL (idempotent; at most a few dozen kept). */
+  addOtherVersion(supplierId: string, uploadId: string, otherUploadId: string, now: string): Promise<void>;
+  /** Uploads `processing` whose lease expired before `now`, oldest lease first (never a Scan). */
+  listStalledUploads(now: string, limit: number): Promise<Upload[]>;
   /** `processing` at `version` → `done` or `failed`, with the final counts; undefined when the run lost it. */
   finishUpload(
     supplierId: string,

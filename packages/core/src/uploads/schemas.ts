@@ -76,7 +76,12 @@ export const UploadFailure = z
   .object({
     code: z
       .string()
-      .describe('empty, no_header, too_large, unsupported_format, unreadable (the file as a whole).'),
+      .describe(
+        'empty, no_header, too_large, unsupported_format, unreadable (the file as a whole); ' +
+          '`replaced` or `deleted` (the file changed in the bucket before it was read: a newer file ' +
+          'under the same key is an upload of its own); `retries_exhausted` (reading failed at the ' +
+          'same row run after run; the rows before it are kept).',
+      ),
     message: z.string(),
   })
   .meta({ id: 'UploadFailure' });
@@ -193,6 +198,8 @@ export const UploadObject = z.object({
   size: z.int().min(0),
   eTag: z.string().optional(),
   versionId: z.string().optional(),
+  /** The S3 event's sequencer: tells two PUTs of the same bytes apart where the bucket keeps no versions. */
+  sequencer: z.string().optional(),
 });
 export type UploadObject = z.output<typeof UploadObject>;
 
@@ -217,6 +224,21 @@ export const Upload = z
     checkpoint: z.record(z.string(), z.unknown()).optional(),
     /** While processing: until when the current run owns the upload. */
     leaseUntil: Timestamp.optional(),
+    /** Runs since the upload last saved progress, the one that saved it included (runs that keep failing end it). */
+    attempts: z.int().optional(),
+    /** Why the last run that failed stopped (for the failure reason when the runs give up). */
+    lastError: z.string().optional(),
+    versionOf: z
+      .string()
+      .optional()
+      .describe(
+        'This file was PUT to the upload URL of upload `versionOf`, which had received another file ' +
+          'already: each file (each object version) is an upload of its own.',
+      ),
+    otherVersions: z
+      .array(z.string())
+      .optional()
+      .describe('Uploads of the other files PUT to this upload URL (see `versionOf`).'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     finishedAt: Timestamp.optional(),

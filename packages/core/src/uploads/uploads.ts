@@ -129,10 +129,85 @@ export function droppedUpload(input: {
   };
 }
 
-/** An upload as the API shows it: without the reader's checkpoint and the lease, which are ingest's business. */
+/** An upload as the API shows it: without the reader's checkpoint, the lease and the run attempts, which are ingest's business. */
 export function uploadView(upload: Upload) {
-  const { checkpoint: _checkpoint, leaseUntil: _leaseUntil, ...view } = upload;
+  const {
+    checkpoint: _checkpoint,
+    leaseUntil: _leaseUntil,
+    attempts: _attempts,
+    lastError: _lastError,
+    ...view
+  } = upload;
   return view;
+}
+
+/**
+ * Two S3 events name the same object (the same PUT): the same version where the
+ * bucket keeps versions, else the same ETag and sequencer. An object recorded
+ * before sequencers were kept matches on its ETag.
+ */
+export function sameObject(a: UploadObject, b: UploadObject): boolean {
+  if (a.versionId !== undefined || b.versionId !== undefined) return a.versionId === b.versionId;
+  if (a.eTag !== b.eTag) return false;
+  return a.sequencer === undefined || b.sequencer === undefined || a.sequencer === b.sequencer;
+}
+
+/**
+ * The upload record of another file PUT to an API upload's URL (a second object
+ * version of its key): the same key, file name and routing, its own object, counts
+ * and status (`received`), and `versionOf` naming the upload whose URL it came through.
+ */
+export function versionUpload(
+  original: Upload,
+  input: { id: string; object: UploadObject; now: string },
+): Upload {
+  const {
+    status: _status,
+    failure: _failure,
+    rows: _rows,
+    checkpoint: _checkpoint,
+    leaseUntil: _leaseUntil,
+    attempts: _attempts,
+    lastError: _lastError,
+    otherVersions: _otherVersions,
+    finishedAt: _finishedAt,
+    ...settings
+  } = original;
+  return {
+    ...settings,
+    id: input.id,
+    status: 'received',
+    rows: { ...NO_ROWS },
+    object: input.object,
+    versionOf: original.id,
+    createdAt: input.now,
+    updatedAt: input.now,
+    version: 1,
+  };
+}
+
+/** Most uploads one sweep resumes; the next sweep takes the rest. */
+export const SWEEP_UPLOADS_LIMIT = 100;
+
+/**
+ * The safety net of ingest: uploads left `processing` with an expired lease (a run
+ * that crashed, timed out or ran out of memory, or a continuation that was lost)
+ * are handed back to ingest, which claims each one conditionally and continues
+ * from its checkpoint (or ends it as `failed` when runs keep failing there).
+ * Primary course: 1. query the uploads whose lease expired before now (an index
+ * entry exists only while processing) 2. send ingest a resume for each.
+ */
+export async function sweepStalledUploads(
+  deps: {
+    uploads: Pick<UploadStore, 'listStalledUploads'>;
+    clock: Clock;
+    resume: (upload: { supplierId: string; uploadId: string }) => Promise<void>;
+  },
+  limit = SWEEP_UPLOADS_LIMIT,
+): Promise<{ resumed: number }> {
+  const stalled = await deps.uploads.listStalledUploads(deps.clock.now().toISOString(), limit);
+  for (const upload of stalled) await deps.resume({ supplierId: upload.supplierId, uploadId: upload.id });
+  return { resumed: stalled.length };
 }
 
 /** One upload of the supplier; another supplier's (or none) is not found. */

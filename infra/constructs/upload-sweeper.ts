@@ -1,0 +1,69 @@
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { functionSpecs } from '../../functions/registry';
+import { EnvName } from '../../packages/aws/src/config';
+import { acknowledge, nagResource } from '../nag';
+
+export interface UploadSweeperProps {
+  /** The sweeper function (functions/upload-sweeper). */
+  readonly sweeper: lambda.Function;
+  /** The ingest function, which the sweeper sends the uploads to resume. */
+  readonly ingest: lambda.IFunction;
+}
+
+/**
+ * The safety net of ingest: a rate() schedule (the registry's, as the reroute
+ * sweeper's) invokes the upload sweeper, which finds uploads left `processing`
+ * with an expired lease (a Query on a sparse index) and sends each to ingest.
+ */
+export class UploadSweeper extends Construct {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: UploadSweeperProps) {
+    super(scope, id);
+    const schedule = functionSpecs['upload-sweeper'].schedule;
+    if (!schedule) throw new Error('functions/registry.ts gives upload-sweeper no schedule');
+
+    props.sweeper.addEnvironment(EnvName.ingestFunctionName, props.ingest.functionArn);
+    // The function itself, not its versions (`:*`): ingest is invoked unqualified.
+    props.sweeper.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.ingest.functionArn] }),
+    );
+
+    const defaultGroupArn = Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule-group',
+      resourceName: 'default',
+    });
+    this.role = new iam.Role(this, 'ExecutionRole', {
+      description: 'EventBridge Scheduler: invokes the Lead Relay upload sweeper, nothing else',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': defaultGroupArn },
+        },
+      }),
+    });
+    // The schedule's target grants the role lambda:InvokeFunction on the sweeper (and its versions).
+    acknowledge(
+      this.role,
+      `AwsSolutions-IAM5[Resource::${nagResource(this, props.sweeper.functionArn)}:*]`,
+      'lambda:InvokeFunction on the upload sweeper function and its versions and aliases (function ARN with :*) only.',
+    );
+
+    new scheduler.Schedule(this, 'Schedule', {
+      description: 'Resumes uploads left processing with an expired lease',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(schedule.everyMinutes)),
+      target: new LambdaInvoke(props.sweeper, {
+        role: this.role,
+        input: scheduler.ScheduleTargetInput.fromObject(schedule.input),
+        // A missed sweep is caught by the next one.
+        maxEventAge: Duration.minutes(schedule.everyMinutes),
+        retryAttempts: 2,
+      }),
+    });
+  }
+}
