@@ -1,12 +1,14 @@
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { functionSpecs } from '../../functions/registry';
 import { EnvName } from '../../packages/aws/src/config';
 import { acknowledge, nagResource } from '../nag';
+import { DeadLetters } from './alarms';
 
 export interface UploadSweeperProps {
   /** The sweeper function (functions/upload-sweeper). */
@@ -22,6 +24,11 @@ export interface UploadSweeperProps {
  */
 export class UploadSweeper extends Construct {
   readonly role: iam.Role;
+  /**
+   * Sweeps that never reached the sweeper (Scheduler's dead-letter queue), or that it
+   * failed on after Lambda's retries.
+   */
+  readonly deadLetters: DeadLetters;
 
   constructor(scope: Construct, id: string, props: UploadSweeperProps) {
     super(scope, id);
@@ -54,6 +61,16 @@ export class UploadSweeper extends Construct {
       'lambda:InvokeFunction on the upload sweeper function and its versions and aliases (function ARN with :*) only.',
     );
 
+    this.deadLetters = new DeadLetters(this, 'DeadLetters', {
+      holds: 'upload sweeps that did not reach the upload sweeper, or that it failed on after its retries',
+    });
+    // Scheduler invokes asynchronously: a function error is retried by Lambda, then lands in the same queue.
+    props.sweeper.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(schedule.everyMinutes),
+      onFailure: new SqsDestination(this.deadLetters.queue),
+    });
+
     new scheduler.Schedule(this, 'Schedule', {
       description: 'Resumes uploads left processing with an expired lease',
       schedule: scheduler.ScheduleExpression.rate(Duration.minutes(schedule.everyMinutes)),
@@ -63,6 +80,8 @@ export class UploadSweeper extends Construct {
         // A missed sweep is caught by the next one.
         maxEventAge: Duration.minutes(schedule.everyMinutes),
         retryAttempts: 2,
+        // The target grants the role sqs:SendMessage on the queue.
+        deadLetterQueue: this.deadLetters.queue,
       }),
     });
   }

@@ -26,13 +26,14 @@ const statementsOfRole = (roleId: string): Statement[] =>
 const actionsOf = (statement: Statement) => [statement.Action].flat();
 
 describe('intake: uploads and long files', () => {
-  it('lets ingest invoke exactly itself (to continue a long file), and no other function invoke ingest', () => {
+  it('lets ingest invoke exactly itself (to continue a long file), the upload sweeper exactly ingest (to resume a stalled upload), and no other function invoke ingest', () => {
     const ingestId = logicalIdOf(synthesized.stack.functions.byName.ingest);
+    const invokersOfIngest: FunctionName[] = ['ingest', 'upload-sweeper'];
     for (const name of functionNames) {
       const invokes = statementsOfRole(roleIdOf(name)).filter((s) =>
         actionsOf(s).includes('lambda:InvokeFunction'),
       );
-      if (name !== 'ingest') {
+      if (!invokersOfIngest.includes(name)) {
         expect({
           name,
           invokesIngest: invokes.some((s) => referencedIds(s.Resource).includes(ingestId)),
@@ -42,9 +43,13 @@ describe('intake: uploads and long files', () => {
         });
         continue;
       }
-      expect(invokes).toEqual([
-        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [ingestId, 'Arn'] } },
-      ]);
+      // Ingest itself, unqualified: no other function, no versions (`:*`), no wildcard.
+      expect({ name, invokes }).toEqual({
+        name,
+        invokes: [
+          { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [ingestId, 'Arn'] } },
+        ],
+      });
     }
   });
 

@@ -581,6 +581,7 @@ describe('the upload sweeper', () => {
   const sweeperId = () => logicalIdOf(synthesized.stack.functions.byName['upload-sweeper']);
   const ingestId = () => logicalIdOf(synthesized.stack.functions.byName.ingest);
   const roleId = () => logicalIdOf(synthesized.stack.uploadSweeper.role);
+  const queueId = () => logicalIdOf(synthesized.stack.uploadSweeper.deadLetters.queue);
 
   it("runs on the registry's schedule, invoking the sweeper with its input through a role of its own", () => {
     const schedules = ofType('AWS::Scheduler::Schedule').filter(([, s]) =>
@@ -593,6 +594,9 @@ describe('the upload sweeper', () => {
     expect(target.Arn).toEqual({ 'Fn::GetAtt': [sweeperId(), 'Arn'] });
     expect(target.RoleArn).toEqual({ 'Fn::GetAtt': [roleId(), 'Arn'] });
     expect(JSON.parse(target.Input)).toEqual(functionSpecs['upload-sweeper'].schedule?.input);
+    expect(schedule.Properties.Target).toMatchObject({
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId(), 'Arn'] } },
+    });
     const trust = resourceOf(roleId()).Properties.AssumeRolePolicyDocument as { Statement: unknown[] };
     expect(trust.Statement).toEqual([
       expect.objectContaining({ Principal: { Service: 'scheduler.amazonaws.com' } }),
@@ -609,6 +613,27 @@ describe('the upload sweeper', () => {
       expect(actionsOf(invoking[0] as Statement)).toEqual(['lambda:InvokeFunction']);
       expect(new Set(referencedIds(invoking[0]?.Resource))).toEqual(new Set([fn]));
     }
+  });
+
+  it("lets the schedule send to the sweeper's dead-letter queue, and do nothing else", () => {
+    const statements = statementsOfRole(roleId());
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      if (actionsOf(statement).includes('lambda:InvokeFunction')) continue;
+      expect({ actions: actionsOf(statement), resource: statement.Resource }).toEqual({
+        actions: ['sqs:SendMessage'],
+        resource: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+      });
+    }
+    expect(statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'))).toHaveLength(1);
+    // And what the sweeper fails on after Lambda's retries lands in the same queue.
+    const configs = ofType('AWS::Lambda::EventInvokeConfig').filter(
+      ([, config]) => referencedIds(config.Properties.FunctionName)[0] === sweeperId(),
+    );
+    expect(configs).toHaveLength(1);
+    expect(referencedIds((configs[0] as [string, Resource])[1].Properties.DestinationConfig)).toEqual([
+      queueId(),
+    ]);
   });
 });
 
@@ -713,8 +738,11 @@ describe('dead letters and alarms', () => {
       ([, config]) => referencedIds(config.Properties.FunctionName)[0] === fnId,
     );
   };
-  /** Invoked asynchronously (S3 and ingest itself, EventBridge, Scheduler): Lambda retries, then drops. */
-  const invokedAsynchronously: FunctionName[] = ['ingest', 'email-events', 'reroute'];
+  /**
+   * Invoked asynchronously (S3, ingest itself and the upload sweeper, EventBridge, Scheduler): Lambda
+   * retries, then drops.
+   */
+  const invokedAsynchronously: FunctionName[] = ['ingest', 'email-events', 'reroute', 'upload-sweeper'];
 
   it.each(invokedAsynchronously)(
     'sends what %s failed on after a bounded number of retries to an SQS queue (on-failure destination)',
@@ -778,8 +806,8 @@ describe('dead letters and alarms', () => {
 
   it('keeps every queue encrypted, TLS only, for 14 days, each watched by an alarm on its first message', () => {
     const queues = ofType('AWS::SQS::Queue');
-    // distribute and aggregate (stream failures), email-events, ingest, reroute.
-    expect(queues).toHaveLength(5);
+    // distribute and aggregate (stream failures), email-events, ingest, reroute, upload-sweeper.
+    expect(queues).toHaveLength(6);
     const alarms = ofType('AWS::CloudWatch::Alarm');
     for (const [queueId, queue] of queues) {
       expect(queue.Properties).toMatchObject({
@@ -812,7 +840,7 @@ describe('dead letters and alarms', () => {
     const topicId = logicalIdOf(synthesized.stack.alarms.topic);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     const alarms = ofType('AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBeGreaterThanOrEqual(5);
+    expect(alarms.length).toBeGreaterThanOrEqual(6);
     for (const [alarmId, alarm] of alarms) {
       expect({ alarmId, actions: alarm.Properties.AlarmActions }).toEqual({
         alarmId,
