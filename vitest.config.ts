@@ -12,7 +12,10 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 30_000,
+          // Every file shares one DynamoDB Local, and the race tests send it hundreds of requests at
+          // once (alone they take 7-15 s): on a loaded 2-core machine they need room. These are
+          // correctness tests, never timed ones.
+          testTimeout: 120_000,
           hookTimeout: 90_000,
         },
       },
