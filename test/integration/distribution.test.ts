@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SchedulerDeadlines, SesMailer } from '@leadrelay/aws';
@@ -31,7 +31,7 @@ import {
 import { type Answer, answer, type TestApi, testApi } from '../support/api';
 import { apiEvent } from '../support/events';
 import { testLinkKeys } from '../support/link-keys';
-import { testTable } from '../support/store';
+import { rawLeadItem, testTable } from '../support/store';
 import { waitFor } from '../support/wait';
 
 /**
@@ -158,15 +158,7 @@ async function newLead(setup: Setup, partner: string): Promise<string> {
 
 /** The lead's item as the stream carries it (DynamoDB JSON). */
 async function image(leadId: string): Promise<Record<string, AttributeValue>> {
-  const { Item } = await table.client.send(
-    new GetItemCommand({
-      TableName: table.tableName,
-      Key: { PK: { S: `LEAD#${leadId}` }, SK: { S: 'LEAD' } },
-      ConsistentRead: true,
-    }),
-  );
-  if (!Item) throw new Error(`no lead ${leadId}`);
-  return Item;
+  return rawLeadItem(table, leadId);
 }
 
 /** aws-lambda's stream AttributeValue is the SDK's under another declaration. */

@@ -1,4 +1,4 @@
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
   accept,
   applyEmailEvent,
@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from '@leadrelay/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testTable } from '../support/store';
+import { rawLeadItem, testTable } from '../support/store';
 
 /**
  * A lead's history as items of their own (issue 9, item 4), on DynamoDB Local:
@@ -89,15 +89,7 @@ function sesEvent(lead: Lead, messageId: string, eventType: 'Open' | 'Click' | '
 
 /** The lead item's size as stored (bytes of its attribute names and values, as DynamoDB counts them roughly). */
 async function leadItemBytes(leadId: string): Promise<number> {
-  const { Item } = await table.client.send(
-    new GetItemCommand({
-      TableName: table.tableName,
-      Key: { PK: { S: `LEAD#${leadId}` }, SK: { S: 'LEAD' } },
-      ConsistentRead: true,
-    }),
-  );
-  if (!Item) throw new Error(`no lead ${leadId}`);
-  return Buffer.byteLength(JSON.stringify(Item));
+  return Buffer.byteLength(JSON.stringify(await rawLeadItem(table, leadId)));
 }
 
 async function wholeHistory(leadId: string, limit = 500): Promise<HistoryEntry[]> {

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
 import { inject } from 'vitest';
 import { createTestTable, localCredentials, localRegion } from './dynamodb-local';
@@ -18,4 +18,20 @@ export async function testTable(prefix: string) {
     leads: new DynamoLeadStore(db, tableName),
     rules: new DynamoRulesStore(db, tableName),
   };
+}
+
+/** A lead's item as DynamoDB holds it (DynamoDB JSON, as the stream carries it), read consistently. */
+export async function rawLeadItem(
+  table: { client: DynamoDBClient; tableName: string },
+  leadId: string,
+): Promise<Record<string, AttributeValue>> {
+  const { Item } = await table.client.send(
+    new GetItemCommand({
+      TableName: table.tableName,
+      Key: { PK: { S: `LEAD#${leadId}` }, SK: { S: 'LEAD' } },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) throw new Error(`no lead ${leadId}`);
+  return Item;
 }
