@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { EnvName } from '../../packages/aws/src/config';
 import { acknowledge, nagResource } from '../nag';
 import { DeadLetters } from './alarms';
+import { schedulerExecutionRole } from './scheduler-role';
 
 export interface DeadlinesProps {
   /** The reroute function: the only thing a deadline schedule may invoke. */
@@ -40,23 +41,11 @@ export class Deadlines extends Construct {
 
     this.group = new scheduler.ScheduleGroup(this, 'Group');
 
-    const stack = Stack.of(this);
-    const defaultGroupArn = stack.formatArn({
-      service: 'scheduler',
-      resource: 'schedule-group',
-      resourceName: 'default',
-    });
-    this.role = new iam.Role(this, 'ExecutionRole', {
-      description: 'EventBridge Scheduler: invokes the Lead Relay reroute function, nothing else',
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': Aws.ACCOUNT_ID,
-            'aws:SourceArn': [this.group.scheduleGroupArn, defaultGroupArn],
-          },
-        },
-      }),
-    });
+    this.role = schedulerExecutionRole(
+      this,
+      'EventBridge Scheduler: invokes the Lead Relay reroute function, nothing else',
+      [this.group.scheduleGroupArn],
+    );
     props.reroute.grantInvoke(this.role);
 
     this.deadLetters = new DeadLetters(this, 'DeadLetters', {

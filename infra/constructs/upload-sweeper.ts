@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -9,6 +9,7 @@ import { functionSpecs } from '../../functions/registry';
 import { EnvName } from '../../packages/aws/src/config';
 import { acknowledge, nagResource } from '../nag';
 import { DeadLetters } from './alarms';
+import { schedulerExecutionRole } from './scheduler-role';
 
 export interface UploadSweeperProps {
   /** The sweeper function (functions/upload-sweeper). */
@@ -41,19 +42,10 @@ export class UploadSweeper extends Construct {
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.ingest.functionArn] }),
     );
 
-    const defaultGroupArn = Stack.of(this).formatArn({
-      service: 'scheduler',
-      resource: 'schedule-group',
-      resourceName: 'default',
-    });
-    this.role = new iam.Role(this, 'ExecutionRole', {
-      description: 'EventBridge Scheduler: invokes the Lead Relay upload sweeper, nothing else',
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': defaultGroupArn },
-        },
-      }),
-    });
+    this.role = schedulerExecutionRole(
+      this,
+      'EventBridge Scheduler: invokes the Lead Relay upload sweeper, nothing else',
+    );
     // The schedule's target grants the role lambda:InvokeFunction on the sweeper (and its versions).
     acknowledge(
       this.role,
