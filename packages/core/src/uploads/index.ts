@@ -1,3 +1,4 @@
+export * from './lead-files';
 export * from './ports';
 export * from './row-errors';
 export * from './schemas';
