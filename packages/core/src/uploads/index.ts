@@ -1,3 +1,4 @@
+export * from './ingest';
 export * from './lead-files';
 export * from './ports';
 export * from './row-errors';
