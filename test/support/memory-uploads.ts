@@ -42,7 +42,8 @@ export class MemoryUploadStore implements UploadStore {
     return this.uploads.get(this.key(supplierId, uploadId));
   }
 
-  private put(upload: Upload): Upload {
+  /** Every write of an upload comes through here (a counting store, such as the bench's, overrides it). */
+  protected put(upload: Upload): Upload {
     const copy = structuredClone(upload);
     this.uploads.set(this.key(upload.supplierId, upload.id), copy);
     return structuredClone(copy);

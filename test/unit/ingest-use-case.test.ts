@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import {
+  CreatePartner,
   type IngestRunDeps,
   ingestUpload,
   LEASE_MS,
@@ -70,17 +71,7 @@ function world() {
     const { supplier } = await Tenants.createSupplier(tenantDeps, { name: 'Acme Distribution' });
     const ids: Record<string, string> = {};
     for (const name of partnerNames) {
-      const { partner } = await Tenants.createPartner(tenantDeps, supplier.id, {
-        name,
-        groups: [],
-        leadOwners: [],
-        salesReps: [],
-        autoAccept: false,
-        capacity: null,
-        paused: false,
-        weight: 1,
-        domains: [],
-      });
+      const { partner } = await Tenants.createPartner(tenantDeps, supplier.id, CreatePartner.parse({ name }));
       ids[name] = partner.id;
     }
     return { supplierId: supplier.id, ids };
