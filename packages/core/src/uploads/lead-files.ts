@@ -3,8 +3,8 @@ import type { UploadMapping } from './schemas';
 
 /*
  * A lead file as ingest reads it: the rows, their checkpoints and the file's layout.
- * packages/files produces them (CSV, XLSX); the ingest use case consumes them through
- * the LeadFiles port, so both sides share these types and neither reads the other.
+ * packages/files produces them (CSV, XLSX) and the ingest use case consumes them through
+ * the LeadFiles port; they live here because the reader depends on core, never the reverse.
  */
 
 /** The file formats Lead Relay reads. */
