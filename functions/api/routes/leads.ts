@@ -1,13 +1,16 @@
 import {
   type AssignDeps,
   assignLead,
-  distributionStatusChangeDays,
   HistoryEntry,
   Intake,
   type IntakeDeps,
   type IntakeResult,
-  Lead,
+  type Lead,
   LeadInput,
+  LeadSummary,
+  LeadView,
+  leadSummary,
+  leadView,
   NotFoundError,
   PageQuery,
   PartnerLead,
@@ -26,10 +29,6 @@ export const MAX_BATCH = 500;
 /** How many of the latest history entries `GET /v1/leads/{id}` shows (the history route pages through all). */
 export const LATEST_HISTORY = 20;
 
-/** What the API adds to a stored lead: the days since its distribution status changed. */
-const LeadView = Lead.extend({ distributionStatusChangeDays: z.int() }).meta({ id: 'LeadView' });
-const LeadSummary = LeadView.omit({ history: true }).meta({ id: 'LeadSummary' });
-
 const CreateLead = LeadInput.extend({
   source: z.enum(['API', 'Manual', 'Integration']).optional().describe('How the lead arrived; default API.'),
 }).meta({ id: 'CreateLead' });
@@ -46,15 +45,6 @@ const BatchItemResult = z.object({
     })
     .optional(),
 });
-
-export function leadView(lead: Lead, now: Date) {
-  return { ...lead, distributionStatusChangeDays: distributionStatusChangeDays(lead, now) };
-}
-
-function summary(lead: Lead, now: Date) {
-  const { history: _history, ...rest } = leadView(lead, now);
-  return rest;
-}
 
 /** Lead intake, reading and manual assignment (shared/api.md, "Leads"). */
 export function leadRoutes(deps: IntakeDeps & AssignDeps) {
@@ -173,7 +163,7 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
               error: { code: 'validation_failed', message: 'Lead refused', details },
             };
           }
-          return { index, status: outcome.status, lead: summary(outcome.lead, now) };
+          return { index, status: outcome.status, lead: leadSummary(outcome.lead, now) };
         });
         return json(200, { results });
       },
@@ -206,7 +196,7 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
           });
         }
         const page = await deps.leads.listLeads(principal.supplierId, query);
-        return json(200, { items: page.items.map((l) => summary(l, now)), nextCursor: page.nextCursor });
+        return json(200, { items: page.items.map((l) => leadSummary(l, now)), nextCursor: page.nextCursor });
       },
     }),
     route({

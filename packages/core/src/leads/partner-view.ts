@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { distributionStatusChangeDays, type HistoryEntry, Lead } from './lead';
+import type { z } from 'zod';
+import { type HistoryEntry, type Lead, LeadView, leadView } from './lead';
 
 /**
  * What a partner may see of a lead's history (design.md: "a tenant sees only
@@ -94,9 +94,7 @@ const HIDDEN_FROM_PARTNER = {
 } as const;
 
 /** A lead as its partner sees it: no trace of other partners, its own part of the history. */
-export const PartnerLead = Lead.omit(HIDDEN_FROM_PARTNER)
-  .extend({ distributionStatusChangeDays: z.int() })
-  .meta({ id: 'PartnerLead' });
+export const PartnerLead = LeadView.omit(HIDDEN_FROM_PARTNER).meta({ id: 'PartnerLead' });
 export type PartnerLead = z.output<typeof PartnerLead>;
 
 /** A partner's lead in a list: the same, without history. */
@@ -110,11 +108,10 @@ export type PartnerLeadSummary = z.output<typeof PartnerLeadSummary>;
  * from when the lead came to it. A lead with no partner shows no history.
  */
 export function partnerLead(lead: Lead, now: Date): PartnerLead {
-  const view: Record<string, unknown> = { ...lead };
+  const view: Record<string, unknown> = { ...leadView(lead, now) };
   for (const field of Object.keys(HIDDEN_FROM_PARTNER)) delete view[field];
   return {
-    ...(view as Omit<Lead, keyof typeof HIDDEN_FROM_PARTNER>),
-    distributionStatusChangeDays: distributionStatusChangeDays(lead, now),
+    ...(view as Omit<LeadView, keyof typeof HIDDEN_FROM_PARTNER>),
     history: lead.partnerId ? partnerHistory(lead, lead.history, lead.partnerId) : [],
   };
 }
