@@ -1,15 +1,11 @@
 import {
-  type ApiKeyRecord,
   actOnLink,
   type Clock,
-  CreatePartner,
   type Lead,
   type LinkAction,
   type LinkAnswer,
   type LinkDeps,
-  type Partner,
   REFUSAL_KINDS,
-  SupplierSettings,
   showLink,
   signLinkToken,
 } from '@leadrelay/core';
@@ -18,6 +14,7 @@ import { MemoryTenantStore } from '../bench/counting-sink';
 import { testLead } from '../support/leads';
 import { testLinkKeys } from '../support/link-keys';
 import { MemoryLeadStore } from '../support/memory-leads';
+import { addTestPartner, addTestSupplier, testPartner } from '../support/tenant-fixtures';
 
 /**
  * Acting on an email link (core distribution/links.ts) over the in-memory
@@ -33,30 +30,6 @@ const DAY = 86_400_000;
 let leads: MemoryLeadStore;
 let tenants: MemoryTenantStore;
 let deps: LinkDeps;
-
-const keyOf = (principal: ApiKeyRecord['principal'], hash: string): ApiKeyRecord => ({
-  keyHash: hash,
-  id: `K-${hash}`,
-  prefix: 'lr_test',
-  principal,
-  createdAt: NOW.toISOString(),
-});
-
-function partner(id: string, name: string, overrides: Partial<Partner> = {}): Partner {
-  return {
-    ...CreatePartner.parse({ name, leadOwners: [{ email: `owner@${id.toLowerCase()}.example` }] }),
-    id,
-    supplierId: 'S-1',
-    createdAt: NOW.toISOString(),
-    updatedAt: NOW.toISOString(),
-    version: 1,
-    ...overrides,
-  };
-}
-
-async function addPartner(p: Partner): Promise<void> {
-  await tenants.createPartner(p, keyOf({ kind: 'partner', supplierId: 'S-1', partnerId: p.id }, p.id));
-}
 
 async function addLead(overrides: Partial<Lead> = {}): Promise<Lead> {
   const lead = testLead({ assignedAt: NOW.toISOString(), ...overrides });
@@ -89,18 +62,8 @@ function pageOf(answer: LinkAnswer) {
 beforeEach(async () => {
   leads = new MemoryLeadStore();
   tenants = new MemoryTenantStore();
-  await tenants.createSupplier(
-    {
-      id: 'S-1',
-      name: 'Acme Supply',
-      settings: SupplierSettings.parse({}),
-      createdAt: NOW.toISOString(),
-      updatedAt: NOW.toISOString(),
-      version: 1,
-    },
-    keyOf({ kind: 'supplier', supplierId: 'S-1' }, 'S-1'),
-  );
-  await addPartner(partner('P-A', 'Alpha'));
+  await addTestSupplier(tenants);
+  await addTestPartner(tenants, testPartner('P-A'));
   deps = { leads, tenants, clock, linkKeys: async () => testLinkKeys };
 });
 
@@ -233,7 +196,7 @@ describe('actOnLink', () => {
   });
 
   it('refuses an earlier assignment’s link as stale, and tells a former partner only that the lead moved on', async () => {
-    await addPartner(partner('P-B', 'Beta'));
+    await addTestPartner(tenants, testPartner('P-B'));
     await addLead({
       partnerId: 'P-B',
       partnerName: 'Beta',
@@ -299,10 +262,7 @@ describe('actOnLink', () => {
     expect(await actOnLink(deps, link('accept', { partnerId: 'P-Z' }), {})).toMatchObject({
       failure: 'partner-gone',
     });
-    await tenants.replacePartner(
-      partner('P-A', 'Alpha'),
-      partner('P-A', 'Alpha', { disabled: true, version: 2 }),
-    );
+    await tenants.replacePartner(testPartner('P-A'), testPartner('P-A', { disabled: true, version: 2 }));
     expect(await showLink(deps, link('accept'))).toEqual({ ok: false, failure: 'partner-disabled' });
     expect(await actOnLink(deps, link('accept'), {})).toEqual({ ok: false, failure: 'partner-disabled' });
     expect(await stored()).toEqual(lead);

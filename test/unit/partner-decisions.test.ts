@@ -1,9 +1,7 @@
 import {
-  type ApiKeyRecord,
   acceptLead,
   type Clock,
   ConflictError,
-  CreatePartner,
   changePipeline,
   type DecisionDeps,
   type Lead,
@@ -17,6 +15,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryTenantStore } from '../bench/counting-sink';
 import { testLead } from '../support/leads';
 import { MemoryLeadStore } from '../support/memory-leads';
+import { addTestPartner, testPartner } from '../support/tenant-fixtures';
 
 /**
  * The partner's decisions through the API (core distribution/partner-decisions.ts)
@@ -32,25 +31,8 @@ let leads: MemoryLeadStore;
 let tenants: MemoryTenantStore;
 let deps: DecisionDeps;
 
-async function addPartner(id: string, overrides: Partial<Partner> = {}): Promise<void> {
-  const p: Partner = {
-    ...CreatePartner.parse({ name: id }),
-    id,
-    supplierId: 'S-1',
-    createdAt: NOW.toISOString(),
-    updatedAt: NOW.toISOString(),
-    version: 1,
-    ...overrides,
-  };
-  const key: ApiKeyRecord = {
-    keyHash: id,
-    id: `K-${id}`,
-    prefix: 'lr_test',
-    principal: { kind: 'partner', supplierId: 'S-1', partnerId: id },
-    createdAt: NOW.toISOString(),
-  };
-  await tenants.createPartner(p, key);
-}
+const addPartner = (id: string, overrides: Partial<Partner> = {}) =>
+  addTestPartner(tenants, testPartner(id, overrides));
 
 async function addLead(overrides: Partial<Lead> = {}): Promise<Lead> {
   const lead = testLead(overrides);
