@@ -1,3 +1,4 @@
+import { EnvName } from '@leadrelay/aws';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -5,7 +6,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { EnvName } from '../../packages/aws/src/config';
+import { functionSpecs } from '../../functions/registry';
 import { acknowledge, nagResource } from '../nag';
 import { DeadLetters } from './alarms';
 import { schedulerExecutionRole } from './scheduler-role';
@@ -15,15 +16,12 @@ export interface DeadlinesProps {
   readonly reroute: lambda.IFunction;
 }
 
-/** What the periodic sweeper sends to reroute: it looks for deadlines whose schedule was lost. */
-export const sweepInput = { kind: 'sweep' } as const;
-
 /**
  * Reroute deadlines on EventBridge Scheduler. distribute creates a one-time
  * schedule per assignment in the deadline group; when it fires, Scheduler invokes
  * reroute with the execution role below, which can do nothing else. A sweeper in
  * the default group (so distribute, which may delete deadline schedules, cannot
- * touch it) runs every five minutes as the safety net.
+ * touch it) runs on the registry's schedule of reroute as the safety net.
  */
 export class Deadlines extends Construct {
   readonly group: scheduler.ScheduleGroup;
@@ -38,6 +36,8 @@ export class Deadlines extends Construct {
   constructor(scope: Construct, id: string, props: DeadlinesProps) {
     super(scope, id);
     this.reroute = props.reroute;
+    const sweep = functionSpecs.reroute.schedule;
+    if (!sweep) throw new Error('functions/registry.ts gives reroute no schedule (the sweep)');
 
     this.group = new scheduler.ScheduleGroup(this, 'Group');
 
@@ -70,12 +70,12 @@ export class Deadlines extends Construct {
 
     new scheduler.Schedule(this, 'Sweeper', {
       description: 'Reroutes leads whose deadline schedule was lost',
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(sweep.everyMinutes)),
       target: new LambdaInvoke(props.reroute, {
         role: this.role,
-        input: scheduler.ScheduleTargetInput.fromObject(sweepInput),
-        // A missed sweep is caught by the next one five minutes later.
-        maxEventAge: Duration.minutes(5),
+        input: scheduler.ScheduleTargetInput.fromObject(sweep.input),
+        // A missed sweep is caught by the next one.
+        maxEventAge: Duration.minutes(sweep.everyMinutes),
         retryAttempts: 2,
         deadLetterQueue: this.deadLetters.queue,
       }),

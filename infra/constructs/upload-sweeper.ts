@@ -1,3 +1,4 @@
+import { EnvName } from '@leadrelay/aws';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,7 +7,6 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { functionSpecs } from '../../functions/registry';
-import { EnvName } from '../../packages/aws/src/config';
 import { acknowledge, nagResource } from '../nag';
 import { DeadLetters } from './alarms';
 import { schedulerExecutionRole } from './scheduler-role';
