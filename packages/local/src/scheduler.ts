@@ -7,9 +7,10 @@
  * fires after it; one that fell due while the emulator was down fires on start.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { readBody } from './http-body';
 import { createJsonFileWriter, readJsonFile } from './json-store';
 
 export interface SchedulerEmulatorOptions {
@@ -316,15 +317,6 @@ function validateDeadLetterConfig(config: unknown): void {
 function attemptsOf(target: ScheduleTarget): number {
   const retries = (target.RetryPolicy as { MaximumRetryAttempts?: number } | undefined)?.MaximumRetryAttempts;
   return retries === undefined ? MAX_ATTEMPTS : Math.min(MAX_ATTEMPTS, 1 + retries);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, errorType?: ErrorType): void {
@@ -712,7 +704,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   const server: Server = createServer((req, res) => {
     const handle = async () => {
       const url = new URL(req.url ?? '/', 'http://local');
-      const rawBody = await readBody(req);
+      const rawBody = (await readBody(req)).toString('utf8');
       const [status, body] = await route(req.method ?? 'GET', url, rawBody);
       sendJson(res, status, body);
     };
