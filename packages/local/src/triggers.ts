@@ -1,0 +1,52 @@
+import {
+  type EventPattern,
+  type FunctionName,
+  functionSpecs,
+  functionsTriggeredBy,
+  type StreamTrigger,
+} from '../../../functions/registry';
+
+/**
+ * What feeds each function on the local cloud, read from the triggers of
+ * functions/registry.ts, as the stack reads them for its event sources: the
+ * stream poller's consumers, the S3 emulator's notifications, the rules of the
+ * (emulated) default bus and the rate() schedules on the Scheduler emulator.
+ */
+export interface LocalTriggers {
+  stream: { fn: FunctionName; trigger: StreamTrigger }[];
+  objectCreated: { fn: FunctionName; prefix: string }[];
+  bus: { fn: FunctionName; pattern: EventPattern }[];
+  schedules: {
+    fn: FunctionName;
+    name: string;
+    expression: string;
+    input: Readonly<Record<string, unknown>>;
+  }[];
+}
+
+/** The name of a scheduled function's rate() schedule on the local Scheduler emulator. */
+export function localScheduleName(fn: FunctionName): string {
+  return `lead-relay-${fn}`;
+}
+
+/** `names` are the local resources the patterns filter on (the stack passes its own). */
+export function localTriggers(names: { configurationSet: string }): LocalTriggers {
+  const triggered = <K extends 'stream' | 'objectCreated' | 'events' | 'schedule'>(kind: K) =>
+    functionsTriggeredBy(kind).flatMap((fn) => {
+      const trigger = functionSpecs[fn][kind];
+      return trigger === undefined
+        ? []
+        : [{ fn, trigger: trigger as NonNullable<(typeof functionSpecs)[FunctionName][K]> }];
+    });
+  return {
+    stream: triggered('stream'),
+    objectCreated: triggered('objectCreated').map(({ fn, trigger }) => ({ fn, prefix: trigger.prefix })),
+    bus: triggered('events').map(({ fn, trigger }) => ({ fn, pattern: trigger.pattern(names) })),
+    schedules: triggered('schedule').map(({ fn, trigger }) => ({
+      fn,
+      name: localScheduleName(fn),
+      expression: `rate(${trigger.everyMinutes} ${trigger.everyMinutes === 1 ? 'minute' : 'minutes'})`,
+      input: trigger.input,
+    })),
+  };
+}
