@@ -107,11 +107,16 @@ const leadRecords: StreamTrigger = {
   maxRecordAgeHours: 6,
 };
 
-/** The names of the functions with a trigger of the given kind, in registry order. */
-export function functionsTriggeredBy(
-  trigger: 'stream' | 'objectCreated' | 'schedule' | 'events',
-): FunctionName[] {
-  return functionNames.filter((name) => functionSpecs[name][trigger] !== undefined);
+export type TriggerKind = 'stream' | 'objectCreated' | 'schedule' | 'events';
+
+/** The triggers of one kind, each with the function it starts, in registry order. */
+export function triggersOf<K extends TriggerKind>(
+  kind: K,
+): { fn: FunctionName; trigger: NonNullable<FunctionSpec[K]> }[] {
+  return functionNames.flatMap((fn) => {
+    const trigger = functionSpecs[fn][kind];
+    return trigger === undefined ? [] : [{ fn, trigger: trigger as NonNullable<FunctionSpec[K]> }];
+  });
 }
 
 export const functionSpecs: Record<FunctionName, FunctionSpec> = {

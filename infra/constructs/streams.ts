@@ -5,12 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  type FunctionName,
-  functionSpecs,
-  functionsTriggeredBy,
-  type StreamTrigger,
-} from '../../functions/registry';
+import { type FunctionName, type StreamTrigger, triggersOf } from '../../functions/registry';
 import { acknowledge } from '../nag';
 import { constructIdOf } from './functions';
 
@@ -50,10 +45,8 @@ export class Streams extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamsProps) {
     super(scope, id);
-    for (const name of functionsTriggeredBy('stream')) {
-      const trigger = functionSpecs[name].stream;
+    for (const { fn: name, trigger } of triggersOf('stream')) {
       const consumer = props.functions[name];
-      if (!trigger) continue;
       const consumerId = constructIdOf(name);
       const queue = new sqs.Queue(this, `${consumerId}Failures`, {
         encryption: sqs.QueueEncryption.SQS_MANAGED,

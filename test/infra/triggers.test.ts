@@ -1,11 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type FunctionName,
-  type FunctionSpec,
-  functionNames,
-  functionSpecs,
-  functionsTriggeredBy,
-} from '../../functions/registry';
+import { type FunctionName, type FunctionSpec, functionNames, functionSpecs } from '../../functions/registry';
 import { localSettings } from '../../packages/local/src/cloud';
 import { localScheduleName, localTriggers } from '../../packages/local/src/triggers';
 import { logicalIdOf, referencedIds, type Synthesized, synth } from './synth';
@@ -100,29 +94,22 @@ function localFacts(): TriggerFacts {
   };
 }
 
-/** The registry's triggers, with `configurationSet` for the name the patterns filter on. */
+/**
+ * The registry's triggers, read straight off each spec (not through the helper the
+ * stack and the local cloud use), with `configurationSet` for the name the patterns
+ * filter on.
+ */
 function registryFacts(configurationSet: unknown): TriggerFacts {
-  const spec = <K extends 'stream' | 'objectCreated' | 'schedule' | 'events'>(fn: FunctionName, kind: K) => {
-    const trigger = functionSpecs[fn][kind];
-    if (trigger === undefined) throw new Error(`${fn} has no ${kind} trigger`);
-    return trigger as NonNullable<FunctionSpec[K]>;
-  };
-  return {
-    stream: functionsTriggeredBy('stream').map((fn) => ({ fn, trigger: spec(fn, 'stream') })),
-    objectCreated: functionsTriggeredBy('objectCreated').map((fn) => ({
-      fn,
-      prefix: spec(fn, 'objectCreated').prefix,
-    })),
-    schedule: functionsTriggeredBy('schedule').map((fn) => ({
-      fn,
-      expression: rate(spec(fn, 'schedule').everyMinutes),
-      input: spec(fn, 'schedule').input,
-    })),
-    bus: functionsTriggeredBy('events').map((fn) => ({
-      fn,
-      pattern: spec(fn, 'events').pattern({ configurationSet: configurationSet as string }),
-    })),
-  };
+  const facts: TriggerFacts = { stream: [], objectCreated: [], schedule: [], bus: [] };
+  for (const fn of functionNames) {
+    const { stream, objectCreated, schedule, events } = functionSpecs[fn];
+    if (stream) facts.stream.push({ fn, trigger: stream });
+    if (objectCreated) facts.objectCreated.push({ fn, prefix: objectCreated.prefix });
+    if (schedule) facts.schedule.push({ fn, expression: rate(schedule.everyMinutes), input: schedule.input });
+    if (events)
+      facts.bus.push({ fn, pattern: events.pattern({ configurationSet: configurationSet as string }) });
+  }
+  return facts;
 }
 
 const sorted = (facts: TriggerFacts): TriggerFacts => {

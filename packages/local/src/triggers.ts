@@ -1,9 +1,8 @@
 import {
   type EventPattern,
   type FunctionName,
-  functionSpecs,
-  functionsTriggeredBy,
   type StreamTrigger,
+  triggersOf,
 } from '../../../functions/registry';
 
 /**
@@ -31,18 +30,11 @@ export function localScheduleName(fn: FunctionName): string {
 
 /** `names` are the local resources the patterns filter on (the stack passes its own). */
 export function localTriggers(names: { configurationSet: string }): LocalTriggers {
-  const triggered = <K extends 'stream' | 'objectCreated' | 'events' | 'schedule'>(kind: K) =>
-    functionsTriggeredBy(kind).flatMap((fn) => {
-      const trigger = functionSpecs[fn][kind];
-      return trigger === undefined
-        ? []
-        : [{ fn, trigger: trigger as NonNullable<(typeof functionSpecs)[FunctionName][K]> }];
-    });
   return {
-    stream: triggered('stream'),
-    objectCreated: triggered('objectCreated').map(({ fn, trigger }) => ({ fn, prefix: trigger.prefix })),
-    bus: triggered('events').map(({ fn, trigger }) => ({ fn, pattern: trigger.pattern(names) })),
-    schedules: triggered('schedule').map(({ fn, trigger }) => ({
+    stream: triggersOf('stream'),
+    objectCreated: triggersOf('objectCreated').map(({ fn, trigger }) => ({ fn, prefix: trigger.prefix })),
+    bus: triggersOf('events').map(({ fn, trigger }) => ({ fn, pattern: trigger.pattern(names) })),
+    schedules: triggersOf('schedule').map(({ fn, trigger }) => ({
       fn,
       name: localScheduleName(fn),
       expression: `rate(${trigger.everyMinutes} ${trigger.everyMinutes === 1 ? 'minute' : 'minutes'})`,
