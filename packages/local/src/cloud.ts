@@ -6,6 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ConflictException,
   CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ListSchedulesCommand,
   SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
@@ -28,7 +30,7 @@ import { startSchedulerEmulator } from './scheduler';
 import { type Demo, seedDemo } from './seed';
 import { type SesEmulator, startSesEmulator } from './ses';
 import { startStreamPoller } from './stream-poller';
-import { localTriggers } from './triggers';
+import { isLocalScheduleName, localTriggers } from './triggers';
 
 /** The names the stack gives its resources, reused locally so handler configuration reads the same. */
 export const localSettings = {
@@ -572,7 +574,9 @@ function applyEnvironment(env: Record<string, string | undefined>): void {
 /**
  * The registry's scheduled functions (the reroute sweep, the upload sweeper) get the
  * rate() schedules the stack gives them, on the emulator, through the real Scheduler
- * client. On a restart they exist already, so they are updated to the registry's.
+ * client. On a restart they exist already, so they are updated to the registry's; one
+ * the registry no longer has (a trigger removed or renamed) is deleted, as a deploy
+ * would delete it.
  */
 async function registerSchedules(input: {
   endpoint: string;
@@ -599,6 +603,12 @@ async function registerSchedules(input: {
         if (!(error instanceof ConflictException)) throw error;
         await client.send(new UpdateScheduleCommand(request));
       }
+    }
+    const current = new Set(triggers.schedules.map((schedule) => schedule.name));
+    const listed = await client.send(new ListSchedulesCommand({ GroupName: localSettings.scheduleGroup }));
+    for (const { Name: name } of listed.Schedules ?? []) {
+      if (name === undefined || !isLocalScheduleName(name) || current.has(name)) continue;
+      await client.send(new DeleteScheduleCommand({ Name: name, GroupName: localSettings.scheduleGroup }));
     }
   } finally {
     client.destroy();

@@ -23,9 +23,19 @@ export interface LocalTriggers {
   }[];
 }
 
-/** The name of a scheduled function's rate() schedule on the local Scheduler emulator. */
+const LOCAL_SCHEDULE_PREFIX = 'lead-relay-';
+
+/**
+ * The name of a scheduled function's rate() schedule on the local Scheduler emulator. The
+ * prefix keeps them apart from the deadline schedules distribute creates in the same group.
+ */
 export function localScheduleName(fn: FunctionName): string {
-  return `lead-relay-${fn}`;
+  return `${LOCAL_SCHEDULE_PREFIX}${fn}`;
+}
+
+/** Whether a schedule was named by {@link localScheduleName} (a registry schedule, current or not). */
+export function isLocalScheduleName(name: string): boolean {
+  return name.startsWith(LOCAL_SCHEDULE_PREFIX);
 }
 
 /** `names` are the local resources the patterns filter on (the stack passes its own). */
