@@ -4,12 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { functionSpecs } from '../../functions/registry';
 import { acknowledge, nagResource } from '../nag';
 import { DeadLetters } from './alarms';
-import { schedulerExecutionRole } from './scheduler-role';
+import { registrySchedule, schedulerExecutionRole } from './scheduler-role';
 
 export interface DeadlinesProps {
   /** The reroute function: the only thing a deadline schedule may invoke. */
@@ -36,8 +34,6 @@ export class Deadlines extends Construct {
   constructor(scope: Construct, id: string, props: DeadlinesProps) {
     super(scope, id);
     this.reroute = props.reroute;
-    const sweep = functionSpecs.reroute.schedule;
-    if (!sweep) throw new Error('functions/registry.ts gives reroute no schedule (the sweep)');
 
     this.group = new scheduler.ScheduleGroup(this, 'Group');
 
@@ -68,17 +64,12 @@ export class Deadlines extends Construct {
       'lambda:InvokeFunction on the reroute function and its versions and aliases (function ARN with :*) only.',
     );
 
-    new scheduler.Schedule(this, 'Sweeper', {
+    registrySchedule(this, 'Sweeper', {
+      fn: 'reroute',
+      target: props.reroute,
+      role: this.role,
+      deadLetterQueue: this.deadLetters.queue,
       description: 'Reroutes leads whose deadline schedule was lost',
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(sweep.everyMinutes)),
-      target: new LambdaInvoke(props.reroute, {
-        role: this.role,
-        input: scheduler.ScheduleTargetInput.fromObject(sweep.input),
-        // A missed sweep is caught by the next one.
-        maxEventAge: Duration.minutes(sweep.everyMinutes),
-        retryAttempts: 2,
-        deadLetterQueue: this.deadLetters.queue,
-      }),
     });
   }
 
