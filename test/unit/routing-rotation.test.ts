@@ -265,7 +265,11 @@ describe('pool rotation over every intake shape', () => {
       rules: new MemoryRulesStore(),
       clock: { now: () => now },
     };
-    const { supplierId, partners } = await supplierWithPool(deps, { size: 4, strategy: 'round-robin', weights: [] });
+    const { supplierId, partners } = await supplierWithPool(deps, {
+      size: 4,
+      strategy: 'round-robin',
+      weights: [],
+    });
     const regions = ['north', 'south', 'east'];
     const rules = {
       groups: regions.map((region) => ({
