@@ -5,6 +5,8 @@ import {
   type HistoryEntry,
   type Lead,
   type LeadStore,
+  MAX_LEAD_WRITE_ITEMS,
+  NEW_LEAD_ITEMS,
   NotFoundError,
   newId,
   type Page,
@@ -81,14 +83,14 @@ function apiKey(principal: Principal, createdAt: string): ApiKeyRecord {
 
 function storeContract(name: string, make: () => Promise<Stores>) {
   describe(`lead store contract (${name})`, () => {
-    it('puts new leads with their loads, and reads back the latest history entries while the whole history pages', async () => {
+    it('puts new leads with their loads; a change keeps the latest history entries on the lead, and the whole history pages', async () => {
       const { leads } = await make();
       const history = [entry(0, 'created'), entry(1, 'routed'), entry(2, 'accepted')];
       const a = lead({ history, customFields: { seats: 12, trial: true, note: null } });
       const b = lead({ supplierId: a.supplierId });
       const written = await leads.putNewLeads([a, b], [{ partnerId: 'P-A', delta: 2, capacity: 5 }]);
       expect(written).toEqual({ ok: true });
-      expect(await leads.getLead(a.id)).toEqual({ ...a, history: history.slice(-2) });
+      expect(await leads.getLead(a.id)).toEqual(a);
       expect((await leads.getLeads([a.id, b.id, 'nobody'])).size).toBe(2);
       expect(await leads.partnerLoads(a.supplierId, ['P-A', 'P-B'])).toEqual(
         new Map([
@@ -98,6 +100,15 @@ function storeContract(name: string, make: () => Promise<Stores>) {
       );
       const pages = await allPages((cursor) => leads.listHistory(a.id, { limit: 2, cursor }));
       expect(pages.flat()).toEqual([...history].reverse());
+
+      const longer = [...history, entry(3, 'pipeline'), entry(3, 'email.queued'), entry(4, 'email.Open')];
+      const changed = { ...a, history: longer, version: a.version + 1 };
+      expect(await leads.replaceLead(a, changed, [])).toBe('ok');
+      expect(await leads.getLead(a.id)).toEqual({ ...changed, history: longer.slice(-2) });
+      for (const limit of [1, 2, 4, 50]) {
+        const all = await allPages((cursor) => leads.listHistory(a.id, { limit, cursor }));
+        expect(all.flat()).toEqual([...longer].reverse());
+      }
     });
 
     it('writes nothing of a put when one of its leads exists, or a partner would pass its capacity', async () => {
@@ -139,9 +150,10 @@ function storeContract(name: string, make: () => Promise<Stores>) {
     it('refuses a put too big for one transaction, or naming a lead twice, before writing anything', async () => {
       const { leads } = await make();
       const supplierId = newId();
-      const many = Array.from({ length: 50 }, () => lead({ supplierId }));
+      // One more item than a transaction holds: the leads (NEW_LEAD_ITEMS each) and a load change.
+      const many = Array.from({ length: MAX_LEAD_WRITE_ITEMS / NEW_LEAD_ITEMS }, () => lead({ supplierId }));
       await expect(
-        leads.putNewLeads(many, [{ partnerId: 'P-A', delta: 50, capacity: null }]),
+        leads.putNewLeads(many, [{ partnerId: 'P-A', delta: many.length, capacity: null }]),
       ).rejects.toThrow(/at most 100 items/);
       const one = lead({ supplierId });
       await expect(leads.putNewLeads([one, one], [])).rejects.toThrow(/distinct/);
@@ -259,6 +271,15 @@ function storeContract(name: string, make: () => Promise<Stores>) {
       expect(merged.company).toMatch(/^Company \d$/);
       // The lead item's own entries are its state changes; the merges are history items of their own.
       expect(merged.history).toEqual(first.history);
+      // A merge's answer carries its entry, so it is not the lead as read: a replace on it is stale.
+      const answer = merges[9] as Lead;
+      expect(
+        await leads.replaceLead(
+          { ...answer, version: merged.version },
+          { ...answer, version: merged.version + 1 },
+          [],
+        ),
+      ).toBe('stale');
       const pages = await allPages((cursor) => leads.listHistory(first.id, { limit: 4, cursor }));
       expect(pages.flat().map((h) => h.type)).toEqual([
         ...Array.from({ length: 10 }, () => 'updated'),

@@ -1,22 +1,19 @@
 import {
   type HistoryEntry,
-  LEAD_HISTORY_WINDOW,
   type Lead,
   type LeadFieldChange,
   type LeadStore,
   type LoadChange,
-  NEW_LEAD_ITEMS,
   newId,
+  newLeadsWrite,
   type Page,
   type PageQuery,
   type PutLeadsResult,
   type ReplaceLeadOptions,
   type ReplaceLeadResult,
+  replaceLeadWrite,
 } from '@leadrelay/core';
 import { keyedPage } from './memory-pages';
-
-/** DynamoDB's limit of actions in one transaction, which the DynamoDB store's writes must fit in. */
-const MAX_TRANSACTION_ITEMS = 100;
 
 export interface MemoryLeadStoreOptions {
   /** Awaited first by every call (a scheduler's turn), so concurrent use cases interleave their reads and writes. */
@@ -37,7 +34,7 @@ interface HistoryItem {
 }
 
 interface StoredLead {
-  /** The lead item: the lead with its latest LEAD_HISTORY_WINDOW entries, as getLead answers it. */
+  /** The lead item, as getLead answers it: its history is the entries in no history item. */
   item: Lead;
   history: HistoryItem[];
   /** Outside events applied to the lead (the LeadEvent items). */
@@ -46,10 +43,9 @@ interface StoredLead {
 
 const copy = <T>(value: T): T => structuredClone(value);
 
-/** The lead as its item holds it: no undefined fields, and the latest history entries only. */
+/** The lead as its item holds it: no undefined fields. */
 function asItem(lead: Lead): Lead {
-  const fields = Object.fromEntries(Object.entries(lead).filter(([, v]) => v !== undefined)) as Lead;
-  return copy({ ...fields, history: lead.history.slice(-LEAD_HISTORY_WINDOW) });
+  return copy(Object.fromEntries(Object.entries(lead).filter(([, v]) => v !== undefined)) as Lead);
 }
 
 /** The key of a history item written with a lead's version, or of a merge (its own id): the DynamoDB store's SK. */
@@ -71,20 +67,18 @@ function waitsForDeadline(lead: Lead): boolean {
   );
 }
 
-function distinct(ids: readonly string[], what: string): void {
-  if (new Set(ids).size !== ids.length) throw new Error(`${what} must be distinct within one write`);
-}
-
 /**
  * Core's LeadStore in memory, with the DynamoDB store's semantics (the contract
  * suite, test/integration/store-contract.test.ts, runs the same checks on both):
  * a new lead is put only if its id is free; a replace only on an unchanged
- * version, and an event applied once (`seen-before` after); load changes honour
- * the capacity and land with their leads or not at all; a write too big for one
- * DynamoDB transaction is refused before anything is written; the lead item keeps
- * only its latest history entries while the whole history pages newest first;
- * lists page newest first with cursors bound to their list; reserveSequence is
- * an atomic ADD. Each call runs to its end without a turn of the event loop
+ * version and the history read (a merge's answer is stale), and an event applied
+ * once (`seen-before` after); load changes honour
+ * the capacity and land with their leads or not at all; a write of a shape no
+ * store takes (core's newLeadsWrite, replaceLeadWrite) is refused before anything
+ * is written; a new lead is one item with its first history entries, a change keeps
+ * the latest entries on it and moves the older ones to history items, and the whole
+ * history pages newest first; lists page newest first with cursors bound to their
+ * list; reserveSequence is an atomic ADD. Each call runs to its end without a turn of the event loop
  * after its `pause`, so it is as atomic as the transaction it stands for.
  */
 export class MemoryLeadStore implements LeadStore {
@@ -106,9 +100,14 @@ export class MemoryLeadStore implements LeadStore {
   /** Every lead with its whole history, oldest first (the lead item and its history items): what a test inspects. */
   get leads(): Map<string, Lead> {
     return new Map(
-      [...this.stored].map(([id, { item, history }]) => [
+      [...this.stored].map(([id, stored]) => [
         id,
-        copy({ ...item, history: [...history].sort(byKey).flatMap((h) => h.entries) }),
+        copy({
+          ...stored.item,
+          history: withLeadEntries(stored)
+            .sort(byKey)
+            .flatMap((h) => h.entries),
+        }),
       ]),
     );
   }
@@ -130,22 +129,8 @@ export class MemoryLeadStore implements LeadStore {
   }
 
   async putNewLeads(leads: readonly Lead[], loads: readonly LoadChange[]): Promise<PutLeadsResult> {
+    const changes = newLeadsWrite(leads, loads);
     await this.pause();
-    const changes = loads.filter((c) => c.delta !== 0);
-    const size = leads.length * NEW_LEAD_ITEMS + changes.length;
-    if (size > MAX_TRANSACTION_ITEMS) {
-      throw new Error(
-        `putNewLeads takes at most ${MAX_TRANSACTION_ITEMS} items (${NEW_LEAD_ITEMS} per lead, one per load change), got ${size}`,
-      );
-    }
-    distinct(
-      leads.map((l) => l.id),
-      'Lead ids',
-    );
-    distinct(
-      changes.map((c) => c.partnerId),
-      'Load changes (partner ids)',
-    );
     if (leads.length + changes.length === 0) return { ok: true };
     const supplierId = this.loadsSupplier(leads, changes);
     const existingLeadIds = leads.filter((l) => this.stored.has(l.id)).map((l) => l.id);
@@ -154,16 +139,9 @@ export class MemoryLeadStore implements LeadStore {
       return { ok: false, existingLeadIds, overCapacityPartnerIds };
     }
     if (this.keepLeads) {
-      for (const lead of leads) {
-        const first = lead.history[0];
-        this.stored.set(lead.id, {
-          item: asItem(lead),
-          history: first
-            ? [{ key: historyKey(first.at, versionChange(lead.version)), entries: copy(lead.history) }]
-            : [],
-          events: new Set(),
-        });
-      }
+      // A new lead is one item holding its first history entries.
+      for (const lead of leads)
+        this.stored.set(lead.id, { item: asItem(lead), history: [], events: new Set() });
     }
     this.applyLoads(supplierId, changes);
     return { ok: true };
@@ -175,30 +153,20 @@ export class MemoryLeadStore implements LeadStore {
     loads: readonly LoadChange[],
     options: ReplaceLeadOptions = {},
   ): Promise<ReplaceLeadResult> {
-    if (previous.id !== next.id || previous.supplierId !== next.supplierId) {
-      throw new Error('replaceLead replaces a lead with a version of itself (same id and supplier)');
-    }
-    if (next.history.length < previous.history.length) {
-      throw new Error('replaceLead appends to the history, it never removes entries');
-    }
-    const changes = loads.filter((c) => c.delta !== 0);
-    if (3 + changes.length > MAX_TRANSACTION_ITEMS) {
-      throw new Error(`replaceLead takes at most ${MAX_TRANSACTION_ITEMS - 3} load changes`);
-    }
-    distinct(
-      changes.map((c) => c.partnerId),
-      'Load changes (partner ids)',
-    );
+    const { kept, evicted, changes } = replaceLeadWrite(previous, next, loads);
     await this.pause();
     const stored = this.stored.get(previous.id);
     if (options.event !== undefined && stored?.events.has(options.event)) return 'seen-before';
-    if (stored?.item.version !== previous.version) return 'stale';
+    // The entries on the item are part of what was read: a merge's answer (its entry is in an item of its own) is stale.
+    if (stored?.item.version !== previous.version || stored.item.history.length !== previous.history.length) {
+      return 'stale';
+    }
     if (this.overCapacity(next.supplierId, changes).length > 0) return 'over-capacity';
-    const added = next.history.slice(previous.history.length);
-    const first = added[0];
-    stored.item = asItem(next);
-    if (first)
-      stored.history.push({ key: historyKey(first.at, versionChange(next.version)), entries: copy(added) });
+    stored.item = asItem({ ...next, history: kept });
+    evicted.forEach((entries, i) => {
+      const change = `${versionChange(next.version)}${evicted.length > 1 ? `-${String(i).padStart(2, '0')}` : ''}`;
+      stored.history.push({ key: historyKey(entries[0]?.at ?? '', change), entries: copy(entries) });
+    });
     if (options.event !== undefined) stored.events.add(options.event);
     this.applyLoads(next.supplierId, changes);
     return 'ok';
@@ -226,7 +194,8 @@ export class MemoryLeadStore implements LeadStore {
 
   async listHistory(leadId: string, page: PageQuery): Promise<Page<HistoryEntry>> {
     await this.pause();
-    const entries = [...(this.stored.get(leadId)?.history ?? [])].flatMap(({ key, entries }) =>
+    const stored = this.stored.get(leadId);
+    const entries = (stored ? withLeadEntries(stored) : []).flatMap(({ key, entries }) =>
       entries.map((entry, i) => ({ key: `${key}#${String(i).padStart(4, '0')}`, value: entry })),
     );
     return keyedPage(`history/${leadId}`, entries, page);
@@ -327,6 +296,15 @@ export class MemoryLeadStore implements LeadStore {
       this.pending.set(key, (this.pending.get(key) ?? 0) + c.delta);
     }
   }
+}
+
+/** The history items, with the entries on the lead item as one-entry items of their own (as listHistory merges them). */
+function withLeadEntries({ item, history }: StoredLead): HistoryItem[] {
+  const onLead = item.history.map((entry, i) => ({
+    key: historyKey(entry.at, `w${String(i).padStart(3, '0')}`),
+    entries: [entry],
+  }));
+  return [...history, ...onLead];
 }
 
 const byKey = (a: HistoryItem, b: HistoryItem) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

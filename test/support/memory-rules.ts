@@ -1,4 +1,4 @@
-import { ConflictError, type RulesKind, type RulesStore, type StoredRules } from '@leadrelay/core';
+import { type RulesKind, type RulesStore, rulesChangedMeanwhile, type StoredRules } from '@leadrelay/core';
 
 /**
  * Core's RulesStore in memory, versioned like the DynamoDB store: a put lands
@@ -22,15 +22,7 @@ export class MemoryRulesStore implements RulesStore {
     const key = `${supplierId}#${kind}`;
     const version = this.sets.get(key)?.version ?? 0;
     if (version !== expectedVersion) {
-      throw new ConflictError(
-        `The ${kind} rules were changed by someone else meanwhile; read them again and retry`,
-        [
-          {
-            path: 'version',
-            message: expectedVersion === 0 ? 'rules already exist' : `stale version ${expectedVersion}`,
-          },
-        ],
-      );
+      throw rulesChangedMeanwhile(kind, expectedVersion);
     }
     this.sets.set(key, { rules: structuredClone(rules), version: expectedVersion + 1, updatedAt: now });
     return expectedVersion + 1;

@@ -1,6 +1,7 @@
 import {
   type ApiKeyRecord,
   ConflictError,
+  changedMeanwhile,
   NotFoundError,
   normaliseName,
   type Page,
@@ -8,6 +9,7 @@ import {
   type Partner,
   type PatchSupplierSettings,
   type Principal,
+  partnerNameTaken,
   type Supplier,
   SupplierSettings,
   type TenantStore,
@@ -16,28 +18,18 @@ import { keyedPage } from './memory-pages';
 
 const copy = <T>(value: T): T => structuredClone(value);
 
-function principalId(p: Principal): string {
-  return p.kind === 'operator'
-    ? 'operator'
+/** Which principal a key is of: its kind and ids. */
+const principalId = (p: Principal) =>
+  p.kind === 'partner'
+    ? `partner/${p.partnerId}`
     : p.kind === 'supplier'
-      ? `SUP#${p.supplierId}`
-      : `PTR#${p.partnerId}`;
-}
+      ? `supplier/${p.supplierId}`
+      : 'operator';
 
 /** Settings pass through their schema on the way out, as the DynamoDB store answers them. */
 function toSupplier(supplier: Supplier): Supplier {
   return { ...copy(supplier), settings: SupplierSettings.parse(supplier.settings ?? {}) };
 }
-
-const nameTaken = (name: string) =>
-  new ConflictError(`A partner named "${name}" already exists for this supplier`, [
-    { path: 'name', message: 'already used by another partner of this supplier' },
-  ]);
-
-const concurrentChange = (what: string) =>
-  new ConflictError(`${what} was changed by someone else meanwhile; read it again and retry`, [
-    { path: 'version', message: 'stale version' },
-  ]);
 
 const exists = (what: string) =>
   new ConflictError(`${what} exists already`, [{ path: 'id', message: 'taken' }]);
@@ -93,7 +85,7 @@ export class MemoryTenantStore implements TenantStore {
 
   async createPartner(partner: Partner, key: ApiKeyRecord): Promise<void> {
     const name = this.nameKey(partner.supplierId, partner.name);
-    if (this.names.has(name)) throw nameTaken(partner.name);
+    if (this.names.has(name)) throw partnerNameTaken(partner.name);
     if (this.partners.has(this.partnerKey(partner.supplierId, partner.id)))
       throw exists(`Partner ${partner.id}`);
     if (this.keys.has(key.keyHash)) throw exists('The API key');
@@ -123,14 +115,14 @@ export class MemoryTenantStore implements TenantStore {
     const renamed = normaliseName(previous.name) !== normaliseName(next.name);
     if (renamed) {
       const claim = this.nameKey(next.supplierId, next.name);
-      if (this.names.has(claim)) throw nameTaken(next.name);
-      if (current?.version !== previous.version) throw concurrentChange(`Partner ${next.id}`);
+      if (this.names.has(claim)) throw partnerNameTaken(next.name);
+      if (current?.version !== previous.version) throw changedMeanwhile(`Partner ${next.id}`);
       const old = this.nameKey(previous.supplierId, previous.name);
-      if (this.names.get(old) !== previous.id) throw concurrentChange(`The name of partner ${next.id}`);
+      if (this.names.get(old) !== previous.id) throw changedMeanwhile(`The name of partner ${next.id}`);
       this.names.delete(old);
       this.names.set(claim, next.id);
     } else if (current?.version !== previous.version) {
-      throw concurrentChange(`Partner ${next.id}`);
+      throw changedMeanwhile(`Partner ${next.id}`);
     }
     this.partners.set(key, copy(next));
   }
