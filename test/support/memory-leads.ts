@@ -97,8 +97,11 @@ export class MemoryLeadStore implements LeadStore {
     this.keepLeads = options.keepLeads ?? true;
   }
 
-  /** Every lead with its whole history, oldest first (the lead item and its history items): what a test inspects. */
-  get leads(): Map<string, Lead> {
+  /**
+   * Every lead with its whole history, oldest first (the lead item and its history
+   * items): what a test inspects. A copy: a test puts leads with putNewLeads.
+   */
+  get leads(): ReadonlyMap<string, Lead> {
     return new Map(
       [...this.stored].map(([id, stored]) => [
         id,

@@ -5,7 +5,6 @@ import {
   type IntakeDeps,
   type Lead,
   type Partner,
-  type Supplier,
   Tenants,
 } from '@leadrelay/core';
 import { FakeDeadlines, FakeMailer, TestClock } from './fake-ports';
@@ -55,7 +54,7 @@ export async function useCaseWorld(
     rules,
     mailer,
     deadlines,
-    supplier: supplier as Supplier,
+    supplier,
     partners: made,
     intakeDeps,
     distributeDeps,
