@@ -5,7 +5,8 @@
  * one with `keepLeads: false`: leads are checked against the partners'
  * capacities and counted in their loads, then forgotten, so `getLeads` finds
  * nothing (a repeat of an email in a later chunk is "created" again, unlike on
- * DynamoDB). Tenants and rules (one supplier, 20 partners) are kept as they are.
+ * DynamoDB). Tenants and rules (one supplier, 20 partners) are kept as they are;
+ * uploads too, their row errors only counted.
  */
 import type {
   HistoryEntry,
@@ -19,15 +20,10 @@ import type {
   ReplaceLeadOptions,
   ReplaceLeadResult,
   Upload,
-  UploadClaim,
-  UploadEnd,
-  UploadObject,
-  UploadOutcome,
-  UploadProgress,
   UploadRowErrors,
-  UploadStore,
 } from '@leadrelay/core';
 import { MemoryLeadStore } from '../support/memory-leads';
+import { MemoryUploadStore } from '../support/memory-uploads';
 
 /** What the counting sink counted. */
 export interface SinkCounts {
@@ -133,143 +129,20 @@ export class CountingLeadStore implements LeadStore {
 }
 
 /**
- * Uploads in memory, with the DynamoDB store's conditions (status, lease, version),
- * so the pipeline runs its real course. Row errors are counted, never kept.
+ * The in-memory UploadStore (its conditions on status, lease and version), counting
+ * its writes; row errors are counted, never kept.
  */
-export class CountingUploadStore implements UploadStore {
-  private readonly uploads = new Map<string, Upload>();
-
-  constructor(private readonly counts: SinkCounts) {}
-
-  private key(supplierId: string, uploadId: string): string {
-    return `${supplierId}#${uploadId}`;
+export class CountingUploadStore extends MemoryUploadStore {
+  constructor(private readonly counts: SinkCounts) {
+    super();
   }
 
-  private save(upload: Upload): Upload {
+  protected override put(upload: Upload): Upload {
     this.counts.uploadWrites++;
-    this.uploads.set(this.key(upload.supplierId, upload.id), upload);
-    return upload;
+    return super.put(upload);
   }
 
-  async createUpload(upload: Upload): Promise<'created' | 'exists'> {
-    if (this.uploads.has(this.key(upload.supplierId, upload.id))) return 'exists';
-    this.save(upload);
-    return 'created';
-  }
-
-  async getUpload(supplierId: string, uploadId: string): Promise<Upload | undefined> {
-    return this.uploads.get(this.key(supplierId, uploadId));
-  }
-
-  async listUploads(supplierId: string): Promise<Page<Upload>> {
-    return { items: [...this.uploads.values()].filter((u) => u.supplierId === supplierId), nextCursor: null };
-  }
-
-  async claimUpload(supplierId: string, uploadId: string, claim: UploadClaim): Promise<Upload | undefined> {
-    const upload = this.uploads.get(this.key(supplierId, uploadId));
-    if (!upload) return undefined;
-    const startable =
-      upload.status === 'received' ||
-      (upload.status === 'awaiting-file' && claim.object !== undefined) ||
-      (upload.status === 'processing' && (upload.leaseUntil ?? '') < claim.now);
-    if (!startable) return undefined;
-    return this.save({
-      ...upload,
-      status: 'processing',
-      leaseUntil: claim.leaseUntil,
-      ...(claim.object ? { object: claim.object } : {}),
-      updatedAt: claim.now,
-      version: upload.version + 1,
-    });
-  }
-
-  async attachObject(
-    supplierId: string,
-    uploadId: string,
-    object: UploadObject,
-    now: string,
-  ): Promise<Upload | undefined> {
-    const upload = this.uploads.get(this.key(supplierId, uploadId));
-    if (upload?.status !== 'awaiting-file' || upload.object) return undefined;
-    return this.save({ ...upload, status: 'received', object, updatedAt: now, version: upload.version + 1 });
-  }
-
-  async addOtherVersion(
-    supplierId: string,
-    uploadId: string,
-    otherUploadId: string,
-    now: string,
-  ): Promise<void> {
-    const upload = this.uploads.get(this.key(supplierId, uploadId));
-    if (!upload || upload.otherVersions?.includes(otherUploadId)) return;
-    this.save({
-      ...upload,
-      otherVersions: [...(upload.otherVersions ?? []), otherUploadId],
-      updatedAt: now,
-      version: upload.version + 1,
-    });
-  }
-
-  async listStalledUploads(now: string, limit: number): Promise<Upload[]> {
-    return [...this.uploads.values()]
-      .filter((u) => u.status === 'processing' && (u.leaseUntil ?? '') < now)
-      .slice(0, limit);
-  }
-
-  private current(supplierId: string, uploadId: string, version: number): Upload | undefined {
-    const upload = this.uploads.get(this.key(supplierId, uploadId));
-    return upload?.status === 'processing' && upload.version === version ? upload : undefined;
-  }
-
-  async saveProgress(
-    supplierId: string,
-    uploadId: string,
-    version: number,
-    progress: UploadProgress,
-  ): Promise<Upload | undefined> {
-    const upload = this.current(supplierId, uploadId, version);
-    if (!upload) return undefined;
-    return this.save({
-      ...upload,
-      rows: progress.rows,
-      checkpoint: progress.checkpoint,
-      leaseUntil: progress.leaseUntil,
-      routing: progress.routing,
-      updatedAt: progress.now,
-      version: version + 1,
-    });
-  }
-
-  async releaseUpload(supplierId: string, uploadId: string, version: number, now: string): Promise<boolean> {
-    const upload = this.current(supplierId, uploadId, version);
-    if (!upload) return false;
-    this.save({ ...upload, leaseUntil: now, updatedAt: now, version: version + 1 });
-    return true;
-  }
-
-  async finishUpload(
-    supplierId: string,
-    uploadId: string,
-    version: number,
-    outcome: UploadOutcome,
-    end: UploadEnd,
-  ): Promise<Upload | undefined> {
-    const upload = this.current(supplierId, uploadId, version);
-    if (!upload) return undefined;
-    const { leaseUntil: _lease, ...rest } = upload;
-    return this.save({
-      ...rest,
-      status: outcome.status,
-      ...(outcome.status === 'failed' ? { failure: outcome.failure } : {}),
-      rows: end.rows,
-      ...(end.routing ? { routing: end.routing } : {}),
-      updatedAt: end.now,
-      finishedAt: end.now,
-      version: version + 1,
-    });
-  }
-
-  async putRowErrors(
+  override async putRowErrors(
     _supplierId: string,
     _uploadId: string,
     rows: readonly UploadRowErrors[],
@@ -277,7 +150,7 @@ export class CountingUploadStore implements UploadStore {
     this.counts.rowErrorsWritten += rows.length;
   }
 
-  async listRowErrors(): Promise<Page<UploadRowErrors>> {
+  override async listRowErrors(): Promise<Page<UploadRowErrors>> {
     return { items: [], nextCursor: null };
   }
 }
