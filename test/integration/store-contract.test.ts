@@ -15,13 +15,17 @@ import {
   systemClock,
   type TenantStore,
   Tenants,
+  type Upload,
+  type UploadStore,
   ValidationError,
 } from '@leadrelay/core';
+import { DynamoUploadStore } from '@leadrelay/store';
 import { describe, expect, it } from 'vitest';
 import { testLead } from '../support/leads';
 import { MemoryLeadStore } from '../support/memory-leads';
 import { MemoryRulesStore } from '../support/memory-rules';
 import { MemoryTenantStore } from '../support/memory-tenants';
+import { MemoryUploadStore } from '../support/memory-uploads';
 import { testTable } from '../support/store';
 
 /**
@@ -29,13 +33,13 @@ import { testTable } from '../support/store';
  * tests use and the DynamoDB stores on DynamoDB Local: what the use cases lean
  * on (conditional creates, version checks, capacity, name claims, events applied
  * once, paging) must hold for both, or a unit test passes on a store that
- * production does not have. (UploadStore joins once its in-memory store lives in
- * test/support: add it to `Stores` and a block of its own below.)
+ * production does not have.
  */
 interface Stores {
   leads: LeadStore;
   tenants: TenantStore;
   rules: RulesStore;
+  uploads: UploadStore;
 }
 
 const implementations: [string, () => Promise<Stores>][] = [
@@ -45,9 +49,16 @@ const implementations: [string, () => Promise<Stores>][] = [
       leads: new MemoryLeadStore(),
       tenants: new MemoryTenantStore(),
       rules: new MemoryRulesStore(),
+      uploads: new MemoryUploadStore(),
     }),
   ],
-  ['DynamoDB Local', () => testTable('contract')],
+  [
+    'DynamoDB Local',
+    async () => {
+      const table = await testTable('contract');
+      return { ...table, uploads: new DynamoUploadStore(table.db, table.tableName) };
+    },
+  ],
 ];
 
 const at = (minute: number) =>
@@ -79,6 +90,26 @@ async function allPages<T>(list: (cursor: string | undefined) => Promise<Page<T>
 
 function apiKey(principal: Principal, createdAt: string): ApiKeyRecord {
   return { keyHash: newId().toLowerCase(), id: newId(), prefix: 'lr_test', principal, createdAt };
+}
+
+/** A file dropped into the inbox, not started yet. */
+function anUpload(overrides: Partial<Upload> = {}): Upload {
+  const supplierId = overrides.supplierId ?? newId();
+  return {
+    id: newId(),
+    supplierId,
+    key: `inbox/${supplierId}/leads.csv`,
+    fileName: 'leads.csv',
+    origin: 'drop',
+    routing: { mode: 'rules' },
+    status: 'received',
+    rows: { total: 0, created: 0, updated: 0, rejected: 0 },
+    object: { size: 120, eTag: 'etag-1' },
+    createdAt: at(0),
+    updatedAt: at(0),
+    version: 1,
+    ...overrides,
+  };
 }
 
 function storeContract(name: string, make: () => Promise<Stores>) {
@@ -509,6 +540,131 @@ function storeContract(name: string, make: () => Promise<Stores>) {
       expect((await tenants.getApiKey(second.keyHash))?.lastUsedAt).toBe(at(80));
       await expect(tenants.touchApiKey('unknown', at(1), at(0))).resolves.toBeUndefined();
       expect(await tenants.getApiKey('unknown')).toBeUndefined();
+    });
+  });
+
+  describe(`upload store contract (${name})`, () => {
+    const rows = { total: 10, created: 8, updated: 1, rejected: 1 };
+
+    it('creates an upload once, and claims it only when startable: received, or processing with its lease over', async () => {
+      const { uploads } = await make();
+      const upload = anUpload();
+      expect(await uploads.createUpload(upload)).toBe('created');
+      expect(await uploads.createUpload({ ...upload, fileName: 'other.csv' })).toBe('exists');
+      expect((await uploads.getUpload(upload.supplierId, upload.id))?.fileName).toBe('leads.csv');
+
+      const claimed = await uploads.claimUpload(upload.supplierId, upload.id, {
+        now: at(1),
+        leaseUntil: at(6),
+      });
+      expect(claimed).toMatchObject({ status: 'processing', leaseUntil: at(6) });
+      expect(claimed?.version).toBeGreaterThan(upload.version);
+      // A live run holds it; once its lease is over another run may resume it.
+      expect(
+        await uploads.claimUpload(upload.supplierId, upload.id, { now: at(2), leaseUntil: at(7) }),
+      ).toBeUndefined();
+      const resumed = await uploads.claimUpload(upload.supplierId, upload.id, {
+        now: at(7),
+        leaseUntil: at(12),
+      });
+      expect(resumed).toMatchObject({ status: 'processing', leaseUntil: at(12) });
+      expect(resumed?.version).toBeGreaterThan(claimed?.version ?? 0);
+      expect(
+        await uploads.claimUpload(upload.supplierId, 'unknown', { now: at(7), leaseUntil: at(12) }),
+      ).toBeUndefined();
+    });
+
+    it('lets a run write only at the version it holds: one taken over writes nothing', async () => {
+      const { uploads } = await make();
+      const upload = anUpload();
+      await uploads.createUpload(upload);
+      const first = (await uploads.claimUpload(upload.supplierId, upload.id, {
+        now: at(1),
+        leaseUntil: at(2),
+      })) as Upload;
+      const second = (await uploads.claimUpload(upload.supplierId, upload.id, {
+        now: at(3),
+        leaseUntil: at(8),
+      })) as Upload;
+      const progress = {
+        rows,
+        checkpoint: { row: 10 },
+        leaseUntil: at(9),
+        routing: upload.routing,
+        now: at(4),
+      };
+
+      expect(
+        await uploads.saveProgress(upload.supplierId, upload.id, first.version, progress),
+      ).toBeUndefined();
+      expect(await uploads.releaseUpload(upload.supplierId, upload.id, first.version, at(4))).toBe(false);
+      const saved = await uploads.saveProgress(upload.supplierId, upload.id, second.version, progress);
+      expect(saved).toMatchObject({ status: 'processing', rows, checkpoint: { row: 10 } });
+      expect(
+        await uploads.finishUpload(
+          upload.supplierId,
+          upload.id,
+          second.version,
+          { status: 'done' },
+          { rows, now: at(5) },
+        ),
+      ).toBeUndefined();
+      const done = await uploads.finishUpload(
+        upload.supplierId,
+        upload.id,
+        saved?.version ?? 0,
+        { status: 'done' },
+        { rows, now: at(5) },
+      );
+      expect(done).toMatchObject({ status: 'done', rows, finishedAt: at(5) });
+      expect(done?.leaseUntil).toBeUndefined();
+      expect(
+        await uploads.claimUpload(upload.supplierId, upload.id, { now: at(20), leaseUntil: at(25) }),
+      ).toBeUndefined();
+      expect(await uploads.getUpload(upload.supplierId, upload.id)).toEqual(done);
+    });
+
+    it('binds an API upload’s object once, and starts an awaiting-file upload only with its object', async () => {
+      const { uploads } = await make();
+      const { object: _none, ...waiting } = anUpload({ status: 'awaiting-file', origin: 'api' });
+      await uploads.createUpload(waiting);
+      expect(
+        await uploads.claimUpload(waiting.supplierId, waiting.id, { now: at(1), leaseUntil: at(5) }),
+      ).toBeUndefined();
+      const object = { size: 99, eTag: 'etag-2' };
+      expect(await uploads.attachObject(waiting.supplierId, waiting.id, object, at(1))).toMatchObject({
+        status: 'received',
+        object,
+      });
+      expect(
+        await uploads.attachObject(waiting.supplierId, waiting.id, { size: 1, eTag: 'etag-3' }, at(2)),
+      ).toBeUndefined();
+      expect((await uploads.getUpload(waiting.supplierId, waiting.id))?.object).toEqual(object);
+    });
+
+    it('pages a supplier’s uploads newest first and an upload’s rejected rows in row order', async () => {
+      const { uploads } = await make();
+      const supplierId = newId();
+      const made = Array.from({ length: 5 }, (_, i) =>
+        anUpload({ supplierId, createdAt: at(i), updatedAt: at(i) }),
+      );
+      for (const upload of made) await uploads.createUpload(upload);
+      await uploads.createUpload(anUpload());
+      const pages = await allPages((cursor) => uploads.listUploads(supplierId, { limit: 2, cursor }));
+      expect(pages.flat().map((u) => u.id)).toEqual([...made].reverse().map((u) => u.id));
+
+      const [upload] = made as [Upload];
+      const errors = [7, 2, 30].map((row) => ({ row, errors: [{ column: 'Email', message: `row ${row}` }] }));
+      await uploads.putRowErrors(supplierId, upload.id, errors);
+      await uploads.putRowErrors(supplierId, upload.id, [{ row: 2, errors: [{ message: 'again' }] }]);
+      const rowPages = await allPages((cursor) =>
+        uploads.listRowErrors(supplierId, upload.id, { limit: 2, cursor }),
+      );
+      expect(rowPages.flat().map((r) => [r.row, r.errors[0]?.message])).toEqual([
+        [2, 'again'],
+        [7, 'row 7'],
+        [30, 'row 30'],
+      ]);
     });
   });
 
