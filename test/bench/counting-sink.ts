@@ -122,9 +122,9 @@ export class CountingLeadStore implements LeadStore {
     return this.store.partnerLoads(supplierId, partnerIds);
   }
 
-  reserveSequence(supplierId: string, counter: string, count: number): Promise<number> {
+  reserveSequences(supplierId: string, counts: ReadonlyMap<string, number>): Promise<Map<string, number>> {
     this.counts.sequenceReservations++;
-    return this.store.reserveSequence(supplierId, counter, count);
+    return this.store.reserveSequences(supplierId, counts);
   }
 }
 

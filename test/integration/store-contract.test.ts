@@ -397,15 +397,25 @@ function storeContract(name: string, make: () => Promise<Stores>) {
       expect(await leads.recordRerouteFailure('nobody', 1, failure)).toBeUndefined();
     });
 
-    it('hands racing reservations of a counter disjoint blocks, and refuses an empty one', async () => {
+    it('hands racing reservations disjoint blocks of each counter, and refuses an empty one', async () => {
       const { leads } = await make();
       const supplierId = newId();
+      const counts = new Map([
+        ['pool:A', 3],
+        ['pool:B', 2],
+      ]);
       const firsts = await Promise.all(
-        Array.from({ length: 10 }, () => leads.reserveSequence(supplierId, 'pool', 3)),
+        Array.from({ length: 10 }, () => leads.reserveSequences(supplierId, counts)),
       );
-      expect([...firsts].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i * 3));
-      expect(await leads.reserveSequence(newId(), 'pool', 1)).toBe(0);
-      await expect(leads.reserveSequence(supplierId, 'pool', 0)).rejects.toThrow(/positive integer/);
+      const of = (counter: string) => firsts.map((f) => f.get(counter) ?? -1).sort((a, b) => a - b);
+      expect(of('pool:A')).toEqual(Array.from({ length: 10 }, (_, i) => i * 3));
+      expect(of('pool:B')).toEqual(Array.from({ length: 10 }, (_, i) => i * 2));
+      expect(await leads.reserveSequences(newId(), new Map([['pool:A', 1]]))).toEqual(
+        new Map([['pool:A', 0]]),
+      );
+      await expect(leads.reserveSequences(supplierId, new Map([['pool:A', 0]]))).rejects.toThrow(
+        /positive integer/,
+      );
     });
   });
 

@@ -78,7 +78,7 @@ function waitsForDeadline(lead: Lead): boolean {
  * is written; a new lead is one item with its first history entries, a change keeps
  * the latest entries on it and moves the older ones to history items, and the whole
  * history pages newest first; lists page newest first with cursors bound to their
- * list; reserveSequence is an atomic ADD. Each call runs to its end without a turn of the event loop
+ * list; reserveSequences is an atomic ADD per counter. Each call runs to its end without a turn of the event loop
  * after its `pause`, so it is as atomic as the transaction it stands for.
  */
 export class MemoryLeadStore implements LeadStore {
@@ -87,7 +87,7 @@ export class MemoryLeadStore implements LeadStore {
   private readonly pending = new Map<string, number>();
   /** Sequence counters by `<supplierId>#<counter>`. */
   readonly counters = new Map<string, number>();
-  /** reserveSequence calls (counter writes). */
+  /** reserveSequences calls (one write per chunk, whatever its pools). */
   reservations = 0;
   private readonly pause: () => Promise<void>;
   private readonly keepLeads: boolean;
@@ -254,15 +254,25 @@ export class MemoryLeadStore implements LeadStore {
     return new Map(partnerIds.map((id) => [id, this.pending.get(`${supplierId}#${id}`) ?? 0]));
   }
 
-  async reserveSequence(supplierId: string, counter: string, count: number): Promise<number> {
-    if (!Number.isInteger(count) || count < 1)
-      throw new Error(`count must be a positive integer, got ${count}`);
+  async reserveSequences(
+    supplierId: string,
+    counts: ReadonlyMap<string, number>,
+  ): Promise<Map<string, number>> {
+    for (const [counter, count] of counts) {
+      if (!Number.isInteger(count) || count < 1) {
+        throw new Error(`count must be a positive integer, got ${count} for ${counter}`);
+      }
+    }
     await this.pause();
     this.reservations++;
-    const key = `${supplierId}#${counter}`;
-    const first = this.counters.get(key) ?? 0;
-    this.counters.set(key, first + count);
-    return first;
+    const firsts = new Map<string, number>();
+    for (const [counter, count] of counts) {
+      const key = `${supplierId}#${counter}`;
+      const first = this.counters.get(key) ?? 0;
+      this.counters.set(key, first + count);
+      firsts.set(counter, first);
+    }
+    return firsts;
   }
 
   /** Copies of the lead items. */

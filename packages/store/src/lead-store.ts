@@ -26,7 +26,7 @@ import {
   ValidationError,
 } from '@leadrelay/core';
 import { decodeCursor, encodeCursor } from './cursor';
-import { Entity, Keys, LEAD_SHARDS } from './keys';
+import { Entity, Keys, LEAD_SHARDS, sequenceAttribute, sequenceShard } from './keys';
 import { eventItem, historyItem, leadFromItem, leadItem, loadUpdate, versionChange } from './lead-items';
 
 type Item = Record<string, unknown>;
@@ -523,30 +523,52 @@ export class DynamoLeadStore implements LeadStore {
     return loads;
   }
 
-  // reserve a block of a counter — main table, one atomic ADD
-  async reserveSequence(supplierId: string, counter: string, count: number): Promise<number> {
-    if (!Number.isInteger(count) || count < 1)
-      throw new Error(`count must be a positive integer, got ${count}`);
-    const { Attributes } = await withRetries(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: Keys.sequence(supplierId, counter),
-          UpdateExpression:
-            'SET entity = :entity, supplierId = :supplierId, #name = :name ADD #value :count, version :one',
-          ExpressionAttributeNames: { '#name': 'name', '#value': 'value' },
-          ExpressionAttributeValues: {
-            ':entity': Entity.sequence,
-            ':supplierId': supplierId,
-            ':name': counter,
-            ':count': count,
-            ':one': 1,
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      ),
+  // reserve blocks of counters — main table: the counters live on SEQUENCE_SHARDS items per supplier (by a
+  // hash of the name), one atomic ADD per item touched, in parallel
+  async reserveSequences(
+    supplierId: string,
+    counts: ReadonlyMap<string, number>,
+  ): Promise<Map<string, number>> {
+    const byShard = new Map<number, [string, number][]>();
+    for (const [counter, count] of counts) {
+      if (!Number.isInteger(count) || count < 1) {
+        throw new Error(`count must be a positive integer, got ${count} for ${counter}`);
+      }
+      const shard = sequenceShard(counter);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), [counter, count]]);
+    }
+    const firsts = new Map<string, number>();
+    await Promise.all(
+      [...byShard].map(async ([shard, counters]) => {
+        const names = Object.fromEntries(
+          counters.map(([counter], i) => [`#c${i}`, sequenceAttribute(counter)]),
+        );
+        const values = Object.fromEntries(counters.map(([, count], i) => [`:c${i}`, count]));
+        const { Attributes = {} } = await withRetries(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: Keys.sequences(supplierId, shard),
+              UpdateExpression: `SET entity = :entity, supplierId = :supplierId ADD version :one, ${counters
+                .map((_, i) => `#c${i} :c${i}`)
+                .join(', ')}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: {
+                ':entity': Entity.sequences,
+                ':supplierId': supplierId,
+                ':one': 1,
+                ...values,
+              },
+              ReturnValues: 'UPDATED_NEW',
+            }),
+          ),
+        );
+        for (const [counter, count] of counters) {
+          firsts.set(counter, Number(Attributes[sequenceAttribute(counter)]) - count);
+        }
+      }),
     );
-    return Number(Attributes?.value) - count;
+    return firsts;
   }
 
   private loadUpdates(leads: readonly Lead[], changes: readonly LoadChange[]): TransactItem[] {
