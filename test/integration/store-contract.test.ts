@@ -5,6 +5,7 @@ import {
   type HistoryEntry,
   type Lead,
   type LeadStore,
+  MAX_ENTRIES_ON_LEAD,
   MAX_LEAD_WRITE_ITEMS,
   NEW_LEAD_ITEMS,
   NotFoundError,
@@ -300,17 +301,11 @@ function storeContract(name: string, make: () => Promise<Stores>) {
       expect(merged.version).toBe(first.version + 10);
       expect(merged.customFields).toMatchObject({ seats: 12, note: null, field0: 0, field9: 9 });
       expect(merged.company).toMatch(/^Company \d$/);
-      // The lead item's own entries are its state changes; the merges are history items of their own.
-      expect(merged.history).toEqual(first.history);
-      // A merge's answer carries its entry, so it is not the lead as read: a replace on it is stale.
-      const answer = merges[9] as Lead;
-      expect(
-        await leads.replaceLead(
-          { ...answer, version: merged.version },
-          { ...answer, version: merged.version + 1 },
-          [],
-        ),
-      ).toBe('stale');
+      // The merges' entries join the lead's own, and the answer is the lead as it is now.
+      expect(merged.history.map((h) => h.type)).toEqual([
+        'created',
+        ...Array.from({ length: 10 }, () => 'updated'),
+      ]);
       const pages = await allPages((cursor) => leads.listHistory(first.id, { limit: 4, cursor }));
       expect(pages.flat().map((h) => h.type)).toEqual([
         ...Array.from({ length: 10 }, () => 'updated'),
@@ -324,6 +319,50 @@ function storeContract(name: string, make: () => Promise<Stores>) {
           updatedAt: at(1),
         }),
       ).toBeUndefined();
+    });
+
+    it('gives the merges of a lead merged past MAX_ENTRIES_ON_LEAD times items of their own; the answer then is not the lead as read', async () => {
+      const { leads } = await make();
+      const first = lead();
+      await leads.putNewLeads([first], []);
+      let answer: Lead | undefined;
+      for (let i = 0; i < MAX_ENTRIES_ON_LEAD + 3; i++) {
+        answer = await leads.mergeLeadFields(first.id, {
+          fields: { company: `Company ${i}` },
+          customFields: {},
+          history: entry(10 + i, 'updated'),
+          updatedAt: at(10 + i),
+        });
+      }
+      const stored = (await leads.getLead(first.id)) as Lead;
+      expect(stored.history).toHaveLength(MAX_ENTRIES_ON_LEAD);
+      expect(stored).toMatchObject({
+        company: `Company ${MAX_ENTRIES_ON_LEAD + 2}`,
+        version: first.version + MAX_ENTRIES_ON_LEAD + 3,
+      });
+      expect(answer?.history.at(-1)).toEqual(entry(10 + MAX_ENTRIES_ON_LEAD + 2, 'updated'));
+      const all = await allPages((cursor) => leads.listHistory(first.id, { limit: 7, cursor }));
+      expect(all.flat().map((h) => h.at)).toEqual(
+        [
+          ...first.history,
+          ...Array.from({ length: MAX_ENTRIES_ON_LEAD + 3 }, (_, i) => entry(10 + i, 'updated')),
+        ]
+          .map((h) => h.at)
+          .reverse(),
+      );
+      // The answer carries an entry that lives in an item of its own: a replace on it is stale.
+      const replaced = { ...(answer as Lead), version: stored.version + 1 };
+      expect(await leads.replaceLead(answer as Lead, replaced, [])).toBe('stale');
+      // The lead as read replaces, and its next change moves the surplus off the lead.
+      const next = {
+        ...stored,
+        history: [...stored.history, entry(50, 'accepted')],
+        version: stored.version + 1,
+      };
+      expect(await leads.replaceLead(stored, next, [])).toBe('ok');
+      expect((await leads.getLead(first.id))?.history).toHaveLength(2);
+      const after = await allPages((cursor) => leads.listHistory(first.id, { limit: 50, cursor }));
+      expect(after.flat()).toHaveLength(first.history.length + MAX_ENTRIES_ON_LEAD + 3 + 1);
     });
 
     it('pages a supplier’s and a partner’s leads newest first, each once, with cursors bound to their list', async () => {

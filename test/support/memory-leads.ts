@@ -4,6 +4,7 @@ import {
   type LeadFieldChange,
   type LeadStore,
   type LoadChange,
+  MAX_ENTRIES_ON_LEAD,
   newId,
   newLeadsWrite,
   type Page,
@@ -180,14 +181,17 @@ export class MemoryLeadStore implements LeadStore {
     const stored = this.stored.get(leadId);
     if (!stored) return undefined;
     const lead = stored.item;
-    // The lead item's own list keeps state changes only: the merge's entry is a history item of its own.
+    const onLead = lead.history.length < MAX_ENTRIES_ON_LEAD;
     stored.item = {
       ...lead,
       ...copy(change.fields),
       customFields: { ...lead.customFields, ...copy(change.customFields) },
+      // The entry joins the lead's own; a lead merged this often with no change between gets an item of its own.
+      history: onLead ? [...lead.history, copy(change.history)] : lead.history,
       updatedAt: change.updatedAt,
       version: lead.version + 1,
     };
+    if (onLead) return copy(stored.item);
     stored.history.push({
       key: historyKey(change.history.at, `m${newId()}`),
       entries: [copy(change.history)],

@@ -15,6 +15,7 @@ import {
   type LeadFieldChange,
   type LeadStore,
   type LoadChange,
+  MAX_ENTRIES_ON_LEAD,
   newId,
   newLeadsWrite,
   type Page,
@@ -184,9 +185,10 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   // replace a lead if unchanged since read, with its load changes — one transaction (a conditional put when no loads)
-  // merge a duplicate's fields into a lead — one transaction: UpdateItem on LEAD#<id> (no version
-  // condition by design) and the put of its history item; then the lead as it is now (GetItem:
-  // a transaction answers no attributes)
+  // merge a duplicate's fields into a lead — one UpdateItem on LEAD#<id> (no version condition by design)
+  // that appends the merge's entry to the entries on the lead and answers the lead (ALL_NEW); when the
+  // lead holds MAX_ENTRIES_ON_LEAD already, a transaction of that update and a history item of its own,
+  // then the lead as it is now (GetItem: a transaction answers no attributes)
   async mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined> {
     // DynamoDB refuses unused expression names, so #custom is declared only when used.
     const names: Record<string, string> = {};
@@ -203,15 +205,35 @@ export class DynamoLeadStore implements LeadStore {
       values[`:c${i}`] = value;
       sets.push(`#custom.#c${i} = :c${i}`);
     });
-    // No read-modify-write of the lead: the merge's own id keys its history item, so concurrent merges all land.
+    const update = {
+      TableName: this.tableName,
+      Key: Keys.lead(leadId),
+      ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+    };
+    // No read-modify-write of the lead: concurrent merges all land, each appending its own entry.
+    try {
+      const { Attributes } = await withRetries(() =>
+        this.db.send(
+          new UpdateCommand({
+            ...update,
+            UpdateExpression: `SET ${sets.join(', ')}, history = list_append(history, :entry) ADD version :one`,
+            ConditionExpression: 'attribute_exists(PK) AND size(history) < :max',
+            ExpressionAttributeValues: { ...values, ':entry': [change.history], ':max': MAX_ENTRIES_ON_LEAD },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return Attributes && leadFromItem(Attributes);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Missing, or a lead merged again and again with no change since: the entry goes to an item of its own.
     const failed = await this.transact([
       {
         Update: {
-          TableName: this.tableName,
-          Key: Keys.lead(leadId),
+          ...update,
           UpdateExpression: `SET ${sets.join(', ')} ADD version :one`,
           ConditionExpression: 'attribute_exists(PK)',
-          ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
           ExpressionAttributeValues: values,
         },
       },
@@ -226,7 +248,7 @@ export class DynamoLeadStore implements LeadStore {
     if (failed[0]) return undefined;
     if (failed.includes(true)) throw new Error(`A merge's history item for lead ${leadId} already exists`);
     const lead = await this.getLead(leadId);
-    // The merge's entry is the latest, though the lead item's own list keeps state changes only.
+    // The merge's entry is the latest, though it is not among the entries on the lead item.
     return lead && { ...lead, history: [...lead.history, change.history] };
   }
 

@@ -17,6 +17,13 @@ export interface LoadChange {
  */
 export const NEW_LEAD_ITEMS = 1;
 
+/**
+ * Entries a merge may leave on the lead item: a merge appends its entry there (one
+ * write) and the lead's next change moves the surplus into history items; a lead
+ * merged this often with no change between gets items of its own for the rest.
+ */
+export const MAX_ENTRIES_ON_LEAD = 20;
+
 /** Most items one lead write holds: DynamoDB's limit of actions in a transaction, which every LeadStore keeps. */
 export const MAX_LEAD_WRITE_ITEMS = 100;
 /** Items replaceLead's write takes besides its history items and load changes: the lead, the event's record. */
