@@ -365,7 +365,8 @@ export class DynamoLeadStore implements LeadStore {
           entries: [entry],
         }))
         .filter((item) => upper === undefined || item.SK <= upper)
-        .reverse();
+        // Newest key first: racing merges append their entries in arrival order, not in `at` order.
+        .sort((a, b) => (a.SK < b.SK ? 1 : a.SK > b.SK ? -1 : 0));
     // The first page's Query reads the lead item too; a later page's range is below it.
     let window = upper === undefined ? undefined : this.getHistoryOnLead(leadKey).then(onLead);
     let exclusiveStart: Item | undefined;
