@@ -32,13 +32,9 @@ import {
   localRegion,
   startDynamoDbLocal,
 } from '../support/dynamodb-local';
-import {
-  CountingLeadStore,
-  CountingUploadStore,
-  MemoryRulesStore,
-  MemoryTenantStore,
-  type SinkCounts,
-} from './counting-sink';
+import { MemoryRulesStore } from '../support/memory-rules';
+import { MemoryTenantStore } from '../support/memory-tenants';
+import { CountingLeadStore, CountingUploadStore, type SinkCounts } from './counting-sink';
 import { createBenchSupplier, writeLeadFile } from './fixture';
 import { type BenchStores, runIngest } from './ingest-call';
 

@@ -1,113 +1,244 @@
-import type {
-  HistoryEntry,
-  Lead,
-  LeadFieldChange,
-  LeadStore,
-  LoadChange,
-  Page,
-  PutLeadsResult,
-  ReplaceLeadResult,
+import {
+  type HistoryEntry,
+  type Lead,
+  type LeadFieldChange,
+  type LeadStore,
+  type LoadChange,
+  MAX_ENTRIES_ON_LEAD,
+  newId,
+  newLeadsWrite,
+  type Page,
+  type PageQuery,
+  type PutLeadsResult,
+  type ReplaceLeadOptions,
+  type ReplaceLeadResult,
+  replaceLeadWrite,
 } from '@leadrelay/core';
+import { keyedPage } from './memory-pages';
+
+export interface MemoryLeadStoreOptions {
+  /** Awaited first by every call (a scheduler's turn), so concurrent use cases interleave their reads and writes. */
+  pause?: () => Promise<void>;
+  /**
+   * `false`: leads are checked (capacity) and counted in the partners' loads, then
+   * forgotten, so a run of a million rows measures the pipeline's memory and not
+   * this store's (the bench). Then nothing is ever found: a repeat of an email in
+   * a later chunk is created again, unlike on DynamoDB.
+   */
+  keepLeads?: boolean;
+}
+
+/** One LeadHistory item: the entries one change appended, under the DynamoDB store's sort key. */
+interface HistoryItem {
+  key: string;
+  entries: HistoryEntry[];
+}
+
+interface StoredLead {
+  /** The lead item, as getLead answers it: its history is the entries in no history item. */
+  item: Lead;
+  history: HistoryItem[];
+  /** Outside events applied to the lead (the LeadEvent items). */
+  events: Set<string>;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** The lead as its item holds it: no undefined fields. */
+function asItem(lead: Lead): Lead {
+  return copy(Object.fromEntries(Object.entries(lead).filter(([, v]) => v !== undefined)) as Lead);
+}
+
+/** The key of a history item written with a lead's version, or of a merge (its own id): the DynamoDB store's SK. */
+function historyKey(at: string, change: string): string {
+  return `${at}#${change}`;
+}
+const versionChange = (version: number) => `v${String(version).padStart(10, '0')}`;
+
+/** The GSI1 / GSI2 sort key: newest first is descending. */
+const createdKey = (lead: Lead) => `${lead.createdAt}#${lead.id}`;
+
+/** A lead with a partner who has not acted yet, not given up on by the sweep: in the deadline index. */
+function waitsForDeadline(lead: Lead): boolean {
+  return (
+    lead.partnerId !== null &&
+    (lead.distributionStatus === 'Pending' || lead.distributionStatus === 'Rerouted') &&
+    lead.rerouteFailure?.flaggedAt === undefined &&
+    lead.deadlineAt !== undefined
+  );
+}
 
 /**
- * Core's LeadStore in memory, with the DynamoDB store's semantics where the
- * tests lean on them: a new lead is put only if its id is free, a replace only
- * if the version is unchanged, load changes honour capacity and land with their
- * leads or not at all, and reserveSequences is an atomic ADD per counter. Every call first
- * awaits `pause` (a scheduler's turn), so concurrent intakes interleave their
- * reads, reservations and writes. No lead history pages, no sharded indexes:
- * the lists answer everything at once.
+ * Core's LeadStore in memory, with the DynamoDB store's semantics (the contract
+ * suite, test/integration/store-contract.test.ts, runs the same checks on both):
+ * a new lead is put only if its id is free; a replace only on an unchanged
+ * version and the history read (a merge's answer is stale), and an event applied
+ * once (`seen-before` after); load changes honour
+ * the capacity and land with their leads or not at all; a write of a shape no
+ * store takes (core's newLeadsWrite, replaceLeadWrite) is refused before anything
+ * is written; a new lead is one item with its first history entries, a change keeps
+ * the latest entries on it and moves the older ones to history items, and the whole
+ * history pages newest first; lists page newest first with cursors bound to their
+ * list; reserveSequences is an atomic ADD per counter. Each call runs to its end without a turn of the event loop
+ * after its `pause`, so it is as atomic as the transaction it stands for.
  */
 export class MemoryLeadStore implements LeadStore {
-  readonly leads = new Map<string, Lead>();
-  readonly pending = new Map<string, number>();
+  private readonly stored = new Map<string, StoredLead>();
+  /** Pending counts by `<supplierId>#<partnerId>` (the PartnerLoad items). */
+  private readonly pending = new Map<string, number>();
+  /** Sequence counters by `<supplierId>#<counter>`. */
   readonly counters = new Map<string, number>();
   /** reserveSequences calls (one write per chunk, whatever its pools). */
   reservations = 0;
+  private readonly pause: () => Promise<void>;
+  private readonly keepLeads: boolean;
 
-  constructor(private readonly pause: () => Promise<void> = async () => {}) {}
+  constructor(options: MemoryLeadStoreOptions = {}) {
+    this.pause = options.pause ?? (async () => {});
+    this.keepLeads = options.keepLeads ?? true;
+  }
+
+  /**
+   * Every lead with its whole history, oldest first (the lead item and its history
+   * items): what a test inspects. A copy: a test puts leads with putNewLeads.
+   */
+  get leads(): ReadonlyMap<string, Lead> {
+    return new Map(
+      [...this.stored].map(([id, stored]) => [
+        id,
+        copy({
+          ...stored.item,
+          history: withLeadEntries(stored)
+            .sort(byKey)
+            .flatMap((h) => h.entries),
+        }),
+      ]),
+    );
+  }
 
   async getLead(leadId: string): Promise<Lead | undefined> {
     await this.pause();
-    return this.leads.get(leadId);
+    const lead = this.stored.get(leadId)?.item;
+    return lead && copy(lead);
   }
 
   async getLeads(leadIds: readonly string[]): Promise<Map<string, Lead>> {
     await this.pause();
     const found = new Map<string, Lead>();
     for (const id of leadIds) {
-      const lead = this.leads.get(id);
-      if (lead) found.set(id, lead);
+      const lead = this.stored.get(id)?.item;
+      if (lead) found.set(id, copy(lead));
     }
     return found;
   }
 
   async putNewLeads(leads: readonly Lead[], loads: readonly LoadChange[]): Promise<PutLeadsResult> {
+    const changes = newLeadsWrite(leads, loads);
     await this.pause();
-    const existingLeadIds = leads.filter((l) => this.leads.has(l.id)).map((l) => l.id);
-    const overCapacityPartnerIds = this.overCapacity(loads);
+    if (leads.length + changes.length === 0) return { ok: true };
+    const supplierId = this.loadsSupplier(leads, changes);
+    const existingLeadIds = leads.filter((l) => this.stored.has(l.id)).map((l) => l.id);
+    const overCapacityPartnerIds = this.overCapacity(supplierId, changes);
     if (existingLeadIds.length > 0 || overCapacityPartnerIds.length > 0) {
       return { ok: false, existingLeadIds, overCapacityPartnerIds };
     }
-    for (const lead of leads) this.leads.set(lead.id, lead);
-    this.applyLoads(loads);
+    if (this.keepLeads) {
+      // A new lead is one item holding its first history entries.
+      for (const lead of leads)
+        this.stored.set(lead.id, { item: asItem(lead), history: [], events: new Set() });
+    }
+    this.applyLoads(supplierId, changes);
     return { ok: true };
   }
 
-  async replaceLead(previous: Lead, next: Lead, loads: readonly LoadChange[]): Promise<ReplaceLeadResult> {
+  async replaceLead(
+    previous: Lead,
+    next: Lead,
+    loads: readonly LoadChange[],
+    options: ReplaceLeadOptions = {},
+  ): Promise<ReplaceLeadResult> {
+    const { kept, evicted, changes } = replaceLeadWrite(previous, next, loads);
     await this.pause();
-    if (this.leads.get(previous.id)?.version !== previous.version) return 'stale';
-    if (this.overCapacity(loads).length > 0) return 'over-capacity';
-    this.leads.set(next.id, next);
-    this.applyLoads(loads);
+    const stored = this.stored.get(previous.id);
+    if (options.event !== undefined && stored?.events.has(options.event)) return 'seen-before';
+    // The entries on the item are part of what was read: a merge's answer (its entry is in an item of its own) is stale.
+    if (stored?.item.version !== previous.version || stored.item.history.length !== previous.history.length) {
+      return 'stale';
+    }
+    if (this.overCapacity(next.supplierId, changes).length > 0) return 'over-capacity';
+    stored.item = asItem({ ...next, history: kept });
+    evicted.forEach((entries, i) => {
+      const change = `${versionChange(next.version)}${evicted.length > 1 ? `-${String(i).padStart(2, '0')}` : ''}`;
+      stored.history.push({ key: historyKey(entries[0]?.at ?? '', change), entries: copy(entries) });
+    });
+    if (options.event !== undefined) stored.events.add(options.event);
+    this.applyLoads(next.supplierId, changes);
     return 'ok';
   }
 
   async mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined> {
     await this.pause();
-    const lead = this.leads.get(leadId);
-    if (!lead) return undefined;
-    const merged: Lead = {
+    const stored = this.stored.get(leadId);
+    if (!stored) return undefined;
+    const lead = stored.item;
+    const onLead = lead.history.length < MAX_ENTRIES_ON_LEAD;
+    stored.item = {
       ...lead,
-      ...change.fields,
-      customFields: { ...lead.customFields, ...change.customFields },
-      history: [...lead.history, change.history],
+      ...copy(change.fields),
+      customFields: { ...lead.customFields, ...copy(change.customFields) },
+      // The entry joins the lead's own; a lead merged this often with no change between gets an item of its own.
+      history: onLead ? [...lead.history, copy(change.history)] : lead.history,
       updatedAt: change.updatedAt,
       version: lead.version + 1,
     };
-    this.leads.set(leadId, merged);
-    return merged;
+    if (onLead) return copy(stored.item);
+    stored.history.push({
+      key: historyKey(change.history.at, `m${newId()}`),
+      entries: [copy(change.history)],
+    });
+    return copy({ ...stored.item, history: [...stored.item.history, change.history] });
   }
 
-  async listPartnerLeads(supplierId: string, partnerId: string): Promise<Page<Lead>> {
-    const items = [...this.leads.values()].filter(
-      (l) => l.supplierId === supplierId && l.partnerId === partnerId,
+  async listHistory(leadId: string, page: PageQuery): Promise<Page<HistoryEntry>> {
+    await this.pause();
+    const stored = this.stored.get(leadId);
+    const entries = (stored ? withLeadEntries(stored) : []).flatMap(({ key, entries }) =>
+      entries.map((entry, i) => ({ key: `${key}#${String(i).padStart(4, '0')}`, value: entry })),
     );
-    return { items, nextCursor: null };
+    return keyedPage(`history/${leadId}`, entries, page);
   }
 
-  /** The history the lead item carries (this store keeps no history items), newest first, in one page. */
-  async listHistory(leadId: string): Promise<Page<HistoryEntry>> {
-    return { items: [...(this.leads.get(leadId)?.history ?? [])].reverse(), nextCursor: null };
+  async listPartnerLeads(supplierId: string, partnerId: string, page: PageQuery): Promise<Page<Lead>> {
+    await this.pause();
+    const leads = this.items().filter((l) => l.supplierId === supplierId && l.partnerId === partnerId);
+    return keyedPage(
+      `partner/${supplierId}/${partnerId}`,
+      leads.map((l) => ({ key: createdKey(l), value: l })),
+      page,
+    );
   }
 
-  async listLeads(supplierId: string): Promise<Page<Lead>> {
-    return { items: [...this.leads.values()].filter((l) => l.supplierId === supplierId), nextCursor: null };
+  async listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>> {
+    await this.pause();
+    const leads = this.items().filter((l) => l.supplierId === supplierId);
+    return keyedPage(
+      `leads/${supplierId}`,
+      leads.map((l) => ({ key: createdKey(l), value: l })),
+      page,
+    );
   }
 
   async dueDeadlines(before: Date, limit: number): Promise<Lead[]> {
     await this.pause();
-    return [...this.leads.values()]
-      .filter(
-        (l) =>
-          l.partnerId !== null &&
-          (l.distributionStatus === 'Pending' || l.distributionStatus === 'Rerouted') &&
-          l.deadlineAt !== undefined &&
-          l.rerouteFailure?.flaggedAt === undefined &&
-          l.deadlineAt < before.toISOString(),
-      )
-      .sort((a, b) => String(a.deadlineAt).localeCompare(String(b.deadlineAt)))
-      .slice(0, limit);
+    // The DynamoDB store's condition on the index's sort key: `<deadlineAt>#<leadId>` < `<before>#~`.
+    const upper = `${before.toISOString()}#~`;
+    return this.items()
+      .filter(waitsForDeadline)
+      .map((lead) => ({ key: `${lead.deadlineAt}#${lead.id}`, lead }))
+      .filter(({ key }) => key < upper)
+      .sort((a, b) => a.key.localeCompare(b.key))
+      .slice(0, limit)
+      .map(({ lead }) => lead);
   }
 
   async recordRerouteFailure(
@@ -116,22 +247,26 @@ export class MemoryLeadStore implements LeadStore {
     failure: NonNullable<Lead['rerouteFailure']>,
   ): Promise<Lead | undefined> {
     await this.pause();
-    const lead = this.leads.get(leadId);
-    if (lead?.version !== expectedVersion) return undefined;
-    const marked = { ...lead, rerouteFailure: failure, version: lead.version + 1 };
-    this.leads.set(leadId, marked);
-    return marked;
+    const stored = this.stored.get(leadId);
+    if (stored?.item.version !== expectedVersion) return undefined;
+    stored.item = { ...stored.item, rerouteFailure: copy(failure), version: expectedVersion + 1 };
+    return copy(stored.item);
   }
 
-  async partnerLoads(_supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>> {
+  async partnerLoads(supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>> {
     await this.pause();
-    return new Map(partnerIds.map((id) => [id, this.pending.get(id) ?? 0]));
+    return new Map(partnerIds.map((id) => [id, this.pending.get(`${supplierId}#${id}`) ?? 0]));
   }
 
   async reserveSequences(
     supplierId: string,
     counts: ReadonlyMap<string, number>,
   ): Promise<Map<string, number>> {
+    for (const [counter, count] of counts) {
+      if (!Number.isInteger(count) || count < 1) {
+        throw new Error(`count must be a positive integer, got ${count} for ${counter}`);
+      }
+    }
     await this.pause();
     this.reservations++;
     const firsts = new Map<string, number>();
@@ -144,16 +279,49 @@ export class MemoryLeadStore implements LeadStore {
     return firsts;
   }
 
-  private overCapacity(loads: readonly LoadChange[]): string[] {
-    return loads
-      .filter(
-        (l) =>
-          l.delta > 0 && l.capacity !== null && (this.pending.get(l.partnerId) ?? 0) + l.delta > l.capacity,
-      )
-      .map((l) => l.partnerId);
+  /** Copies of the lead items. */
+  private items(): Lead[] {
+    return [...this.stored.values()].map(({ item }) => copy(item));
   }
 
-  private applyLoads(loads: readonly LoadChange[]): void {
-    for (const l of loads) this.pending.set(l.partnerId, (this.pending.get(l.partnerId) ?? 0) + l.delta);
+  /** The supplier whose partners the load changes move: that of the leads, exactly one. */
+  private loadsSupplier(leads: readonly Lead[], changes: readonly LoadChange[]): string {
+    const suppliers = new Set(leads.map((l) => l.supplierId));
+    const [supplierId] = suppliers;
+    if (changes.length > 0 && (suppliers.size !== 1 || supplierId === undefined)) {
+      throw new Error(
+        "Load changes need the leads of exactly one supplier (the loads are that supplier's partners)",
+      );
+    }
+    return supplierId ?? '';
+  }
+
+  private overCapacity(supplierId: string, changes: readonly LoadChange[]): string[] {
+    return changes
+      .filter(
+        (c) =>
+          c.delta > 0 &&
+          c.capacity !== null &&
+          (this.pending.get(`${supplierId}#${c.partnerId}`) ?? 0) + c.delta > c.capacity,
+      )
+      .map((c) => c.partnerId);
+  }
+
+  private applyLoads(supplierId: string, changes: readonly LoadChange[]): void {
+    for (const c of changes) {
+      const key = `${supplierId}#${c.partnerId}`;
+      this.pending.set(key, (this.pending.get(key) ?? 0) + c.delta);
+    }
   }
 }
+
+/** The history items, with the entries on the lead item as one-entry items of their own (as listHistory merges them). */
+function withLeadEntries({ item, history }: StoredLead): HistoryItem[] {
+  const onLead = item.history.map((entry, i) => ({
+    key: historyKey(entry.at, `w${String(i).padStart(3, '0')}`),
+    entries: [entry],
+  }));
+  return [...history, ...onLead];
+}
+
+const byKey = (a: HistoryItem, b: HistoryItem) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

@@ -10,10 +10,10 @@ import {
   signLinkToken,
 } from '@leadrelay/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryTenantStore } from '../bench/counting-sink';
 import { testLead } from '../support/leads';
 import { testLinkKeys } from '../support/link-keys';
 import { MemoryLeadStore } from '../support/memory-leads';
+import { MemoryTenantStore } from '../support/memory-tenants';
 import { addTestPartner, addTestSupplier, testPartner } from '../support/tenant-fixtures';
 
 /**
@@ -181,7 +181,7 @@ describe('actOnLink', () => {
 
   it('lets one of two racing clicks decide; the other is refused as already decided', async () => {
     // A scheduler's turn before every store call, so both clicks read the Pending lead before either writes.
-    leads = new MemoryLeadStore(() => new Promise((resolve) => setImmediate(resolve)));
+    leads = new MemoryLeadStore({ pause: () => new Promise((resolve) => setImmediate(resolve)) });
     deps = { ...deps, leads };
     await addLead();
 

@@ -19,9 +19,10 @@ import {
 } from '@leadrelay/core';
 import { matchHeader, normaliseHeader, readLeadRows } from '@leadrelay/files';
 import { describe, expect, it } from 'vitest';
-import { MemoryRulesStore, MemoryTenantStore } from '../bench/counting-sink';
 import { csvBytes, LEAD_HEADER, leadRow } from '../support/lead-files';
 import { MemoryLeadStore } from '../support/memory-leads';
+import { MemoryRulesStore } from '../support/memory-rules';
+import { MemoryTenantStore } from '../support/memory-tenants';
 import { MemoryHeaderMappingStore, MemoryUploadStore } from '../support/memory-uploads';
 
 /**
@@ -36,7 +37,7 @@ function world() {
   const clock = { now: () => new Date(now) };
   // A scheduler's turn before every store call: two runs started together interleave.
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-  const leads = new MemoryLeadStore(turn);
+  const leads = new MemoryLeadStore({ pause: turn });
   const tenants = new MemoryTenantStore();
   const uploads = new MemoryUploadStore(turn);
   const bytes = new Map<string, Buffer>();

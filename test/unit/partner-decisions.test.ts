@@ -12,9 +12,9 @@ import {
   ValidationError,
 } from '@leadrelay/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryTenantStore } from '../bench/counting-sink';
 import { testLead } from '../support/leads';
 import { MemoryLeadStore } from '../support/memory-leads';
+import { MemoryTenantStore } from '../support/memory-tenants';
 import { addTestPartner, testPartner } from '../support/tenant-fixtures';
 
 /**

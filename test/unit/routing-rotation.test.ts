@@ -12,8 +12,9 @@ import {
 } from '@leadrelay/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryRulesStore, MemoryTenantStore } from '../bench/counting-sink';
 import { MemoryLeadStore } from '../support/memory-leads';
+import { MemoryRulesStore } from '../support/memory-rules';
+import { MemoryTenantStore } from '../support/memory-tenants';
 import { seededRandom } from '../support/random';
 
 /**
@@ -128,7 +129,7 @@ describe('pool rotation over every intake shape', () => {
           const pause = async () => {
             for (let i = Math.floor(random() * 3); i > 0; i--) await new Promise((r) => setImmediate(r));
           };
-          const leads = new MemoryLeadStore(pause);
+          const leads = new MemoryLeadStore({ pause });
           const deps = {
             leads,
             tenants: new MemoryTenantStore(),

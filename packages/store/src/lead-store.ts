@@ -15,38 +15,25 @@ import {
   type LeadFieldChange,
   type LeadStore,
   type LoadChange,
-  NEW_LEAD_ITEMS,
+  MAX_ENTRIES_ON_LEAD,
   newId,
+  newLeadsWrite,
   type Page,
   type PageQuery,
   type PutLeadsResult,
   type ReplaceLeadOptions,
   type ReplaceLeadResult,
+  replaceLeadWrite,
   ValidationError,
 } from '@leadrelay/core';
 import { decodeCursor, encodeCursor } from './cursor';
 import { Entity, Keys, LEAD_SHARDS, sequenceAttribute, sequenceShard } from './keys';
-import {
-  eventItem,
-  evictedHistory,
-  historyItem,
-  leadFromItem,
-  leadItem,
-  loadUpdate,
-  versionChange,
-} from './lead-items';
+import { eventItem, historyItem, leadFromItem, leadItem, loadUpdate, versionChange } from './lead-items';
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** DynamoDB's limits: actions per transaction, keys per BatchGetItem. */
-const MAX_TRANSACTION_ITEMS = 100;
-/**
- * Entries a merge may leave on the lead item: a merge appends its entry there (one
- * write) and the lead's next change moves the surplus into history items; a lead
- * merged this often with no change between gets items of its own for the rest.
- */
-const MAX_ENTRIES_ON_LEAD = 20;
+/** DynamoDB's limit of keys per BatchGetItem (its limit of actions per transaction is core's MAX_LEAD_WRITE_ITEMS). */
 const MAX_BATCH_GET_KEYS = 100;
 /** BatchGetItem calls in flight at once for one getLeads. */
 const BATCH_GET_CONCURRENCY = 4;
@@ -106,10 +93,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
     items.slice(i * size, (i + 1) * size),
   );
-}
-
-function distinct(ids: readonly string[], what: string): void {
-  if (new Set(ids).size !== ids.length) throw new Error(`${what} must be distinct within one write`);
 }
 
 /**
@@ -180,20 +163,7 @@ export class DynamoLeadStore implements LeadStore {
   // put new leads and their load changes — one transaction, each lead conditional on not existing; a new
   // lead's first history entries stay on its own item (no history item until a change moves them out)
   async putNewLeads(leads: readonly Lead[], loads: readonly LoadChange[]): Promise<PutLeadsResult> {
-    const changes = loads.filter((c) => c.delta !== 0);
-    if (leads.length * NEW_LEAD_ITEMS + changes.length > MAX_TRANSACTION_ITEMS) {
-      throw new Error(
-        `putNewLeads takes at most ${MAX_TRANSACTION_ITEMS} items (${NEW_LEAD_ITEMS} per lead, one per load change), got ${leads.length * NEW_LEAD_ITEMS + changes.length}`,
-      );
-    }
-    distinct(
-      leads.map((l) => l.id),
-      'Lead ids',
-    );
-    distinct(
-      changes.map((c) => c.partnerId),
-      'Load changes (partner ids)',
-    );
+    const changes = newLeadsWrite(leads, loads);
     if (leads.length + changes.length === 0) return { ok: true };
     const items: TransactItem[] = [
       ...leads.map((lead) => ({
@@ -288,21 +258,7 @@ export class DynamoLeadStore implements LeadStore {
     loads: readonly LoadChange[],
     options: ReplaceLeadOptions = {},
   ): Promise<ReplaceLeadResult> {
-    if (previous.id !== next.id || previous.supplierId !== next.supplierId) {
-      throw new Error('replaceLead replaces a lead with a version of itself (same id and supplier)');
-    }
-    if (next.history.length < previous.history.length) {
-      throw new Error('replaceLead appends to the history, it never removes entries');
-    }
-    const { kept, evicted } = evictedHistory(previous, next);
-    const changes = loads.filter((c) => c.delta !== 0);
-    if (2 + evicted.length + changes.length > MAX_TRANSACTION_ITEMS) {
-      throw new Error(`replaceLead takes at most ${MAX_TRANSACTION_ITEMS - 2 - evicted.length} load changes`);
-    }
-    distinct(
-      changes.map((c) => c.partnerId),
-      'Load changes (partner ids)',
-    );
+    const { kept, evicted, changes } = replaceLeadWrite(previous, next, loads);
     // The entries on the item are part of what was read: a `previous` whose history is not the item's
     // (a merge's answer carries its entry, which lives in an item of its own) is stale too.
     const put = {
@@ -409,7 +365,8 @@ export class DynamoLeadStore implements LeadStore {
           entries: [entry],
         }))
         .filter((item) => upper === undefined || item.SK <= upper)
-        .reverse();
+        // Newest key first: racing merges append their entries in arrival order, not in `at` order.
+        .sort((a, b) => (a.SK < b.SK ? 1 : a.SK > b.SK ? -1 : 0));
     // The first page's Query reads the lead item too; a later page's range is below it.
     let window = upper === undefined ? undefined : this.getHistoryOnLead(leadKey).then(onLead);
     let exclusiveStart: Item | undefined;

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, type RulesKind, type RulesStore, type StoredRules } from '@leadrelay/core';
+import { type RulesKind, type RulesStore, rulesChangedMeanwhile, type StoredRules } from '@leadrelay/core';
 import { Entity, Keys } from './keys';
 
 /** RulesStore on the single table: one item per supplier and kind (see keys.ts). */
@@ -51,15 +51,7 @@ export class DynamoRulesStore implements RulesStore {
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        throw new ConflictError(
-          `The ${kind} rules were changed by someone else meanwhile; read them again and retry`,
-          [
-            {
-              path: 'version',
-              message: expectedVersion === 0 ? 'rules already exist' : `stale version ${expectedVersion}`,
-            },
-          ],
-        );
+        throw rulesChangedMeanwhile(kind, expectedVersion);
       }
       throw error;
     }

@@ -10,6 +10,7 @@ import {
 import {
   type ApiKeyRecord,
   ConflictError,
+  changedMeanwhile,
   NotFoundError,
   normaliseName,
   type Page,
@@ -17,6 +18,7 @@ import {
   type Partner,
   type PatchSupplierSettings,
   type Principal,
+  partnerNameTaken,
   type Supplier,
   SupplierSettings,
   type TenantStore,
@@ -72,16 +74,6 @@ function toApiKeyRecord(item: Record<string, unknown>): ApiKeyRecord {
 function failedConditions(error: TransactionCanceledException): boolean[] {
   return (error.CancellationReasons ?? []).map((r) => r.Code === 'ConditionalCheckFailed');
 }
-
-const nameTaken = (name: string) =>
-  new ConflictError(`A partner named "${name}" already exists for this supplier`, [
-    { path: 'name', message: 'already used by another partner of this supplier' },
-  ]);
-
-const concurrentChange = (what: string) =>
-  new ConflictError(`${what} was changed by someone else meanwhile; read it again and retry`, [
-    { path: 'version', message: 'stale version' },
-  ]);
 
 /** TenantStore on the single table (see keys.ts for every key). */
 export class DynamoTenantStore implements TenantStore {
@@ -175,7 +167,7 @@ export class DynamoTenantStore implements TenantStore {
       );
     } catch (error) {
       if (error instanceof TransactionCanceledException && failedConditions(error)[1])
-        throw nameTaken(partner.name);
+        throw partnerNameTaken(partner.name);
       throw error;
     }
   }
@@ -221,7 +213,7 @@ export class DynamoTenantStore implements TenantStore {
       try {
         await this.db.send(new PutCommand(put.Put));
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) throw concurrentChange(`Partner ${next.id}`);
+        if (error instanceof ConditionalCheckFailedException) throw changedMeanwhile(`Partner ${next.id}`);
         throw error;
       }
       return;
@@ -246,8 +238,8 @@ export class DynamoTenantStore implements TenantStore {
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const [version, , name] = failedConditions(error);
-      if (name) throw nameTaken(next.name);
-      if (version) throw concurrentChange(`Partner ${next.id}`);
+      if (name) throw partnerNameTaken(next.name);
+      if (version) throw changedMeanwhile(`Partner ${next.id}`);
       throw error;
     }
   }

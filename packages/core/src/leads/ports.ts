@@ -1,5 +1,6 @@
+import { ConflictError } from '../errors';
 import type { Page, PageQuery } from '../pages';
-import type { HistoryEntry, Lead } from './lead';
+import { type HistoryEntry, LEAD_HISTORY_WINDOW, type Lead } from './lead';
 
 /** A change of a partner's Pending count, written in the same transaction as the leads that cause it. */
 export interface LoadChange {
@@ -15,6 +16,95 @@ export interface LoadChange {
  * and intake's cost with it).
  */
 export const NEW_LEAD_ITEMS = 1;
+
+/**
+ * Entries a merge may leave on the lead item: a merge appends its entry there (one
+ * write) and the lead's next change moves the surplus into history items; a lead
+ * merged this often with no change between gets items of its own for the rest.
+ */
+export const MAX_ENTRIES_ON_LEAD = 20;
+
+/** Most items one lead write holds: DynamoDB's limit of actions in a transaction, which every LeadStore keeps. */
+export const MAX_LEAD_WRITE_ITEMS = 100;
+/** Items replaceLead's write takes besides its history items and load changes: the lead, the event's record. */
+const REPLACE_LEAD_ITEMS = 2;
+
+function distinct(ids: readonly string[], what: string): void {
+  if (new Set(ids).size !== ids.length) throw new Error(`${what} must be distinct within one write`);
+}
+
+/**
+ * The load changes of a putNewLeads (those that move a count), once its shape is
+ * one every LeadStore writes: at most MAX_LEAD_WRITE_ITEMS items, no lead or
+ * partner named twice. Otherwise a programming error, thrown before anything is
+ * written, by every store alike.
+ */
+export function newLeadsWrite(leads: readonly Lead[], loads: readonly LoadChange[]): LoadChange[] {
+  const changes = loads.filter((c) => c.delta !== 0);
+  const items = leads.length * NEW_LEAD_ITEMS + changes.length;
+  if (items > MAX_LEAD_WRITE_ITEMS) {
+    throw new Error(
+      `putNewLeads takes at most ${MAX_LEAD_WRITE_ITEMS} items (${NEW_LEAD_ITEMS} per lead, one per load change), got ${items}`,
+    );
+  }
+  distinct(
+    leads.map((l) => l.id),
+    'Lead ids',
+  );
+  distinct(
+    changes.map((c) => c.partnerId),
+    'Load changes (partner ids)',
+  );
+  return changes;
+}
+
+/**
+ * How a replaceLead splits the lead's history, and its load changes (those that
+ * move a count), once its shape is one every LeadStore writes: a version of the
+ * same lead, a history only appended to, room in one write. The entries `next`
+ * appends stay on the lead with the latest of the ones before, LEAD_HISTORY_WINDOW
+ * at the most (`kept`); the older ones go to history items written in the same
+ * write, one item per instant (`at`), so that a merge's item between two of them
+ * sorts between them (`evicted`). A wrong shape is a programming error, thrown
+ * before anything is written.
+ */
+export function replaceLeadWrite(
+  previous: Lead,
+  next: Lead,
+  loads: readonly LoadChange[],
+): { kept: HistoryEntry[]; evicted: HistoryEntry[][]; changes: LoadChange[] } {
+  if (previous.id !== next.id || previous.supplierId !== next.supplierId) {
+    throw new Error('replaceLead replaces a lead with a version of itself (same id and supplier)');
+  }
+  if (next.history.length < previous.history.length) {
+    throw new Error('replaceLead appends to the history, it never removes entries');
+  }
+  const { kept, evicted } = splitHistory(previous, next);
+  const changes = loads.filter((c) => c.delta !== 0);
+  if (REPLACE_LEAD_ITEMS + evicted.length + changes.length > MAX_LEAD_WRITE_ITEMS) {
+    throw new Error(
+      `replaceLead takes at most ${MAX_LEAD_WRITE_ITEMS - REPLACE_LEAD_ITEMS - evicted.length} load changes`,
+    );
+  }
+  distinct(
+    changes.map((c) => c.partnerId),
+    'Load changes (partner ids)',
+  );
+  return { kept, evicted, changes };
+}
+
+function splitHistory(previous: Lead, next: Lead): { kept: HistoryEntry[]; evicted: HistoryEntry[][] } {
+  const added = next.history.length - previous.history.length;
+  if (added === 0 || next.history.length <= LEAD_HISTORY_WINDOW) return { kept: next.history, evicted: [] };
+  const cut = next.history.length - LEAD_HISTORY_WINDOW;
+  const evicted: HistoryEntry[][] = [];
+  for (const entry of next.history.slice(0, cut)) {
+    const last = evicted.at(-1);
+    if (last?.[0]?.at === entry.at) last.push(entry);
+    else evicted.push([entry]);
+  }
+  return { kept: next.history.slice(cut), evicted };
+}
 
 export type PutLeadsResult =
   | { ok: true }
@@ -108,6 +198,19 @@ export interface StoredRules {
   rules: unknown;
   version: number;
   updatedAt: string;
+}
+
+/** What every RulesStore throws for a put on a version that is no longer the stored one (0: none stored yet). */
+export function rulesChangedMeanwhile(kind: RulesKind, expectedVersion: number): ConflictError {
+  return new ConflictError(
+    `The ${kind} rules were changed by someone else meanwhile; read them again and retry`,
+    [
+      {
+        path: 'version',
+        message: expectedVersion === 0 ? 'rules already exist' : `stale version ${expectedVersion}`,
+      },
+    ],
+  );
 }
 
 /** A supplier's rule sets (routing, registration), versioned; each put is conditional on the version read. */

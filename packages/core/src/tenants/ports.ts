@@ -1,6 +1,21 @@
+import { ConflictError } from '../errors';
 import type { Page, PageQuery } from '../pages';
 import type { ApiKeyRecord, Principal } from '../principal';
 import type { Partner, PatchSupplierSettings, Supplier } from './schemas';
+
+/** What every TenantStore throws for a partner name another partner of the supplier holds. */
+export function partnerNameTaken(name: string): ConflictError {
+  return new ConflictError(`A partner named "${name}" already exists for this supplier`, [
+    { path: 'name', message: 'already used by another partner of this supplier' },
+  ]);
+}
+
+/** What every TenantStore throws for a replace of a version that is no longer the stored one. */
+export function changedMeanwhile(what: string): ConflictError {
+  return new ConflictError(`${what} was changed by someone else meanwhile; read it again and retry`, [
+    { path: 'version', message: 'stale version' },
+  ]);
+}
 
 /**
  * What the tenant use cases need from storage. The DynamoDB adapter
