@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createS3Client, linkKeysSource, loadConfig, operatorKeySource, S3Files } from '@leadrelay/aws';
 import { systemClock } from '@leadrelay/core';
 import {
   createDocumentClient,
+  createDynamoClient,
   DynamoLeadStore,
   DynamoRulesStore,
   DynamoTenantStore,
@@ -17,7 +17,7 @@ import { powertoolsIdempotency } from './idempotency';
 
 const config = loadConfig('api');
 const logger = new Logger({ serviceName: 'lead-relay' });
-const dynamo = new DynamoDBClient({});
+const dynamo = createDynamoClient();
 const db = createDocumentClient(dynamo);
 const api = createApi(
   {

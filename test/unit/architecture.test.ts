@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
@@ -8,6 +8,12 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
   );
+}
+
+/** Every production module: the handlers, the packages' sources, the stack. */
+function productionSources(): string[] {
+  const packages = readdirSync(join(root, 'packages')).map((name) => join(root, 'packages', name, 'src'));
+  return [join(root, 'functions'), join(root, 'infra'), ...packages].flatMap(sources);
 }
 
 describe('packages/core', () => {
@@ -26,5 +32,15 @@ describe('packages/core', () => {
     expect(deps.filter((d) => d.startsWith('@aws-sdk/') || d.startsWith('@aws-lambda-powertools/'))).toEqual(
       [],
     );
+  });
+});
+
+describe('DynamoDB clients', () => {
+  it('are built in packages/store/src/client.ts only, so every process marshals items the same way', () => {
+    const builds = /new\s+DynamoDB(Document)?Client\s*\(|DynamoDBDocument(Client)?\.from\s*\(/;
+    const builders = productionSources()
+      .filter((f) => builds.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(root, f));
+    expect(builders).toEqual(['packages/store/src/client.ts']);
   });
 });

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ConflictException,
   CreateScheduleCommand,
@@ -10,6 +9,7 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { ConfigSchemas, EnvName } from '@leadrelay/aws';
+import { createDynamoClient } from '@leadrelay/store';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type FunctionName, functionNames, functionSpecs } from '../../../functions/registry';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
@@ -161,7 +161,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       else early.push([fn, event]);
     };
 
-    const dynamoClient = new DynamoDBClient({ region, endpoint: urls.dynamodb, credentials, maxAttempts: 1 });
+    const dynamoClient = createDynamoClient({ region, endpoint: urls.dynamodb, credentials, maxAttempts: 1 });
     stack.push({ name: 'dynamodb client', stop: async () => dynamoClient.destroy() });
 
     /** Registers how to stop what started, so a failure anywhere later unwinds it. */
