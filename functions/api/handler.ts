@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { createS3Client, linkKeysSource, loadConfig, operatorKeySource, S3Files } from '@leadrelay/aws';
 import { systemClock } from '@leadrelay/core';
@@ -12,11 +11,12 @@ import {
 } from '@leadrelay/store';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { functionLogger } from '../shared/logger';
 import { createApi } from './app';
 import { powertoolsIdempotency } from './idempotency';
 
 const config = loadConfig('api');
-const logger = new Logger({ serviceName: 'lead-relay' });
+const logger = functionLogger('api');
 const dynamo = createDynamoClient();
 const db = createDocumentClient(dynamo);
 const api = createApi(
