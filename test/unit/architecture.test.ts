@@ -44,3 +44,12 @@ describe('DynamoDB clients', () => {
     expect(builders).toEqual(['packages/store/src/client.ts']);
   });
 });
+
+describe('loggers', () => {
+  it('come from functions/shared/logger.ts only, so every log line names its function', () => {
+    const builders = productionSources()
+      .filter((f) => /new\s+Logger\s*\(/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(root, f));
+    expect(builders).toEqual(['functions/shared/logger.ts']);
+  });
+});
