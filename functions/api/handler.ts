@@ -30,10 +30,7 @@ const api = createApi(
     idempotency: powertoolsIdempotency(dynamo, config.TABLE_NAME),
     uploads: {
       store: new DynamoUploadStore(db, config.TABLE_NAME),
-      signer: new S3Files(
-        createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE === 'true' }),
-        config.BUCKET_NAME,
-      ),
+      signer: new S3Files(createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }), config.BUCKET_NAME),
     },
   },
   logger,

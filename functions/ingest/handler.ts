@@ -16,10 +16,7 @@ import { createIngestHandler, type IngestEvent } from './ingest';
 const config = loadConfig('ingest');
 const logger = functionLogger('ingest');
 const db = createDocumentClient();
-const files = new S3Files(
-  createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE === 'true' }),
-  config.BUCKET_NAME,
-);
+const files = new S3Files(createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }), config.BUCKET_NAME);
 const invoker = new LambdaInvoker(new LambdaClient({}));
 
 const ingest = createIngestHandler({

@@ -53,3 +53,13 @@ describe('loggers', () => {
     expect(builders).toEqual(['functions/shared/logger.ts']);
   });
 });
+
+describe('handler settings', () => {
+  it('arrive parsed from the config schema: no handler compares a setting to a string boolean', () => {
+    const compares = /[!=]==?\s*['"](true|false)['"]|['"](true|false)['"]\s*[!=]==?/;
+    const offenders = sources(join(root, 'functions'))
+      .filter((f) => compares.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(root, f));
+    expect(offenders).toEqual([]);
+  });
+});
