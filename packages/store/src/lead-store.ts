@@ -27,6 +27,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor';
 import { Entity, Keys, LEAD_SHARDS } from './keys';
 import { eventItem, historyItem, leadFromItem, leadItem, loadUpdate, versionChange } from './lead-items';
+import { Index } from './table';
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -106,7 +107,7 @@ function distinct(ids: readonly string[], what: string): void {
  * keeps the cursor of 16 shards well under PageQuery's 2,048 characters.
  */
 type ShardPosition = string | null | false;
-type LeadIndex = 'GSI1' | 'GSI2';
+type LeadIndex = 'byCreated' | 'byPartner';
 const POSITION = /^[^#]+#[^#]+$/;
 
 function encodeLeadsCursor(scope: string, positions: ShardPosition[]): string {
@@ -138,7 +139,7 @@ function decodeLeadsCursor(cursor: string | undefined, scope: string): ShardPosi
 /** The index's ExclusiveStartKey after the lead whose sort key is `position`. */
 function shardStartKey(index: LeadIndex, pk: string, position: string): Item {
   const leadId = position.slice(position.lastIndexOf('#') + 1);
-  return { [`${index}PK`]: pk, [`${index}SK`]: position, ...Keys.lead(leadId) };
+  return { [Index[index].partitionKey]: pk, [Index[index].sortKey]: position, ...Keys.lead(leadId) };
 }
 
 /** LeadStore on the single table (see keys.ts for every key, lead-items.ts for the item shapes). */
@@ -374,15 +375,15 @@ export class DynamoLeadStore implements LeadStore {
     }
   }
 
-  // list a supplier's leads, newest first — GSI1, every shard queried and merged by GSI1SK
+  // list a supplier's leads, newest first — byCreated, every shard queried and merged by its sort key
   async listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>> {
-    return this.listSharded('GSI1', supplierId, (shard) => Keys.leadsOf(supplierId, shard).GSI1PK, page);
+    return this.listSharded('byCreated', supplierId, (shard) => Keys.leadsOf(supplierId, shard).GSI1PK, page);
   }
 
-  // list the leads assigned to a partner now, newest first — GSI2, every shard queried and merged by GSI2SK
+  // list the leads assigned to a partner now, newest first — byPartner, every shard queried and merged by its sort key
   async listPartnerLeads(supplierId: string, partnerId: string, page: PageQuery): Promise<Page<Lead>> {
     return this.listSharded(
-      'GSI2',
+      'byPartner',
       `${supplierId}/${partnerId}`,
       (shard) => Keys.leadsOfPartner(supplierId, partnerId, shard).GSI2PK,
       page,
@@ -395,7 +396,7 @@ export class DynamoLeadStore implements LeadStore {
     partition: (shard: number) => string,
     page: PageQuery,
   ): Promise<Page<Lead>> {
-    const sk = `${index}SK`;
+    const { indexName, partitionKey, sortKey: sk } = Index[index];
     const positions = decodeLeadsCursor(page.cursor, scope);
     const shards = await Promise.all(
       positions.map(async (position, shard) => {
@@ -404,9 +405,9 @@ export class DynamoLeadStore implements LeadStore {
         const { Items = [], LastEvaluatedKey } = await this.db.send(
           new QueryCommand({
             TableName: this.tableName,
-            IndexName: index,
+            IndexName: indexName,
             KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': `${index}PK` },
+            ExpressionAttributeNames: { '#pk': partitionKey },
             ExpressionAttributeValues: { ':pk': pk },
             ScanIndexForward: false,
             Limit: page.limit,
@@ -440,7 +441,7 @@ export class DynamoLeadStore implements LeadStore {
     };
   }
 
-  // waiting leads whose deadline is before `before`, oldest first — GSI3, every shard queried
+  // waiting leads whose deadline is before `before`, oldest first — byDeadline, every shard queried
   async dueDeadlines(before: Date, limit: number): Promise<Lead[]> {
     const upper = `${before.toISOString()}#~`;
     const shards = await Promise.all(
@@ -448,7 +449,7 @@ export class DynamoLeadStore implements LeadStore {
         const { Items = [] } = await this.db.send(
           new QueryCommand({
             TableName: this.tableName,
-            IndexName: 'GSI3',
+            IndexName: Index.byDeadline.indexName,
             KeyConditionExpression: 'GSI3PK = :pk AND GSI3SK < :upper',
             ExpressionAttributeValues: { ':pk': Keys.deadlinesOf(shard).GSI3PK, ':upper': upper },
             Limit: limit,
@@ -465,7 +466,7 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   // mark a lead whose deadline reroute keeps failing — one UpdateItem on LEAD#<id>, conditional on its version;
-  // a flagged lead leaves GSI3 (its keys removed) until a new assignment writes them again
+  // a flagged lead leaves byDeadline (its GSI3 keys removed) until a new assignment writes them again
   async recordRerouteFailure(
     leadId: string,
     expectedVersion: number,
