@@ -1,6 +1,6 @@
 /**
  * Domain errors. Each has a stable `code`; the HTTP edge maps classes to status
- * codes in one table (functions/api/errors.ts), never by message text.
+ * codes in one table (functions/api/http.ts), never by message text.
  */
 export interface ErrorDetail {
   /** Dotted path of the offending field, e.g. `leadOwners.1.email`; empty for the whole input. */

@@ -214,7 +214,6 @@ export class DynamoLeadStore implements LeadStore {
     };
   }
 
-  // replace a lead if unchanged since read, with its load changes — one transaction (a conditional put when no loads)
   // merge a duplicate's fields into a lead — one transaction: UpdateItem on LEAD#<id> (no version
   // condition by design) and the put of its history item; then the lead as it is now (GetItem:
   // a transaction answers no attributes)
@@ -261,6 +260,8 @@ export class DynamoLeadStore implements LeadStore {
     return lead && { ...lead, history: [...lead.history, change.history] };
   }
 
+  // replace a lead if unchanged since read (its version), with its new history item, the event's record and its
+  // load changes — one transaction; a conditional put alone when there is none of these
   async replaceLead(
     previous: Lead,
     next: Lead,
