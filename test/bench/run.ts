@@ -152,7 +152,7 @@ async function main(): Promise<void> {
         `supplier: ${PARTNERS} partners (4 with a capacity, 1 paused, 2 auto-accepting), ${RULE_GROUPS} rule groups`,
       );
       // One DynamoDB Local process, in memory: the ingest on a fresh table, then the raw writes on that
-      // same table (the issue's "same table, same concurrency"), as many items as the ingest created.
+      // same table at the same concurrency, so the two rates compare, as many items as the ingest created.
       const { ingest, raw } = await withDynamoDbLocal(async (endpoint, client) => {
         const ingest = await ingestInChild(SMALL, 'dynamodb', small.path, endpoint);
         if (!ingest.tableName) throw new Error('the DynamoDB ingest reported no table');

@@ -17,7 +17,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rawLeadItem, testTable } from '../support/store';
 
 /**
- * A lead's history as items of their own (issue 9, item 4), on DynamoDB Local:
+ * A lead's history as items of their own, on DynamoDB Local:
  * the lead item stays small however many events its email gets, every change
  * writes its entries in its own transaction, repeated Opens and Clicks count once
  * per assignment, and a redelivered SES event changes nothing.

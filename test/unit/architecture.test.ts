@@ -63,3 +63,14 @@ describe('handler settings', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('comments', () => {
+  it('cite no document outside the repository (they say the reason itself)', () => {
+    const cites = /\b(design|api|style)\.md\b|\bshared\/\w+\.md\b|\bthe issue\b|\bissue \d+\b/i;
+    const own = relative(root, import.meta.filename);
+    const offenders = [...productionSources(), ...sources(join(root, 'test'))]
+      .map((f) => relative(root, f))
+      .filter((f) => f !== own && cites.test(readFileSync(join(root, f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});

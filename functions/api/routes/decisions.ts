@@ -52,7 +52,7 @@ export async function change(
   return outcome.lead;
 }
 
-/** The partner's decisions on its leads and its pipeline after acceptance (shared/api.md, "Leads"; issue 5). */
+/** The partner's decisions on its leads and its pipeline after acceptance. */
 export function decisionRoutes(deps: DecisionDeps) {
   const answer = (lead: Lead) => json(200, { lead: partnerLeadView(lead, deps.clock.now()) });
   const conflict = {

@@ -75,7 +75,7 @@ function partnerSummary(lead: Lead, now: Date) {
   return rest;
 }
 
-/** Lead intake, reading and manual assignment (shared/api.md, "Leads"). */
+/** Lead intake, reading and manual assignment. */
 export function leadRoutes(deps: IntakeDeps & AssignDeps) {
   const submit = async (
     supplierId: string,

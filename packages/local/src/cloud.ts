@@ -52,7 +52,7 @@ export interface LocalCloudOptions {
   signal?: AbortSignal;
 }
 
-/** The contents of `.local/endpoints.json` (shared/api.md, "Local endpoints file"). */
+/** The contents of `.local/endpoints.json`: where each local service listens, and the keys. */
 export interface LocalEndpoints {
   api: string;
   dynamodb: string;

@@ -10,8 +10,9 @@ import { type LinkClaims, type LinkKeys, verifyLinkToken } from './tokens';
 import { accept, type DecisionRefusal, isRefusal, reject } from './transitions';
 
 /**
- * The email's Accept and Reject links (design.md: "A GET shows a confirmation
- * page and changes nothing; the POST acts"). Each answer is an HTTP status and
+ * The email's Accept and Reject links. A GET shows a confirmation page and
+ * changes nothing, because mail scanners follow links; the POST acts. Each
+ * answer is an HTTP status and
  * the page to show: the confirmation with both forms, the outcome, or why the
  * link does not work: malformed 400, forged 403, expired 410, no such lead
  * 404, and 409 for a lead that moved on (rerouted, or another assignment) or
@@ -193,8 +194,8 @@ function formAgain(
 }
 
 /**
- * The action (POST): what the form's `action` says (shared/api.md, "Email
- * links"), else the link's own action: accept, or reject with the form's
+ * The action (POST): what the form's `action` says, else the link's own
+ * action: accept, or reject with the form's
  * `reason`. A reject without a reason, or an action that is neither, is a 400
  * with the form again, and the lead is unchanged. A reroute the rejection calls
  * for is the stream's to do (rerouteIfRejected), not this request's.
