@@ -101,8 +101,8 @@ function distinct(ids: readonly string[], what: string): void {
 
 /**
  * The listLeads cursor: base64url JSON `{ s: supplierId, p: [position per shard] }`.
- * A position is `null` (the shard is read from its newest lead), the GSI1SK of the
- * last lead taken from the shard (`<createdAt>#<leadId>`: the rest of its key
+ * A position is `null` (the shard is read from its newest lead), the index sort key of
+ * the last lead taken from the shard (`<createdAt>#<leadId>`: the rest of its key
  * follows from it), or `false` (the shard is exhausted). Keeping only the sort key
  * keeps the cursor of 16 shards well under PageQuery's 2,048 characters.
  */
