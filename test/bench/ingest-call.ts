@@ -3,15 +3,18 @@
  * stores it needs, the upload record it expects, and how its answer reads.
  *
  * As the ingest function does for a file dropped into the inbox
- * (functions/ingest/ingest.ts): `droppedUpload` → `uploads.createUpload` →
+ * (functions/ingest/ingest.ts, core's runUpload): `droppedUpload` → `uploads.createUpload` →
  * `uploads.claimUpload` (received → processing, with a lease) → `ingestUpload`
- * with the claimed record, routing `rules`, the file opened by a ranged
- * `fs.createReadStream` and `shouldYield` never true (one run reads the whole
- * file: the bench measures the pipeline, not Lambda's time limit).
+ * with the claimed record, routing `rules`, the file read by packages/files from
+ * a ranged `fs.createReadStream` and `shouldYield` never true (one run reads the
+ * whole file: the bench measures the pipeline, not Lambda's time limit).
  */
 import { createReadStream } from 'node:fs';
 import {
   droppedUpload,
+  ingestUpload,
+  LEASE_MS,
+  type LeadFiles,
   type LeadStore,
   type RulesStore,
   systemClock,
@@ -19,7 +22,7 @@ import {
   type UploadRows,
   type UploadStore,
 } from '@leadrelay/core';
-import { ingestUpload, LEASE_MS } from '../../functions/ingest/pipeline';
+import { matchHeader, normaliseHeader, readLeadRows } from '@leadrelay/files';
 
 export interface BenchStores {
   leads: LeadStore;
@@ -54,7 +57,14 @@ export async function runIngest(
     getHeaderMapping: async () => undefined,
     listHeaderMappings: async () => [],
   };
-  const deps = { ...stores, clock: systemClock, mappings };
+  // The file is on the local disk, not in a bucket: every read opens it.
+  const files: LeadFiles = {
+    readRows: (_file, read) =>
+      readLeadRows(async (start) => createReadStream(file.path, start === undefined ? {} : { start }), read),
+    matchHeader,
+    normaliseHeader,
+  };
+  const deps = { ...stores, clock: systemClock, mappings, files };
   const now = new Date();
   const object = { size: file.size };
   const upload = droppedUpload({
@@ -72,16 +82,7 @@ export async function runIngest(
   });
   if (!claimed) throw new Error('the bench upload could not be claimed');
 
-  const outcome = await ingestUpload(deps, {
-    supplierId: file.supplierId,
-    uploadId: claimed.id,
-    upload: claimed,
-    open: async (start) => createReadStream(file.path, start === undefined ? {} : { start }),
-    size: file.size,
-    fileName: claimed.fileName,
-    routing: claimed.routing,
-    shouldYield: () => false,
-  });
+  const outcome = await ingestUpload(deps, { upload: claimed, object, shouldYield: () => false });
   if (!outcome.done) throw new Error('the ingest stopped before the end of the file');
   return {
     rows: outcome.rows,

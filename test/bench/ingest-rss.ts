@@ -53,6 +53,8 @@ export interface IngestRunResult {
   supplierId: string;
   tableName: string | null;
   seconds: number;
+  /** CPU seconds (user + system) this process spent in the ingest. */
+  cpuSeconds: number;
   rowsPerSecond: number;
   created: number;
   updated: number;
@@ -198,6 +200,7 @@ export async function ingestRun(options: {
     resetCalls();
 
     const start = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
     const outcome = await runIngest(benchStores, {
       supplierId: supplier.supplierId,
       path: csv,
@@ -205,6 +208,7 @@ export async function ingestRun(options: {
       fileName: 'bench-leads.csv',
     });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpu = process.cpuUsage(cpuStart);
 
     const { peak, samples } = sampler.stop();
     return {
@@ -214,6 +218,7 @@ export async function ingestRun(options: {
       supplierId: supplier.supplierId,
       tableName,
       seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       rowsPerSecond: options.rows / seconds,
       created: outcome.rows.created,
       updated: outcome.rows.updated,

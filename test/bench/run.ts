@@ -23,7 +23,7 @@ import { type FileSummary, firstGoodEmail, PARTNERS, RULE_GROUPS, writeLeadFile 
 import { WRITER_CONCURRENCY } from './ingest-call';
 import { type IngestRunResult, RESULT_PREFIX, type Sink } from './ingest-rss';
 import { benchLatency, latencyNotes, latencySummaryRows, latencyTable } from './latency';
-import { describeMachine, machine } from './machine';
+import { describeMachine, machine, processCpuSeconds } from './machine';
 import { rawBatchWrite, readLeadItem } from './raw-write';
 import { benchRouting } from './routing';
 import { benchWriteUnits, writeUnitsTable } from './write-units';
@@ -67,7 +67,7 @@ function ingestInChild(rows: number, sink: Sink, csv: string, endpoint?: string)
 
 /** A fresh DynamoDB Local (in memory, free port) for the length of `use`. */
 async function withDynamoDbLocal<T>(
-  use: (endpoint: string, client: DynamoDBClient) => Promise<T>,
+  use: (endpoint: string, client: DynamoDBClient, pid: number | undefined) => Promise<T>,
 ): Promise<T> {
   const dynamo = await startDynamoDbLocal();
   const client = new DynamoDBClient({
@@ -76,7 +76,7 @@ async function withDynamoDbLocal<T>(
     credentials: localCredentials,
   });
   try {
-    return await use(dynamo.endpoint, client);
+    return await use(dynamo.endpoint, client, dynamo.pid);
   } finally {
     client.destroy();
     await dynamo.stop();
@@ -92,7 +92,7 @@ function describeFile(file: FileSummary): string {
 
 function describeRun(run: IngestRunResult): string {
   return (
-    `${int(run.rows)} rows → ${run.sink} sink: ${run.seconds.toFixed(1)} s, ${int(run.rowsPerSecond)} rows/s; ` +
+    `${int(run.rows)} rows → ${run.sink} sink: ${run.seconds.toFixed(1)} s (${run.cpuSeconds.toFixed(1)} s of CPU), ${int(run.rowsPerSecond)} rows/s; ` +
     `created ${int(run.created)}, updated ${int(run.updated)}, rejected ${int(run.rejected)}; ` +
     `RSS before ingest ${mib(run.baselineRssBytes)}, peak ${mib(run.peakRssBytes)} ` +
     `(${int(run.samples)} samples), VmHWM ${mib(run.vmHwmBytes)}`
@@ -153,8 +153,10 @@ async function main(): Promise<void> {
       );
       // One DynamoDB Local process, in memory: the ingest on a fresh table, then the raw writes on that
       // same table at the same concurrency, so the two rates compare, as many items as the ingest created.
-      const { ingest, raw } = await withDynamoDbLocal(async (endpoint, client) => {
+      const { ingest, raw, cpu } = await withDynamoDbLocal(async (endpoint, client, pid) => {
+        const cpuAtStart = processCpuSeconds(pid);
         const ingest = await ingestInChild(SMALL, 'dynamodb', small.path, endpoint);
+        const cpuAfterIngest = processCpuSeconds(pid);
         if (!ingest.tableName) throw new Error('the DynamoDB ingest reported no table');
         const template = await readLeadItem(
           client,
@@ -168,7 +170,12 @@ async function main(): Promise<void> {
           count: ingest.created,
           concurrency: WRITER_CONCURRENCY,
         });
-        return { ingest, raw };
+        const cpuAfterRaw = processCpuSeconds(pid);
+        const cpu =
+          cpuAtStart !== null && cpuAfterIngest !== null && cpuAfterRaw !== null
+            ? { ingest: cpuAfterIngest - cpuAtStart, raw: cpuAfterRaw - cpuAfterIngest }
+            : undefined;
+        return { ingest, raw, cpu };
       });
       console.log(`ingest: ${describeRun(ingest)}`);
       console.log(`ingest's DynamoDB calls (count, time waited): ${describeCalls(ingest)}`);
@@ -177,6 +184,13 @@ async function main(): Promise<void> {
           `${raw.concurrency} in flight: ${raw.seconds.toFixed(1)} s, ${int(raw.itemsPerSecond)} items/s ` +
           `(${int(raw.requests)} requests, ${int(raw.retries)} re-sending UnprocessedItems)`,
       );
+      if (cpu) {
+        console.log(
+          `DynamoDB Local's CPU time: ingest ${cpu.ingest.toFixed(1)} s (${((cpu.ingest / ingest.rows) * 1000).toFixed(2)} ms per file row), ` +
+            `raw ${cpu.raw.toFixed(1)} s (${((cpu.raw / raw.items) * 1000).toFixed(2)} ms per item); ` +
+            `raw/ingest per row ${pct(cpu.raw / raw.items / (cpu.ingest / ingest.rows))} (moves less with the machine's other load than wall time)`,
+        );
+      }
       const rowRatio = ingest.rowsPerSecond / raw.itemsPerSecond;
       const createdRatio = ingest.created / ingest.seconds / raw.itemsPerSecond;
       console.log(

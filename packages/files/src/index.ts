@@ -7,19 +7,5 @@ export { FileError, type FileErrorCode } from './errors';
 export { headerRowHash, matchHeader, normaliseHeader } from './headers';
 export { readLeadRows } from './read';
 export { splitFullName } from './rows';
-export type {
-  ColumnMapping,
-  CsvDelimiter,
-  FileCheckpoint,
-  FileEncoding,
-  FileFormat,
-  FileLayout,
-  FileLimits,
-  MappingFor,
-  OpenFile,
-  ReadLeadRowsOptions,
-  RowError,
-  RowResult,
-  SkippedFooter,
-} from './types';
+export type * from './types';
 export { DEFAULT_FILE_LIMITS } from './types';

@@ -25,10 +25,10 @@ import { normaliseName } from '@leadrelay/core';
  * |                    |                      |                            |   with a deadline, not flagged by   |                                                  |
  * |                    |                      |                            |   the sweep): DEADLINES#<shard>     | waiting leads whose deadline passed, oldest      |
  * |                    |                      |                            |   / <deadlineAt>#<leadId>           |   first (the reroute sweep; never a Scan)        |
- * | LeadHistory        | LEAD#<leadId>        | HISTORY#<at>#v<version>    | —                                   | a lead's whole history, newest first (Query      |
- * |                    |                      |   (10 digits; a merge:     |                                     |   begins_with HISTORY#, descending). Append-only:|
- * |                    |                      |   HISTORY#<at>#m<ulid>)    |                                     |   one item per change, in the change's own       |
- * |                    |                      |                            |                                     |   transaction; a new lead's first one at intake  |
+ * | LeadHistory        | LEAD#<leadId>        | HISTORY#<at>#v<version>    | —                                   | a lead's history, newest first (Query from LEAD  |
+ * |                    |                      |   (10 digits; one per      |                                     |   down to HISTORY#, descending, with the lead's  |
+ * |                    |                      |   instant: …-<nn>; a merge:|                                     |   own latest entries). Append-only: the entries  |
+ * |                    |                      |   HISTORY#<at>#m<ulid>)    |                                     |   a change moves off the lead, in its transaction|
  * | LeadEvent          | LEAD#<leadId>        | EVENT#<eventId>            | —                                   | an outside event (SES) applied to the lead:      |
  * |                    |                      |                            |                                     |   written once with its change, so a redelivery  |
  * |                    |                      |                            |                                     |   changes nothing                                |

@@ -10,12 +10,16 @@ import { Entity, Keys } from './keys';
  * lead's `version` is the item's version.
  */
 
+/**
+ * The lead as an item. Its `history` is the entries that are in no LeadHistory
+ * item (listHistory reads both): a new lead keeps its first entries on itself, so
+ * intake writes one item per lead; a later change moves what leaves the window
+ * into history items (`evictedHistory`).
+ */
 export function leadItem(lead: Lead): Record<string, unknown> {
   const fields = Object.fromEntries(Object.entries(lead).filter(([, v]) => v !== undefined));
   return {
     ...fields,
-    // The whole history is in LeadHistory items; the lead keeps its latest entries only.
-    history: lead.history.slice(-LEAD_HISTORY_WINDOW),
     ...Keys.lead(lead.id),
     ...Keys.leadIndex(lead.supplierId, lead.id, lead.createdAt),
     ...(lead.partnerId ? Keys.leadOfPartner(lead.supplierId, lead.partnerId, lead.id, lead.createdAt) : {}),
@@ -39,6 +43,28 @@ export function historyItem(leadId: string, entries: readonly HistoryEntry[], ch
     entries,
     version: 1,
   };
+}
+
+/**
+ * How a change splits the lead's history: the entries `next` appends stay on the
+ * lead with the latest of the ones before, LEAD_HISTORY_WINDOW at the most; the
+ * older ones go to history items written in the change's transaction, one item per
+ * instant (`at`), so that a merge's item between two of them sorts between them.
+ */
+export function evictedHistory(
+  previous: Lead,
+  next: Lead,
+): { kept: HistoryEntry[]; evicted: HistoryEntry[][] } {
+  const added = next.history.length - previous.history.length;
+  if (added === 0 || next.history.length <= LEAD_HISTORY_WINDOW) return { kept: next.history, evicted: [] };
+  const cut = next.history.length - LEAD_HISTORY_WINDOW;
+  const evicted: HistoryEntry[][] = [];
+  for (const entry of next.history.slice(0, cut)) {
+    const last = evicted.at(-1);
+    if (last?.[0]?.at === entry.at) last.push(entry);
+    else evicted.push([entry]);
+  }
+  return { kept: next.history.slice(cut), evicted };
 }
 
 /** The key part of a history item written with the lead's `version`. */

@@ -26,7 +26,15 @@ import {
 } from '@leadrelay/core';
 import { decodeCursor, encodeCursor } from './cursor';
 import { Entity, Keys, LEAD_SHARDS } from './keys';
-import { eventItem, historyItem, leadFromItem, leadItem, loadUpdate, versionChange } from './lead-items';
+import {
+  eventItem,
+  evictedHistory,
+  historyItem,
+  leadFromItem,
+  leadItem,
+  loadUpdate,
+  versionChange,
+} from './lead-items';
 import { Index } from './table';
 
 type Item = Record<string, unknown>;
@@ -164,7 +172,8 @@ export class DynamoLeadStore implements LeadStore {
     return new Map(leads.map((lead) => [lead.id, lead]));
   }
 
-  // put new leads and their load changes — one transaction, each lead conditional on not existing
+  // put new leads and their load changes — one transaction, each lead conditional on not existing; a new
+  // lead's first history entries stay on its own item (no history item until a change moves them out)
   async putNewLeads(leads: readonly Lead[], loads: readonly LoadChange[]): Promise<PutLeadsResult> {
     const changes = loads.filter((c) => c.delta !== 0);
     if (leads.length * NEW_LEAD_ITEMS + changes.length > MAX_TRANSACTION_ITEMS) {
@@ -190,20 +199,6 @@ export class DynamoLeadStore implements LeadStore {
         },
       })),
       ...this.loadUpdates(leads, changes),
-      // After the leads and loads, so a failed part's index still names its lead or partner.
-      ...leads.flatMap((lead) =>
-        lead.history.length === 0
-          ? []
-          : [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: historyItem(lead.id, lead.history, versionChange(lead.version)),
-                  ConditionExpression: 'attribute_not_exists(PK)',
-                },
-              },
-            ],
-      ),
     ];
     const failed = await this.transact(items);
     if (!failed.includes(true)) return { ok: true };
@@ -260,8 +255,9 @@ export class DynamoLeadStore implements LeadStore {
     return lead && { ...lead, history: [...lead.history, change.history] };
   }
 
-  // replace a lead if unchanged since read (its version), with its new history item, the event's record and its
-  // load changes — one transaction; a conditional put alone when there is none of these
+  // replace a lead if unchanged since read (its version and the history on its item), with the history items of
+  // the entries it moves off the lead, the event's record and its load changes — one transaction; a conditional
+  // put alone when there is none of these
   async replaceLead(
     previous: Lead,
     next: Lead,
@@ -274,22 +270,24 @@ export class DynamoLeadStore implements LeadStore {
     if (next.history.length < previous.history.length) {
       throw new Error('replaceLead appends to the history, it never removes entries');
     }
-    const added = next.history.slice(previous.history.length);
+    const { kept, evicted } = evictedHistory(previous, next);
     const changes = loads.filter((c) => c.delta !== 0);
-    if (3 + changes.length > MAX_TRANSACTION_ITEMS) {
-      throw new Error(`replaceLead takes at most ${MAX_TRANSACTION_ITEMS - 3} load changes`);
+    if (2 + evicted.length + changes.length > MAX_TRANSACTION_ITEMS) {
+      throw new Error(`replaceLead takes at most ${MAX_TRANSACTION_ITEMS - 2 - evicted.length} load changes`);
     }
     distinct(
       changes.map((c) => c.partnerId),
       'Load changes (partner ids)',
     );
+    // The entries on the item are part of what was read: a `previous` whose history is not the item's
+    // (a merge's answer carries its entry, which lives in an item of its own) is stale too.
     const put = {
       TableName: this.tableName,
-      Item: leadItem(next),
-      ConditionExpression: 'version = :expected',
-      ExpressionAttributeValues: { ':expected': previous.version },
+      Item: leadItem({ ...next, history: kept }),
+      ConditionExpression: 'version = :expected AND size(history) = :entries',
+      ExpressionAttributeValues: { ':expected': previous.version, ':entries': previous.history.length },
     };
-    if (changes.length === 0 && added.length === 0 && options.event === undefined) {
+    if (changes.length === 0 && evicted.length === 0 && options.event === undefined) {
       try {
         await withRetries(() => this.db.send(new PutCommand(put)));
         return 'ok';
@@ -298,17 +296,22 @@ export class DynamoLeadStore implements LeadStore {
         throw error;
       }
     }
-    // The lead, then its history item and the event's record, then the loads: a lost race writes none of them.
+    // The lead, then the history it moved out and the event's record, then the loads: a lost race
+    // writes none of them.
     const parts: TransactItem[] = [{ Put: put }];
-    if (added.length > 0) {
+    evicted.forEach((entries, i) => {
       parts.push({
         Put: {
           TableName: this.tableName,
-          Item: historyItem(next.id, added, versionChange(next.version)),
+          Item: historyItem(
+            next.id,
+            entries,
+            `${versionChange(next.version)}${evicted.length > 1 ? `-${String(i).padStart(2, '0')}` : ''}`,
+          ),
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       });
-    }
+    });
     const eventAt = parts.length;
     if (options.event !== undefined) {
       parts.push({
@@ -327,8 +330,11 @@ export class DynamoLeadStore implements LeadStore {
     return 'ok';
   }
 
-  // a lead's history, newest first — Query begins_with HISTORY# on LEAD#<id>, descending; entries of
-  // one item newest first. The cursor is the key of the last item read and how many of its entries were taken.
+  // a lead's history, newest first — one Query on LEAD#<id> from the lead item ('LEAD' sorts after every
+  // 'HISTORY#…') down through its history items, descending; the entries on the lead item (the latest,
+  // in no history item) take part as one-entry items `HISTORY#<at>#w<i>`, merged in by key. The cursor is
+  // the key of the last item read and how many of its entries were taken; a later page reads the lead
+  // item's entries again (GetItem) beside its Query.
   async listHistory(leadId: string, page: PageQuery): Promise<Page<HistoryEntry>> {
     const { PK, SKPrefix } = Keys.leadHistoryOf(leadId);
     const start = decodeCursor(page.cursor, { attribute: 'PK', value: PK });
@@ -340,40 +346,92 @@ export class DynamoLeadStore implements LeadStore {
       ]);
     }
     const entries: HistoryEntry[] = [];
+    let at = { SK: '', taken: 0 };
+    for await (const item of this.historyItems(leadId, upper, page.limit)) {
+      // Newest first within the item; the cursor's own item resumes after the entries already taken.
+      const own = [...item.entries].reverse();
+      const skip = item.SK === upper ? taken : 0;
+      if (skip >= own.length) continue;
+      if (entries.length === page.limit) {
+        return { items: entries, nextCursor: encodeCursor({ PK, SK: at.SK, taken: String(at.taken) }) };
+      }
+      const slice = own.slice(skip, skip + page.limit - entries.length);
+      entries.push(...slice);
+      at = { SK: item.SK, taken: skip + slice.length };
+      // The page is full inside this item: the rest of it is the next page's.
+      if (at.taken < own.length) {
+        return { items: entries, nextCursor: encodeCursor({ PK, SK: at.SK, taken: String(at.taken) }) };
+      }
+    }
+    return { items: entries, nextCursor: null };
+  }
+
+  /**
+   * A lead's history as items, newest (highest key) first, at or below `upper`: the
+   * history items, with the entries on the lead item merged in as items of one entry
+   * each. Reads a page at a time, as far as the caller iterates.
+   */
+  private async *historyItems(
+    leadId: string,
+    upper: string | undefined,
+    limit: number,
+  ): AsyncGenerator<{ SK: string; entries: HistoryEntry[] }> {
+    const { PK, SKPrefix } = Keys.leadHistoryOf(leadId);
+    const leadKey = Keys.lead(leadId);
+    const onLead = (item: Item | undefined) =>
+      ((item?.history as HistoryEntry[] | undefined) ?? [])
+        .map((entry, i) => ({
+          SK: `${SKPrefix}${entry.at}#w${String(i).padStart(3, '0')}`,
+          entries: [entry],
+        }))
+        .filter((item) => upper === undefined || item.SK <= upper)
+        .reverse();
+    // The first page's Query reads the lead item too; a later page's range is below it.
+    let window = upper === undefined ? undefined : this.getHistoryOnLead(leadKey).then(onLead);
     let exclusiveStart: Item | undefined;
     for (;;) {
       const { Items = [], LastEvaluatedKey } = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          // From the cursor's item on (inclusive: some of its entries may be left), else from the newest.
-          KeyConditionExpression:
-            upper === undefined
-              ? 'PK = :pk AND begins_with(SK, :prefix)'
-              : 'PK = :pk AND SK BETWEEN :prefix AND :upper',
-          ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix, ...(upper && { ':upper': upper }) },
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :prefix AND :upper',
+          ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix, ':upper': upper ?? leadKey.SK },
           ScanIndexForward: false,
-          Limit: page.limit + 1,
+          // The lead item, a page of items, and one more to know whether another page follows.
+          Limit: limit + 2,
           ExclusiveStartKey: exclusiveStart,
         }),
       );
-      for (const [i, item] of Items.entries()) {
-        const own = [...((item.entries as HistoryEntry[] | undefined) ?? [])].reverse();
-        const skip = item.SK === upper ? taken : 0;
-        const room = page.limit - entries.length;
-        entries.push(...own.slice(skip, skip + room));
-        if (entries.length === page.limit) {
-          const used = skip + room;
-          const last = i === Items.length - 1 && LastEvaluatedKey === undefined;
-          if (last && used >= own.length) return { items: entries, nextCursor: null };
-          return {
-            items: entries,
-            nextCursor: encodeCursor({ PK, SK: String(item.SK), taken: String(Math.min(used, own.length)) }),
-          };
+      const pending = window === undefined ? [] : await window;
+      for (const item of Items) {
+        if (item.SK === leadKey.SK) {
+          pending.push(...onLead(item));
+          continue;
         }
+        const SK = String(item.SK);
+        for (let next = pending[0]; next !== undefined && next.SK > SK; next = pending[0]) {
+          pending.shift();
+          yield next;
+        }
+        yield { SK, entries: (item.entries as HistoryEntry[] | undefined) ?? [] };
       }
-      if (LastEvaluatedKey === undefined) return { items: entries, nextCursor: null };
+      window = Promise.resolve(pending);
+      if (LastEvaluatedKey === undefined) {
+        yield* pending;
+        return;
+      }
       exclusiveStart = LastEvaluatedKey;
     }
+  }
+
+  private async getHistoryOnLead(key: Item): Promise<Item | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: key,
+        ProjectionExpression: 'history',
+      }),
+    );
+    return Item;
   }
 
   // list a supplier's leads, newest first — byCreated, every shard queried and merged by its sort key

@@ -123,9 +123,10 @@ export const HistoryEntry = z
 export type HistoryEntry = z.output<typeof HistoryEntry>;
 
 /**
- * How many of the latest history entries the lead itself carries (`Lead.history`).
- * The whole history is items of its own beside the lead (LeadStore.listHistory),
- * so the lead stays small and every change rewrites a small item.
+ * How many of the latest history entries the lead itself carries (`Lead.history`)
+ * once it has changed. The older entries are items of their own beside the lead
+ * (LeadStore.listHistory reads both), so the lead stays small and every change
+ * rewrites a small item; a new lead carries all its first entries.
  */
 export const LEAD_HISTORY_WINDOW = 2;
 
@@ -187,9 +188,9 @@ export const Lead = z
     previousPartnerIds: z.array(z.string()),
     displayEmail: z.string(),
     /**
-     * The latest history entries, oldest first (at most LEAD_HISTORY_WINDOW once stored).
-     * A change appends its entries here; the store writes them as history items of their
-     * own (LeadStore.listHistory pages through all of them).
+     * The latest history entries, oldest first (a new lead's first ones; at most
+     * LEAD_HISTORY_WINDOW once it changed). A change appends its entries here; the store
+     * moves the older ones to history items (LeadStore.listHistory pages through all).
      */
     history: z.array(HistoryEntry),
     /**

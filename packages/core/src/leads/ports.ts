@@ -9,8 +9,12 @@ export interface LoadChange {
   capacity: number | null;
 }
 
-/** Items a new lead takes in putNewLeads' transaction: the lead and one history item with its first entries. */
-export const NEW_LEAD_ITEMS = 2;
+/**
+ * Items a new lead takes in putNewLeads' transaction: the lead alone, its first
+ * history entries on itself (a history item would double the transaction's items,
+ * and intake's cost with it).
+ */
+export const NEW_LEAD_ITEMS = 1;
 
 export type PutLeadsResult =
   | { ok: true }
@@ -43,16 +47,17 @@ export interface LeadStore {
   /** Many leads by id (any number; fetched 100 at a time). Missing ids are absent from the map. */
   getLeads(leadIds: readonly string[]): Promise<Map<string, Lead>>;
   /**
-   * Puts leads that must not exist yet, each with one history item holding its first
-   * entries, and the load changes they cause, atomically (at most 100 items per call:
+   * Puts leads that must not exist yet, each holding its first history entries, and
+   * the load changes they cause, atomically (at most 100 items per call:
    * NEW_LEAD_ITEMS per lead + distinct partners). On any conflict nothing is written.
    */
   putNewLeads(leads: readonly Lead[], loads: readonly LoadChange[]): Promise<PutLeadsResult>;
   /**
    * Replaces `previous` (same version) with `next` and applies the load changes,
-   * atomically. The history entries `next` appends to `previous.history` are written
-   * in the same transaction as history items of their own, so a lost race writes
-   * neither; the lead keeps only its latest entries.
+   * atomically. `next` appends its history entries to `previous.history`; the lead
+   * keeps the latest (LEAD_HISTORY_WINDOW) and the older ones move to history items in
+   * the same transaction, so a lost race writes neither. `previous` must be as read
+   * (its history too: a merge's answer is not), else the answer is `stale`.
    */
   replaceLead(
     previous: Lead,

@@ -1,3 +1,5 @@
+export * from './ingest';
+export * from './lead-files';
 export * from './ports';
 export * from './row-errors';
 export * from './schemas';

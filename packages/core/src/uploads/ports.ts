@@ -1,4 +1,5 @@
 import type { Page, PageQuery } from '../pages';
+import type { ColumnMapping, LeadRowsRead, RowResult } from './lead-files';
 import type {
   RememberedMapping,
   Upload,
@@ -141,4 +142,22 @@ export interface HeaderMappingStore {
 /** Signs URLs that let a client PUT one object into the inbox bucket. */
 export interface UploadUrlSigner {
   presignPut(key: string, expiresInSeconds: number): Promise<string>;
+}
+
+/**
+ * The lead files ingest reads (packages/files over the inbox bucket). The use case
+ * pulls rows one at a time; it never sees bytes, streams or S3.
+ */
+export interface LeadFiles {
+  /**
+   * The rows of the upload's file (`key`, pinned to `object`), streamed from its start or
+   * after `read.resume` (a CSV file: a ranged read from the checkpoint's byte). Stopping
+   * the iteration closes the file. Throws `FileError` for a file that cannot be read as a
+   * whole, `UploadObjectGoneError` when that object is no longer in the bucket.
+   */
+  readRows(file: { key: string; object: UploadObject }, read: LeadRowsRead): AsyncIterable<RowResult>;
+  /** What a header names, as the reader matches row 1 (`Partner`, `E-mail`, a custom field). */
+  matchHeader(header: string): ColumnMapping;
+  /** A header as the reader compares headers (case, spacing and punctuation aside). */
+  normaliseHeader(header: string): string;
 }

@@ -1,64 +1,69 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import {
-  boundRowErrors,
-  type HeaderMappingStore,
-  Intake,
-  type IntakeDeps,
-  type IntakeItem,
-  type IntakeResult,
-  MAX_UPLOAD_BYTES,
-  NO_ROWS,
-  type RememberedMapping,
-  type Upload,
-  type UploadMappingApplied,
-  type UploadNote,
-  type UploadRouting,
-  type UploadRowErrors,
-  type UploadRows,
-  type UploadStore,
-} from '@leadrelay/core';
+import { Intake, type IntakeDeps, type IntakeItem, type IntakeResult } from '../leads/intake';
 import {
   type FileCheckpoint,
   FileError,
   type FileLayout,
-  type MappingFor,
-  matchHeader,
-  normaliseHeader,
-  type OpenFile,
   type RowResult,
-  readLeadRows,
   type SkippedFooter,
-} from '@leadrelay/files';
+} from './lead-files';
+import { type HeaderMappingStore, type LeadFiles, UploadObjectGoneError, type UploadStore } from './ports';
+import { boundRowErrors } from './row-errors';
+import {
+  MAX_UPLOAD_BYTES,
+  type RememberedMapping,
+  type ResumeUpload,
+  type Upload,
+  type UploadFailure,
+  type UploadMappingApplied,
+  type UploadNote,
+  type UploadObject,
+  type UploadRouting,
+  type UploadRowErrors,
+  type UploadRows,
+} from './schemas';
+import { droppedUpload, NO_ROWS, sameObject, uploadIdOfKey, versionUpload } from './uploads';
+
+/** Where ingest tells what a person running it should know (the function's logger). */
+export interface IngestLogger {
+  info(message: string, details: Record<string, unknown>): void;
+  warn(message: string, details: Record<string, unknown>): void;
+}
 
 export interface IngestDeps extends IntakeDeps {
   uploads: UploadStore;
   /** The column mappings suppliers gave, by header row: learnt from API uploads, used for any file. */
   mappings: HeaderMappingStore;
+  /** Reads the rows of an upload's file. */
+  files: LeadFiles;
   /** Where a row error that could not be stored is told (the row still counts as rejected). */
-  logger?: Pick<Logger, 'warn'>;
+  logger?: IngestLogger | undefined;
 }
 
-export interface IngestInput {
-  supplierId: string;
-  uploadId: string;
-  /** Opens the file, from a byte offset when resuming a CSV file (S3 GetObject with Range). */
-  open: OpenFile;
-  /** The file's size in bytes (the S3 event's): checked against `maxBytes` before reading. */
-  size?: number | undefined;
-  fileName: string;
-  routing: UploadRouting;
-  /** Continue after this checkpoint (the upload's, saved by an earlier run). */
-  resume?: FileCheckpoint | undefined;
+export interface IngestRunDeps extends IngestDeps {
+  /** Continues the upload in a fresh run (ingest sends itself `{kind: 'resume'}`). */
+  continueLater(resume: ResumeUpload): Promise<void>;
+}
+
+/** How one run reads: its chunks, its lease and when it stops. */
+export interface IngestRunOptions {
   /** Asked after each chunk: true stops the run (not done), with its progress saved. */
   shouldYield: () => boolean;
-  /** The claimed upload record, when the caller has it (saves a read). */
-  upload?: Upload | undefined;
   /** Rows per Intake.submit call (default {@link CHUNK_ROWS}). */
-  chunkRows?: number;
+  chunkRows?: number | undefined;
   /** Refuse files larger than this (default 1 GiB). */
-  maxBytes?: number;
-  /** How long each saved chunk extends the run's lease (default {@link LEASE_MS}). */
-  leaseMs?: number;
+  maxBytes?: number | undefined;
+  /** How long the claim and each saved chunk extend the run's lease (default {@link LEASE_MS}). */
+  leaseMs?: number | undefined;
+}
+
+export interface IngestInput extends IngestRunOptions {
+  /**
+   * The claimed upload (`processing`, see UploadStore.claimUpload): its routing, file
+   * name and checkpoint (a resume continues after it) say how the file is read.
+   */
+  upload: Upload;
+  /** The object of the upload's key to read (its size is checked against `maxBytes` first). */
+  object: UploadObject;
 }
 
 export interface IngestOutcome {
@@ -70,6 +75,16 @@ export interface IngestOutcome {
   /** The upload record after the last write of this run. */
   upload: Upload;
 }
+
+/** What one run of ingest over an upload came to. */
+export type UploadRunOutcome =
+  /** Done, failed, leased by a live run, or unknown; or an API upload whose file has not come. */
+  | { kind: 'skipped'; reason: 'not claimable' | 'no object' }
+  | { kind: 'done'; rows: UploadRows }
+  /** Stopped in time: a fresh run continues after the saved checkpoint. */
+  | { kind: 'continued'; rows: UploadRows }
+  | { kind: 'taken over' }
+  | { kind: 'failed'; code: string };
 
 /** A run lost its claim on the upload (another run took it over): it must stop without writing. */
 export class UploadLeaseLostError extends Error {
@@ -83,11 +98,182 @@ export const CHUNK_ROWS = 500;
  * crash (a run that could not release it) Lambda's first retry finds it expired.
  */
 export const LEASE_MS = 60_000;
+/**
+ * Runs that may claim an upload without saving any progress: past them, the upload
+ * ends as `failed` (a file that crashes every run, e.g. out of memory, or a bug at one
+ * row) instead of being resumed for ever.
+ */
+export const MAX_RUN_ATTEMPTS = 3;
 
 /**
- * One run over a lead file: rows are streamed (`readLeadRows` is pulled one row at
- * a time, and at most one chunk of rows is held), validated, and brought in
- * through `Intake` chunk by chunk.
+ * The upload an object in the inbox is about: the API's (by key) when this is the object
+ * bound to it, an upload of its own for another object PUT to that URL, or a new one for a
+ * file dropped straight into the inbox; undefined for a supplier that does not exist.
+ *
+ * Primary course: 1. a key laid out as `inbox/<supplierId>/<uploadId>/<file>` names an API
+ * upload: the first object is bound to it (conditional: one wins), and any other object
+ * under that key gets an upload of its own (`versionOf`), noted on the first
+ * (`otherVersions`) 2. any other key is a drop: an upload with the caller's `dropId`
+ * (derived from the object, so a repeated event finds the same upload; conditional create).
+ */
+export async function uploadForObject(
+  deps: Pick<IngestDeps, 'uploads' | 'tenants' | 'clock' | 'logger'>,
+  input: { supplierId: string; key: string; object: UploadObject; dropId: string },
+): Promise<Upload | undefined> {
+  const { supplierId, key, object } = input;
+  const apiId = uploadIdOfKey(supplierId, key);
+  if (apiId) {
+    let upload = await deps.uploads.getUpload(supplierId, apiId);
+    if (upload && upload.key === key) {
+      if (!upload.object && upload.status === 'awaiting-file') {
+        const now = deps.clock.now().toISOString();
+        upload =
+          (await deps.uploads.attachObject(supplierId, apiId, object, now)) ??
+          (await deps.uploads.getUpload(supplierId, apiId));
+      }
+      if (!upload?.object || sameObject(upload.object, object)) return upload;
+      return otherVersion(deps, upload, object, input.dropId);
+    }
+  }
+  if (!(await deps.tenants.getSupplier(supplierId))) return undefined;
+  const upload: Upload = droppedUpload({
+    id: input.dropId,
+    supplierId,
+    key,
+    object,
+    now: deps.clock.now().toISOString(),
+  });
+  if ((await deps.uploads.createUpload(upload)) === 'created') return upload;
+  return deps.uploads.getUpload(supplierId, upload.id);
+}
+
+/** Another file PUT to an API upload's URL: an upload of its own, noted on the first. */
+async function otherVersion(
+  deps: Pick<IngestDeps, 'uploads' | 'clock' | 'logger'>,
+  original: Upload,
+  object: UploadObject,
+  id: string,
+): Promise<Upload | undefined> {
+  const now = deps.clock.now().toISOString();
+  const upload = versionUpload(original, { id, object, now });
+  const created = (await deps.uploads.createUpload(upload)) === 'created';
+  await deps.uploads.addOtherVersion(original.supplierId, original.id, upload.id, now);
+  deps.logger?.info('another file PUT to an upload URL: an upload of its own', {
+    uploadId: original.id,
+    versionUploadId: upload.id,
+  });
+  return created ? upload : deps.uploads.getUpload(original.supplierId, upload.id);
+}
+
+/**
+ * One run of ingest over an upload: claim it, read from its checkpoint, and hand it on.
+ *
+ * Primary course: 1. claim the upload (conditional: a done, failed or live-leased
+ * upload is left alone, so the same event twice does nothing; an expired lease, a run
+ * that crashed, is taken over) 2. read its file chunk by chunk ({@link ingestUpload})
+ * until the file ends or `shouldYield` 3. not done: the progress is saved and the
+ * upload continues in a fresh run (`continueLater`). A file that cannot be read, or
+ * that is gone from the bucket, fails the upload with the reason; any other error is
+ * thrown (the caller retries; the released lease and the checkpoint make the retry
+ * resume where the last chunk ended). A run that finds the upload claimed
+ * {@link MAX_RUN_ATTEMPTS} times since its last progress fails it, with the last run's
+ * error as the reason. The sweeper's resume is such a run, without an object.
+ */
+export async function runUpload(
+  deps: IngestRunDeps,
+  input: IngestRunOptions & {
+    supplierId: string;
+    uploadId: string;
+    /** The object the S3 event names (none for a resume): needed to start an `awaiting-file` upload. */
+    object?: UploadObject | undefined;
+  },
+): Promise<UploadRunOutcome> {
+  const { supplierId, uploadId, object } = input;
+  const leaseMs = input.leaseMs ?? LEASE_MS;
+  const now = deps.clock.now();
+  const claimed = await deps.uploads.claimUpload(supplierId, uploadId, {
+    now: now.toISOString(),
+    leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
+    ...(object ? { object } : {}),
+  });
+  if (!claimed) return { kind: 'skipped', reason: 'not claimable' };
+  const bytes = claimed.object ?? object;
+  if (!bytes) return { kind: 'skipped', reason: 'no object' };
+  if ((claimed.attempts ?? 0) > MAX_RUN_ATTEMPTS) {
+    const at = ((claimed.checkpoint as FileCheckpoint | undefined)?.rowsRead ?? 0) + 2;
+    await failUpload(deps, supplierId, uploadId, {
+      code: 'retries_exhausted',
+      message: `Reading stopped at row ${at}: ${MAX_RUN_ATTEMPTS} runs in a row failed there (${
+        claimed.lastError ?? 'the run ended without finishing, out of time or memory'
+      }); the rows before it are kept`,
+    });
+    return { kind: 'failed', code: 'retries_exhausted' };
+  }
+  try {
+    const outcome = await ingestUpload(deps, { ...input, leaseMs, upload: claimed, object: bytes });
+    if (outcome.done) return { kind: 'done', rows: outcome.rows };
+    await deps.continueLater({ kind: 'resume', supplierId, uploadId });
+    return { kind: 'continued', rows: outcome.rows };
+  } catch (error) {
+    if (error instanceof UploadLeaseLostError) return { kind: 'taken over' };
+    if (error instanceof FileError || error instanceof UploadObjectGoneError) {
+      const code = error instanceof FileError ? error.code : error.reason;
+      await failUpload(deps, supplierId, uploadId, { code, message: error.message });
+      return { kind: 'failed', code };
+    }
+    await releaseUpload(deps, supplierId, uploadId, error);
+    throw error;
+  }
+}
+
+/** The file cannot be read (or no run can finish it): the upload fails with the reason, keeping what was read before. */
+async function failUpload(
+  deps: IngestDeps,
+  supplierId: string,
+  uploadId: string,
+  failure: UploadFailure,
+): Promise<void> {
+  const current = await deps.uploads.getUpload(supplierId, uploadId);
+  if (current?.status !== 'processing') return;
+  await deps.uploads.finishUpload(
+    supplierId,
+    uploadId,
+    current.version,
+    { status: 'failed', failure },
+    { rows: current.rows, now: deps.clock.now().toISOString() },
+  );
+}
+
+/** Before an error is thrown: hand the upload over at once, so the caller's retry can claim it. */
+async function releaseUpload(
+  deps: IngestDeps,
+  supplierId: string,
+  uploadId: string,
+  failure: unknown,
+): Promise<void> {
+  try {
+    const current = await deps.uploads.getUpload(supplierId, uploadId);
+    if (current?.status !== 'processing') return;
+    const reason = failure instanceof Error ? failure.message : String(failure);
+    await deps.uploads.releaseUpload(
+      supplierId,
+      uploadId,
+      current.version,
+      deps.clock.now().toISOString(),
+      reason,
+    );
+  } catch (error) {
+    deps.logger?.warn('could not release the upload lease; it expires on its own', {
+      uploadId,
+      error: error as Error,
+    });
+  }
+}
+
+/**
+ * One run over a lead file: rows are streamed (pulled one row at a time from
+ * `LeadFiles.readRows`, and at most one chunk of rows is held), validated, and
+ * brought in through `Intake` chunk by chunk.
  *
  * Primary course, per chunk: 1. rows the reader refused become row errors
  * 2. the others go to `Intake.submit` (source `CSV Upload`, actor `upload:<id>`;
@@ -101,27 +287,28 @@ export const LEASE_MS = 60_000;
  * update saves the counts and the checkpoint and renews the lease — or, at the
  * end of the file, marks the upload `done`.
  *
- * The upload must exist and be claimed (`processing`, see UploadStore.claimUpload).
+ * The upload must be claimed (`processing`, see UploadStore.claimUpload).
  * A dropped file (`origin: drop`) with a partner column is routed in mode `column`.
  * Throws `FileError` for a file that cannot be read (the caller fails the upload),
  * `UploadLeaseLostError` when another run took the upload over; anything else is
  * passed through (the caller retries from the last checkpoint).
  */
 export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promise<IngestOutcome> {
-  const { supplierId, uploadId } = input;
-  let upload = input.upload ?? (await deps.uploads.getUpload(supplierId, uploadId));
-  if (upload?.status !== 'processing') {
+  let upload = input.upload;
+  const { supplierId, id: uploadId } = upload;
+  if (upload.status !== 'processing') {
     throw new Error(`Upload ${uploadId} of supplier ${supplierId} is not claimed for processing`);
   }
+  const resume = upload.checkpoint as FileCheckpoint | undefined;
   const chunkRows = input.chunkRows ?? CHUNK_ROWS;
   const leaseMs = input.leaseMs ?? LEASE_MS;
   const actor = `upload:${uploadId}`;
   const intake = await Intake.prepare(deps, supplierId);
-  let rows: UploadRows = input.resume ? { ...upload.rows } : { ...NO_ROWS };
-  let routing = input.routing;
+  let rows: UploadRows = resume ? { ...upload.rows } : { ...NO_ROWS };
+  let routing = upload.routing;
   let columns: PartnerColumns | undefined;
-  let checkpoint: FileCheckpoint | undefined = input.resume;
-  const reading = await columnMapping(deps, upload, input.resume !== undefined);
+  let checkpoint: FileCheckpoint | undefined = resume;
+  const reading = await columnMapping(deps, upload, resume !== undefined);
   const notes: UploadNote[] = [...(upload.notes ?? [])];
 
   const flush = async (chunk: RowResult[], final: boolean): Promise<boolean> => {
@@ -142,7 +329,7 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
         continue;
       }
       const layout = result.checkpoint.layout;
-      columns ??= partnerColumns(layout, routing);
+      columns ??= partnerColumns(deps.files, layout, routing);
       items.push(columns.item(result, routing));
       submitted.push({ row: result.row, layout });
     }
@@ -181,18 +368,17 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
     };
     checkpoint = chunk.at(-1)?.checkpoint ?? checkpoint;
     const at = now.toISOString();
-    const current = upload as Upload;
     const stop = !final && input.shouldYield();
     const saved =
       final || !checkpoint
         ? await deps.uploads.finishUpload(
             supplierId,
             uploadId,
-            current.version,
+            upload.version,
             { status: 'done' },
             { rows, routing, now: at, ...reading.applied(), notes },
           )
-        : await deps.uploads.saveProgress(supplierId, uploadId, current.version, {
+        : await deps.uploads.saveProgress(supplierId, uploadId, upload.version, {
             rows,
             checkpoint: checkpoint as unknown as Record<string, unknown>,
             // A run that stops hands the upload over at once: the resume may claim it.
@@ -207,15 +393,18 @@ export async function ingestUpload(deps: IngestDeps, input: IngestInput): Promis
   };
 
   let chunk: RowResult[] = [];
-  const reader = readLeadRows(input.open, {
-    fileName: input.fileName,
-    requireEmail: true,
-    ...(input.resume ? { resume: input.resume } : {}),
-    maxBytes: input.maxBytes ?? MAX_UPLOAD_BYTES,
-    ...(input.size === undefined ? {} : { size: input.size }),
-    mapping: reading.mappingFor,
-    onFooter: (footer) => notes.push(footerNote(footer)),
-  });
+  const reader = deps.files.readRows(
+    { key: upload.key, object: input.object },
+    {
+      fileName: upload.fileName,
+      requireEmail: true,
+      ...(resume ? { resume } : {}),
+      maxBytes: input.maxBytes ?? MAX_UPLOAD_BYTES,
+      size: input.object.size,
+      mapping: reading.mappingFor,
+      onFooter: (footer) => notes.push(footerNote(footer)),
+    },
+  );
   for await (const result of reader) {
     if (chunk.length === 0 && !columns && routing.mode === 'rules' && upload.origin === 'drop') {
       // A dropped file has no routing of its own: a partner column says what it wants.
@@ -250,10 +439,10 @@ async function columnMapping(deps: IngestDeps, upload: Upload, resumed: boolean)
   }
   let applied: UploadMappingApplied | undefined;
   let toRemember: RememberedMapping | undefined;
-  const mappingFor: MappingFor = (headerHash, headers) => {
+  const mappingFor = (headerHash: string, headers: readonly string[]) => {
     if (explicit !== undefined) {
-      const present = new Set(headers.map(normaliseHeader));
-      const unused = Object.keys(explicit).filter((h) => !present.has(normaliseHeader(h)));
+      const present = new Set(headers.map((h) => deps.files.normaliseHeader(h)));
+      const unused = Object.keys(explicit).filter((h) => !present.has(deps.files.normaliseHeader(h)));
       applied = { source: 'upload', headerHash, ...(unused.length > 0 ? { unused } : {}) };
       toRemember = {
         supplierId: upload.supplierId,
@@ -354,7 +543,11 @@ interface PartnerColumns {
  * (Partner, Partner Name, ...), or the column `routing.column` names (a custom
  * column, taken out of the lead's custom fields); the other modes ignore it.
  */
-function partnerColumns(layout: FileLayout, routing: UploadRouting): PartnerColumns {
+function partnerColumns(
+  files: Pick<LeadFiles, 'matchHeader'>,
+  layout: FileLayout,
+  routing: UploadRouting,
+): PartnerColumns {
   const partnerIndex = layout.columns.findIndex((c) => c.kind === 'partner');
   const builtIn = partnerIndex === -1 ? undefined : layout.headers[partnerIndex];
   if (routing.mode !== 'column') {
@@ -363,7 +556,7 @@ function partnerColumns(layout: FileLayout, routing: UploadRouting): PartnerColu
   if (routing.column === undefined) {
     return { header: builtIn, item: (row) => ({ input: row.input, partner: row.partner }) };
   }
-  const wanted = matchHeader(routing.column);
+  const wanted = files.matchHeader(routing.column);
   const index = layout.columns.findIndex(
     (c) =>
       (wanted.kind === 'partner' && c.kind === 'partner') ||
