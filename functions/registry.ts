@@ -1,10 +1,13 @@
 /**
- * Every Lambda function of Lead Relay, in one list. The CDK stack creates one
- * NodejsFunction per entry and the local cloud loads the same handlers from the
- * same entries, so a handler added to one cannot be missing from the other
- * (test/infra/registry.test.ts checks both).
+ * Every Lambda function of Lead Relay, in one list, with what starts it. The CDK
+ * stack creates one NodejsFunction per entry, with the event sources its triggers
+ * name, and the local cloud loads the same handlers from the same entries and
+ * feeds them from its emulators by the same triggers, so a handler or a trigger
+ * added to one cannot be missing from the other (test/infra/registry.test.ts
+ * checks both).
  */
-import type { IndexName } from '@leadrelay/store';
+import { inboxPrefix, type RerouteEvent } from '@leadrelay/core';
+import { Entity, type IndexName } from '@leadrelay/store';
 
 export const functionNames = [
   'api',
@@ -56,12 +59,67 @@ export interface FunctionSpec {
   readonly memorySize: number;
   readonly timeoutSeconds: number;
   readonly table: TableAccess;
+  /** A consumer of the table's stream (an event source mapping; the local stream poller). */
+  readonly stream?: StreamTrigger;
+  /** Objects created in the inbox bucket under `prefix` (an S3 notification; the S3 emulator's). */
+  readonly objectCreated?: { readonly prefix: string };
   /**
    * A function that runs on a rate: EventBridge Scheduler invokes it every `everyMinutes`
    * with `input` (a rate() schedule in the stack, the same schedule on the local
    * Scheduler emulator).
    */
   readonly schedule?: { readonly everyMinutes: number; readonly input: Readonly<Record<string, unknown>> };
+  /**
+   * Events on the default EventBridge bus that match `pattern` (a rule in the stack; the
+   * local cloud matches the SES emulator's events against it). The pattern is built from the
+   * names of the resources it filters on, which only the stack or the local cloud knows.
+   */
+  readonly events?: { readonly pattern: (names: EventSourceNames) => EventPattern };
+}
+
+/**
+ * The table's stream as an event source mapping reads it: the filter, the batching and how
+ * long a failing record is retried (alone, by bisecting) before it goes to the failure queue.
+ */
+export interface StreamTrigger {
+  /** Filter criteria: only records whose new image carries this `entity` (the store tags every item). */
+  readonly entity: (typeof Entity)[keyof typeof Entity];
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly retryAttempts: number;
+  readonly maxRecordAgeHours: number;
+}
+
+/** The resources an event pattern names. */
+export interface EventSourceNames {
+  /** The SES configuration set every lead email is sent with. */
+  readonly configurationSet: string;
+}
+
+/** An EventBridge event pattern: each leaf lists the values that match (any one of them). */
+export interface EventPattern {
+  [field: string]: string[] | EventPattern;
+}
+
+/** Both stream consumers act on leads only, and read the stream the same way. */
+const leadRecords: StreamTrigger = {
+  entity: Entity.lead,
+  batchSize: 100,
+  maxBatchingWindowSeconds: 1,
+  retryAttempts: 5,
+  maxRecordAgeHours: 6,
+};
+
+export type TriggerKind = 'stream' | 'objectCreated' | 'schedule' | 'events';
+
+/** The triggers of one kind, each with the function it starts, in registry order. */
+export function triggersOf<K extends TriggerKind>(
+  kind: K,
+): { fn: FunctionName; trigger: NonNullable<FunctionSpec[K]> }[] {
+  return functionNames.flatMap((fn) => {
+    const trigger = functionSpecs[fn][kind];
+    return trigger === undefined ? [] : [{ fn, trigger: trigger as NonNullable<FunctionSpec[K]> }];
+  });
 }
 
 export const functionSpecs: Record<FunctionName, FunctionSpec> = {
@@ -83,6 +141,7 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     description: 'S3 ObjectCreated under inbox/<supplierId>/: streams the lead file in',
     memorySize: 1024,
     timeoutSeconds: 900,
+    objectCreated: { prefix: inboxPrefix },
     // Intake (leads, loads, sequences, the supplier's partners) and the upload's state and row errors.
     table: {
       items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
@@ -94,6 +153,7 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     description: 'Table stream: emails the partner, schedules the reroute deadline, reroutes a rejected lead',
     memorySize: 512,
     timeoutSeconds: 60,
+    stream: leadRecords,
     // Reads the lead, supplier and partner, records the notification; the mailer's idempotency records;
     // a rejected lead's reroute (rerouteRejected) reads rules, partners and loads, reserves sequence
     // numbers and writes the lead with its load changes, as reroute does (without the sweep's index).
@@ -104,6 +164,13 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     description: 'SES configuration-set events (via EventBridge): moves the email status forward',
     memorySize: 256,
     timeoutSeconds: 30,
+    // SES publishes every configuration set's events to the default bus: this one's only.
+    events: {
+      pattern: ({ configurationSet }) => ({
+        source: ['aws.ses'],
+        detail: { mail: { tags: { 'ses:configuration-set': [configurationSet] } } },
+      }),
+    },
     // Reads the lead (and its partner on a bounce) and writes its new email status.
     table: { items: ['GetItem', 'PutItem'] },
   },
@@ -112,6 +179,8 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     description: 'Scheduler: a reroute deadline fired, or the periodic sweep',
     memorySize: 512,
     timeoutSeconds: 300,
+    // The safety net of the deadlines: the sweep looks for those whose schedule was lost.
+    schedule: { everyMinutes: 5, input: { kind: 'sweep' } satisfies RerouteEvent },
     // A reroute reads rules, partners and loads, reserves sequence numbers and writes the lead with its
     // load changes; the sweep queries the deadline index.
     table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], query: ['table', 'byDeadline'] },
@@ -121,6 +190,7 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     description: 'Table stream: keeps the report counters',
     memorySize: 256,
     timeoutSeconds: 60,
+    stream: leadRecords,
     // Nothing yet: the counters arrive with the reports issue, and their writes with them.
     table: { items: [] },
   },

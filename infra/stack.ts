@@ -72,11 +72,8 @@ export class LeadRelayStack extends Stack {
       ingest: fns.ingest,
     });
 
-    // 2. Distribution and 5. reports: the table's stream.
-    this.streams = new Streams(this, 'Streams', {
-      table: this.data.table,
-      consumers: { distribute: fns.distribute, aggregate: fns.aggregate },
-    });
+    // 2. Distribution and 5. reports: the table's stream, to each consumer the registry names.
+    this.streams = new Streams(this, 'Streams', { table: this.data.table, functions: fns });
 
     // 2. and 3. Lead emails and their events.
     this.mail = new Mail(this, 'Mail', {

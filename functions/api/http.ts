@@ -1,12 +1,4 @@
-import {
-  ConflictError,
-  DomainError,
-  type ErrorDetail,
-  ForbiddenError,
-  NotFoundError,
-  UnauthorizedError,
-  ValidationError,
-} from '@leadrelay/core';
+import { DomainError, type ErrorCode, type ErrorDetail, type LinkFailure } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 /** An HTTP-only failure (no domain meaning): wrong method, media type, body size. */
@@ -22,14 +14,35 @@ export class HttpError extends Error {
   }
 }
 
-/** Domain error class → HTTP status. The one place where that mapping lives. */
-const STATUS_BY_ERROR = new Map<abstract new (...args: never[]) => DomainError, number>([
-  [ValidationError, 400],
-  [UnauthorizedError, 401],
-  [ForbiddenError, 403],
-  [NotFoundError, 404],
-  [ConflictError, 409],
-]);
+/** Every domain code the HTTP edge answers: the domain errors' and the email links' failures. */
+export type DomainCode = ErrorCode | LinkFailure;
+
+/**
+ * Domain code → HTTP status: the one place where that mapping lives, for the
+ * API's JSON errors and the link pages alike. A partner's refusal answers as
+ * its kind (REFUSAL_KINDS in core: `not-yours` is `not_found`, and so on).
+ */
+const STATUS_BY_CODE: Record<DomainCode, number> = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  // The email links (core distribution/links.ts).
+  malformed: 400,
+  forged: 403,
+  'unknown-key': 403,
+  expired: 410,
+  'lead-gone': 404,
+  'partner-gone': 403,
+  'partner-disabled': 403,
+  'view-only': 405,
+};
+
+/** The HTTP status of a domain code. */
+export function statusOf(code: DomainCode): number {
+  return STATUS_BY_CODE[code];
+}
 
 const BASE_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -58,9 +71,7 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
     return json(error.status, errorBody(error.code, error.message, error.details), error.headers);
   }
   if (error instanceof DomainError) {
-    for (const [type, status] of STATUS_BY_ERROR) {
-      if (error instanceof type) return json(status, errorBody(error.code, error.message, error.details));
-    }
+    return json(statusOf(error.code), errorBody(error.code, error.message, error.details));
   }
   return undefined;
 }

@@ -1,10 +1,10 @@
+import { EnvName } from '@leadrelay/aws';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { EnvName } from '../../packages/aws/src/config';
 import { acknowledge } from '../nag';
 
 export interface ApiProps {

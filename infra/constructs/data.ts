@@ -1,3 +1,5 @@
+import { EnvName } from '@leadrelay/aws';
+import { inboxPrefix } from '@leadrelay/core';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,12 +8,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { TableAccess } from '../../functions/registry';
-import { EnvName } from '../../packages/aws/src/config';
 import { Index, tableDefinition } from '../../packages/store/src/table';
 import { acknowledge, nagResource } from '../nag';
-
-/** Lead files are dropped under `inbox/<supplierId>/`; the ingest notification filters on it. */
-export const inboxPrefix = 'inbox/';
 
 /**
  * The stateful resources: the single table, the inbox bucket and the operator key.

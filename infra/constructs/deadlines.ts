@@ -1,29 +1,25 @@
+import { EnvName } from '@leadrelay/aws';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { EnvName } from '../../packages/aws/src/config';
 import { acknowledge, nagResource } from '../nag';
 import { DeadLetters } from './alarms';
-import { schedulerExecutionRole } from './scheduler-role';
+import { registrySchedule, schedulerExecutionRole } from './scheduler-role';
 
 export interface DeadlinesProps {
   /** The reroute function: the only thing a deadline schedule may invoke. */
   readonly reroute: lambda.IFunction;
 }
 
-/** What the periodic sweeper sends to reroute: it looks for deadlines whose schedule was lost. */
-export const sweepInput = { kind: 'sweep' } as const;
-
 /**
  * Reroute deadlines on EventBridge Scheduler. distribute creates a one-time
  * schedule per assignment in the deadline group; when it fires, Scheduler invokes
  * reroute with the execution role below, which can do nothing else. A sweeper in
  * the default group (so distribute, which may delete deadline schedules, cannot
- * touch it) runs every five minutes as the safety net.
+ * touch it) runs on the registry's schedule of reroute as the safety net.
  */
 export class Deadlines extends Construct {
   readonly group: scheduler.ScheduleGroup;
@@ -68,17 +64,12 @@ export class Deadlines extends Construct {
       'lambda:InvokeFunction on the reroute function and its versions and aliases (function ARN with :*) only.',
     );
 
-    new scheduler.Schedule(this, 'Sweeper', {
+    registrySchedule(this, 'Sweeper', {
+      fn: 'reroute',
+      target: props.reroute,
+      role: this.role,
+      deadLetterQueue: this.deadLetters.queue,
       description: 'Reroutes leads whose deadline schedule was lost',
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
-      target: new LambdaInvoke(props.reroute, {
-        role: this.role,
-        input: scheduler.ScheduleTargetInput.fromObject(sweepInput),
-        // A missed sweep is caught by the next one five minutes later.
-        maxEventAge: Duration.minutes(5),
-        retryAttempts: 2,
-        deadLetterQueue: this.deadLetters.queue,
-      }),
     });
   }
 

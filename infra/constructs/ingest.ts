@@ -5,9 +5,9 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
+import { functionSpecs } from '../../functions/registry';
 import { acknowledge } from '../nag';
 import { DeadLetters } from './alarms';
-import { inboxPrefix } from './data';
 
 export interface IngestProps {
   readonly inbox: s3.IBucket;
@@ -15,7 +15,7 @@ export interface IngestProps {
 }
 
 /**
- * A file created under `inbox/` starts an ingest run (S3 event notification, at least
+ * A file created under the registry's prefix (`inbox/`) starts an ingest run (S3 event notification, at least
  * once). A file longer than one invocation continues in the next: ingest invokes
  * itself asynchronously, so it may invoke exactly itself.
  */
@@ -27,6 +27,8 @@ export class Ingest extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
+    const trigger = functionSpecs.ingest.objectCreated;
+    if (!trigger) throw new Error('functions/registry.ts gives ingest no objectCreated trigger');
     // A separate policy, not the role's default one: the function's own ARN in its
     // default policy would make the function depend on itself (a circular dependency).
     this.selfInvoke = new iam.Policy(this, 'SelfInvoke', {
@@ -39,7 +41,7 @@ export class Ingest extends Construct {
     });
     if (props.handler.role) this.selfInvoke.attachToRole(props.handler.role);
     props.inbox.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(props.handler), {
-      prefix: inboxPrefix,
+      prefix: trigger.prefix,
     });
 
     // S3 and ingest itself (a continuation) both invoke asynchronously: after Lambda's two retries the

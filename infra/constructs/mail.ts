@@ -1,3 +1,4 @@
+import { EnvName } from '@leadrelay/aws';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -6,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
-import { EnvName } from '../../packages/aws/src/config';
+import { functionSpecs } from '../../functions/registry';
 import { acknowledge, nagResource } from '../nag';
 import { DeadLetters } from './alarms';
 
@@ -73,12 +74,11 @@ export class Mail extends Construct {
     this.deadLetters = new DeadLetters(this, 'EmailEventsDeadLetters', {
       holds: 'SES events that did not reach email-events, or that it failed on after its retries',
     });
+    const trigger = functionSpecs['email-events'].events;
+    if (!trigger) throw new Error('functions/registry.ts gives email-events no EventBridge pattern');
     new events.Rule(this, 'EmailEvents', {
       description: 'SES events of the Lead Relay configuration set to email-events',
-      eventPattern: {
-        source: ['aws.ses'],
-        detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } } },
-      },
+      eventPattern: trigger.pattern({ configurationSet: this.configurationSet.configurationSetName }),
       targets: [
         new targets.LambdaFunction(props.eventsHandler, {
           // EventBridge retries only what it could not hand to Lambda (throttling, service errors), which

@@ -5,23 +5,34 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionName } from '../../functions/registry';
+import { type FunctionName, type StreamTrigger, triggersOf } from '../../functions/registry';
 import { acknowledge } from '../nag';
 import { constructIdOf } from './functions';
 
 export interface StreamsProps {
   readonly table: dynamodb.ITable;
-  /** The table stream's consumers, by name: distribute (side effects) and aggregate (report counters). */
-  readonly consumers: Readonly<Partial<Record<FunctionName, lambda.IFunction>>>;
+  /** Every function of the registry: those with a stream trigger become the stream's consumers. */
+  readonly functions: Readonly<Record<FunctionName, lambda.IFunction>>;
 }
 
-/** Only lead items matter to the consumers; the store writes `entity` on every item. */
-export const leadRecordsOnly = lambda.FilterCriteria.filter({
-  dynamodb: { NewImage: { entity: { S: lambda.FilterRule.isEqual('Lead') } } },
-});
-
-/** How long a record may be retried before it goes to the failure queue. */
-export const streamRetry = { retryAttempts: 5, maxRecordAge: Duration.hours(6) } as const;
+/** The event source mapping of a registry stream trigger, its failures going to `queue`. */
+function streamSource(table: dynamodb.ITable, trigger: StreamTrigger, queue: sqs.IQueue): DynamoEventSource {
+  return new DynamoEventSource(table, {
+    startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+    batchSize: trigger.batchSize,
+    maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+    reportBatchItemFailures: true,
+    bisectBatchOnError: true,
+    retryAttempts: trigger.retryAttempts,
+    maxRecordAge: Duration.hours(trigger.maxRecordAgeHours),
+    onFailure: new SqsDlq(queue),
+    filters: [
+      lambda.FilterCriteria.filter({
+        dynamodb: { NewImage: { entity: { S: lambda.FilterRule.isEqual(trigger.entity) } } },
+      }),
+    ],
+  });
+}
 
 /**
  * The table's stream, read by each consumer with partial batch failures: a bad
@@ -34,7 +45,8 @@ export class Streams extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamsProps) {
     super(scope, id);
-    for (const [name, consumer] of Object.entries(props.consumers) as [FunctionName, lambda.IFunction][]) {
+    for (const { fn: name, trigger } of triggersOf('stream')) {
+      const consumer = props.functions[name];
       const consumerId = constructIdOf(name);
       const queue = new sqs.Queue(this, `${consumerId}Failures`, {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -47,18 +59,7 @@ export class Streams extends Construct {
         `This queue is itself the dead-letter destination of the ${name} stream mapping; nothing consumes it automatically.`,
       );
 
-      consumer.addEventSource(
-        new DynamoEventSource(props.table, {
-          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-          batchSize: 100,
-          maxBatchingWindow: Duration.seconds(1),
-          reportBatchItemFailures: true,
-          bisectBatchOnError: true,
-          ...streamRetry,
-          onFailure: new SqsDlq(queue),
-          filters: [leadRecordsOnly],
-        }),
-      );
+      consumer.addEventSource(streamSource(props.table, trigger, queue));
 
       if (consumer.role) {
         acknowledge(

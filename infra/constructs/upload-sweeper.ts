@@ -1,15 +1,13 @@
+import { EnvName } from '@leadrelay/aws';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { functionSpecs } from '../../functions/registry';
-import { EnvName } from '../../packages/aws/src/config';
 import { acknowledge, nagResource } from '../nag';
 import { DeadLetters } from './alarms';
-import { schedulerExecutionRole } from './scheduler-role';
+import { registrySchedule, schedulerExecutionRole } from './scheduler-role';
 
 export interface UploadSweeperProps {
   /** The sweeper function (functions/upload-sweeper). */
@@ -63,18 +61,12 @@ export class UploadSweeper extends Construct {
       onFailure: new SqsDestination(this.deadLetters.queue),
     });
 
-    new scheduler.Schedule(this, 'Schedule', {
+    registrySchedule(this, 'Schedule', {
+      fn: 'upload-sweeper',
+      target: props.sweeper,
+      role: this.role,
+      deadLetterQueue: this.deadLetters.queue,
       description: 'Resumes uploads left processing with an expired lease',
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(schedule.everyMinutes)),
-      target: new LambdaInvoke(props.sweeper, {
-        role: this.role,
-        input: scheduler.ScheduleTargetInput.fromObject(schedule.input),
-        // A missed sweep is caught by the next one.
-        maxEventAge: Duration.minutes(schedule.everyMinutes),
-        retryAttempts: 2,
-        // The target grants the role sqs:SendMessage on the queue.
-        deadLetterQueue: this.deadLetters.queue,
-      }),
     });
   }
 }

@@ -133,12 +133,19 @@ export class CountingLeadStore implements LeadStore {
     return new Map(partnerIds.map((id) => [id, this.pending.get(id) ?? 0]));
   }
 
-  async reserveSequence(supplierId: string, counter: string, count: number): Promise<number> {
+  async reserveSequences(
+    supplierId: string,
+    counts: ReadonlyMap<string, number>,
+  ): Promise<Map<string, number>> {
     this.counts.sequenceReservations++;
-    const key = `${supplierId}#${counter}`;
-    const first = this.sequences.get(key) ?? 0;
-    this.sequences.set(key, first + count);
-    return first;
+    const firsts = new Map<string, number>();
+    for (const [counter, count] of counts) {
+      const key = `${supplierId}#${counter}`;
+      const first = this.sequences.get(key) ?? 0;
+      this.sequences.set(key, first + count);
+      firsts.set(counter, first);
+    }
+    return firsts;
   }
 }
 

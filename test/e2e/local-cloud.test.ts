@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import {
+  CreateScheduleCommand,
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SchedulerDeadlines, SesMailer } from '@leadrelay/aws';
@@ -247,6 +252,27 @@ describe('npm start: the local cloud, run as a user runs it', () => {
     documents.destroy();
   });
 
+  it('keeps, until the next start, a registry-named schedule the registry no longer has', async () => {
+    // What an earlier registry left behind: the reroute sweep under its former local name.
+    const scheduler = new SchedulerClient({ ...clientConfig(), endpoint: endpoints.scheduler });
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: 'lead-relay-sweeper',
+        GroupName: scheduleGroup,
+        ScheduleExpression: 'rate(5 minutes)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: `arn:aws:lambda:${endpoints.region}:${accountId}:function:reroute`,
+          RoleArn: `arn:aws:iam::${accountId}:role/lead-relay-scheduler`,
+          Input: JSON.stringify({ kind: 'sweep' }),
+        },
+      }),
+    );
+    const listed = await scheduler.send(new ListSchedulesCommand({ GroupName: scheduleGroup }));
+    expect(listed.Schedules?.map((s) => s.Name)).toContain('lead-relay-sweeper');
+    scheduler.destroy();
+  });
+
   it('stops on SIGTERM with exit code 0 and leaves no process of its home behind', async () => {
     expect(processesMentioning(home).length).toBeGreaterThan(0); // DynamoDB Local's -dbPath is under home.
 
@@ -272,5 +298,13 @@ describe('npm start: the local cloud, run as a user runs it', () => {
       expect(ended).toEqual({ code: 0, signal: null });
     }
     expect(processesMentioning(home)).toEqual([]);
+  });
+
+  it("leaves the registry's rate() schedules, and only them, after a restart: a retired one is deleted", async () => {
+    const saved = JSON.parse(await readFile(join(home, '.local', 'scheduler', 'schedules.json'), 'utf8')) as {
+      schedules: { name: string; scheduleExpression: string }[];
+    };
+    const rated = saved.schedules.filter((s) => s.scheduleExpression.startsWith('rate('));
+    expect(rated.map((s) => s.name).sort()).toEqual(['lead-relay-reroute', 'lead-relay-upload-sweeper']);
   });
 });

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ConfigSchemas, EnvName } from '@leadrelay/aws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { functionNames, functionSpecs } from '../../functions/registry';
 import { repoRoot } from '../../infra/constructs/functions';
-import { ConfigSchemas, EnvName } from '../../packages/aws/src/config';
 
 /**
  * Handlers parse their configuration at module scope, so importing one needs a

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigSchemas, EnvName } from '@leadrelay/aws';
 import { Token } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionName, functionNames, functionSpecs } from '../../functions/registry';
-import { ConfigSchemas, EnvName } from '../../packages/aws/src/config';
 import { Index, tableDefinition } from '../../packages/store/src/table';
 import { logicalIdOf, referencedIds, type Synthesized, synth } from './synth';
 

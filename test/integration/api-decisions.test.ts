@@ -331,3 +331,22 @@ describe('what a partner learns of other partners', () => {
     );
   });
 });
+
+describe('the partner’s answers in the OpenAPI document', () => {
+  it('describes a decision’s lead as PartnerLead, with every field the partner gets and none it never gets', async () => {
+    const { key, partners } = await supplierWith('Documented');
+    const id = await pendingLead(key, 'Documented');
+    const accepted = await post(partners.Documented.key, `/v1/leads/${id}/accept`);
+    const doc = (await call(apiEvent({ method: 'GET', path: '/v1/openapi.json' }))).body;
+
+    for (const path of ['/v1/leads/{id}/accept', '/v1/leads/{id}/reject']) {
+      expect(doc.paths[path].post.responses['200'].content['application/json'].schema).toMatchObject({
+        properties: { lead: { $ref: '#/components/schemas/PartnerLead' } },
+      });
+    }
+    const promised = Object.keys(doc.components.schemas.PartnerLead.properties);
+    expect(promised).not.toContain('previousPartnerIds');
+    expect(promised).not.toContain('notified');
+    expect(Object.keys(accepted.body.lead).filter((field) => !promised.includes(field))).toEqual([]);
+  });
+});

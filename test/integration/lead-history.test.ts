@@ -287,7 +287,7 @@ describe('lead history on DynamoDB Local', () => {
     expect((await wholeHistory(created.id, 1)).map((h) => h.type)).toEqual(['routed', 'created']);
   });
 
-  it('refuses a change built on a merge’s answer (its history is not the lead’s), then takes it re-read', async () => {
+  it('appends a merge’s entry to the lead in one write; a change built on its answer moves it off in order', async () => {
     const created = await notifiedLead(`msg-${crypto.randomUUID()}`);
     const at = new Date(Date.parse(created.createdAt) + 1000);
     const merged = await table.leads.mergeLeadFields(created.id, {
@@ -297,21 +297,71 @@ describe('lead history on DynamoDB Local', () => {
       updatedAt: at.toISOString(),
     });
     if (!merged) throw new Error('merge found no lead');
-    const noted = (l: Lead) => ({
-      ...l,
-      version: l.version + 1,
-      history: [...l.history, entry('noted', new Date(at.getTime() + 1000))],
-    });
 
-    expect(await table.leads.replaceLead(merged, noted(merged), [])).toBe('stale');
-    const fresh = await lead(created.id);
-    expect(await table.leads.replaceLead(fresh, noted(fresh), [])).toBe('ok');
-    expect((await wholeHistory(created.id)).map((h) => h.type)).toEqual([
+    expect(merged.history.map((h) => h.type)).toEqual(['created', 'routed', 'updated']);
+    expect((await partitionItems(created.id)).map((i) => i.entity?.S)).toEqual(['Lead']);
+    const noted = {
+      ...merged,
+      version: merged.version + 1,
+      history: [...merged.history, entry('noted', new Date(at.getTime() + 1000))],
+    };
+    expect(await table.leads.replaceLead(merged, noted, [])).toBe('ok');
+    expect((await lead(created.id)).history.map((h) => h.type)).toEqual(['updated', 'noted']);
+    expect((await wholeHistory(created.id, 1)).map((h) => h.type)).toEqual([
       'noted',
       'updated',
       'routed',
       'created',
     ]);
+  });
+
+  it('gives the merges past 20 entries on an unchanged lead items of their own, and refuses a change built on such an answer', async () => {
+    const created = await notifiedLead(`msg-${crypto.randomUUID()}`);
+    const base = Date.parse(created.createdAt);
+    const merge = (i: number) =>
+      table.leads.mergeLeadFields(created.id, {
+        fields: { company: `Merged ${i}` },
+        customFields: {},
+        history: entry(`merge-${i}`, new Date(base + i * 1000)),
+        updatedAt: new Date(base + i * 1000).toISOString(),
+      });
+    for (let i = 1; i <= 17; i++) await merge(i);
+    // The lead's two first entries and 18 merges fill the lead; the 19th has an item of its own.
+    const onItem = await merge(18);
+    const ownItem = await merge(19);
+    if (!onItem || !ownItem) throw new Error('merge found no lead');
+
+    expect(onItem.history).toHaveLength(20);
+    expect((await lead(created.id)).history).toHaveLength(20);
+    expect(ownItem.history.at(-1)?.type).toBe('merge-19');
+    expect((await partitionItems(created.id)).map((i) => i.entity?.S).sort()).toEqual([
+      'Lead',
+      'LeadHistory',
+    ]);
+    const expected = [...Array.from({ length: 19 }, (_, i) => `merge-${19 - i}`), 'routed', 'created'];
+    expect((await wholeHistory(created.id, 3)).map((h) => h.type)).toEqual(expected);
+
+    // The answer carries merge-19, which is not among the entries on the lead: stale, and nothing written twice.
+    const noted = {
+      ...ownItem,
+      version: ownItem.version + 1,
+      history: [...ownItem.history, entry('noted', new Date(base + 30_000))],
+    };
+    expect(await table.leads.replaceLead(ownItem, noted, [])).toBe('stale');
+    const fresh = await lead(created.id);
+    expect(
+      await table.leads.replaceLead(
+        fresh,
+        {
+          ...fresh,
+          version: fresh.version + 1,
+          history: [...fresh.history, entry('noted', new Date(base + 30_000))],
+        },
+        [],
+      ),
+    ).toBe('ok');
+    expect((await wholeHistory(created.id, 7)).map((h) => h.type)).toEqual(['noted', ...expected]);
+    expect((await lead(created.id)).history).toHaveLength(2);
   });
 
   it('keeps a merge between the entries a change moves off the lead, by time', async () => {

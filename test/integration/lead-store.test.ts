@@ -423,17 +423,51 @@ describe('lead store on DynamoDB Local: reading leads', () => {
 });
 
 describe('lead store on DynamoDB Local: sequences', () => {
+  const reserve = async (supplierId: string, counter: string, count: number) =>
+    (await store.reserveSequences(supplierId, new Map([[counter, count]]))).get(counter);
+
   it('hands 20 racing reservations of 5 disjoint blocks covering 0..99', async () => {
     const supplierId = newId();
 
-    const starts = await Promise.all(
-      Array.from({ length: 20 }, () => store.reserveSequence(supplierId, 'routing:g1', 5)),
-    );
+    const starts = await Promise.all(Array.from({ length: 20 }, () => reserve(supplierId, 'routing:g1', 5)));
 
-    expect([...starts].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i * 5));
-    expect(await store.reserveSequence(supplierId, 'routing:g1', 1)).toBe(100);
-    expect(await store.reserveSequence(supplierId, 'routing:g2', 3)).toBe(0);
-    expect(await store.reserveSequence(newId(), 'routing:g1', 1)).toBe(0);
+    expect([...starts].sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i * 5),
+    );
+    expect(await reserve(supplierId, 'routing:g1', 1)).toBe(100);
+    expect(await reserve(supplierId, 'routing:g2', 3)).toBe(0);
+    expect(await reserve(newId(), 'routing:g1', 1)).toBe(0);
+  });
+
+  it('reserves for many counters in one call, each atomically, against racing calls of overlapping counters', async () => {
+    const supplierId = newId();
+    // 40 counters spread over every shard item; each call takes 1..3 of some of them.
+    const counters = Array.from({ length: 40 }, (_, i) => `rr:group ${i}`);
+    const calls = Array.from({ length: 30 }, (_, call) => {
+      const picked = counters.filter((_, i) => (i + call) % 3 !== 0);
+      return new Map(picked.map((c, i) => [c, 1 + ((call + i) % 3)]));
+    });
+
+    const answers = await Promise.all(calls.map((counts) => store.reserveSequences(supplierId, counts)));
+
+    for (const counter of counters) {
+      // Every call's block of this counter, in the order of its first number: back to back from 0.
+      const blocks = calls
+        .map((counts, i) => ({ first: answers[i]?.get(counter), count: counts.get(counter) }))
+        .filter((b): b is { first: number; count: number } => b.count !== undefined && b.first !== undefined)
+        .sort((x, y) => x.first - y.first);
+      expect(blocks.length).toBe(calls.filter((counts) => counts.has(counter)).length);
+      let next = 0;
+      for (const block of blocks) {
+        expect(block.first).toBe(next);
+        next += block.count;
+      }
+      expect(await reserve(supplierId, counter, 1)).toBe(next);
+    }
+  });
+
+  it('refuses a block that is not a positive whole number, naming the counter', async () => {
+    await expect(store.reserveSequences(newId(), new Map([['rr:g', 0]]))).rejects.toThrow(/rr:g/);
   });
 });
 

@@ -162,6 +162,25 @@ describe('local EventBridge Scheduler emulator', () => {
     expect((noRole as ValidationException).message).toContain('Target.RoleArn');
   });
 
+  it('refuses, naming the field, what Lead Relay never sends instead of half-emulating it', async () => {
+    const { client, scheduler } = await start(recorder().invoke);
+    const { expression } = atExpression(60_000);
+    const refused = async (extra: Partial<CreateScheduleCommandInput>) =>
+      (await client
+        .send(schedule('unsupported', expression, extra))
+        .catch((e: unknown) => e)) as ValidationException;
+    const zoned = await refused({ ScheduleExpressionTimezone: 'Europe/Berlin' });
+    expect(zoned).toBeInstanceOf(ValidationException);
+    expect(zoned.message).toContain('ScheduleExpressionTimezone');
+    const flexible = await refused({ FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 5 } });
+    expect(flexible.message).toContain('FlexibleTimeWindow.Mode');
+    const later = await refused({ StartDate: new Date(Date.now() + 3_600_000) });
+    expect(later.message).toContain('StartDate');
+    const disabled = await refused({ State: 'DISABLED' });
+    expect(disabled.message).toContain('State');
+    expect(scheduler.list()).toEqual([]);
+  });
+
   it('never invokes a schedule deleted before it falls due', async () => {
     const { calls, invoke } = recorder();
     const { scheduler, client } = await start(invoke);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client, S3Files } from '@leadrelay/aws';
+import { inboxPrefix } from '@leadrelay/core';
 import { encodeS3EventKey, startLocalS3 } from '@leadrelay/local';
 import type { Context, S3Event } from 'aws-lambda';
 import { localCredentials, localRegion } from './dynamodb-local';
@@ -21,8 +22,7 @@ export async function startInbox(bucket = 'inbox-test') {
     directory,
     bucket,
     region: localRegion,
-    prefix: 'inbox/',
-    onObjectCreated: (event) => events.push(event),
+    notifications: [{ prefix: inboxPrefix, onObjectCreated: (event) => events.push(event) }],
   });
   const client = createS3Client({
     endpoint: s3.endpoint,

@@ -13,7 +13,7 @@ import type {
  * Core's LeadStore in memory, with the DynamoDB store's semantics where the
  * tests lean on them: a new lead is put only if its id is free, a replace only
  * if the version is unchanged, load changes honour capacity and land with their
- * leads or not at all, and reserveSequence is an atomic ADD. Every call first
+ * leads or not at all, and reserveSequences is an atomic ADD per counter. Every call first
  * awaits `pause` (a scheduler's turn), so concurrent intakes interleave their
  * reads, reservations and writes. No lead history pages, no sharded indexes:
  * the lists answer everything at once.
@@ -22,7 +22,7 @@ export class MemoryLeadStore implements LeadStore {
   readonly leads = new Map<string, Lead>();
   readonly pending = new Map<string, number>();
   readonly counters = new Map<string, number>();
-  /** reserveSequence calls (counter writes). */
+  /** reserveSequences calls (one write per chunk, whatever its pools). */
   reservations = 0;
 
   constructor(private readonly pause: () => Promise<void> = async () => {}) {}
@@ -128,13 +128,20 @@ export class MemoryLeadStore implements LeadStore {
     return new Map(partnerIds.map((id) => [id, this.pending.get(id) ?? 0]));
   }
 
-  async reserveSequence(supplierId: string, counter: string, count: number): Promise<number> {
+  async reserveSequences(
+    supplierId: string,
+    counts: ReadonlyMap<string, number>,
+  ): Promise<Map<string, number>> {
     await this.pause();
     this.reservations++;
-    const key = `${supplierId}#${counter}`;
-    const first = this.counters.get(key) ?? 0;
-    this.counters.set(key, first + count);
-    return first;
+    const firsts = new Map<string, number>();
+    for (const [counter, count] of counts) {
+      const key = `${supplierId}#${counter}`;
+      const first = this.counters.get(key) ?? 0;
+      this.counters.set(key, first + count);
+      firsts.set(counter, first);
+    }
+    return firsts;
   }
 
   private overCapacity(loads: readonly LoadChange[]): string[] {

@@ -26,6 +26,21 @@ describe('packages/core', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('holds no HTTP status: refusals and failures are domain codes, mapped to HTTP in functions/api/http.ts', () => {
+    // A status as a field or a variable: `status: 404`, `statusCode = 200`, `status = x ? 404 : 409`.
+    const httpStatus = /\bstatus(Code)?\b\s*[:=][^;\n,}]*\b[1-5]\d\d\b/;
+    expect(httpStatus.test('    status: 410,')).toBe(true);
+    expect(httpStatus.test("const status = refused === 'invalid' ? 400 : 409;")).toBe(true);
+    const offenders = sources(join(root, 'packages/core/src')).flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((line, i) =>
+          httpStatus.test(line) ? [`${f.slice(root.length + 1)}:${i + 1}: ${line.trim()}`] : [],
+        ),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('declares no AWS dependency in its package.json', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'packages/core/package.json'), 'utf8'));
     const deps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });

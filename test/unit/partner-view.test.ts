@@ -1,4 +1,11 @@
-import { type HistoryEntry, partnerHistory } from '@leadrelay/core';
+import {
+  type HistoryEntry,
+  PartnerLead,
+  PartnerLeadSummary,
+  partnerHistory,
+  partnerLead,
+  partnerLeadSummary,
+} from '@leadrelay/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { testLead } from '../support/leads';
@@ -123,5 +130,40 @@ describe('partnerHistory', () => {
         }
       }),
     );
+  });
+});
+
+describe('partnerLead', () => {
+  const now = new Date(Date.parse(at(0)) + 3 * 86_400_000);
+  const internals = {
+    routingGroup: 'g-1',
+    emailAttempt: 1,
+    notified: { assignmentVersion: 2, attempt: 1, kind: 'decide' as const, at: at(4) },
+    rerouteFailure: { count: 1, error: 'no partner', at: at(4) },
+  };
+  const hidden = ['previousPartnerIds', 'routingGroup', 'notified', 'emailAttempt', 'rerouteFailure'];
+
+  it('leaves out who had the lead before and the delivery internals, and shows its own part of the history', () => {
+    const seen = partnerLead({ ...withBeta, ...internals }, now);
+
+    for (const field of hidden) expect(seen).not.toHaveProperty(field);
+    expect(seen).toMatchObject({ id: withBeta.id, partnerId: 'P-B', distributionStatusChangeDays: 3 });
+    expect(seen.history).toEqual(partnerHistory(withBeta, history, 'P-B'));
+    expect(JSON.stringify(seen)).not.toMatch(/P-A|Alpha|P-C|Charlie/);
+  });
+
+  it('answers exactly the fields its schema PartnerLead names, so the OpenAPI document promises no more', () => {
+    const seen = partnerLead({ ...withBeta, ...internals }, now);
+    const listed = partnerLeadSummary({ ...withBeta, ...internals }, now);
+
+    for (const field of hidden) expect(Object.keys(PartnerLead.shape)).not.toContain(field);
+    expect(Object.keys(seen).filter((key) => !(key in PartnerLead.shape))).toEqual([]);
+    expect(PartnerLead.parse(seen)).toEqual(seen);
+    expect(listed).not.toHaveProperty('history');
+    expect(Object.keys(listed).filter((key) => !(key in PartnerLeadSummary.shape))).toEqual([]);
+  });
+
+  it('shows no history of a lead without a partner', () => {
+    expect(partnerLead({ ...withBeta, partnerId: null, partnerName: null }, now).history).toEqual([]);
   });
 });

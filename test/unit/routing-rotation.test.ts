@@ -237,7 +237,7 @@ describe('pool rotation over every intake shape', () => {
     // Sixty random runs of up to ten steps each: seconds, more on a busy machine.
   }, 60_000);
 
-  it('costs a file one counter write per pool per chunk, and the first chunk one more', async () => {
+  it('costs a file one reservation per chunk, and the first chunk one more', async () => {
     const leads = new MemoryLeadStore();
     const deps = {
       leads,
@@ -255,5 +255,40 @@ describe('pool rotation over every intake shape', () => {
     }
     expect(leads.reservations).toBe(6);
     expect(leads.counters.get(`${supplierId}#${poolSequenceCounter('Pool')}`)).toBe(500);
+  });
+
+  it('reserves for all of a chunk’s pools in one call', async () => {
+    const leads = new MemoryLeadStore();
+    const deps = {
+      leads,
+      tenants: new MemoryTenantStore(),
+      rules: new MemoryRulesStore(),
+      clock: { now: () => now },
+    };
+    const { supplierId, partners } = await supplierWithPool(deps, {
+      size: 4,
+      strategy: 'round-robin',
+      weights: [],
+    });
+    const regions = ['north', 'south', 'east'];
+    const rules = {
+      groups: regions.map((region) => ({
+        name: region,
+        conditions: [{ field: 'company', op: 'equals', value: region }],
+        assign: { partnerIds: partners.map((p) => p.id), strategy: 'round-robin' },
+      })),
+    };
+    await deps.rules.putRules(supplierId, 'routing', rules, 1, now.toISOString());
+    const intake = await Intake.prepare(deps, supplierId);
+    for (let chunk = 0; chunk < 5; chunk++) {
+      const items = Array.from({ length: 90 }, (_, i) => ({
+        input: { email: `r${chunk}-${i}@file.example`, company: regions[i % 3] },
+      }));
+      await intake.submit(items, { source: 'CSV Upload', actor: 'upload:u', assumeNew: true });
+    }
+    expect(leads.reservations).toBe(6);
+    for (const region of regions) {
+      expect(leads.counters.get(`${supplierId}#${poolSequenceCounter(region)}`)).toBe(150);
+    }
   });
 });

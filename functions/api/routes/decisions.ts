@@ -1,60 +1,25 @@
 import {
-  accept,
-  type Clock,
-  changeLead,
+  acceptLead,
+  changePipeline,
+  type DecisionDeps,
   ForbiddenError,
-  Lead,
-  type LeadStore,
-  NotFoundError,
+  type Lead,
+  PartnerLead,
   PipelineBody,
-  pipelineUpdate,
-  type Refusal,
+  partnerLead,
   RejectBody,
-  refusal,
-  refusalError,
-  reject,
-  type TenantStore,
-  type Transition,
-  ValidationError,
+  rejectLead,
 } from '@leadrelay/core';
 import { z } from 'zod';
 import { json } from '../http';
 import { route } from '../router';
-import { partnerLeadView } from './leads';
 
-export interface DecisionDeps {
-  leads: LeadStore;
-  tenants: TenantStore;
-  clock: Clock;
-}
-
-/** The lead as `leadView` answers it (routes/leads.ts). */
-const LeadAnswer = z.object({ lead: Lead.extend({ distributionStatusChangeDays: z.int() }) });
-
-/**
- * Applies a partner's change with `changeLead` (one conditional write on the
- * lead's version, recomputed after a lost race): a refusal becomes its HTTP
- * error (409 with the current state, 404, 400), another supplier's lead is 404.
- */
-export async function change(
-  deps: DecisionDeps,
-  supplierId: string,
-  leadId: string,
-  transition: (lead: Lead, now: Date) => Transition | Refusal,
-): Promise<Lead> {
-  const outcome = await changeLead(deps.leads, leadId, (lead) =>
-    lead.supplierId === supplierId
-      ? transition(lead, deps.clock.now())
-      : refusal('not-yours', lead, `Lead ${leadId} not found`),
-  );
-  if ('missing' in outcome) throw new NotFoundError(`Lead ${leadId} not found`);
-  if ('refused' in outcome) throw refusalError(outcome.refused);
-  return outcome.lead;
-}
+/** A partner's answer: the lead as it sees it. */
+const LeadAnswer = z.object({ lead: PartnerLead });
 
 /** The partner's decisions on its leads and its pipeline after acceptance. */
 export function decisionRoutes(deps: DecisionDeps) {
-  const answer = (lead: Lead) => json(200, { lead: partnerLeadView(lead, deps.clock.now()) });
+  const answer = (lead: Lead) => json(200, { lead: partnerLead(lead, deps.clock.now()) });
   const conflict = {
     description: 'The lead is no longer Pending with this partner (details name its current state)',
   };
@@ -72,15 +37,7 @@ export function decisionRoutes(deps: DecisionDeps) {
         409: conflict,
       },
       handle: async ({ principal, params }) => {
-        const lead = await change(deps, principal.supplierId, params.id ?? '', (current, now) =>
-          accept(current, {
-            partnerId: principal.partnerId,
-            actor: `partner:${principal.partnerId}`,
-            via: 'api',
-            now,
-          }),
-        );
-        return answer(lead);
+        return answer(await acceptLead(deps, principal, params.id ?? ''));
       },
     }),
     route({
@@ -97,17 +54,7 @@ export function decisionRoutes(deps: DecisionDeps) {
         409: conflict,
       },
       handle: async ({ principal, params, body }) => {
-        const lead = await change(deps, principal.supplierId, params.id ?? '', (current, now) =>
-          reject(current, {
-            partnerId: principal.partnerId,
-            actor: `partner:${principal.partnerId}`,
-            via: 'api',
-            now,
-            reason: body.reason,
-          }),
-        );
-        // Only state here: the supplier's rerouteRejected is the stream's to carry out (distribute).
-        return answer(lead);
+        return answer(await rejectLead(deps, principal, params.id ?? '', body.reason));
       },
     }),
     route({
@@ -134,29 +81,7 @@ export function decisionRoutes(deps: DecisionDeps) {
             [{ path: 'authorization', message: 'needs a partner key for now' }],
           );
         }
-        if (typeof body.salesRepId === 'string') {
-          const partner = await deps.tenants.getPartner(principal.supplierId, principal.partnerId);
-          const reps = partner?.salesReps ?? [];
-          if (reps.length > 0 && !reps.some((rep) => rep.id === body.salesRepId)) {
-            throw new ValidationError('salesRepId is not one of your sales reps', [
-              {
-                path: 'salesRepId',
-                message: `unknown sales rep ${body.salesRepId}; yours are ${reps.map((r) => r.id).join(', ')} (PUT /v1/partner/settings)`,
-              },
-            ]);
-          }
-        }
-        const lead = await change(deps, principal.supplierId, params.id ?? '', (current, now) =>
-          pipelineUpdate(current, {
-            partnerId: principal.partnerId,
-            pipelineStatus: body.pipelineStatus,
-            opportunityValue: body.opportunityValue,
-            salesRepId: body.salesRepId,
-            actor: `partner:${principal.partnerId}`,
-            now,
-          }),
-        );
-        return answer(lead);
+        return answer(await changePipeline(deps, principal, params.id ?? '', body));
       },
     }),
   ];

@@ -1,17 +1,24 @@
 import {
   type AssignDeps,
   assignLead,
-  distributionStatusChangeDays,
   HistoryEntry,
   Intake,
   type IntakeDeps,
   type IntakeResult,
-  Lead,
+  type Lead,
   LeadInput,
+  LeadSummary,
+  LeadView,
+  leadSummary,
+  leadView,
   NotFoundError,
   PageQuery,
+  PartnerLead,
+  PartnerLeadSummary,
   type Principal,
   partnerHistory,
+  partnerLead,
+  partnerLeadSummary,
   ValidationError,
 } from '@leadrelay/core';
 import { z } from 'zod';
@@ -21,10 +28,6 @@ import { route } from '../router';
 export const MAX_BATCH = 500;
 /** How many of the latest history entries `GET /v1/leads/{id}` shows (the history route pages through all). */
 export const LATEST_HISTORY = 20;
-
-/** What the API adds to a stored lead: the days since its distribution status changed. */
-const LeadView = Lead.extend({ distributionStatusChangeDays: z.int() }).meta({ id: 'LeadView' });
-const LeadSummary = LeadView.omit({ history: true }).meta({ id: 'LeadSummary' });
 
 const CreateLead = LeadInput.extend({
   source: z.enum(['API', 'Manual', 'Integration']).optional().describe('How the lead arrived; default API.'),
@@ -42,38 +45,6 @@ const BatchItemResult = z.object({
     })
     .optional(),
 });
-
-export function leadView(lead: Lead, now: Date) {
-  return { ...lead, distributionStatusChangeDays: distributionStatusChangeDays(lead, now) };
-}
-
-function summary(lead: Lead, now: Date) {
-  const { history: _history, ...rest } = leadView(lead, now);
-  return rest;
-}
-
-/**
- * What a partner sees of a lead it has: no trace of other partners (who had it
- * before, who routing skipped) and no delivery internals; its history is its
- * own part (partnerHistory), from when the lead came to this partner.
- */
-export function partnerLeadView(lead: Lead, now: Date) {
-  const {
-    previousPartnerIds: _p,
-    routingGroup: _g,
-    notified: _n,
-    emailAttempt: _a,
-    rerouteFailure: _f,
-    history,
-    ...rest
-  } = leadView(lead, now);
-  return { ...rest, history: lead.partnerId ? partnerHistory(lead, history, lead.partnerId) : [] };
-}
-
-function partnerSummary(lead: Lead, now: Date) {
-  const { history: _history, ...rest } = partnerLeadView(lead, now);
-  return rest;
-}
 
 /** Lead intake, reading and manual assignment. */
 export function leadRoutes(deps: IntakeDeps & AssignDeps) {
@@ -192,7 +163,7 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
               error: { code: 'validation_failed', message: 'Lead refused', details },
             };
           }
-          return { index, status: outcome.status, lead: summary(outcome.lead, now) };
+          return { index, status: outcome.status, lead: leadSummary(outcome.lead, now) };
         });
         return json(200, { results });
       },
@@ -207,7 +178,12 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
       responses: {
         200: {
           description: 'A page of leads',
-          schema: z.object({ items: z.array(LeadSummary), nextCursor: z.string().nullable() }),
+          schema: z.object({
+            items: z
+              .array(z.union([LeadSummary, PartnerLeadSummary]))
+              .describe('LeadSummary for a supplier key, PartnerLeadSummary for a partner key'),
+            nextCursor: z.string().nullable(),
+          }),
         },
       },
       handle: async ({ principal, query }) => {
@@ -215,12 +191,12 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
         if (principal.kind === 'partner') {
           const page = await deps.leads.listPartnerLeads(principal.supplierId, principal.partnerId, query);
           return json(200, {
-            items: page.items.map((l) => partnerSummary(l, now)),
+            items: page.items.map((l) => partnerLeadSummary(l, now)),
             nextCursor: page.nextCursor,
           });
         }
         const page = await deps.leads.listLeads(principal.supplierId, query);
-        return json(200, { items: page.items.map((l) => summary(l, now)), nextCursor: page.nextCursor });
+        return json(200, { items: page.items.map((l) => leadSummary(l, now)), nextCursor: page.nextCursor });
       },
     }),
     route({
@@ -229,7 +205,16 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
       summary: 'One lead with its history (a partner: one of its own, its part of the history)',
       tag: 'Leads',
       auth: ['supplier', 'partner'],
-      responses: { 200: { description: 'The lead', schema: z.object({ lead: LeadView }) } },
+      responses: {
+        200: {
+          description: 'The lead',
+          schema: z.object({
+            lead: z
+              .union([LeadView, PartnerLead])
+              .describe('LeadView for a supplier key, PartnerLead for a partner key'),
+          }),
+        },
+      },
       handle: async ({ principal, params }) => {
         const lead = await ownLead(principal, params.id);
         // The latest entries from the history items (the lead carries fewer, and no merges), oldest first.
@@ -237,7 +222,7 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
         const withHistory = { ...lead, history: latest.items.reverse() };
         const now = deps.clock.now();
         return json(200, {
-          lead: principal.kind === 'partner' ? partnerLeadView(withHistory, now) : leadView(withHistory, now),
+          lead: principal.kind === 'partner' ? partnerLead(withHistory, now) : leadView(withHistory, now),
         });
       },
     }),
@@ -259,9 +244,7 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
         const page = await deps.leads.listHistory(lead.id, query);
         // A partner sees the entries its lead view shows (the same filter), so a page may hold fewer than `limit`.
         const items =
-          principal.kind === 'partner'
-            ? partnerLeadView({ ...lead, history: page.items }, deps.clock.now()).history
-            : page.items;
+          principal.kind === 'partner' ? partnerHistory(lead, page.items, principal.partnerId) : page.items;
         return json(200, { items, nextCursor: page.nextCursor });
       },
     }),

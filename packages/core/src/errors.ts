@@ -1,7 +1,10 @@
 /**
- * Domain errors. Each has a stable `code`; the HTTP edge maps classes to status
- * codes in one table (functions/api/http.ts), never by message text.
+ * Domain errors. Each has a stable `code`; the HTTP edge maps codes to statuses
+ * in one table (functions/api/http.ts), never by message text.
  */
+
+/** The kinds of domain error, one per class below. */
+export type ErrorCode = 'validation_failed' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict';
 export interface ErrorDetail {
   /** Dotted path of the offending field, e.g. `leadOwners.1.email`; empty for the whole input. */
   path: string;
@@ -9,7 +12,7 @@ export interface ErrorDetail {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   readonly details: ErrorDetail[];
   constructor(message: string, details: ErrorDetail[] = []) {
     super(message);

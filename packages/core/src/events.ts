@@ -46,9 +46,17 @@ export function parseSesEvent(detail: unknown): SesEvent {
   };
 }
 
+/**
+ * Lead files live under `inbox/<supplierId>/` in the inbox bucket: uploads are
+ * keyed there, the S3 trigger of ingest (functions/registry.ts) and the grants
+ * filter on it, and ingest reads the supplier from the key.
+ */
+export const inboxPrefix = 'inbox/';
+
 /** An object under inbox/<supplierId>/...: S3 event keys are URL-encoded, spaces as '+'. */
 export function inboxObject(encodedKey: string): { key: string; supplierId: string } | undefined {
   const key = decodeURIComponent(encodedKey.replace(/\+/g, ' '));
-  const match = /^inbox\/([A-Za-z0-9]{1,64})\/(.+)$/.exec(key);
+  if (!key.startsWith(inboxPrefix)) return undefined;
+  const match = /^([A-Za-z0-9]{1,64})\/(.+)$/.exec(key.slice(inboxPrefix.length));
   return match?.[1] ? { key, supplierId: match[1] } : undefined;
 }

@@ -5,22 +5,32 @@ import { join, resolve } from 'node:path';
 import {
   ConflictException,
   CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ListSchedulesCommand,
   SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { ConfigSchemas, EnvName } from '@leadrelay/aws';
 import { createDynamoClient } from '@leadrelay/store';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { type FunctionName, functionNames, functionSpecs } from '../../../functions/registry';
+import { type FunctionName, functionNames } from '../../../functions/registry';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
+import { matchesEventPattern } from './event-pattern';
 import { startHttpApi } from './http-api';
-import { createLambdaRuntime, functionOfName, type LambdaRuntime, loadHandlers } from './lambda';
-import { resolvePorts } from './ports';
-import { s3rverCredentials, startLocalS3 } from './s3';
+import {
+  createLambdaRuntime,
+  functionArnOf,
+  functionOfName,
+  type LambdaRuntime,
+  loadHandlers,
+} from './lambda';
+import { type Ports, resolvePorts } from './ports';
+import { type ObjectCreatedNotification, s3rverCredentials, startLocalS3 } from './s3';
 import { startSchedulerEmulator } from './scheduler';
 import { type Demo, seedDemo } from './seed';
-import { startSesEmulator } from './ses';
+import { type SesEmulator, startSesEmulator } from './ses';
 import { startStreamPoller } from './stream-poller';
+import { isLocalScheduleName, localTriggers } from './triggers';
 
 /** The names the stack gives its resources, reused locally so handler configuration reads the same. */
 export const localSettings = {
@@ -29,13 +39,14 @@ export const localSettings = {
   host: '127.0.0.1',
   tableName: 'lead-relay',
   bucketName: 'lead-relay-inbox',
-  inboxPrefix: 'inbox/',
   configurationSet: 'lead-relay',
   mailFrom: 'leads@leadrelay.local',
   scheduleGroup: 'lead-relay',
-  sweeperName: 'lead-relay-sweeper',
   credentials: s3rverCredentials,
 } as const;
+
+/** What feeds each handler here, from the registry's triggers. */
+const triggers = localTriggers({ configurationSet: localSettings.configurationSet });
 
 export interface LocalCloudOptions {
   /** The folder that holds `.local` (data, keys, endpoints.json). */
@@ -44,8 +55,6 @@ export interface LocalCloudOptions {
   port?: number;
   /** No line per invocation. */
   quiet?: boolean;
-  /** How often the reroute sweeper runs (rounded to whole minutes, as rate() wants). Default 5 minutes. */
-  sweepIntervalMs?: number;
   /** Where the invocation log goes (default stdout). */
   print?: (line: string) => void;
   /** Aborts a start in progress: DynamoDB Local is killed and everything begun is stopped. */
@@ -93,15 +102,93 @@ export interface LocalCloud {
  * The whole product on one machine: DynamoDB Local with the table and its
  * stream, an S3 emulator with the inbox bucket, the SES and Scheduler
  * emulators, and an HTTP API, all driving the handlers from the function
- * registry with the events AWS would send. Sets process.env for the handlers
- * (they read it at module scope), so there is one local cloud per process.
+ * registry with the events AWS would send, by the triggers the registry gives
+ * them. Sets process.env for the handlers (they read it at module scope), so
+ * there is one local cloud per process.
  */
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const startedAt = new Date();
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const home = resolve(options.home);
-  const localDir = join(home, '.local');
-  const files = {
+  const { localDir, files } = await openHome(options.home);
+  const teardown = new Teardown([
+    { name: 'lock', stop: () => rm(files.lock, { force: true }) },
+    { name: 'endpoints.json', stop: () => rm(files.endpoints, { force: true }) },
+  ]);
+
+  try {
+    const operatorKey = await loadOrCreateOperatorKey(files.operatorKey);
+    const linkKeys = await loadOrCreateLinkKeys(files.linkKeys);
+    const ports = await resolvePorts(options.port === undefined ? {} : { api: options.port });
+    const urls = urlsOf(ports);
+    applyEnvironment(handlerEnvironment({ urls, operatorKey, linkKeys }));
+
+    const dispatcher = new Dispatcher();
+    const services = await startServices({ ports, urls, localDir, files, dispatcher, teardown, options });
+    options.signal?.throwIfAborted();
+    const { region, accountId } = localSettings;
+    const lambda = createLambdaRuntime({
+      handlers: services.handlers,
+      region,
+      accountId,
+      quiet: options.quiet ?? false,
+      print,
+    });
+    teardown.add('lambda runtime', () => lambda.stop());
+    dispatcher.connect(lambda);
+
+    const warnings = await ensureTable(services.dynamoClient, localSettings.tableName);
+    const stopStreamConsumers = await startStreamConsumers({
+      endpoint: services.dynamodb.endpoint,
+      dataDir: join(localDir, 'streams'),
+      lambda,
+    });
+    teardown.add('stream poller', stopStreamConsumers);
+    const scheduler = await startScheduler({
+      port: ports.scheduler,
+      dataDir: join(localDir, 'scheduler'),
+      lambda,
+    });
+    teardown.add('scheduler emulator', () => scheduler.stop());
+    const api = await startApi(ports.api, lambda);
+    teardown.add('http api', () => api.stop());
+    // Stopped first: its last batch may still email, schedule and invoke, through the emulators above.
+    teardown.add('stream poller (drain)', stopStreamConsumers);
+    await registerSchedules({ endpoint: scheduler.endpoint, functionArn: lambda.functionArn });
+
+    options.signal?.throwIfAborted();
+    const demo = await seedDemoOrWarn({ apiUrl: api.url, operatorKey, file: files.demo }, warnings);
+    const endpoints = endpointsOf({ api, services, scheduler, operatorKey, demo, startedAt });
+    await writeFileAtomically(files.endpoints, `${JSON.stringify(endpoints, null, 2)}\n`);
+
+    return {
+      endpoints,
+      localDir,
+      runtime: lambda,
+      warnings,
+      stop: () => teardown.stop(),
+      killNow: () => teardown.killNow(),
+    };
+  } catch (error) {
+    teardown.killNow();
+    await teardown.stop();
+    throw error;
+  }
+}
+
+/** The files of a home's `.local` folder. */
+interface HomeFiles {
+  endpoints: string;
+  operatorKey: string;
+  linkKeys: string;
+  demo: string;
+  lock: string;
+  dynamodbPid: string;
+}
+
+/** Creates `.local` under the home, takes its lock and removes an earlier run's endpoints.json. */
+async function openHome(home: string): Promise<{ localDir: string; files: HomeFiles }> {
+  const localDir = join(resolve(home), '.local');
+  const files: HomeFiles = {
     endpoints: join(localDir, 'endpoints.json'),
     operatorKey: join(localDir, 'operator-key'),
     linkKeys: join(localDir, 'link-keys.json'),
@@ -113,16 +200,52 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   await takeLock(files.lock);
   // endpoints.json means "up and ready": never leave one from an earlier run for a waiter to find.
   await rm(files.endpoints, { force: true });
+  return { localDir, files };
+}
 
-  const stack: { name: string; stop: () => Promise<void> }[] = [
-    { name: 'lock', stop: () => rm(files.lock, { force: true }) },
-    { name: 'endpoints.json', stop: () => rm(files.endpoints, { force: true }) },
-  ];
-  const killers: (() => void)[] = [];
-  const unwind = async () => {
+/**
+ * What the local cloud has started, stopped last first, so that a failure anywhere
+ * during the start unwinds exactly what had begun, and stop() everything.
+ */
+class Teardown {
+  private readonly killers: (() => void)[] = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly steps: { name: string; stop: () => Promise<void> }[]) {}
+
+  add(name: string, stop: () => Promise<void>, kill?: () => void): void {
+    this.steps.push({ name, stop });
+    if (kill) this.killers.push(kill);
+  }
+
+  /** Registers how to stop what `promise` starts, once it has started. */
+  started<T>(
+    name: string,
+    promise: Promise<T>,
+    stop: (value: T) => Promise<void>,
+    kill?: (value: T) => void,
+  ) {
+    return promise.then((value) => {
+      this.add(name, () => stop(value), kill ? () => kill(value) : undefined);
+      return value;
+    });
+  }
+
+  /** Safe to call twice: the second call waits for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= this.unwind();
+    return this.stopping;
+  }
+
+  /** Synchronous: SIGKILL the child processes. */
+  killNow(): void {
+    for (const kill of this.killers) kill();
+  }
+
+  private async unwind(): Promise<void> {
     const errors: string[] = [];
-    while (stack.length > 0) {
-      const step = stack.pop();
+    while (this.steps.length > 0) {
+      const step = this.steps.pop();
       if (!step) break;
       // A step that hangs must not keep the ones after it (DynamoDB Local last of all) running.
       let timer: NodeJS.Timeout | undefined;
@@ -135,224 +258,253 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
     if (errors.length > 0)
       process.stderr.write(`local cloud: trouble while stopping: ${errors.join('; ')}\n`);
-  };
-
-  try {
-    const operatorKey = await loadOrCreateOperatorKey(files.operatorKey);
-    const linkKeys = await loadOrCreateLinkKeys(files.linkKeys);
-    const ports = await resolvePorts(options.port === undefined ? {} : { api: options.port });
-    const { host, region, accountId, credentials } = localSettings;
-    const url = (port: number) => `http://${host}:${port}`;
-    const urls = {
-      api: url(ports.api),
-      dynamodb: url(ports.dynamodb),
-      s3: url(ports.s3),
-      ses: url(ports.ses),
-      scheduler: url(ports.scheduler),
-    };
-    const rerouteArn = `arn:aws:lambda:${region}:${accountId}:function:reroute`;
-    applyEnvironment(handlerEnvironment({ urls, operatorKey, linkKeys, rerouteArn }));
-
-    // Events can arrive from the emulators before the handlers are loaded; they wait here.
-    let runtime: LambdaRuntime | undefined;
-    const early: [FunctionName, unknown][] = [];
-    const dispatch = (fn: FunctionName, event: unknown) => {
-      if (runtime) runtime.invokeAsync(fn, event);
-      else early.push([fn, event]);
-    };
-
-    const dynamoClient = createDynamoClient({ region, endpoint: urls.dynamodb, credentials, maxAttempts: 1 });
-    stack.push({ name: 'dynamodb client', stop: async () => dynamoClient.destroy() });
-
-    /** Registers how to stop what started, so a failure anywhere later unwinds it. */
-    const started = <T>(
-      name: string,
-      promise: Promise<T>,
-      stop: (value: T) => Promise<void>,
-      kill?: (value: T) => void,
-    ) =>
-      promise.then((value) => {
-        stack.push({ name, stop: () => stop(value) });
-        if (kill) killers.push(() => kill(value));
-        return value;
-      });
-
-    // The slow parts (the Java process, compiling the handlers) start together; all settle before
-    // a failure is thrown, so nothing that did start is left running.
-    const results = await Promise.allSettled([
-      started(
-        'DynamoDB Local',
-        startDynamoDbLocal({
-          port: ports.dynamodb,
-          dataDir: join(localDir, 'dynamodb'),
-          pidFile: files.dynamodbPid,
-          client: dynamoClient,
-          ...(options.signal ? { signal: options.signal } : {}),
-        }),
-        (d) => d.stop(),
-        (d) => d.killNow(),
-      ),
-      started(
-        'S3 emulator',
-        startLocalS3({
-          host,
-          port: ports.s3,
-          directory: join(localDir, 's3'),
-          bucket: localSettings.bucketName,
-          region,
-          prefix: localSettings.inboxPrefix,
-          onObjectCreated: (event) => dispatch('ingest', event),
-        }),
-        (s) => s.stop(),
-      ),
-      started(
-        'SES emulator',
-        mkdir(join(localDir, 'ses'), { recursive: true }).then(() =>
-          startSesEmulator({
-            host,
-            port: ports.ses,
-            region,
-            accountId,
-            dataDir: join(localDir, 'ses'),
-            onEvent: async (event) => dispatch('email-events', event),
-          }),
-        ),
-        (s) => s.stop(),
-      ),
-      loadHandlers(),
-    ]);
-    const [dynamodb, s3, ses, handlers] = [
-      settledValue(results[0]),
-      settledValue(results[1]),
-      settledValue(results[2]),
-      settledValue(results[3]),
-    ];
-
-    options.signal?.throwIfAborted();
-    runtime = createLambdaRuntime({ handlers, region, accountId, quiet: options.quiet ?? false, print });
-    const lambda = runtime;
-    stack.push({ name: 'lambda runtime', stop: () => lambda.stop() });
-    for (const [fn, event] of early.splice(0)) lambda.invokeAsync(fn, event);
-
-    const warnings = await ensureTable(dynamoClient, localSettings.tableName);
-
-    await mkdir(join(localDir, 'streams'), { recursive: true });
-    const isLead = (record: DynamoDBRecord) => record.dynamodb?.NewImage?.entity?.S === 'Lead';
-    const poller = startStreamPoller({
-      endpoint: dynamodb.endpoint,
-      region,
-      credentials,
-      tableName: localSettings.tableName,
-      dataDir: join(localDir, 'streams'),
-      // Both consumers carry the stack's filter criteria: only records whose new image is a Lead.
-      consumers: (['distribute', 'aggregate'] as const).map((name) => ({
-        name,
-        filter: isLead,
-        // The handler's DynamoDBBatchResponse (partial failures) goes back to the poller as is.
-        invoke: async (event: DynamoDBStreamEvent) =>
-          (await lambda.invoke(name, event)) as DynamoDBBatchResponse | undefined,
-      })),
-    });
-    let pollerStopped: Promise<void> | undefined;
-    const stopPoller = () => {
-      pollerStopped ??= poller.stop();
-      return pollerStopped;
-    };
-    stack.push({ name: 'stream poller', stop: stopPoller });
-
-    await mkdir(join(localDir, 'scheduler'), { recursive: true });
-    const scheduler = await startSchedulerEmulator({
-      host,
-      port: ports.scheduler,
-      region,
-      accountId,
-      dataDir: join(localDir, 'scheduler'),
-      // Scheduler invokes Lambda asynchronously: accepted means delivered; Lambda owns the retries.
-      invoke: async (targetArn, input) => lambda.invokeAsync(functionOfArn(targetArn), input),
-    });
-    stack.push({ name: 'scheduler emulator', stop: () => scheduler.stop() });
-
-    const api = await startHttpApi({
-      host,
-      port: ports.api,
-      accountId,
-      invoke: (event) => lambda.invoke('api', event),
-      log: lambda.log,
-      // Handlers that invoke a function (ingest continuing a long file) reach it here.
-      lambda: {
-        resolve: functionOfName,
-        invoke: (fn, event) => lambda.invoke(fn, event),
-        invokeAsync: (fn, event) => lambda.invokeAsync(fn, event),
-        region,
-      },
-    });
-    stack.push({ name: 'http api', stop: () => api.stop() });
-    // Stopped first: its last batch may still email, schedule and invoke, through the emulators above.
-    stack.push({ name: 'stream poller (drain)', stop: stopPoller });
-
-    await registerSweeper({
-      endpoint: scheduler.endpoint,
-      rerouteArn,
-      intervalMs: options.sweepIntervalMs ?? 5 * 60_000,
-    });
-    await registerScheduledFunctions({ endpoint: scheduler.endpoint, functionArn: lambda.functionArn });
-
-    options.signal?.throwIfAborted();
-    let demo: Demo | undefined;
-    try {
-      demo = await seedDemo({ apiUrl: api.url, operatorKey, file: files.demo });
-    } catch (error) {
-      warnings.push(
-        `demo data not seeded (${error instanceof Error ? error.message : String(error)}); ` +
-          'the next start tries again',
-      );
-    }
-
-    const endpoints: LocalEndpoints = {
-      api: api.url,
-      dynamodb: dynamodb.endpoint,
-      s3: s3.endpoint,
-      ses: ses.endpoint,
-      mailbox: ses.mailboxUrl,
-      scheduler: scheduler.endpoint,
-      invocations: `${api.url}/_local/invocations`,
-      bucket: localSettings.bucketName,
-      table: localSettings.tableName,
-      region,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-      operatorKey,
-      demo: demo
-        ? {
-            supplierId: demo.supplierId,
-            supplierKey: demo.supplierKey,
-            partnerKeys: Object.fromEntries(Object.entries(demo.partners).map(([name, p]) => [name, p.key])),
-            partnerIds: Object.fromEntries(Object.entries(demo.partners).map(([name, p]) => [name, p.id])),
-          }
-        : null,
-      startedAt: startedAt.toISOString(),
-      pid: process.pid,
-    };
-    await writeFileAtomically(files.endpoints, `${JSON.stringify(endpoints, null, 2)}\n`);
-
-    let stopping: Promise<void> | undefined;
-    return {
-      endpoints,
-      localDir,
-      runtime: lambda,
-      warnings,
-      stop: () => {
-        stopping ??= unwind();
-        return stopping;
-      },
-      killNow: () => {
-        for (const kill of killers) kill();
-      },
-    };
-  } catch (error) {
-    for (const kill of killers) kill();
-    await unwind();
-    throw error;
   }
+}
+
+/**
+ * Hands the emulators' events to the functions whose registry triggers match them,
+ * asynchronously as AWS does. Events can arrive before the handlers are loaded; they
+ * wait here until the runtime is connected.
+ */
+class Dispatcher {
+  private runtime: LambdaRuntime | undefined;
+  private readonly early: [FunctionName, unknown][] = [];
+
+  connect(runtime: LambdaRuntime): void {
+    this.runtime = runtime;
+    for (const [fn, event] of this.early.splice(0)) runtime.invokeAsync(fn, event);
+  }
+
+  dispatch(fn: FunctionName, event: unknown): void {
+    if (this.runtime) this.runtime.invokeAsync(fn, event);
+    else this.early.push([fn, event]);
+  }
+
+  /** The S3 emulator's notifications: one per function with an objectCreated trigger. */
+  objectCreatedNotifications(): ObjectCreatedNotification[] {
+    return triggers.objectCreated.map(({ fn, prefix }) => ({
+      prefix,
+      onObjectCreated: (event) => this.dispatch(fn, event),
+    }));
+  }
+
+  /** An event on the (emulated) default bus goes to each function whose pattern it matches. */
+  onBusEvent(event: unknown): void {
+    for (const { fn, pattern } of triggers.bus) {
+      if (matchesEventPattern(pattern, event)) this.dispatch(fn, event);
+    }
+  }
+}
+
+type Urls = Record<'api' | 'dynamodb' | 's3' | 'ses' | 'scheduler', string>;
+
+function urlsOf(ports: Ports): Urls {
+  const url = (port: number) => `http://${localSettings.host}:${port}`;
+  return {
+    api: url(ports.api),
+    dynamodb: url(ports.dynamodb),
+    s3: url(ports.s3),
+    ses: url(ports.ses),
+    scheduler: url(ports.scheduler),
+  };
+}
+
+/**
+ * The slow parts (the Java process, compiling the handlers) start together with the S3
+ * and SES emulators; all settle before a failure is thrown, so nothing that did start is
+ * left running.
+ */
+async function startServices(input: {
+  ports: Ports;
+  urls: Urls;
+  localDir: string;
+  files: HomeFiles;
+  dispatcher: Dispatcher;
+  teardown: Teardown;
+  options: LocalCloudOptions;
+}) {
+  const { ports, localDir, dispatcher, teardown, options } = input;
+  const { host, region, accountId, credentials } = localSettings;
+  const dynamoClient = createDynamoClient({
+    region,
+    endpoint: input.urls.dynamodb,
+    credentials,
+    maxAttempts: 1,
+  });
+  teardown.add('dynamodb client', async () => dynamoClient.destroy());
+
+  const results = await Promise.allSettled([
+    teardown.started(
+      'DynamoDB Local',
+      startDynamoDbLocal({
+        port: ports.dynamodb,
+        dataDir: join(localDir, 'dynamodb'),
+        pidFile: input.files.dynamodbPid,
+        client: dynamoClient,
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+      (d) => d.stop(),
+      (d) => d.killNow(),
+    ),
+    teardown.started(
+      'S3 emulator',
+      startLocalS3({
+        host,
+        port: ports.s3,
+        directory: join(localDir, 's3'),
+        bucket: localSettings.bucketName,
+        region,
+        notifications: dispatcher.objectCreatedNotifications(),
+      }),
+      (s) => s.stop(),
+    ),
+    teardown.started(
+      'SES emulator',
+      mkdir(join(localDir, 'ses'), { recursive: true }).then(() =>
+        startSesEmulator({
+          host,
+          port: ports.ses,
+          region,
+          accountId,
+          dataDir: join(localDir, 'ses'),
+          // SES publishes to the default bus, where the registry's patterns pick the consumers.
+          onEvent: async (event) => dispatcher.onBusEvent(event),
+        }),
+      ),
+      (s) => s.stop(),
+    ),
+    loadHandlers(),
+  ]);
+  return {
+    dynamoClient,
+    dynamodb: settledValue(results[0]),
+    s3: settledValue(results[1]),
+    ses: settledValue(results[2]),
+    handlers: settledValue(results[3]),
+  };
+}
+
+/**
+ * One stream poller with a consumer per function the registry gives a stream trigger,
+ * each with that trigger's filter, batch size and retries; the handler's
+ * DynamoDBBatchResponse (partial failures) goes back to the poller as is. Answers how to
+ * stop it (once, however often it is called).
+ */
+async function startStreamConsumers(input: {
+  endpoint: string;
+  dataDir: string;
+  lambda: LambdaRuntime;
+}): Promise<() => Promise<void>> {
+  await mkdir(input.dataDir, { recursive: true });
+  const { region, credentials } = localSettings;
+  const poller = startStreamPoller({
+    endpoint: input.endpoint,
+    region,
+    credentials,
+    tableName: localSettings.tableName,
+    dataDir: input.dataDir,
+    consumers: triggers.stream.map(({ fn, trigger }) => ({
+      name: fn,
+      filter: (record: DynamoDBRecord) => record.dynamodb?.NewImage?.entity?.S === trigger.entity,
+      batchSize: trigger.batchSize,
+      maxRetries: trigger.retryAttempts,
+      invoke: async (event: DynamoDBStreamEvent) =>
+        (await input.lambda.invoke(fn, event)) as DynamoDBBatchResponse | undefined,
+    })),
+  });
+  let stopped: Promise<void> | undefined;
+  return () => {
+    stopped ??= poller.stop();
+    return stopped;
+  };
+}
+
+async function startScheduler(input: { port: number; dataDir: string; lambda: LambdaRuntime }) {
+  await mkdir(input.dataDir, { recursive: true });
+  const { host, region, accountId } = localSettings;
+  return startSchedulerEmulator({
+    host,
+    port: input.port,
+    region,
+    accountId,
+    dataDir: input.dataDir,
+    // Scheduler invokes Lambda asynchronously: accepted means delivered; Lambda owns the retries.
+    invoke: async (targetArn, event) => {
+      const fn = functionOfName(targetArn);
+      if (!fn) throw new Error(`no local function for target ${targetArn}`);
+      input.lambda.invokeAsync(fn, event);
+    },
+  });
+}
+
+function startApi(port: number, lambda: LambdaRuntime) {
+  const { host, region, accountId } = localSettings;
+  return startHttpApi({
+    host,
+    port,
+    accountId,
+    invoke: (event) => lambda.invoke('api', event),
+    log: lambda.log,
+    // Handlers that invoke a function (ingest continuing a long file) reach it here.
+    lambda: {
+      resolve: functionOfName,
+      invoke: (fn, event) => lambda.invoke(fn, event),
+      invokeAsync: (fn, event) => lambda.invokeAsync(fn, event),
+      region,
+    },
+  });
+}
+
+/** A demo that cannot be seeded is a warning, not a failed start: the next start tries again. */
+async function seedDemoOrWarn(
+  input: { apiUrl: string; operatorKey: string; file: string },
+  warnings: string[],
+): Promise<Demo | undefined> {
+  try {
+    return await seedDemo(input);
+  } catch (error) {
+    warnings.push(
+      `demo data not seeded (${error instanceof Error ? error.message : String(error)}); ` +
+        'the next start tries again',
+    );
+    return undefined;
+  }
+}
+
+function endpointsOf(input: {
+  api: { url: string };
+  services: { dynamodb: { endpoint: string }; s3: { endpoint: string }; ses: SesEmulator };
+  scheduler: { endpoint: string };
+  operatorKey: string;
+  demo: Demo | undefined;
+  startedAt: Date;
+}): LocalEndpoints {
+  const { api, services, demo } = input;
+  const { region, credentials } = localSettings;
+  return {
+    api: api.url,
+    dynamodb: services.dynamodb.endpoint,
+    s3: services.s3.endpoint,
+    ses: services.ses.endpoint,
+    mailbox: services.ses.mailboxUrl,
+    scheduler: input.scheduler.endpoint,
+    invocations: `${api.url}/_local/invocations`,
+    bucket: localSettings.bucketName,
+    table: localSettings.tableName,
+    region,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    operatorKey: input.operatorKey,
+    demo: demo
+      ? {
+          supplierId: demo.supplierId,
+          supplierKey: demo.supplierKey,
+          partnerKeys: Object.fromEntries(Object.entries(demo.partners).map(([name, p]) => [name, p.key])),
+          partnerIds: Object.fromEntries(Object.entries(demo.partners).map(([name, p]) => [name, p.id])),
+        }
+      : null,
+    startedAt: input.startedAt.toISOString(),
+    pid: process.pid,
+  };
 }
 
 /** The variables each handler's ConfigSchemas entry asks for, plus the SDK settings that point it here. */
@@ -360,7 +512,6 @@ function handlerEnvironment(input: {
   urls: { api: string; dynamodb: string; s3: string; ses: string; scheduler: string };
   operatorKey: string;
   linkKeys: string;
-  rerouteArn: string;
 }): Record<string, string | undefined> {
   const { region, accountId, credentials } = localSettings;
   return {
@@ -371,7 +522,7 @@ function handlerEnvironment(input: {
     [EnvName.mailFrom]: localSettings.mailFrom,
     [EnvName.scheduleGroup]: localSettings.scheduleGroup,
     [EnvName.schedulerRoleArn]: `arn:aws:iam::${accountId}:role/lead-relay-scheduler`,
-    [EnvName.rerouteFunctionArn]: input.rerouteArn,
+    [EnvName.rerouteFunctionArn]: functionArnOf('reroute', localSettings),
     // No SQS locally: the Scheduler emulator keeps what it would send there (its deadLetters()).
     [EnvName.deadlineDeadLetterArn]: `arn:aws:sqs:${region}:${accountId}:lead-relay-deadline-dead-letters`,
     [EnvName.operatorKey]: input.operatorKey,
@@ -420,71 +571,28 @@ function applyEnvironment(env: Record<string, string | undefined>): void {
   }
 }
 
-/** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]` → the registry name. */
-export function functionOfArn(arn: string): FunctionName {
-  const name = arn.split(':function:')[1]?.split(':')[0];
-  if (name === undefined || !(functionNames as readonly string[]).includes(name)) {
-    throw new Error(`no local function for target ${arn}`);
-  }
-  return name as FunctionName;
-}
-
 /**
- * The periodic reroute sweep is a rate() schedule in the stack; here it is the
- * same schedule on the emulator, created through the real Scheduler client. On
- * a restart it exists already, so it is updated to the current interval.
+ * The registry's scheduled functions (the reroute sweep, the upload sweeper) get the
+ * rate() schedules the stack gives them, on the emulator, through the real Scheduler
+ * client. On a restart they exist already, so they are updated to the registry's; one
+ * the registry no longer has (a trigger removed or renamed) is deleted, as a deploy
+ * would delete it.
  */
-async function registerSweeper(input: {
-  endpoint: string;
-  rerouteArn: string;
-  intervalMs: number;
-}): Promise<void> {
-  const { region, credentials, accountId } = localSettings;
-  const client = new SchedulerClient({ region, endpoint: input.endpoint, credentials });
-  const minutes = Math.max(1, Math.round(input.intervalMs / 60_000));
-  const schedule = {
-    Name: localSettings.sweeperName,
-    GroupName: localSettings.scheduleGroup,
-    ScheduleExpression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
-    FlexibleTimeWindow: { Mode: 'OFF' as const },
-    Target: {
-      Arn: input.rerouteArn,
-      RoleArn: `arn:aws:iam::${accountId}:role/lead-relay-scheduler`,
-      Input: JSON.stringify({ kind: 'sweep' }),
-    },
-  };
-  try {
-    await client.send(new CreateScheduleCommand(schedule));
-  } catch (error) {
-    if (!(error instanceof ConflictException)) throw error;
-    await client.send(new UpdateScheduleCommand(schedule));
-  } finally {
-    client.destroy();
-  }
-}
-
-/**
- * The registry's scheduled functions (the upload sweeper) get the rate() schedules the
- * stack gives them, on the emulator, the same way as the reroute sweep; updated on a restart.
- */
-async function registerScheduledFunctions(input: {
+async function registerSchedules(input: {
   endpoint: string;
   functionArn: (fn: FunctionName) => string;
 }): Promise<void> {
   const { region, credentials, accountId } = localSettings;
   const client = new SchedulerClient({ region, endpoint: input.endpoint, credentials });
   try {
-    for (const name of functionNames) {
-      const schedule = functionSpecs[name].schedule;
-      if (!schedule) continue;
-      const minutes = schedule.everyMinutes;
+    for (const schedule of triggers.schedules) {
       const request = {
-        Name: `lead-relay-${name}`,
+        Name: schedule.name,
         GroupName: localSettings.scheduleGroup,
-        ScheduleExpression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
+        ScheduleExpression: schedule.expression,
         FlexibleTimeWindow: { Mode: 'OFF' as const },
         Target: {
-          Arn: input.functionArn(name),
+          Arn: input.functionArn(schedule.fn),
           RoleArn: `arn:aws:iam::${accountId}:role/lead-relay-scheduler`,
           Input: JSON.stringify(schedule.input),
         },
@@ -495,6 +603,12 @@ async function registerScheduledFunctions(input: {
         if (!(error instanceof ConflictException)) throw error;
         await client.send(new UpdateScheduleCommand(request));
       }
+    }
+    const current = new Set(triggers.schedules.map((schedule) => schedule.name));
+    const listed = await client.send(new ListSchedulesCommand({ GroupName: localSettings.scheduleGroup }));
+    for (const { Name: name } of listed.Schedules ?? []) {
+      if (name === undefined || !isLocalScheduleName(name) || current.has(name)) continue;
+      await client.send(new DeleteScheduleCommand({ Name: name, GroupName: localSettings.scheduleGroup }));
     }
   } finally {
     client.destroy();

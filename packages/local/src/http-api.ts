@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type FunctionName, functionNames } from '../../../functions/registry';
+import { readBody } from './http-body';
 import type { InvocationLog } from './lambda';
 
 export interface HttpApiOptions {
@@ -90,7 +91,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpAp
     return;
   }
 
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_BODY_BYTES);
   if (body === undefined) {
     send(
       res,
@@ -142,7 +143,7 @@ async function serveInvoke(
       { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': requestId },
       JSON.stringify({ Type: 'User', message }),
     );
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_BODY_BYTES);
   if (req.method !== 'POST') return fail(405, 'MethodNotAllowedException', 'Invoke takes POST');
   const fn = lambda.resolve(nameOrArn);
   if (!fn) {
@@ -346,21 +347,6 @@ function serveInvocations(req: IncomingMessage, res: ServerResponse, url: string
     return;
   }
   send(res, 200, json, JSON.stringify({ items: log.list({ ...(fn ? { fn } : {}), limit }) }));
-}
-
-/**
- * The whole body, or undefined once it passes API Gateway's payload limit. An
- * oversized body is still read to its end (and dropped) so the 413 reaches the
- * client instead of a reset connection.
- */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
-  }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
 }
 
 function normaliseIp(address: string | undefined): string {

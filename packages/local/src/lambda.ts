@@ -82,6 +82,11 @@ export async function loadHandlers(root = repoRoot): Promise<Handlers> {
   return Object.fromEntries(loaded) as Handlers;
 }
 
+/** The ARN of a local function; {@link functionOfName} reads it back. */
+export function functionArnOf(fn: FunctionName, where: { region: string; accountId: string }): string {
+  return `arn:aws:lambda:${where.region}:${where.accountId}:function:${fn}`;
+}
+
 /**
  * The registry name behind a FunctionName as the Lambda API takes it: a name, a
  * full ARN (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`), a
@@ -135,8 +140,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   const retryWaits = new Map<NodeJS.Timeout, () => void>();
   let stopped = false;
 
-  const functionArn = (fn: FunctionName) =>
-    `arn:aws:lambda:${options.region}:${options.accountId}:function:${fn}`;
+  const functionArn = (fn: FunctionName) => functionArnOf(fn, options);
 
   const run = async (
     fn: FunctionName,

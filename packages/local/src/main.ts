@@ -4,8 +4,10 @@
  * handler invocation, and stops every child process on Ctrl-C or SIGTERM.
  */
 import { relative, resolve } from 'node:path';
+import { inboxPrefix } from '@leadrelay/core';
 import { type LocalCloud, localSettings, startLocalCloud } from './cloud';
 import { parsePortSetting } from './ports';
+import { localTriggers } from './triggers';
 
 const print = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -110,13 +112,19 @@ function printBanner(cloud: LocalCloud, home: string, readySeconds: number): voi
   row('API', e.api, '(handler: api)');
   row('Invocations', e.invocations, '(?fn=<name>&limit=)');
   row('Mailbox', e.mailbox, '(every email sent, as the inbox shows it)');
-  row('DynamoDB', e.dynamodb, `table ${e.table}; stream → distribute, aggregate (Lead records)`);
-  row('S3', e.s3, `bucket ${e.bucket}; ${localSettings.inboxPrefix}<supplierId>/ → ingest`);
-  row('SES', e.ses, `configuration set ${localSettings.configurationSet}; events → email-events`);
+  const triggers = localTriggers({ configurationSet: localSettings.configurationSet });
+  const streamConsumers = triggers.stream
+    .map(({ fn, trigger }) => `${fn} (${trigger.entity} records)`)
+    .join(', ');
+  row('DynamoDB', e.dynamodb, `table ${e.table}; stream → ${streamConsumers}`);
+  const notified = triggers.objectCreated.map(({ fn, prefix }) => `${prefix}<supplierId>/ → ${fn}`);
+  row('S3', e.s3, `bucket ${e.bucket}; ${notified.join('; ')}`);
+  const onBus = triggers.bus.map(({ fn }) => fn).join(', ');
+  row('SES', e.ses, `configuration set ${localSettings.configurationSet}; events → ${onBus}`);
   row(
     'Scheduler',
     e.scheduler,
-    `group ${localSettings.scheduleGroup}; → reroute (+ ${localSettings.sweeperName})`,
+    `group ${localSettings.scheduleGroup}; → reroute (+ ${triggers.schedules.map((s) => s.name).join(', ')})`,
   );
   row('Region', e.region, `credentials ${e.credentials.accessKeyId} / ${e.credentials.secretAccessKey}`);
   row('Data', localDir, '(endpoints.json, keys, data; delete the folder to start over)');
@@ -135,7 +143,7 @@ function printBanner(cloud: LocalCloud, home: string, readySeconds: number): voi
   print(`  curl -s ${e.api}${path} -H "Authorization: Bearer ${key}"`);
   print(
     `  AWS_ACCESS_KEY_ID=${e.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${e.credentials.secretAccessKey} ` +
-      `AWS_REGION=${e.region} \\\n    aws s3 cp leads.csv s3://${e.bucket}/${localSettings.inboxPrefix}${supplierId}/leads.csv ` +
+      `AWS_REGION=${e.region} \\\n    aws s3 cp leads.csv s3://${e.bucket}/${inboxPrefix}${supplierId}/leads.csv ` +
       `--endpoint-url ${e.s3}`,
   );
   print(`  curl -s ${e.mailbox}`);

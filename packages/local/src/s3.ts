@@ -56,7 +56,12 @@ export interface LocalS3Options {
   directory: string;
   bucket: string;
   region: string;
-  /** Only keys under this prefix notify, like the stack's notification filter. */
+  /** The bucket's event notifications: each created object under a prefix notifies its receiver. */
+  notifications: readonly ObjectCreatedNotification[];
+}
+
+/** An ObjectCreated notification of the bucket, filtered on a key prefix as the stack's is. */
+export interface ObjectCreatedNotification {
   prefix: string;
   /** One S3 event per created object, as S3 delivers them to Lambda. */
   onObjectCreated(event: S3Event): void;
@@ -85,9 +90,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       const { name: bucket } = record.s3.bucket;
       const { key } = record.s3.object;
       if (!record.eventName.startsWith('ObjectCreated:')) continue;
-      if (bucket !== options.bucket || !key.startsWith(options.prefix)) continue;
+      const notified = options.notifications.filter((n) => key.startsWith(n.prefix));
+      if (bucket !== options.bucket || notified.length === 0) continue;
       toS3EventRecord(record, options.region, server, sequencer()).then(
-        (fixed) => options.onObjectCreated({ Records: [fixed] }),
+        (fixed) => {
+          for (const notification of notified) notification.onObjectCreated({ Records: [fixed] });
+        },
         (error: unknown) => process.stderr.write(`s3: no notification for ${key}: ${String(error)}\n`),
       );
     }

@@ -1,15 +1,19 @@
 /**
- * EventBridge Scheduler emulator: speaks the REST-JSON API that `@aws-sdk/client-scheduler` sends
- * (CreateSchedule, UpdateSchedule, GetSchedule, DeleteSchedule, ListSchedules and the schedule
- * group calls) and fires due schedules by calling `invoke` with the target ARN and parsed Input.
+ * EventBridge Scheduler emulator: speaks the REST-JSON API that `@aws-sdk/client-scheduler` sends,
+ * for the calls Lead Relay makes (CreateSchedule and DeleteSchedule from packages/aws; the local
+ * cloud's UpdateSchedule of the registry's rate() schedules; GetSchedule, ListSchedules and
+ * CreateScheduleGroup in tests), with at() and rate() expressions in UTC, and fires due schedules
+ * by calling `invoke` with the target ARN and parsed Input. Anything else it refuses by name
+ * rather than half-emulate it.
  *
  * Schedules live in `${dataDir}/schedules.json` so a reroute deadline set before a restart still
  * fires after it; one that fell due while the emulator was down fires on start.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { readBody } from './http-body';
 import { createJsonFileWriter, readJsonFile } from './json-store';
 
 export interface SchedulerEmulatorOptions {
@@ -39,24 +43,14 @@ export interface ScheduleRecord {
   groupName: string;
   arn: string;
   scheduleExpression: string;
-  scheduleExpressionTimezone: string;
-  /** The API's State: a DISABLED schedule does not fire. */
-  state: 'ENABLED' | 'DISABLED';
-  description?: string;
-  /** ISO 8601. */
-  startDate?: string;
-  /** ISO 8601. */
-  endDate?: string;
-  flexibleTimeWindow: { Mode: string; MaximumWindowInMinutes?: number };
   target: ScheduleTarget;
   actionAfterCompletion: 'DELETE' | 'NONE';
-  kmsKeyArn?: string;
   clientToken?: string;
   /** ISO 8601. */
   creationDate: string;
   /** ISO 8601. */
   lastModificationDate: string;
-  /** `completed`: an at() schedule that has fired, or a rate() schedule past its EndDate; kept because ActionAfterCompletion is NONE. */
+  /** `completed`: an at() schedule that has fired, kept because ActionAfterCompletion is NONE. */
   status: 'scheduled' | 'completed';
   /** ISO 8601 time of the next run; absent when none is left. */
   nextRunAt?: string;
@@ -95,8 +89,6 @@ export interface SchedulerEmulator {
 interface GroupRecord {
   name: string;
   arn: string;
-  creationDate: string;
-  lastModificationDate: string;
 }
 
 interface PersistedState {
@@ -143,6 +135,9 @@ const RATE_UNITS: Record<string, number> = {
   days: 86_400_000,
 };
 
+/** Schedule settings Lead Relay never sends; refused rather than silently ignored. */
+const UNSUPPORTED_FIELDS = ['StartDate', 'EndDate', 'KmsKeyArn'] as const;
+
 type ParsedExpression = { kind: 'at'; at: number } | { kind: 'rate'; periodMs: number };
 
 function endpointHost(host: string): string {
@@ -151,48 +146,8 @@ function endpointHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** How far the wall clock in `timeZone` is ahead of UTC at instant `ms`. */
-function zoneOffsetMs(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(ms));
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(
-    part('year'),
-    part('month') - 1,
-    part('day'),
-    part('hour'),
-    part('minute'),
-    part('second'),
-  );
-  return wall - Math.floor(ms / 1000) * 1000;
-}
-
-/** at() is wall-clock time in the schedule's time zone. */
-function wallTimeToUtc(wallAsUtc: number, timeZone: string): number {
-  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return wallAsUtc;
-  // A second pass settles instants next to a DST change.
-  const first = wallAsUtc - zoneOffsetMs(wallAsUtc, timeZone);
-  return wallAsUtc - zoneOffsetMs(first, timeZone);
-}
-
-function parseExpression(expression: string, timeZone: string): ParsedExpression {
+/** at() is wall-clock time in the schedule's time zone, always UTC here. */
+function parseExpression(expression: string): ParsedExpression {
   const at = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(expression.trim());
   if (at) {
     const [year, month, day, hour, minute, second] = at.slice(1).map(Number) as [
@@ -217,7 +172,7 @@ function parseExpression(expression: string, timeZone: string): ParsedExpression
         `ScheduleExpression: ${expression} is not a valid date and time`,
       );
     }
-    return { kind: 'at', at: wallTimeToUtc(wall, timeZone) };
+    return { kind: 'at', at: wall };
   }
   const rate = /^rate\((\d+)\s+([a-z]+)\)$/.exec(expression.trim());
   if (rate) {
@@ -231,29 +186,15 @@ function parseExpression(expression: string, timeZone: string): ParsedExpression
     }
     return { kind: 'rate', periodMs: value * unit };
   }
-  if (/^cron\(/.test(expression.trim())) {
-    throw new ApiError(
-      'ValidationException',
-      'ScheduleExpression: cron() expressions are not supported by the local scheduler; use at() or rate()',
-    );
-  }
   throw new ApiError(
     'ValidationException',
     `ScheduleExpression: ${expression} must be at(yyyy-mm-ddThh:mm:ss) or rate(value unit)`,
   );
 }
 
-/** REST-JSON carries timestamps as epoch seconds; accept ISO strings as well. */
-function parseTimestamp(value: unknown, field: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const ms =
-    typeof value === 'number' ? value * 1000 : typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms)) throw new ApiError('ValidationException', `${field} is not a valid timestamp`);
-  return new Date(ms).toISOString();
-}
-
-function epochSeconds(iso: string | undefined): number | undefined {
-  return iso === undefined ? undefined : Date.parse(iso) / 1000;
+/** REST-JSON carries timestamps as epoch seconds. */
+function epochSeconds(iso: string): number {
+  return Date.parse(iso) / 1000;
 }
 
 function parseInput(input: string | undefined): unknown {
@@ -318,15 +259,6 @@ function attemptsOf(target: ScheduleTarget): number {
   return retries === undefined ? MAX_ATTEMPTS : Math.min(MAX_ATTEMPTS, 1 + retries);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown, errorType?: ErrorType): void {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -357,8 +289,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   const ensureGroup = (name: string): GroupRecord => {
     let group = groups.get(name);
     if (!group) {
-      const now = new Date().toISOString();
-      group = { name, arn: groupArn(name), creationDate: now, lastModificationDate: now };
+      group = { name, arn: groupArn(name) };
       groups.set(name, group);
     }
     return group;
@@ -372,22 +303,21 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
 
-  /** When the record should next fire, from its expression, after `after` (ms) for rate(). */
+  /** When the record should next fire, from its expression, after `previousRun` (ms) for rate(). */
   const computeNextRun = (record: ScheduleRecord, previousRun?: number): string | undefined => {
-    const parsed = parseExpression(record.scheduleExpression, record.scheduleExpressionTimezone);
+    const parsed = parseExpression(record.scheduleExpression);
     let next: number;
     if (parsed.kind === 'at') {
       if (previousRun !== undefined) return undefined;
       next = parsed.at;
     } else if (previousRun === undefined) {
-      // A rate() schedule first runs when it starts (its StartDate, else now).
-      next = Math.max(Date.now(), record.startDate ? Date.parse(record.startDate) : 0);
+      // A rate() schedule first runs when it is created.
+      next = Date.now();
     } else {
       next = previousRun + parsed.periodMs;
       // Runs missed while the emulator was down collapse into the one that just happened.
       while (next <= Date.now()) next += parsed.periodMs;
     }
-    if (record.endDate !== undefined && next > Date.parse(record.endDate)) return undefined;
     return new Date(next).toISOString();
   };
 
@@ -400,15 +330,20 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     if (!NAME_PATTERN.test(groupName)) {
       throw new ApiError('ValidationException', 'GroupName must be 1 to 64 of [0-9a-zA-Z-_.]');
     }
-    const expression = requireString(body.ScheduleExpression, 'ScheduleExpression');
-    const timeZone = (body.ScheduleExpressionTimezone as string | undefined) ?? 'UTC';
-    if (!isValidTimeZone(timeZone)) {
+    for (const field of UNSUPPORTED_FIELDS) {
+      if (body[field] !== undefined) {
+        throw new ApiError('ValidationException', `${field} is not supported by the local scheduler`);
+      }
+    }
+    const timeZone = body.ScheduleExpressionTimezone;
+    if (timeZone !== undefined && timeZone !== 'UTC') {
       throw new ApiError(
         'ValidationException',
-        `ScheduleExpressionTimezone: ${timeZone} is not a valid time zone`,
+        'ScheduleExpressionTimezone: the local scheduler runs in UTC only',
       );
     }
-    parseExpression(expression, timeZone);
+    const expression = requireString(body.ScheduleExpression, 'ScheduleExpression');
+    parseExpression(expression);
 
     const target = body.Target as Record<string, unknown> | undefined;
     if (target === undefined || target === null || typeof target !== 'object') {
@@ -422,27 +357,15 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     validateRetryPolicy(target.RetryPolicy);
     validateDeadLetterConfig(target.DeadLetterConfig);
 
-    const window = body.FlexibleTimeWindow as
-      | { Mode?: unknown; MaximumWindowInMinutes?: unknown }
-      | undefined;
+    const window = body.FlexibleTimeWindow as { Mode?: unknown } | undefined;
     if (window === undefined || window === null || typeof window !== 'object') {
       throw new ApiError('ValidationException', 'FlexibleTimeWindow is required');
     }
-    const mode = requireString(window.Mode, 'FlexibleTimeWindow.Mode');
-    if (mode !== 'OFF' && mode !== 'FLEXIBLE') {
-      throw new ApiError('ValidationException', 'FlexibleTimeWindow.Mode must be OFF or FLEXIBLE');
+    if (requireString(window.Mode, 'FlexibleTimeWindow.Mode') !== 'OFF') {
+      throw new ApiError('ValidationException', 'FlexibleTimeWindow.Mode must be OFF locally');
     }
-    const maxWindow = window.MaximumWindowInMinutes;
-    if (mode === 'FLEXIBLE' && (typeof maxWindow !== 'number' || maxWindow < 1 || maxWindow > 1440)) {
-      throw new ApiError(
-        'ValidationException',
-        'FlexibleTimeWindow.MaximumWindowInMinutes must be 1 to 1440 when Mode is FLEXIBLE',
-      );
-    }
-
-    const state = (body.State as string | undefined) ?? 'ENABLED';
-    if (state !== 'ENABLED' && state !== 'DISABLED') {
-      throw new ApiError('ValidationException', 'State must be ENABLED or DISABLED');
+    if ((body.State ?? 'ENABLED') !== 'ENABLED') {
+      throw new ApiError('ValidationException', 'State must be ENABLED locally');
     }
     const action = (body.ActionAfterCompletion as string | undefined) ?? 'NONE';
     if (action !== 'DELETE' && action !== 'NONE') {
@@ -455,22 +378,12 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
       groupName,
       arn: scheduleArn(groupName, name),
       scheduleExpression: expression.trim(),
-      scheduleExpressionTimezone: timeZone,
-      state,
-      flexibleTimeWindow:
-        typeof maxWindow === 'number' ? { Mode: mode, MaximumWindowInMinutes: maxWindow } : { Mode: mode },
       target: target as ScheduleTarget,
       actionAfterCompletion: action,
       creationDate: existing?.creationDate ?? now,
       lastModificationDate: now,
       status: 'scheduled',
     };
-    const startDate = parseTimestamp(body.StartDate, 'StartDate');
-    const endDate = parseTimestamp(body.EndDate, 'EndDate');
-    if (startDate !== undefined) record.startDate = startDate;
-    if (endDate !== undefined) record.endDate = endDate;
-    if (typeof body.Description === 'string') record.description = body.Description;
-    if (typeof body.KmsKeyArn === 'string') record.kmsKeyArn = body.KmsKeyArn;
     if (typeof body.ClientToken === 'string') record.clientToken = body.ClientToken;
     const next = computeNextRun(record);
     if (next === undefined) record.status = 'completed';
@@ -483,38 +396,19 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     GroupName: s.groupName,
     Name: s.name,
     ScheduleExpression: s.scheduleExpression,
-    ScheduleExpressionTimezone: s.scheduleExpressionTimezone,
-    State: s.state,
-    Description: s.description,
-    StartDate: epochSeconds(s.startDate),
-    EndDate: epochSeconds(s.endDate),
+    ScheduleExpressionTimezone: 'UTC',
+    State: 'ENABLED',
     CreationDate: epochSeconds(s.creationDate),
     LastModificationDate: epochSeconds(s.lastModificationDate),
-    KmsKeyArn: s.kmsKeyArn,
     Target: s.target,
-    FlexibleTimeWindow: s.flexibleTimeWindow,
+    FlexibleTimeWindow: { Mode: 'OFF' },
     ActionAfterCompletion: s.actionAfterCompletion,
-  });
-
-  const describeGroup = (g: GroupRecord) => ({
-    Arn: g.arn,
-    Name: g.name,
-    State: 'ACTIVE',
-    CreationDate: epochSeconds(g.creationDate),
-    LastModificationDate: epochSeconds(g.lastModificationDate),
   });
 
   const findSchedule = (group: string, name: string): ScheduleRecord => {
     const found = schedules.get(key(group, name));
     if (!found) throw new ApiError('ResourceNotFoundException', `Schedule ${name} does not exist.`);
     return found;
-  };
-
-  const page = <T>(items: T[], url: URL): { items: T[]; nextToken?: string } => {
-    const offset = Number(url.searchParams.get('NextToken') ?? '0') || 0;
-    const max = Math.min(Number(url.searchParams.get('MaxResults') ?? '100') || 100, 100);
-    const slice = items.slice(offset, offset + max);
-    return offset + max < items.length ? { items: slice, nextToken: String(offset + max) } : { items: slice };
   };
 
   const route = async (method: string, url: URL, rawBody: string): Promise<[number, unknown]> => {
@@ -530,18 +424,18 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     const [collection, name, extra] = segments;
     if (extra !== undefined)
       throw new ApiError('ResourceNotFoundException', `No such resource: ${url.pathname}`);
+    if (name !== undefined && !NAME_PATTERN.test(name)) {
+      throw new ApiError('ValidationException', 'Name must be 1 to 64 of [0-9a-zA-Z-_.]');
+    }
 
     if (collection === 'schedules' && name !== undefined) {
-      if (!NAME_PATTERN.test(name)) {
-        throw new ApiError('ValidationException', 'Name must be 1 to 64 of [0-9a-zA-Z-_.]');
-      }
       const group =
         url.searchParams.get('groupName') ?? (body.GroupName as string | undefined) ?? DEFAULT_GROUP;
       if (method === 'POST') {
         const record = buildRecord(name, body, undefined);
         const existing = schedules.get(key(record.groupName, name));
         if (existing) {
-          // A retried create carries the same ClientToken: answer it like the first one.
+          // A retried create carries the same ClientToken (the SDK sets one): answer it like the first one.
           if (record.clientToken !== undefined && existing.clientToken === record.clientToken) {
             return [200, { ScheduleArn: existing.arn }];
           }
@@ -569,64 +463,33 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
       }
     }
 
+    // Every schedule of a group (or of all), in one page: a local cloud holds few.
     if (collection === 'schedules' && name === undefined && method === 'GET') {
       const group = url.searchParams.get('ScheduleGroup');
-      const prefix = url.searchParams.get('NamePrefix') ?? '';
-      const state = url.searchParams.get('State');
       const matching = [...schedules.values()]
-        .filter((s) => (group === null || s.groupName === group) && s.name.startsWith(prefix))
-        .filter((s) => state === null || s.state === state)
+        .filter((s) => group === null || s.groupName === group)
         .sort((a, b) => key(a.groupName, a.name).localeCompare(key(b.groupName, b.name)));
-      const { items, nextToken } = page(matching, url);
       return [
         200,
         {
-          Schedules: items.map((s) => ({
+          Schedules: matching.map((s) => ({
             Arn: s.arn,
             Name: s.name,
             GroupName: s.groupName,
-            State: s.state,
+            State: 'ENABLED',
             CreationDate: epochSeconds(s.creationDate),
             LastModificationDate: epochSeconds(s.lastModificationDate),
             Target: { Arn: s.target.Arn },
           })),
-          NextToken: nextToken,
         },
       ];
     }
 
-    if (collection === 'schedule-groups' && name !== undefined) {
-      if (!NAME_PATTERN.test(name)) {
-        throw new ApiError('ValidationException', 'Name must be 1 to 64 of [0-9a-zA-Z-_.]');
-      }
-      if (method === 'POST') {
-        if (groups.has(name))
-          throw new ApiError('ConflictException', `Schedule group ${name} already exists.`);
-        const group = ensureGroup(name);
-        await persist();
-        return [200, { ScheduleGroupArn: group.arn }];
-      }
-      const group = groups.get(name);
-      if (!group) throw new ApiError('ResourceNotFoundException', `Schedule group ${name} does not exist.`);
-      if (method === 'GET') return [200, describeGroup(group)];
-      if (method === 'DELETE') {
-        if (name === DEFAULT_GROUP) {
-          throw new ApiError('ValidationException', 'The default schedule group cannot be deleted');
-        }
-        for (const [k, s] of schedules) if (s.groupName === name) schedules.delete(k);
-        groups.delete(name);
-        await persist();
-        return [200, {}];
-      }
-    }
-
-    if (collection === 'schedule-groups' && name === undefined && method === 'GET') {
-      const prefix = url.searchParams.get('NamePrefix') ?? '';
-      const matching = [...groups.values()]
-        .filter((g) => g.name.startsWith(prefix))
-        .sort((a, b) => a.name.localeCompare(b.name));
-      const { items, nextToken } = page(matching, url);
-      return [200, { ScheduleGroups: items.map(describeGroup), NextToken: nextToken }];
+    if (collection === 'schedule-groups' && name !== undefined && method === 'POST') {
+      if (groups.has(name)) throw new ApiError('ConflictException', `Schedule group ${name} already exists.`);
+      const group = ensureGroup(name);
+      await persist();
+      return [200, { ScheduleGroupArn: group.arn }];
     }
 
     throw new ApiError(
@@ -701,7 +564,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     if (stopping) return;
     const now = Date.now();
     for (const [k, record] of schedules) {
-      if (record.state !== 'ENABLED' || record.status !== 'scheduled' || running.has(k)) continue;
+      if (record.status !== 'scheduled' || running.has(k)) continue;
       if (record.nextRunAt === undefined || Date.parse(record.nextRunAt) > now) continue;
       const run = fire(record).catch((error: unknown) => console.error(`scheduler: ${k} failed`, error));
       inFlight.add(run);
@@ -712,7 +575,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   const server: Server = createServer((req, res) => {
     const handle = async () => {
       const url = new URL(req.url ?? '/', 'http://local');
-      const rawBody = await readBody(req);
+      const rawBody = (await readBody(req)).toString('utf8');
       const [status, body] = await route(req.method ?? 'GET', url, rawBody);
       sendJson(res, status, body);
     };

@@ -14,7 +14,9 @@ import {
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { escapeHtml } from '@leadrelay/core';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { readBody } from './http-body';
 import { appendJsonLine, readJsonLines } from './json-store';
 import {
   bounceDetail,
@@ -142,15 +144,6 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function forward(
   upstreamPort: number,
   method: string,
@@ -189,15 +182,6 @@ function decodeEntities(value: string): string {
     const named: Record<string, string> = { amp: '&', quot: '"', apos: "'", lt: '<', gt: '>' };
     return named[lower] ?? whole;
   });
-}
-
-function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 /** `ses:tags="campaign:spring;variant:b"` on an anchor becomes the click event's linkTags. */

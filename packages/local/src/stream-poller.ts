@@ -34,6 +34,10 @@ export interface StreamConsumer {
   invoke: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
   /** Keep only records matching this, like Lambda filter criteria (e.g. NewImage.entity = 'Lead'); default: all. */
   filter?: (record: DynamoDBRecord) => boolean;
+  /** This consumer's batch size, as its event source mapping has one; default the poller's. */
+  batchSize?: number;
+  /** This consumer's retries of a failing batch; default the poller's. */
+  maxRetries?: number;
 }
 
 export interface StreamPollerOptions {
@@ -360,7 +364,8 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
     } else {
       cursor.failures += 1;
     }
-    if (cursor.failures > maxRetries) {
+    const retries = consumer.maxRetries ?? maxRetries;
+    if (cursor.failures > retries) {
       const rest = cursor.pending.map((record) => toLambdaRecord(record, streamArn, opts.region));
       await deadLetter(
         state,
@@ -378,7 +383,7 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
       return;
     }
     console.error(
-      `stream poller: ${consumer.name} failed on ${shardId} (failure ${cursor.failures} of ${maxRetries + 1}), retrying`,
+      `stream poller: ${consumer.name} failed on ${shardId} (failure ${cursor.failures} of ${retries + 1}), retrying`,
       failure,
     );
     await sleep(Math.min(100 * 2 ** (cursor.failures - 1), 5000), state);
@@ -411,7 +416,10 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
       let answer: GetRecordsCommandOutput;
       try {
         answer = await streams.send(
-          new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: batchSize }),
+          new GetRecordsCommand({
+            ShardIterator: cursor.iterator,
+            Limit: state.consumer.batchSize ?? batchSize,
+          }),
         );
       } catch (error) {
         const kind = errorName(error);

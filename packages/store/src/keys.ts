@@ -33,7 +33,9 @@ import { normaliseName } from '@leadrelay/core';
  * |                    |                      |                            |                                     |   written once with its change, so a redelivery  |
  * |                    |                      |                            |                                     |   changes nothing                                |
  * | PartnerLoad        | SUP#<supplierId>#LOAD#<partnerId> | LOAD          | —                                   | a partner's Pending count (capacity, least-loaded) |
- * | Sequence           | SUP#<supplierId>#SEQ#<name> | SEQ                 | —                                   | round-robin counters, reserved in blocks         |
+ * | Sequences          | SUP#<supplierId>#SEQ#<0-7> | SEQUENCES            | —                                   | round-robin counters, reserved in blocks: one    |
+ * |                    |                      |                            |                                     |   attribute `seq:<name>` each, on the shard of   |
+ * |                    |                      |                            |                                     |   its name's hash (a chunk's pools: ≤ 8 writes)  |
  * | Rules              | SUP#<supplierId>     | RULES#<kind>               | —                                   | a supplier's routing / registration rules        |
  * | Upload             | SUP#<supplierId>#UPLOAD#<uploadId> | UPLOAD       | byCreated: SUP#<supplierId>#UPLOADS | get an upload (status, counts, checkpoint,       |
  * |                    |                      |                            |   / <createdAt>#<uploadId>          |   lease); a supplier's uploads, newest first     |
@@ -129,7 +131,11 @@ export const Keys = {
     PK: `SUP#${supplierId}#LOAD#${partnerId}`,
     SK: 'LOAD',
   }),
-  sequence: (supplierId: string, name: string) => ({ PK: `SUP#${supplierId}#SEQ#${name}`, SK: 'SEQ' }),
+  /** One of a supplier's SEQUENCE_SHARDS items of counters (sequenceShard of the counter's name). */
+  sequences: (supplierId: string, shard: number) => ({
+    PK: `SUP#${supplierId}#SEQ#${shard}`,
+    SK: 'SEQUENCES',
+  }),
   rules: (supplierId: string, kind: string) => ({ PK: `SUP#${supplierId}`, SK: `RULES#${kind}` }),
   /** An upload and its row errors share a partition of their own, so a big file's errors spread no further. */
   upload: (supplierId: string, uploadId: string) => ({
@@ -189,9 +195,26 @@ export const Entity = {
   leadHistory: 'LeadHistory',
   leadEvent: 'LeadEvent',
   partnerLoad: 'PartnerLoad',
-  sequence: 'Sequence',
+  sequences: 'Sequences',
   rules: 'Rules',
   upload: 'Upload',
   uploadRowError: 'UploadRowError',
   headerMapping: 'HeaderMapping',
 } as const;
+
+/**
+ * How many items hold a supplier's counters. A chunk of a file reserves for all
+ * its pools at once: one write per item it touches, and an item stays small
+ * (about 25 counters to the KB) so a single reroute's write stays cheap.
+ */
+export const SEQUENCE_SHARDS = 8;
+
+/** The item (0..SEQUENCE_SHARDS-1) holding a counter. */
+export function sequenceShard(counter: string): number {
+  return createHash('sha256').update(counter).digest().readUInt32BE(0) % SEQUENCE_SHARDS;
+}
+
+/** A counter's attribute on its item (prefixed: the item's own attributes never clash with a name). */
+export function sequenceAttribute(counter: string): string {
+  return `seq:${counter}`;
+}

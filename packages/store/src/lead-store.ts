@@ -25,7 +25,7 @@ import {
   ValidationError,
 } from '@leadrelay/core';
 import { decodeCursor, encodeCursor } from './cursor';
-import { Entity, Keys, LEAD_SHARDS } from './keys';
+import { Entity, Keys, LEAD_SHARDS, sequenceAttribute, sequenceShard } from './keys';
 import {
   eventItem,
   evictedHistory,
@@ -42,6 +42,12 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 
 /** DynamoDB's limits: actions per transaction, keys per BatchGetItem. */
 const MAX_TRANSACTION_ITEMS = 100;
+/**
+ * Entries a merge may leave on the lead item: a merge appends its entry there (one
+ * write) and the lead's next change moves the surplus into history items; a lead
+ * merged this often with no change between gets items of its own for the rest.
+ */
+const MAX_ENTRIES_ON_LEAD = 20;
 const MAX_BATCH_GET_KEYS = 100;
 /** BatchGetItem calls in flight at once for one getLeads. */
 const BATCH_GET_CONCURRENCY = 4;
@@ -209,9 +215,10 @@ export class DynamoLeadStore implements LeadStore {
     };
   }
 
-  // merge a duplicate's fields into a lead — one transaction: UpdateItem on LEAD#<id> (no version
-  // condition by design) and the put of its history item; then the lead as it is now (GetItem:
-  // a transaction answers no attributes)
+  // merge a duplicate's fields into a lead — one UpdateItem on LEAD#<id> (no version condition by design)
+  // that appends the merge's entry to the entries on the lead and answers the lead (ALL_NEW); when the
+  // lead holds MAX_ENTRIES_ON_LEAD already, a transaction of that update and a history item of its own,
+  // then the lead as it is now (GetItem: a transaction answers no attributes)
   async mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined> {
     // DynamoDB refuses unused expression names, so #custom is declared only when used.
     const names: Record<string, string> = {};
@@ -228,15 +235,35 @@ export class DynamoLeadStore implements LeadStore {
       values[`:c${i}`] = value;
       sets.push(`#custom.#c${i} = :c${i}`);
     });
-    // No read-modify-write of the lead: the merge's own id keys its history item, so concurrent merges all land.
+    const update = {
+      TableName: this.tableName,
+      Key: Keys.lead(leadId),
+      ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+    };
+    // No read-modify-write of the lead: concurrent merges all land, each appending its own entry.
+    try {
+      const { Attributes } = await withRetries(() =>
+        this.db.send(
+          new UpdateCommand({
+            ...update,
+            UpdateExpression: `SET ${sets.join(', ')}, history = list_append(history, :entry) ADD version :one`,
+            ConditionExpression: 'attribute_exists(PK) AND size(history) < :max',
+            ExpressionAttributeValues: { ...values, ':entry': [change.history], ':max': MAX_ENTRIES_ON_LEAD },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return Attributes && leadFromItem(Attributes);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Missing, or a lead merged again and again with no change since: the entry goes to an item of its own.
     const failed = await this.transact([
       {
         Update: {
-          TableName: this.tableName,
-          Key: Keys.lead(leadId),
+          ...update,
           UpdateExpression: `SET ${sets.join(', ')} ADD version :one`,
           ConditionExpression: 'attribute_exists(PK)',
-          ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
           ExpressionAttributeValues: values,
         },
       },
@@ -251,7 +278,7 @@ export class DynamoLeadStore implements LeadStore {
     if (failed[0]) return undefined;
     if (failed.includes(true)) throw new Error(`A merge's history item for lead ${leadId} already exists`);
     const lead = await this.getLead(leadId);
-    // The merge's entry is the latest, though the lead item's own list keeps state changes only.
+    // The merge's entry is the latest, though it is not among the entries on the lead item.
     return lead && { ...lead, history: [...lead.history, change.history] };
   }
 
@@ -565,30 +592,52 @@ export class DynamoLeadStore implements LeadStore {
     return loads;
   }
 
-  // reserve a block of a counter — main table, one atomic ADD
-  async reserveSequence(supplierId: string, counter: string, count: number): Promise<number> {
-    if (!Number.isInteger(count) || count < 1)
-      throw new Error(`count must be a positive integer, got ${count}`);
-    const { Attributes } = await withRetries(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: Keys.sequence(supplierId, counter),
-          UpdateExpression:
-            'SET entity = :entity, supplierId = :supplierId, #name = :name ADD #value :count, version :one',
-          ExpressionAttributeNames: { '#name': 'name', '#value': 'value' },
-          ExpressionAttributeValues: {
-            ':entity': Entity.sequence,
-            ':supplierId': supplierId,
-            ':name': counter,
-            ':count': count,
-            ':one': 1,
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      ),
+  // reserve blocks of counters — main table: the counters live on SEQUENCE_SHARDS items per supplier (by a
+  // hash of the name), one atomic ADD per item touched, in parallel
+  async reserveSequences(
+    supplierId: string,
+    counts: ReadonlyMap<string, number>,
+  ): Promise<Map<string, number>> {
+    const byShard = new Map<number, [string, number][]>();
+    for (const [counter, count] of counts) {
+      if (!Number.isInteger(count) || count < 1) {
+        throw new Error(`count must be a positive integer, got ${count} for ${counter}`);
+      }
+      const shard = sequenceShard(counter);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), [counter, count]]);
+    }
+    const firsts = new Map<string, number>();
+    await Promise.all(
+      [...byShard].map(async ([shard, counters]) => {
+        const names = Object.fromEntries(
+          counters.map(([counter], i) => [`#c${i}`, sequenceAttribute(counter)]),
+        );
+        const values = Object.fromEntries(counters.map(([, count], i) => [`:c${i}`, count]));
+        const { Attributes = {} } = await withRetries(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: Keys.sequences(supplierId, shard),
+              UpdateExpression: `SET entity = :entity, supplierId = :supplierId ADD version :one, ${counters
+                .map((_, i) => `#c${i} :c${i}`)
+                .join(', ')}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: {
+                ':entity': Entity.sequences,
+                ':supplierId': supplierId,
+                ':one': 1,
+                ...values,
+              },
+              ReturnValues: 'UPDATED_NEW',
+            }),
+          ),
+        );
+        for (const [counter, count] of counters) {
+          firsts.set(counter, Number(Attributes[sequenceAttribute(counter)]) - count);
+        }
+      }),
     );
-    return Number(Attributes?.value) - count;
+    return firsts;
   }
 
   private loadUpdates(leads: readonly Lead[], changes: readonly LoadChange[]): TransactItem[] {

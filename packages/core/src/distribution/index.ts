@@ -8,6 +8,7 @@ export * from './distribute';
 export * from './email-status';
 export * from './links';
 export * from './notify';
+export * from './partner-decisions';
 export * from './reroute';
 export * from './reroute-lead';
 export * from './reroute-rejected';

@@ -3,7 +3,7 @@ import { changeLead } from '../leads/change';
 import { loadRouting } from '../leads/intake';
 import type { Lead } from '../leads/lead';
 import type { LeadStore, RulesStore } from '../leads/ports';
-import { PoolSequences, type RoutingDecision, rerouteSequenceCounter } from '../routing';
+import { PoolSequences, type RoutingDecision, rerouteSequenceCounter, reserveByCounter } from '../routing';
 import type { TenantStore } from '../tenants/ports';
 import { type RerouteOutcome, rerouteDecision } from './reroute';
 import { isRefusal } from './transitions';
@@ -11,7 +11,7 @@ import { isRefusal } from './transitions';
 export interface RerouteDeps {
   leads: Pick<
     LeadStore,
-    'getLead' | 'replaceLead' | 'partnerLoads' | 'reserveSequence' | 'dueDeadlines' | 'recordRerouteFailure'
+    'getLead' | 'replaceLead' | 'partnerLoads' | 'reserveSequences' | 'dueDeadlines' | 'recordRerouteFailure'
   >;
   tenants: TenantStore;
   rules: RulesStore;
@@ -46,8 +46,11 @@ export async function rerouteLead(deps: RerouteDeps, request: RerouteRequest): P
   if (!first) return { skipped: 'missing' };
   const { supplier, partners, routing } = await loadRouting(deps, first.supplierId);
   let outcome: RerouteOutcome | undefined;
-  const sequences = new PoolSequences((group, count) =>
-    deps.leads.reserveSequence(first.supplierId, rerouteSequenceCounter(group), count),
+  const sequences = new PoolSequences(
+    reserveByCounter(
+      (counters) => deps.leads.reserveSequences(first.supplierId, counters),
+      rerouteSequenceCounter,
+    ),
   );
   let unwritten: RoutingDecision | undefined;
   const changed = await changeLead(deps.leads, request.leadId, async (lead) => {

@@ -1,4 +1,11 @@
-import { ConflictError, type DomainError, type ErrorDetail, NotFoundError, ValidationError } from '../errors';
+import {
+  ConflictError,
+  type DomainError,
+  type ErrorCode,
+  type ErrorDetail,
+  NotFoundError,
+  ValidationError,
+} from '../errors';
 import { holdsCapacity } from '../leads/assign';
 import type { DistributionStatus, HistoryEntry, Lead, PipelineStatus } from '../leads/lead';
 import type { LoadChange } from '../leads/ports';
@@ -70,17 +77,33 @@ export function isRefusal<T extends object, R extends RefusalReason>(
 }
 
 /**
- * The domain error for a refusal, for the HTTP edge: `not-yours` is 404 (a
- * partner does not learn about other partners' leads), `invalid` is 400, the
- * rest are 409 with the current state in the details.
+ * Which kind of domain error each refusal is, for every edge that answers one
+ * (the API's errors, the link pages), each kind then having one status there.
+ * A partner does not learn about other partners' leads, so `not-yours` reads
+ * as not found; `invalid` is a validation failure; the rest conflict with the
+ * lead's state.
+ */
+export const REFUSAL_KINDS = {
+  'not-yours': 'not_found',
+  invalid: 'validation_failed',
+  stale: 'conflict',
+  'already-decided': 'conflict',
+  'not-pending': 'conflict',
+  'not-accepted': 'conflict',
+  closed: 'conflict',
+} as const satisfies Record<RefusalReason, ErrorCode>;
+
+/**
+ * The domain error for a refusal, of its kind (REFUSAL_KINDS); a conflict
+ * names the lead's current state in its details, when the one asking may know it.
  */
 export function refusalError(refusal: Refusal): DomainError {
-  switch (refusal.refused) {
-    case 'not-yours':
+  switch (REFUSAL_KINDS[refusal.refused]) {
+    case 'not_found':
       return new NotFoundError(refusal.message);
-    case 'invalid':
+    case 'validation_failed':
       return new ValidationError(refusal.message, refusal.details);
-    default:
+    case 'conflict':
       return new ConflictError(refusal.message, [
         ...refusal.details,
         ...(refusal.current ? [{ path: 'distributionStatus', message: `is ${refusal.current}` }] : []),

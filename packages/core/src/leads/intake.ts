@@ -9,6 +9,7 @@ import {
   type RoutingMatch,
   type RoutingRules,
   RoutingRules as RoutingRulesSchema,
+  reserveByCounter,
 } from '../routing';
 import type { TenantStore } from '../tenants/ports';
 import type { Partner, Supplier, SupplierSettings } from '../tenants/schemas';
@@ -123,8 +124,11 @@ export class Intake {
     private readonly routing: CompiledRouting,
   ) {}
 
-  private readonly sequences = new PoolSequences((group, count) =>
-    this.deps.leads.reserveSequence(this.supplierId, poolSequenceCounter(group), count),
+  private readonly sequences = new PoolSequences(
+    reserveByCounter(
+      (counters) => this.deps.leads.reserveSequences(this.supplierId, counters),
+      poolSequenceCounter,
+    ),
   );
   private readonly seen = new SeenIds();
   private loads: { at: number; counts: Map<string, number> } | undefined;

@@ -224,3 +224,20 @@ export function distributionStatusChangeDays(
 ): number {
   return Math.max(0, Math.floor((now.getTime() - Date.parse(lead.distributionStatusChangedAt)) / 86_400_000));
 }
+
+/** A lead as the API answers it: the stored lead and the days since its distribution status changed. */
+export const LeadView = Lead.extend({ distributionStatusChangeDays: z.int() }).meta({ id: 'LeadView' });
+export type LeadView = z.output<typeof LeadView> & Partial<Record<LeadTextField, string>>;
+
+/** A lead in a list: the same, without history. */
+export const LeadSummary = LeadView.omit({ history: true }).meta({ id: 'LeadSummary' });
+export type LeadSummary = Omit<LeadView, 'history'>;
+
+export function leadView(lead: Lead, now: Date): LeadView {
+  return { ...lead, distributionStatusChangeDays: distributionStatusChangeDays(lead, now) };
+}
+
+export function leadSummary(lead: Lead, now: Date): LeadSummary {
+  const { history: _history, ...rest } = leadView(lead, now);
+  return rest;
+}

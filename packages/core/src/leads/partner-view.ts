@@ -1,4 +1,5 @@
-import type { HistoryEntry, Lead } from './lead';
+import type { z } from 'zod';
+import { type HistoryEntry, type Lead, LeadView, leadView } from './lead';
 
 /**
  * What a partner may see of a lead's history (a tenant sees only its own
@@ -76,4 +77,47 @@ export function partnerHistory(
   partnerId: string,
 ): HistoryEntry[] {
   return entries.flatMap((entry) => partnerHistoryEntry(lead, entry, partnerId) ?? []);
+}
+
+/**
+ * The lead fields a partner never sees: who had the lead before, the rule group
+ * it was routed from, and the delivery internals (which owner the email went
+ * to, the email marker, the reroute sweep's failures). One list for the schema
+ * and the view, so the OpenAPI document promises a partner exactly what it gets.
+ */
+const HIDDEN_FROM_PARTNER = {
+  previousPartnerIds: true,
+  routingGroup: true,
+  notified: true,
+  emailAttempt: true,
+  rerouteFailure: true,
+} as const;
+
+/** A lead as its partner sees it: no trace of other partners, its own part of the history. */
+export const PartnerLead = LeadView.omit(HIDDEN_FROM_PARTNER).meta({ id: 'PartnerLead' });
+export type PartnerLead = z.output<typeof PartnerLead>;
+
+/** A partner's lead in a list: the same, without history. */
+export const PartnerLeadSummary = PartnerLead.omit({ history: true }).meta({ id: 'PartnerLeadSummary' });
+export type PartnerLeadSummary = z.output<typeof PartnerLeadSummary>;
+
+/**
+ * What a partner sees of a lead it has (a privacy rule, for every place a
+ * partner reads a lead: the API, and later webhooks): none of the fields
+ * HIDDEN_FROM_PARTNER names, and its own part of the history (partnerHistory),
+ * from when the lead came to it. A lead with no partner shows no history.
+ */
+export function partnerLead(lead: Lead, now: Date): PartnerLead {
+  const view: Record<string, unknown> = { ...leadView(lead, now) };
+  for (const field of Object.keys(HIDDEN_FROM_PARTNER)) delete view[field];
+  return {
+    ...(view as Omit<LeadView, keyof typeof HIDDEN_FROM_PARTNER>),
+    history: lead.partnerId ? partnerHistory(lead, lead.history, lead.partnerId) : [],
+  };
+}
+
+/** {@link partnerLead} without history, for lists. */
+export function partnerLeadSummary(lead: Lead, now: Date): PartnerLeadSummary {
+  const { history: _history, ...rest } = partnerLead({ ...lead, history: [] }, now);
+  return rest;
 }

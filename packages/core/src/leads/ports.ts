@@ -94,8 +94,12 @@ export interface LeadStore {
   ): Promise<Lead | undefined>;
   /** Current Pending counts of the partners (0 for none). */
   partnerLoads(supplierId: string, partnerIds: readonly string[]): Promise<Map<string, number>>;
-  /** Reserves `count` consecutive numbers of a named counter; answers the first. */
-  reserveSequence(supplierId: string, counter: string, count: number): Promise<number>;
+  /**
+   * Reserves, for each named counter, `count` consecutive numbers (atomic per
+   * counter; the counters of one call need not land together); answers each
+   * counter's first. One call covers all of a chunk's pools.
+   */
+  reserveSequences(supplierId: string, counts: ReadonlyMap<string, number>): Promise<Map<string, number>>;
 }
 
 export type RulesKind = 'routing' | 'registration';

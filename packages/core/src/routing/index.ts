@@ -52,8 +52,9 @@ export {
   memoryRoutingState,
   PoolSequences,
   poolSequenceCounter,
-  type ReserveSequence,
+  type ReserveSequences,
   rerouteSequenceCounter,
+  reserveByCounter,
 } from './state';
 /** The smooth weighted round-robin cycle behind the `weighted` strategy. */
 export { smoothWeightedCycle } from './strategies';

@@ -37,8 +37,29 @@ export function rerouteSequenceCounter(group: string): string {
   return `rr:${group}:reroute`;
 }
 
-/** Reserves `count` consecutive numbers of a pool group's counter and answers the first (atomic, like LeadStore.reserveSequence). */
-export type ReserveSequence = (group: string, count: number) => Promise<number>;
+/**
+ * Reserves, for each pool group, `count` consecutive numbers of its counter and
+ * answers each group's first (atomic per counter, like LeadStore.reserveSequences):
+ * one call per chunk, whatever the number of pools.
+ */
+export type ReserveSequences = (counts: ReadonlyMap<string, number>) => Promise<ReadonlyMap<string, number>>;
+
+/** A ReserveSequences over named counters (LeadStore.reserveSequences), the group's counter named by `counterOf`. */
+export function reserveByCounter(
+  reserve: (counters: ReadonlyMap<string, number>) => Promise<ReadonlyMap<string, number>>,
+  counterOf: (group: string) => string,
+): ReserveSequences {
+  return async (counts) => {
+    const firsts = await reserve(new Map([...counts].map(([group, n]) => [counterOf(group), n])));
+    return new Map(
+      [...counts.keys()].map((group) => {
+        const first = firsts.get(counterOf(group));
+        if (first === undefined) throw new Error(`No numbers reserved for pool group ${group}`);
+        return [group, first];
+      }),
+    );
+  };
+}
 
 /** Rounds of reserving more before `decide` gives up (each round only follows a concurrent writer's moves). */
 const MAX_DECIDE_ROUNDS = 8;
@@ -49,8 +70,8 @@ const MAX_DECIDE_ROUNDS = 8;
  * the numbers a pool's leads hold are contiguous: every number reserved is
  * used by one lead the pool took. So nothing is reserved ahead: `decide` runs
  * the routing first against the numbers owned (and guessed ones past them),
- * reserves exactly the shortfall (one counter write per pool per chunk, two for
- * the first chunk of an intake: see below), and runs it again until it needs
+ * reserves exactly the shortfall (one reservation per chunk for all its pools, two
+ * for the first chunk of an intake: see below), and runs it again until it needs
  * nothing it does not own. Only then are the numbers taken and the Pending
  * counts updated. A lead whose write then fails hands its number back
  * (`release`) for the next lead of the pool; numbers left over stay with the
@@ -69,7 +90,7 @@ export class PoolSequences {
   /** Per group: one past the last number reserved, where the next reservation most likely starts. */
   private readonly ends = new Map<string, number>();
 
-  constructor(private readonly reserve: ReserveSequence) {}
+  constructor(private readonly reserve: ReserveSequences) {}
 
   /**
    * Runs `decide` (pure but for the state it is given, as `CompiledRouting.choose`
@@ -107,9 +128,7 @@ export class PoolSequences {
       // A group this holder never reserved from: its guesses started at 0, so take one number
       // first to learn where the counter is. Guesses from the right place make the count exact
       // even when it depends on the numbers (a pool member's capacity filling up mid-chunk).
-      await Promise.all(
-        [...short].map(([group, count]) => this.take(group, this.ends.has(group) ? count : 1)),
-      );
+      await this.take(new Map([...short].map(([group, count]) => [group, this.ends.has(group) ? count : 1])));
       // The usual case: the reservation began where the guesses did and nothing else moved
       // meanwhile, so routing again would hand out the same numbers and decide the same.
       if (this.owns(used) && sameCounts(before, pending)) return this.adopt(value, used, counts, pending);
@@ -147,13 +166,16 @@ export class PoolSequences {
     this.owned.set(group, owned);
   }
 
-  private async take(group: string, count: number): Promise<void> {
-    const first = await this.reserve(group, count);
-    const owned = this.owned.get(group) ?? [];
-    for (let n = first; n < first + count; n++) owned.push(n);
-    owned.sort((a, b) => a - b);
-    this.owned.set(group, owned);
-    this.ends.set(group, Math.max(this.ends.get(group) ?? 0, first + count));
+  private async take(counts: ReadonlyMap<string, number>): Promise<void> {
+    const firsts = await this.reserve(counts);
+    for (const [group, count] of counts) {
+      const first = firsts.get(group) ?? 0;
+      const owned = this.owned.get(group) ?? [];
+      for (let n = first; n < first + count; n++) owned.push(n);
+      owned.sort((a, b) => a - b);
+      this.owned.set(group, owned);
+      this.ends.set(group, Math.max(this.ends.get(group) ?? 0, first + count));
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import { NotFoundError, ValidationError } from '../errors';
+import { inboxPrefix } from '../events';
 import { newId } from '../ids';
 import type { Page, PageQuery } from '../pages';
 import type { TenantStore } from '../tenants/ports';
@@ -34,12 +35,12 @@ const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** The object key of an API upload: `inbox/<supplierId>/<uploadId>/<fileName sanitised>`. */
 export function uploadKey(supplierId: string, uploadId: string, fileName: string): string {
-  return `inbox/${supplierId}/${uploadId}/${sanitiseFileName(fileName) || 'upload'}`;
+  return `${inboxPrefix}${supplierId}/${uploadId}/${sanitiseFileName(fileName) || 'upload'}`;
 }
 
 /** The upload id in a key laid out by {@link uploadKey}; undefined for any other key (a direct drop). */
 export function uploadIdOfKey(supplierId: string, key: string): string | undefined {
-  const prefix = `inbox/${supplierId}/`;
+  const prefix = `${inboxPrefix}${supplierId}/`;
   if (!key.startsWith(prefix)) return undefined;
   const [id, ...rest] = key.slice(prefix.length).split('/');
   return id !== undefined && ULID.test(id) && rest.length === 1 && rest[0] !== '' ? id : undefined;
