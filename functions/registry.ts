@@ -45,7 +45,10 @@ export type TableItemAction =
 export interface TableAccess {
   /** Item actions, on the table itself. */
   readonly items: readonly TableItemAction[];
-  /** Where the function runs Query: `table` for the table's own keys, or a GSI by name. */
+  /**
+   * Where the function runs Query: `table` for the table's own keys, or a GSI by the
+   * access pattern it serves (`Index` in packages/store; the stack grants the physical index).
+   */
   readonly query?: readonly ('table' | IndexName)[];
 }
 
@@ -130,7 +133,7 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     // (Powertools) are put, read, updated and deleted after a failure.
     table: {
       items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
-      query: ['table', 'GSI1', 'GSI2'],
+      query: ['table', 'byCreated', 'byPartner'],
     },
   },
   ingest: {
@@ -180,7 +183,7 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     schedule: { everyMinutes: 5, input: { kind: 'sweep' } satisfies RerouteEvent },
     // A reroute reads rules, partners and loads, reserves sequence numbers and writes the lead with its
     // load changes; the sweep queries the deadline index.
-    table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], query: ['table', 'GSI3'] },
+    table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], query: ['table', 'byDeadline'] },
   },
   aggregate: {
     entry: 'functions/aggregate/handler.ts',
@@ -199,6 +202,6 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     // A lease is 60 s: an upload a crashed run left waits at most this long plus a minute.
     schedule: { everyMinutes: 5, input: { kind: 'sweep' } },
     // Finds the uploads whose lease ran out in the processing index; ingest does the rest.
-    table: { items: [], query: ['GSI2'] },
+    table: { items: [], query: ['byLease'] },
   },
 };

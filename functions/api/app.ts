@@ -41,8 +41,8 @@ export interface ApiDeps {
 const VERSION = '0.1.0';
 
 /**
- * The HTTP API as one function of an API Gateway v2 event: every route of
- * shared/api.md that exists so far, plus the OpenAPI document generated from them.
+ * The HTTP API as one function of an API Gateway v2 event: every route, plus the
+ * OpenAPI document generated from them.
  */
 export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' | 'warn'>) {
   const routes: Route[] = [

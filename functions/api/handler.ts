@@ -1,10 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createS3Client, linkKeysSource, loadConfig, operatorKeySource, S3Files } from '@leadrelay/aws';
 import { systemClock } from '@leadrelay/core';
 import {
   createDocumentClient,
+  createDynamoClient,
   DynamoLeadStore,
   DynamoRulesStore,
   DynamoTenantStore,
@@ -12,12 +11,13 @@ import {
 } from '@leadrelay/store';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { functionLogger } from '../shared/logger';
 import { createApi } from './app';
 import { powertoolsIdempotency } from './idempotency';
 
 const config = loadConfig('api');
-const logger = new Logger({ serviceName: 'lead-relay' });
-const dynamo = new DynamoDBClient({});
+const logger = functionLogger('api');
+const dynamo = createDynamoClient();
 const db = createDocumentClient(dynamo);
 const api = createApi(
   {
@@ -30,10 +30,7 @@ const api = createApi(
     idempotency: powertoolsIdempotency(dynamo, config.TABLE_NAME),
     uploads: {
       store: new DynamoUploadStore(db, config.TABLE_NAME),
-      signer: new S3Files(
-        createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE === 'true' }),
-        config.BUCKET_NAME,
-      ),
+      signer: new S3Files(createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }), config.BUCKET_NAME),
     },
   },
   logger,

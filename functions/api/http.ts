@@ -62,7 +62,10 @@ function errorBody(code: string, message: string, details: ErrorDetail[]) {
   return { error: { code, message, details } };
 }
 
-/** The error shape of shared/api.md for anything thrown; `undefined` when the error is not ours (a 500). */
+/**
+ * The API's one error shape (`{error: {code, message, details}}`) for anything thrown;
+ * `undefined` when the error is not ours (a 500).
+ */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 | undefined {
   if (error instanceof HttpError) {
     return json(error.status, errorBody(error.code, error.message, error.details), error.headers);
@@ -78,7 +81,7 @@ export function internalError(requestId: string): APIGatewayProxyStructuredResul
 }
 
 const MAX_BODY_BYTES = 1_048_576;
-/** Far deeper than any request of shared/api.md (a lead's custom fields are 4 levels down). */
+/** Far deeper than any request the API takes (a lead's custom fields are 4 levels down). */
 export const MAX_JSON_DEPTH = 32;
 
 /**

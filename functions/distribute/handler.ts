@@ -1,9 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { linkKeysSource, loadConfig, SchedulerDeadlines, SesMailer } from '@leadrelay/aws';
 import { systemClock } from '@leadrelay/core';
-import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
+import {
+  createDocumentClient,
+  createDynamoClient,
+  DynamoLeadStore,
+  DynamoRulesStore,
+  DynamoTenantStore,
+} from '@leadrelay/store';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { idempotentMailer } from '../shared/idempotency';
 import { functionLogger } from '../shared/logger';
@@ -12,7 +17,7 @@ import { distributeRecord } from './distribute';
 
 const config = loadConfig('distribute');
 const logger = functionLogger('distribute');
-const dynamo = new DynamoDBClient({});
+const dynamo = createDynamoClient();
 const db = createDocumentClient(dynamo);
 // Adaptive retries: SES throttling (MaxSendRate) is waited out, not dropped.
 const ses = new SesMailer(new SESv2Client({ retryMode: 'adaptive', maxAttempts: 8 }), {

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '@leadrelay/aws';
 import { applyEmailEvent, parseSesEvent, systemClock } from '@leadrelay/core';
 import { createDocumentClient, DynamoLeadStore, DynamoTenantStore } from '@leadrelay/store';
@@ -7,7 +6,7 @@ import { functionLogger } from '../shared/logger';
 
 const config = loadConfig('email-events');
 const logger = functionLogger('email-events');
-const db = createDocumentClient(new DynamoDBClient({}));
+const db = createDocumentClient();
 const deps = {
   leads: new DynamoLeadStore(db, config.TABLE_NAME),
   tenants: new DynamoTenantStore(db, config.TABLE_NAME),

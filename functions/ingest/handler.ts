@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createS3Client, LambdaInvoker, loadConfig, S3Files } from '@leadrelay/aws';
 import { systemClock } from '@leadrelay/core';
@@ -16,11 +15,8 @@ import { createIngestHandler, type IngestEvent } from './ingest';
 
 const config = loadConfig('ingest');
 const logger = functionLogger('ingest');
-const db = createDocumentClient(new DynamoDBClient({}));
-const files = new S3Files(
-  createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE === 'true' }),
-  config.BUCKET_NAME,
-);
+const db = createDocumentClient();
+const files = new S3Files(createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }), config.BUCKET_NAME);
 const invoker = new LambdaInvoker(new LambdaClient({}));
 
 const ingest = createIngestHandler({

@@ -1,5 +1,4 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '@leadrelay/aws';
 import { parseInput, RerouteEvent, rerouteLead, sweepDeadlines, systemClock } from '@leadrelay/core';
 import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
@@ -13,7 +12,7 @@ const metrics = new Metrics({
   serviceName: 'lead-relay',
   defaultDimensions: { fn: 'reroute' },
 });
-const db = createDocumentClient(new DynamoDBClient({}));
+const db = createDocumentClient();
 const deps = {
   leads: new DynamoLeadStore(db, config.TABLE_NAME),
   tenants: new DynamoTenantStore(db, config.TABLE_NAME),

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { LambdaInvoker, loadConfig } from '@leadrelay/aws';
 import { type ResumeUpload, sweepStalledUploads, systemClock } from '@leadrelay/core';
@@ -7,7 +6,7 @@ import { functionLogger } from '../shared/logger';
 
 const config = loadConfig('upload-sweeper');
 const logger = functionLogger('upload-sweeper');
-const db = createDocumentClient(new DynamoDBClient({}));
+const db = createDocumentClient();
 const uploads = new DynamoUploadStore(db, config.TABLE_NAME);
 const invoker = new LambdaInvoker(new LambdaClient({}));
 

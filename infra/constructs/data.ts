@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { TableAccess } from '../../functions/registry';
-import { tableDefinition } from '../../packages/store/src/table';
+import { Index, tableDefinition } from '../../packages/store/src/table';
 import { acknowledge, nagResource } from '../nag';
 
 /**
@@ -129,7 +129,8 @@ export class Data extends Construct {
   /**
    * TABLE_NAME, and exactly the table access the function declares in the registry:
    * its item actions on the table, and Query on the table and on each GSI it names
-   * (each index by name, no index/*). A function that declares nothing gets no grant.
+   * (each index by its physical name, no index/*; two access patterns on one index
+   * grant it once). A function that declares nothing gets no grant.
    */
   useTable(fn: lambda.Function, access: TableAccess): void {
     fn.addEnvironment(EnvName.tableName, this.table.tableName);
@@ -139,9 +140,10 @@ export class Data extends Construct {
     if (onTable.length > 0) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: onTable, resources: [this.table.tableArn] }));
     }
-    const indexArns = [...query]
-      .filter((target) => target !== 'table')
-      .map((indexName) => `${this.table.tableArn}/index/${indexName}`);
+    const indexNames = [...query].flatMap((target) => (target === 'table' ? [] : [Index[target].indexName]));
+    const indexArns = [...new Set(indexNames)].map(
+      (indexName) => `${this.table.tableArn}/index/${indexName}`,
+    );
     if (indexArns.length > 0) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexArns }));
     }

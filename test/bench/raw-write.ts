@@ -87,7 +87,7 @@ function pause(ms: number): Promise<void> {
 /** Writes `count` clones of `template` onto the table, `concurrency` BatchWriteItem calls in flight. */
 export async function rawBatchWrite(options: {
   client: DynamoDBClient;
-  /** The table to write to: the ingest's own, as the issue asks ("on the same table"). */
+  /** The table to write to: the ingest's own, so the raw rate compares with the ingest's. */
   tableName: string;
   template: Item;
   count: number;

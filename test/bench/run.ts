@@ -154,7 +154,7 @@ async function main(): Promise<void> {
         `supplier: ${PARTNERS} partners (4 with a capacity, 1 paused, 2 auto-accepting), ${RULE_GROUPS} rule groups`,
       );
       // One DynamoDB Local process, in memory: the ingest on a fresh table, then the raw writes on that
-      // same table (the issue's "same table, same concurrency"), as many items as the ingest created.
+      // same table at the same concurrency, so the two rates compare, as many items as the ingest created.
       const warm = await writeLeadFile(join(dir, `leads-warm-${WARM_ROWS}.csv`), WARM_ROWS);
       const { ingest, raw, cpu } = await withDynamoDbLocal(async (endpoint, client, pid) => {
         // A fresh JVM runs several times slower until its JIT has compiled the hot paths: warm both

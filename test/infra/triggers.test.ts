@@ -141,7 +141,7 @@ describe('the triggers of the function registry', () => {
 
   it('are the event sources of the stack and of the local cloud, and there are no others', () => {
     const stack = expectStackAndLocalCloudToFollowTheRegistry();
-    // The product as it stands: what the readers expect to find.
+    // The product as it stands: the stream consumers, the inbox, the two sweeps and the SES events.
     expect(stack.stream.map((s) => s.fn).sort()).toEqual(['aggregate', 'distribute']);
     expect(stack.objectCreated).toEqual([{ fn: 'ingest', prefix: 'inbox/' }]);
     expect(stack.schedule.map((s) => [s.fn, s.expression]).sort()).toEqual([

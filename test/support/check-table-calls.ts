@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { Index } from '@leadrelay/store';
 import { type FunctionName, functionNames, functionSpecs } from '../../functions/registry';
 
 /** One DynamoDB call as record-table-calls.mjs saw it: which handler, which IAM action, on what. */
 export interface TableCall {
   fn: string;
   action: string;
-  /** `table`, or the index's name. */
+  /** `table`, or the index's physical name (GSI1..GSI3). */
   on: string;
 }
 
@@ -20,7 +21,9 @@ export function readTableCalls(file: string): TableCall[] {
 /** What the registry entry grants (what the stack grants), as `<action> on <table | index>`. */
 export function grantedCalls(name: FunctionName): Set<string> {
   const { items, query = [] } = functionSpecs[name].table;
-  return new Set([...items.map((a) => `${a} on table`), ...query.map((on) => `Query on ${on}`)]);
+  // The recorder sees DynamoDB's index names; the registry names an index by its access pattern.
+  const on = query.map((target) => (target === 'table' ? 'table' : Index[target].indexName));
+  return new Set([...items.map((a) => `${a} on table`), ...on.map((target) => `Query on ${target}`)]);
 }
 
 /** The calls of the registry's functions that their grant does not cover: AccessDenied on AWS. */

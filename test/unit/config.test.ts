@@ -16,8 +16,23 @@ describe('handler configuration', () => {
       loadConfig('api', { TABLE_NAME: 't', BUCKET_NAME: 'b', OPERATOR_KEY: 'k', ...keys }),
     ).toMatchObject({
       OPERATOR_KEY: 'k',
-      S3_FORCE_PATH_STYLE: 'false',
+      S3_FORCE_PATH_STYLE: false,
     });
+  });
+
+  it('parses on/off settings to booleans: "true", "false", unset is off, anything else names the variable', () => {
+    const ingest = (value?: string) =>
+      loadConfig('ingest', {
+        TABLE_NAME: 't',
+        BUCKET_NAME: 'b',
+        ...(value === undefined ? {} : { S3_FORCE_PATH_STYLE: value }),
+      }).S3_FORCE_PATH_STYLE;
+    expect(ingest('true')).toBe(true);
+    expect(ingest('false')).toBe(false);
+    expect(ingest()).toBe(false);
+    for (const typo of ['yes', 'TRUE', '1', '']) {
+      expect(() => ingest(typo)).toThrow(/S3_FORCE_PATH_STYLE/);
+    }
   });
 });
 

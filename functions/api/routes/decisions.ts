@@ -17,7 +17,7 @@ import { route } from '../router';
 /** A partner's answer: the lead as it sees it. */
 const LeadAnswer = z.object({ lead: PartnerLead });
 
-/** The partner's decisions on its leads and its pipeline after acceptance (shared/api.md, "Leads"; issue 5). */
+/** The partner's decisions on its leads and its pipeline after acceptance. */
 export function decisionRoutes(deps: DecisionDeps) {
   const answer = (lead: Lead) => json(200, { lead: partnerLead(lead, deps.clock.now()) });
   const conflict = {

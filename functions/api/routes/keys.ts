@@ -21,7 +21,7 @@ const responses = {
 };
 
 /**
- * API keys (shared/api.md, "Platform and tenants"): every supplier and partner
+ * API keys: every supplier and partner
  * lists, creates and revokes its own; a supplier does the same for its partners,
  * the operator for suppliers. Keys are shown once and answered only as id and
  * prefix afterwards. A revoked key answers 401 from its next request on.

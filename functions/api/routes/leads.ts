@@ -46,7 +46,7 @@ const BatchItemResult = z.object({
     .optional(),
 });
 
-/** Lead intake, reading and manual assignment (shared/api.md, "Leads"). */
+/** Lead intake, reading and manual assignment. */
 export function leadRoutes(deps: IntakeDeps & AssignDeps) {
   const submit = async (
     supplierId: string,

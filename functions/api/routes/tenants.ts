@@ -36,7 +36,7 @@ function partnerSettings(partner: Partner): PartnerSettings {
   };
 }
 
-/** Platform and tenant routes (shared/api.md, "Platform and tenants"). */
+/** Platform and tenant routes: the operator's suppliers, a supplier's settings and partners. */
 export function tenantRoutes(deps: TenantDeps) {
   return [
     route({

@@ -29,7 +29,7 @@ const ReportQuery = z.strictObject({
   errorsCursor: z.string().min(1).max(2048).optional(),
 });
 
-/** Lead files (shared/api.md, "Files"): presigned uploads and their reports. */
+/** Lead files: presigned uploads and their reports. */
 export function uploadRoutes(deps: UploadDeps) {
   return [
     route({

@@ -36,6 +36,11 @@ export const EnvName = {
 } as const;
 
 const nonEmpty = z.string().trim().min(1);
+/**
+ * An on/off setting: exactly `true` or `false` (unset is off), parsed to a boolean
+ * here, so no handler compares strings and a typo fails at cold start, naming the variable.
+ */
+const flag = z.stringbool({ truthy: ['true'], falsy: ['false'], case: 'sensitive' }).default(false);
 
 const linkKeySettings = {
   LINK_KEYS_SECRET_ARN: nonEmpty.optional(),
@@ -56,7 +61,7 @@ export const ConfigSchemas = {
     .object({
       TABLE_NAME: nonEmpty,
       BUCKET_NAME: nonEmpty,
-      S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+      S3_FORCE_PATH_STYLE: flag,
       OPERATOR_KEY_SECRET_ARN: nonEmpty.optional(),
       OPERATOR_KEY: nonEmpty.optional(),
       ...linkKeySettings,
@@ -69,7 +74,7 @@ export const ConfigSchemas = {
   ingest: z.object({
     TABLE_NAME: nonEmpty,
     BUCKET_NAME: nonEmpty,
-    S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+    S3_FORCE_PATH_STYLE: flag,
   }),
   distribute: z
     .object({

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ConflictException,
   CreateScheduleCommand,
@@ -12,6 +11,7 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { ConfigSchemas, EnvName } from '@leadrelay/aws';
+import { createDynamoClient } from '@leadrelay/store';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type FunctionName, functionNames } from '../../../functions/registry';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
@@ -61,7 +61,7 @@ export interface LocalCloudOptions {
   signal?: AbortSignal;
 }
 
-/** The contents of `.local/endpoints.json` (shared/api.md, "Local endpoints file"). */
+/** The contents of `.local/endpoints.json`: where each local service listens, and the keys. */
 export interface LocalEndpoints {
   api: string;
   dynamodb: string;
@@ -325,7 +325,7 @@ async function startServices(input: {
 }) {
   const { ports, localDir, dispatcher, teardown, options } = input;
   const { host, region, accountId, credentials } = localSettings;
-  const dynamoClient = new DynamoDBClient({
+  const dynamoClient = createDynamoClient({
     region,
     endpoint: input.urls.dynamodb,
     credentials,

@@ -5,7 +5,7 @@
  * dead-lettering, like separate mappings on one stream.
  */
 import { join } from 'node:path';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -17,6 +17,7 @@ import {
   type Shard,
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
+import { createDynamoClient } from '@leadrelay/store';
 import type {
   DynamoDBBatchResponse,
   DynamoDBRecord,
@@ -165,7 +166,7 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
   const pollIntervalMs = opts.pollIntervalMs ?? 200;
   const maxRetries = opts.maxRetries ?? 5;
   const clientConfig = { endpoint: opts.endpoint, region: opts.region, credentials: opts.credentials };
-  const dynamo = new DynamoDBClient(clientConfig);
+  const dynamo = createDynamoClient(clientConfig);
   const streams = new DynamoDBStreamsClient(clientConfig);
   const checkpointPath = join(opts.dataDir, 'stream-checkpoints.json');
   const deadLetterPath = join(opts.dataDir, 'dead-letters.jsonl');

@@ -2,23 +2,29 @@ import { createHash } from 'node:crypto';
 import { normaliseName } from '@leadrelay/core';
 
 /**
- * The key design of the single table, in one place.
+ * The key design of the single table, in one place. The index column names each GSI
+ * by the access pattern it serves (`Index` in table.ts): byCreated is GSI1
+ * (GSI1PK / GSI1SK), byPartner and byLease share GSI2 (GSI2PK / GSI2SK), byDeadline
+ * is GSI3 (GSI3PK / GSI3SK).
  *
- * | entity             | PK                   | SK                         | GSI1PK / GSI1SK                     | access pattern                                   |
+ * | entity             | PK                   | SK                         | index: PK / SK                      | access pattern                                   |
  * |--------------------|----------------------|----------------------------|-------------------------------------|--------------------------------------------------|
- * | Supplier           | SUP#<supplierId>     | SUPPLIER                   | SUPPLIERS / <createdAt>#<id>        | get a supplier; the operator lists suppliers     |
+ * | Supplier           | SUP#<supplierId>     | SUPPLIER                   | byCreated: SUPPLIERS /              | get a supplier; the operator lists suppliers     |
+ * |                    |                      |                            |   <createdAt>#<id>                  |                                                  |
  * | Partner            | SUP#<supplierId>     | PARTNER#<partnerId>        | —                                   | get one; list a supplier's partners (oldest first) |
  * | PartnerName        | SUP#<supplierId>     | PARTNERNAME#<lower(name)>  | —                                   | a partner name is unique within its supplier     |
- * | ApiKey             | APIKEY#<sha256(key)> | APIKEY                     | KEYS#<principal> / <createdAt>#<id> | authenticate a request; list a tenant's keys     |
- * | Lead               | LEAD#<leadId>        | LEAD                       | SUP#<supplierId>#LEADS#<shard> /    | get a lead (with only its latest history         |
- * |                    |                      |                            |   <createdAt>#<leadId>              |   entries); a supplier's leads, newest first     |
- * |                    |                      |                            |                                     |   (merged over the shards)                       |
- * |                    |                      |                            | GSI2PK / GSI2SK (with a partner):   | the leads a partner has now, newest first        |
+ * | ApiKey             | APIKEY#<sha256(key)> | APIKEY                     | byCreated: KEYS#<principal> /       | authenticate a request; list a tenant's keys     |
+ * |                    |                      |                            |   <createdAt>#<id>                  |                                                  |
+ * | Lead               | LEAD#<leadId>        | LEAD                       | byCreated:                          | get a lead (with only its latest history         |
+ * |                    |                      |                            |   SUP#<supplierId>#LEADS#<shard> /  |   entries); a supplier's leads, newest first     |
+ * |                    |                      |                            |   <createdAt>#<leadId>              |   (merged over the shards)                       |
+ * |                    |                      |                            | byPartner (with a partner):         | the leads a partner has now, newest first        |
  * |                    |                      |                            |   SUP#<sid>#PARTNER#<pid>#LEADS#<shard> / <createdAt>#<leadId> | (merged over the shards) |
- * |                    |                      |                            | GSI3PK / GSI3SK (only while Pending |                                                  |
+ * |                    |                      |                            | byDeadline (while a partner holds   |                                                  |
+ * |                    |                      |                            |   it undecided: Pending or Rerouted |                                                  |
  * |                    |                      |                            |   with a deadline, not flagged by   |                                                  |
- * |                    |                      |                            |   the sweep): DEADLINES#<shard>     | Pending leads whose deadline passed, oldest    |
- * |                    |                      |                            |   / <deadlineAt>#<leadId>           |   first (the reroute sweeper; never a Scan)      |
+ * |                    |                      |                            |   the sweep): DEADLINES#<shard>     | waiting leads whose deadline passed, oldest      |
+ * |                    |                      |                            |   / <deadlineAt>#<leadId>           |   first (the reroute sweep; never a Scan)        |
  * | LeadHistory        | LEAD#<leadId>        | HISTORY#<at>#v<version>    | —                                   | a lead's history, newest first (Query from LEAD  |
  * |                    |                      |   (10 digits; one per      |                                     |   down to HISTORY#, descending, with the lead's  |
  * |                    |                      |   instant: …-<nn>; a merge:|                                     |   own latest entries). Append-only: the entries  |
@@ -31,26 +37,36 @@ import { normaliseName } from '@leadrelay/core';
  * |                    |                      |                            |                                     |   attribute `seq:<name>` each, on the shard of   |
  * |                    |                      |                            |                                     |   its name's hash (a chunk's pools: ≤ 8 writes)  |
  * | Rules              | SUP#<supplierId>     | RULES#<kind>               | —                                   | a supplier's routing / registration rules        |
- * | Upload             | SUP#<supplierId>#UPLOAD#<uploadId> | UPLOAD       | SUP#<supplierId>#UPLOADS /          | get an upload (status, counts, checkpoint,       |
- * |                    |                      |                            |   <createdAt>#<uploadId>            |   lease); a supplier's uploads, newest first     |
- * |                    |                      |                            | GSI2PK / GSI2SK (only while         |                                                  |
- * |                    |                      |                            |   processing): UPLOADS#PROCESSING / | uploads whose lease expired, oldest first (the   |
+ * | Upload             | SUP#<supplierId>#UPLOAD#<uploadId> | UPLOAD       | byCreated: SUP#<supplierId>#UPLOADS | get an upload (status, counts, checkpoint,       |
+ * |                    |                      |                            |   / <createdAt>#<uploadId>          |   lease); a supplier's uploads, newest first     |
+ * |                    |                      |                            | byLease (only while processing):    |                                                  |
+ * |                    |                      |                            |   UPLOADS#PROCESSING /              | uploads whose lease expired, oldest first (the   |
  * |                    |                      |                            |   <leaseUntil>#<supplierId>#<id>    |   upload sweeper; never a Scan)                  |
  * | UploadRowError     | SUP#<supplierId>#UPLOAD#<uploadId> | ERR#<row, 10 digits> | —                             | an upload's rejected rows in row order (Query    |
  * |                    |                      |                            |                                     |   begins_with ERR#); one item per row            |
  * | HeaderMapping      | SUP#<supplierId>     | HEADERMAP#<headerRowHash>  | —                                   | the column mapping a supplier gave for a header  |
  * |                    |                      |                            |                                     |   row (get by the row's hash; ingest Queries     |
  * |                    |                      |                            |                                     |   begins_with HEADERMAP# before row 1 is read)   |
+ * | Idempotency record | IDEMPOTENCY          | <function name>#           | —                                   | distribute's mailer: a partner email is sent     |
+ * |   (mailer)         |                      |   md5(<leadId>:v<assignment>:a<attempt>:<kind>) |                | once per key; the same key answers the first     |
+ * |                    |                      |                            |                                     |   message id. TTL `expiresAt`: 7 days            |
+ * | Idempotency record | IDEMPOTENCY          | <function name>#           | —                                   | the API's Idempotency-Key: the same key and body |
+ * |   (API)            |                      |   md5([principal, key, method, path]) |                           |   answer the first response; `validation` holds  |
+ * |                    |                      |                            |                                     |   the body's hash. TTL `expiresAt`: 24 hours     |
  *
- * Every item carries `entity` (its type, used by stream filters) and `version`.
+ * Every item of ours carries `entity` (its type, used by stream filters) and `version`.
+ * Idempotency records are Powertools' own (functions/shared/idempotency.ts: `status`,
+ * `data`, `expiresAt`, `in_progress_expiration`): no `entity`, so the stream consumers'
+ * filter (`entity = Lead`) passes them over, and no key builder here: Powertools writes
+ * and reads them itself.
  * Keys describe themselves; ids are ULIDs so SK order is creation order.
  * More lead access patterns (by status, by updated time) will need indexes of their own.
  * `<shard>` is leadShard(leadId), 0..LEAD_SHARDS-1: a big file's lead writes spread
- * over LEAD_SHARDS GSI1 partitions instead of all landing on one.
+ * over LEAD_SHARDS byCreated partitions instead of all landing on one.
  */
 export const Keys = {
   supplier: (supplierId: string) => ({ PK: `SUP#${supplierId}`, SK: 'SUPPLIER' }),
-  /** GSI1: every supplier, oldest first (operator view). */
+  /** byCreated: every supplier, oldest first (operator view). */
   supplierIndex: (supplierId: string, createdAt: string) => ({
     GSI1PK: 'SUPPLIERS',
     GSI1SK: `${createdAt}#${supplierId}`,
@@ -66,7 +82,7 @@ export const Keys = {
     SK: `PARTNERNAME#${normaliseName(name)}`,
   }),
   apiKey: (keyHash: string) => ({ PK: `APIKEY#${keyHash}`, SK: 'APIKEY' }),
-  /** GSI1: a principal's keys, oldest first (for listing and revoking); the id orders keys of the same instant. */
+  /** byCreated: a principal's keys, oldest first (for listing and revoking); the id orders keys of the same instant. */
   apiKeyIndex: (principalId: string, createdAt: string, keyId: string) => ({
     GSI1PK: `KEYS#${principalId}`,
     GSI1SK: `${createdAt}#${keyId}`,
@@ -85,28 +101,31 @@ export const Keys = {
   leadHistoryOf: (leadId: string) => ({ PK: `LEAD#${leadId}`, SKPrefix: 'HISTORY#' }),
   /** The record that an outside event (SES's identity of it) was applied to the lead. */
   leadEvent: (leadId: string, eventId: string) => ({ PK: `LEAD#${leadId}`, SK: `EVENT#${eventId}` }),
-  /** GSI1: a supplier's leads, newest first within each shard. */
+  /** byCreated: a supplier's leads, newest first within each shard. */
   leadIndex: (supplierId: string, leadId: string, createdAt: string) => ({
     GSI1PK: `SUP#${supplierId}#LEADS#${leadShard(leadId)}`,
     GSI1SK: `${createdAt}#${leadId}`,
   }),
-  /** GSI1 partition: one shard of a supplier's leads. */
+  /** byCreated partition: one shard of a supplier's leads. */
   leadsOf: (supplierId: string, shard: number) => ({ GSI1PK: `SUP#${supplierId}#LEADS#${shard}` }),
-  /** GSI2: the leads assigned to a partner now, newest first within each shard. */
+  /** byPartner: the leads assigned to a partner now, newest first within each shard. */
   leadOfPartner: (supplierId: string, partnerId: string, leadId: string, createdAt: string) => ({
     GSI2PK: `SUP#${supplierId}#PARTNER#${partnerId}#LEADS#${leadShard(leadId)}`,
     GSI2SK: `${createdAt}#${leadId}`,
   }),
-  /** GSI2 partition: one shard of a partner's leads. */
+  /** byPartner partition: one shard of a partner's leads. */
   leadsOfPartner: (supplierId: string, partnerId: string, shard: number) => ({
     GSI2PK: `SUP#${supplierId}#PARTNER#${partnerId}#LEADS#${shard}`,
   }),
-  /** GSI3: a waiting lead's reroute deadline, across suppliers, oldest first within each shard. */
+  /**
+   * byDeadline: a waiting lead's reroute deadline (Pending or Rerouted, not flagged: see
+   * lead-items.ts), across suppliers, oldest first within each shard.
+   */
   leadDeadline: (leadId: string, deadlineAt: string) => ({
     GSI3PK: `DEADLINES#${leadShard(leadId)}`,
     GSI3SK: `${deadlineAt}#${leadId}`,
   }),
-  /** GSI3 partition: one shard of the deadlines. */
+  /** byDeadline partition: one shard of the deadlines. */
   deadlinesOf: (shard: number) => ({ GSI3PK: `DEADLINES#${shard}` }),
   partnerLoad: (supplierId: string, partnerId: string) => ({
     PK: `SUP#${supplierId}#LOAD#${partnerId}`,
@@ -123,22 +142,22 @@ export const Keys = {
     PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
     SK: 'UPLOAD',
   }),
-  /** GSI1: a supplier's uploads, newest first (ScanIndexForward false). */
+  /** byCreated: a supplier's uploads, newest first (ScanIndexForward false). */
   uploadIndex: (supplierId: string, uploadId: string, createdAt: string) => ({
     GSI1PK: `SUP#${supplierId}#UPLOADS`,
     GSI1SK: `${createdAt}#${uploadId}`,
   }),
-  /** GSI1 partition: a supplier's uploads. */
+  /** byCreated partition: a supplier's uploads. */
   uploadsOf: (supplierId: string) => ({ GSI1PK: `SUP#${supplierId}#UPLOADS` }),
   /**
-   * GSI2, sparse: an upload while it is processing, by the end of its lease. Few uploads
+   * byLease, sparse: an upload while it is processing, by the end of its lease. Few uploads
    * process at once and each rewrites its entry once per chunk, so one partition holds them.
    */
   processingUpload: (supplierId: string, uploadId: string, leaseUntil: string) => ({
     GSI2PK: 'UPLOADS#PROCESSING',
     GSI2SK: `${leaseUntil}#${supplierId}#${uploadId}`,
   }),
-  /** GSI2 partition: the uploads being processed. */
+  /** byLease partition: the uploads being processed. */
   processingUploads: () => ({ GSI2PK: 'UPLOADS#PROCESSING' }),
   /** The errors of one rejected row; the padded row number keeps SK order = row order. */
   uploadRowError: (supplierId: string, uploadId: string, row: number) => ({
@@ -159,7 +178,7 @@ export const Keys = {
   }),
 } as const;
 
-/** How many GSI1 partitions a supplier's leads are spread over. */
+/** How many byCreated (and byPartner) partitions a supplier's (a partner's) leads are spread over. */
 export const LEAD_SHARDS = 16;
 
 /** A lead's shard: stable (first byte of the id's SHA-1, mod LEAD_SHARDS), so it is known from the id alone. */

@@ -29,6 +29,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor';
 import { Entity, Keys, LEAD_SHARDS, sequenceAttribute, sequenceShard } from './keys';
 import { eventItem, historyItem, leadFromItem, leadItem, loadUpdate, versionChange } from './lead-items';
+import { Index } from './table';
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -97,13 +98,13 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /**
  * The listLeads cursor: base64url JSON `{ s: supplierId, p: [position per shard] }`.
- * A position is `null` (the shard is read from its newest lead), the GSI1SK of the
- * last lead taken from the shard (`<createdAt>#<leadId>`: the rest of its key
+ * A position is `null` (the shard is read from its newest lead), the index sort key of
+ * the last lead taken from the shard (`<createdAt>#<leadId>`: the rest of its key
  * follows from it), or `false` (the shard is exhausted). Keeping only the sort key
  * keeps the cursor of 16 shards well under PageQuery's 2,048 characters.
  */
 type ShardPosition = string | null | false;
-type LeadIndex = 'GSI1' | 'GSI2';
+type LeadIndex = 'byCreated' | 'byPartner';
 const POSITION = /^[^#]+#[^#]+$/;
 
 function encodeLeadsCursor(scope: string, positions: ShardPosition[]): string {
@@ -135,7 +136,7 @@ function decodeLeadsCursor(cursor: string | undefined, scope: string): ShardPosi
 /** The index's ExclusiveStartKey after the lead whose sort key is `position`. */
 function shardStartKey(index: LeadIndex, pk: string, position: string): Item {
   const leadId = position.slice(position.lastIndexOf('#') + 1);
-  return { [`${index}PK`]: pk, [`${index}SK`]: position, ...Keys.lead(leadId) };
+  return { [Index[index].partitionKey]: pk, [Index[index].sortKey]: position, ...Keys.lead(leadId) };
 }
 
 /** LeadStore on the single table (see keys.ts for every key, lead-items.ts for the item shapes). */
@@ -184,7 +185,6 @@ export class DynamoLeadStore implements LeadStore {
     };
   }
 
-  // replace a lead if unchanged since read, with its load changes — one transaction (a conditional put when no loads)
   // merge a duplicate's fields into a lead — one UpdateItem on LEAD#<id> (no version condition by design)
   // that appends the merge's entry to the entries on the lead and answers the lead (ALL_NEW); when the
   // lead holds MAX_ENTRIES_ON_LEAD already, a transaction of that update and a history item of its own,
@@ -252,6 +252,9 @@ export class DynamoLeadStore implements LeadStore {
     return lead && { ...lead, history: [...lead.history, change.history] };
   }
 
+  // replace a lead if unchanged since read (its version and the history on its item), with the history items of
+  // the entries it moves off the lead, the event's record and its load changes — one transaction; a conditional
+  // put alone when there is none of these
   async replaceLead(
     previous: Lead,
     next: Lead,
@@ -415,15 +418,15 @@ export class DynamoLeadStore implements LeadStore {
     return Item;
   }
 
-  // list a supplier's leads, newest first — GSI1, every shard queried and merged by GSI1SK
+  // list a supplier's leads, newest first — byCreated, every shard queried and merged by its sort key
   async listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>> {
-    return this.listSharded('GSI1', supplierId, (shard) => Keys.leadsOf(supplierId, shard).GSI1PK, page);
+    return this.listSharded('byCreated', supplierId, (shard) => Keys.leadsOf(supplierId, shard).GSI1PK, page);
   }
 
-  // list the leads assigned to a partner now, newest first — GSI2, every shard queried and merged by GSI2SK
+  // list the leads assigned to a partner now, newest first — byPartner, every shard queried and merged by its sort key
   async listPartnerLeads(supplierId: string, partnerId: string, page: PageQuery): Promise<Page<Lead>> {
     return this.listSharded(
-      'GSI2',
+      'byPartner',
       `${supplierId}/${partnerId}`,
       (shard) => Keys.leadsOfPartner(supplierId, partnerId, shard).GSI2PK,
       page,
@@ -436,7 +439,7 @@ export class DynamoLeadStore implements LeadStore {
     partition: (shard: number) => string,
     page: PageQuery,
   ): Promise<Page<Lead>> {
-    const sk = `${index}SK`;
+    const { indexName, partitionKey, sortKey: sk } = Index[index];
     const positions = decodeLeadsCursor(page.cursor, scope);
     const shards = await Promise.all(
       positions.map(async (position, shard) => {
@@ -445,9 +448,9 @@ export class DynamoLeadStore implements LeadStore {
         const { Items = [], LastEvaluatedKey } = await this.db.send(
           new QueryCommand({
             TableName: this.tableName,
-            IndexName: index,
+            IndexName: indexName,
             KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': `${index}PK` },
+            ExpressionAttributeNames: { '#pk': partitionKey },
             ExpressionAttributeValues: { ':pk': pk },
             ScanIndexForward: false,
             Limit: page.limit,
@@ -481,7 +484,7 @@ export class DynamoLeadStore implements LeadStore {
     };
   }
 
-  // waiting leads whose deadline is before `before`, oldest first — GSI3, every shard queried
+  // waiting leads whose deadline is before `before`, oldest first — byDeadline, every shard queried
   async dueDeadlines(before: Date, limit: number): Promise<Lead[]> {
     const upper = `${before.toISOString()}#~`;
     const shards = await Promise.all(
@@ -489,7 +492,7 @@ export class DynamoLeadStore implements LeadStore {
         const { Items = [] } = await this.db.send(
           new QueryCommand({
             TableName: this.tableName,
-            IndexName: 'GSI3',
+            IndexName: Index.byDeadline.indexName,
             KeyConditionExpression: 'GSI3PK = :pk AND GSI3SK < :upper',
             ExpressionAttributeValues: { ':pk': Keys.deadlinesOf(shard).GSI3PK, ':upper': upper },
             Limit: limit,
@@ -506,7 +509,7 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   // mark a lead whose deadline reroute keeps failing — one UpdateItem on LEAD#<id>, conditional on its version;
-  // a flagged lead leaves GSI3 (its keys removed) until a new assignment writes them again
+  // a flagged lead leaves byDeadline (its GSI3 keys removed) until a new assignment writes them again
   async recordRerouteFailure(
     leadId: string,
     expectedVersion: number,

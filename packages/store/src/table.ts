@@ -4,7 +4,8 @@
  * keys, indexes, stream and TTL cannot drift apart between AWS and a laptop.
  *
  * All attributes named here are strings. The GSIs are generic: what each one
- * holds for each entity is written down in keys.ts.
+ * holds for each entity is written down in keys.ts, and `Index` names them by the
+ * access pattern they serve.
  */
 export const tableDefinition = {
   partitionKey: 'PK',
@@ -20,4 +21,26 @@ export const tableDefinition = {
 } as const;
 
 export type TableDefinition = typeof tableDefinition;
-export type IndexName = (typeof tableDefinition.globalSecondaryIndexes)[number]['indexName'];
+
+const [gsi1, gsi2, gsi3] = tableDefinition.globalSecondaryIndexes;
+
+/**
+ * The GSIs as the code names them: by the access pattern each serves (keys.ts has what
+ * every entity writes into them). DynamoDB's own names stay GSI1..GSI3, because renaming
+ * an index deletes it and builds a new one. Two patterns share GSI2: a partner's leads
+ * (SUP#…#PARTNER#…) and the uploads processing (UPLOADS#PROCESSING) never share a
+ * partition key, so one index serves both.
+ */
+export const Index = {
+  /** Lists in creation order: suppliers, a principal's API keys, a supplier's leads and uploads. */
+  byCreated: gsi1,
+  /** The leads a partner has now, newest first. */
+  byPartner: gsi2,
+  /** The uploads processing, by the end of their lease (the upload sweeper). */
+  byLease: gsi2,
+  /** Waiting leads by their reroute deadline (the reroute sweep). */
+  byDeadline: gsi3,
+} as const;
+
+/** A GSI by its access pattern (what the registry's table access and the stores name). */
+export type IndexName = keyof typeof Index;

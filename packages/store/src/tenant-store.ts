@@ -26,6 +26,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor';
 import { fromItem } from './items';
 import { Entity, Keys } from './keys';
+import { Index } from './table';
 
 /** Settings pass through their schema on the way out: a stable field order, and defaults for settings added later. */
 function toSupplier(item: Record<string, unknown>): Supplier {
@@ -257,13 +258,13 @@ export class DynamoTenantStore implements TenantStore {
     await this.db.send(new PutCommand(apiKeyPut(this.tableName, record).Put));
   }
 
-  // a principal's keys, oldest first — GSI1 KEYS#<principal>
+  // a principal's keys, oldest first — byCreated, KEYS#<principal>
   async listApiKeys(principal: Principal, page: PageQuery): Promise<Page<ApiKeyRecord>> {
     const { GSI1PK } = Keys.apiKeyIndex(principalId(principal), '', '');
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'GSI1',
+        IndexName: Index.byCreated.indexName,
         KeyConditionExpression: 'GSI1PK = :pk',
         ExpressionAttributeValues: { ':pk': GSI1PK },
         Limit: page.limit,

@@ -24,6 +24,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor';
 import { fromItem } from './items';
 import { Entity, Keys } from './keys';
+import { Index } from './table';
 
 type Item = Record<string, unknown>;
 
@@ -117,13 +118,13 @@ export class DynamoUploadStore implements UploadStore {
     return Item ? uploadFromItem(Item) : undefined;
   }
 
-  // list a supplier's uploads, newest first — GSI1
+  // list a supplier's uploads, newest first — byCreated
   async listUploads(supplierId: string, page: PageQuery): Promise<Page<Upload>> {
     const { GSI1PK } = Keys.uploadsOf(supplierId);
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'GSI1',
+        IndexName: Index.byCreated.indexName,
         KeyConditionExpression: 'GSI1PK = :pk',
         ExpressionAttributeValues: { ':pk': GSI1PK },
         ScanIndexForward: false,
@@ -209,7 +210,7 @@ export class DynamoUploadStore implements UploadStore {
     });
   }
 
-  // uploads processing whose lease ended before now, oldest lease first — GSI2 (sparse: only while processing)
+  // uploads processing whose lease ended before now, oldest lease first — byLease (sparse: only while processing)
   async listStalledUploads(now: string, limit: number): Promise<Upload[]> {
     const { GSI2PK } = Keys.processingUploads();
     const out: Upload[] = [];
@@ -218,7 +219,7 @@ export class DynamoUploadStore implements UploadStore {
       const { Items = [], LastEvaluatedKey } = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: 'GSI2',
+          IndexName: Index.byLease.indexName,
           // `<lease>#...` sorts before `<now>` exactly when the lease ended before now.
           KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :now',
           ExpressionAttributeValues: { ':pk': GSI2PK, ':now': now },

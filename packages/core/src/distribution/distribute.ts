@@ -79,7 +79,7 @@ export function linkUrl(
 }
 
 /**
- * The side effects of an assignment (design.md, Flow 2): the email the lead is
+ * The side effects of an assignment: the email the lead is
  * owed (Accept/Reject to the partner's current default lead owner, or the
  * informational one for an auto-accepted lead), the reroute deadline, and the
  * marker that makes the next sight of the same record a no-op. Safe to run

@@ -1,8 +1,8 @@
 import type { EmailStatus } from '../leads/lead';
 
 /**
- * The email status of a lead's notification (design.md, Vocabulary: Email
- * status), moved by the SES configuration-set events of its message.
+ * The email status of a lead's notification, moved by the SES
+ * configuration-set events of its message.
  *
  * The order is NotSent < Sent < Failed < Opened < Clicked, and an event only
  * ever moves the status up:

@@ -1,5 +1,5 @@
 /**
- * Distribution (design.md, Flows 2–4; issue 5): what happens to a lead once it
+ * Distribution: what happens to a lead once it
  * has a partner, as pure functions. Signed email action links, the email status
  * machine fed by SES events, the partner's accept / reject, the reroute step,
  * the pipeline after acceptance, and the API bodies of those calls.

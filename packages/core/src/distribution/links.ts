@@ -10,8 +10,9 @@ import { type LinkClaims, type LinkKeys, type LinkTokenFailure, verifyLinkToken 
 import { accept, type DecisionRefusal, isRefusal, refusal, reject } from './transitions';
 
 /**
- * The email's Accept and Reject links (design.md: "A GET shows a confirmation
- * page and changes nothing; the POST acts"). Each answer is the page to show
+ * The email's Accept and Reject links. A GET shows a confirmation page and
+ * changes nothing, because mail scanners follow links; the POST acts. Each
+ * answer is the page to show
  * (the confirmation with both forms, or the outcome), or why the link did
  * nothing as a domain code: a LinkFailure (the token, the lead or partner it
  * names, a view link asked to act) or the partner's DecisionRefusal (the lead
@@ -146,8 +147,8 @@ function formAgain(
 }
 
 /**
- * The action (POST): what the form's `action` says (shared/api.md, "Email
- * links"), else the link's own action: accept, or reject with the form's
+ * The action (POST): what the form's `action` says, else the link's own
+ * action: accept, or reject with the form's
  * `reason`. A reject without a reason, or an action that is neither, is an
  * `invalid` refusal with the form again, and the lead is unchanged. A reroute
  * the rejection calls for is the stream's to do (rerouteIfRejected), not this

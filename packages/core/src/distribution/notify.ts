@@ -11,7 +11,7 @@ import { type Refusal, refusal, type Transition } from './transitions';
 
 /**
  * What `distribute` owes a lead, and the bookkeeping of the emails it sends
- * (design.md, Flow 2), as pure functions of the lead the stream shows.
+ * as pure functions of the lead the stream shows.
  *
  * - `decide`: a Pending (or Rerouted) lead with a partner gets the Accept/Reject
  *   email, to the partner's default lead owner number `emailAttempt` (0 first; a

@@ -33,8 +33,8 @@ export type RerouteResult =
   | { skipped: 'stale' | 'already-decided' | 'not-pending' | 'missing'; lead?: Lead };
 
 /**
- * One reroute of a lead (design.md, Routing → Reroute; the decision itself is
- * `rerouteDecision`): the supplier's rules and partners are read, the
+ * One reroute of a lead (the decision itself is `rerouteDecision`): the
+ * supplier's rules and partners are read, the
  * partners' Pending counts read, the decision made with exactly the reroute
  * sequence number it takes (see PoolSequences), and the lead written with its
  * load changes in one conditional write. A lost race (the partner accepted

@@ -4,7 +4,7 @@ import { type RerouteDeps, type RerouteResult, rerouteLead } from './reroute-lea
 /**
  * The reroute a rejection calls for (the supplier's `rerouteRejected`), done by
  * the table stream's consumer, not by the request that rejected: the reject
- * only writes state, and this reads it back from the stream (design.md, Flow 2).
+ * only writes state, and this reads it back from the stream.
  *
  * `old` and `lead` are the stream record's images. Only the record in which the
  * lead became Rejected for its current assignment asks for the reroute, so a

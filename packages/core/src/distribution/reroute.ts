@@ -14,7 +14,7 @@ import type { Partner, SupplierSettings } from '../tenants/schemas';
 import { type Refusal, refusal, type Transition } from './transitions';
 
 /**
- * Rerouting (design.md, Routing → Reroute): when a partner lets the deadline
+ * Rerouting: when a partner lets the deadline
  * pass (or rejects, with the supplier's `rerouteRejected` on), the lead moves to
  * the next eligible partner, never one that already had it.
  *

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Signed email action links (design.md, "Email action links"): the token in
+ * Signed email action links: the token in
  * `/l/{token}` names the lead, the partner, the assignment version, the action
  * and an expiry, and is signed with HMAC-SHA256 so nobody can make or alter one.
  *

@@ -13,8 +13,8 @@ import { issuesToDetails } from '../validation';
 import { PipelineBody, RejectReason } from './schemas';
 
 /**
- * The partner's side of distribution as pure state transitions (design.md,
- * Flows 2–4): accept, reject, and the pipeline after acceptance. Each answers
+ * The partner's side of distribution as pure state transitions: accept,
+ * reject, and the pipeline after acceptance. Each answers
  * the lead to write and the partner load changes to write with it, in one
  * conditional write on the lead's `version` (LeadStore.replaceLead), or a typed
  * refusal saying why not and what the lead is now. Racing calls (accept vs

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { EmailAddress } from '../tenants/schemas';
 
 /**
- * The lead: one zod schema per shape (input, stored lead, history entry), the
- * words of the product (design.md, Vocabulary) kept as they are.
+ * The lead: one zod schema per shape (input, stored lead, history entry), in the
+ * words the product's users see (statuses, sources, email status) kept as they are.
  */
 
 export const LeadType = z.enum(['distributed', 'registered']);

@@ -2,8 +2,8 @@ import type { z } from 'zod';
 import { type HistoryEntry, type Lead, LeadView, leadView } from './lead';
 
 /**
- * What a partner may see of a lead's history (design.md: "a tenant sees only
- * its own data"): its own traces and nothing of other partners. One filter for
+ * What a partner may see of a lead's history (a tenant sees only its own
+ * data): its own traces and nothing of other partners. One filter for
  * every place a partner reads history (the lead, its history pages, webhooks).
  *
  * - Only the lead's current partner sees any of it, and only from the moment

@@ -23,7 +23,7 @@ import type {
 import { emailDomain, FieldValue, normaliseName } from './values';
 
 /**
- * Routing compiled once per file or request (design.md, Routing): rule operands
+ * Routing compiled once per file or request: rule operands
  * lower-cased and parsed, fields given slots so a lead's value is read and
  * normalised once however many conditions test it, partners indexed by id, name
  * and owned domain. Routing a lead is then `match` (which path applies; pure) and

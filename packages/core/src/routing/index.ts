@@ -1,5 +1,5 @@
 /**
- * Lead routing (design.md, Routing): explicit partner, then account ownership,
+ * Lead routing: explicit partner, then account ownership,
  * then the first matching rule group, else Unassigned. Pure: no I/O, no clock,
  * no randomness; the caller provides pending counts and pool sequences.
  *

@@ -6,7 +6,8 @@ import { issuesToDetails } from '../validation';
 import { parseIsoTime, parseNumber } from './values';
 
 /**
- * The supplier's routing rules (design.md, Routing, step 3): an ordered list of
+ * The supplier's routing rules (routing's third step, after an explicit partner
+ * and account ownership): an ordered list of
  * rule groups; a group matches when all its conditions hold, the first matching
  * group decides. One zod schema per shape feeds validation, types and OpenAPI.
  */
