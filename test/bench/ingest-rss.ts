@@ -5,7 +5,7 @@
  * the kernel's high-water mark (VmHWM in /proc/self/status) at the end, which
  * also catches a peak between two samples.
  *
- *   npx tsx test/bench/ingest-rss.ts <rows> <counting|dynamodb> [--csv FILE] [--endpoint URL]
+ *   npx tsx test/bench/ingest-rss.ts <rows> <counting|dynamodb> [--csv FILE] [--endpoint URL] [--no-stream]
  *
  * `counting`: the counting sink (counting-sink.ts), nothing stored. `dynamodb`: the
  * real stores on a fresh table of DynamoDB Local (`--endpoint`, or one started
@@ -127,7 +127,7 @@ function vmHwm(): number | null {
   }
 }
 
-async function stores(sink: Sink, endpoint: string | undefined) {
+async function stores(sink: Sink, endpoint: string | undefined, stream: boolean) {
   if (sink === 'counting') {
     const leads = new CountingLeadStore();
     const stores: BenchStores = {
@@ -147,7 +147,7 @@ async function stores(sink: Sink, endpoint: string | undefined) {
   }
   const local = endpoint ? undefined : await startDynamoDbLocal();
   const url = endpoint ?? (local?.endpoint as string);
-  const tableName = await createTestTable(url, 'bench-ingest');
+  const tableName = await createTestTable(url, 'bench-ingest', { stream });
   const client = new DynamoDBClient({ endpoint: url, region: localRegion, credentials: localCredentials });
   const calls = countCalls(client);
   const db = createDocumentClient(client);
@@ -175,6 +175,8 @@ export async function ingestRun(options: {
   sink: Sink;
   csv?: string | undefined;
   endpoint?: string | undefined;
+  /** false: a table without a stream (a warm-up run; see createTestTable). */
+  stream?: boolean;
 }): Promise<IngestRunResult> {
   const sampler = rssSampler(50);
   const generated = options.csv === undefined;
@@ -187,7 +189,7 @@ export async function ingestRun(options: {
     resetCalls,
     tableName,
     stop,
-  } = await stores(options.sink, options.endpoint);
+  } = await stores(options.sink, options.endpoint, options.stream ?? true);
   try {
     const supplier = await createBenchSupplier({ ...benchStores, clock: systemClock });
     const size = statSync(csv).size;
@@ -246,11 +248,17 @@ async function main(): Promise<void> {
   const sink = process.argv[3];
   if (!Number.isInteger(rows) || rows < 1 || (sink !== 'counting' && sink !== 'dynamodb')) {
     console.error(
-      'usage: npx tsx test/bench/ingest-rss.ts <rows> <counting|dynamodb> [--csv FILE] [--endpoint URL]',
+      'usage: npx tsx test/bench/ingest-rss.ts <rows> <counting|dynamodb> [--csv FILE] [--endpoint URL] [--no-stream]',
     );
     process.exit(2);
   }
-  const result = await ingestRun({ rows, sink, csv: argument('--csv'), endpoint: argument('--endpoint') });
+  const result = await ingestRun({
+    rows,
+    sink,
+    csv: argument('--csv'),
+    endpoint: argument('--endpoint'),
+    stream: !process.argv.includes('--no-stream'),
+  });
   const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
   console.log(
     `${result.rows} rows → ${result.sink} sink in ${result.seconds.toFixed(1)} s (${Math.round(result.rowsPerSecond)} rows/s); ` +

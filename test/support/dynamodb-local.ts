@@ -55,8 +55,18 @@ export async function startDynamoDbLocal(): Promise<{
   };
 }
 
-/** A fresh table (named uniquely) from the stack's own table definition. */
-export async function createTestTable(endpoint: string, prefix = 'test'): Promise<string> {
+/**
+ * A fresh table (named uniquely) from the stack's own table definition.
+ * `stream: false` leaves its stream off: on DynamoDB Local every table created
+ * after a table with a written stream writes several times slower while it has
+ * a stream of its own (about 6 ms against 0.8 ms per item, measured), so a
+ * table that only warms the JVM up has none.
+ */
+export async function createTestTable(
+  endpoint: string,
+  prefix = 'test',
+  options: { stream?: boolean } = {},
+): Promise<string> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(endpoint)) {
     throw new Error(
       `Refusing to create test tables on ${endpoint}: integration tests run against DynamoDB Local only`,
@@ -65,7 +75,9 @@ export async function createTestTable(endpoint: string, prefix = 'test'): Promis
   const tableName = `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    const input = createTableInput(tableName);
+    if (options.stream === false) delete input.StreamSpecification;
+    await client.send(new CreateTableCommand(input));
   } finally {
     client.destroy();
   }
