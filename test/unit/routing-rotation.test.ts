@@ -60,6 +60,18 @@ const pool = fc.record({
 
 const now = new Date('2030-01-01T09:00:00.000Z');
 
+/** Fresh in-memory stores, with no pauses between calls. */
+function memoryWorld() {
+  const leads = new MemoryLeadStore();
+  const deps = {
+    leads,
+    tenants: new MemoryTenantStore(),
+    rules: new MemoryRulesStore(),
+    clock: { now: () => now },
+  };
+  return { leads, deps };
+}
+
 async function supplierWithPool(
   deps: IntakeDeps,
   shape: {
@@ -239,13 +251,7 @@ describe('pool rotation over every intake shape', () => {
   }, 60_000);
 
   it('costs a file one reservation per chunk, and the first chunk one more', async () => {
-    const leads = new MemoryLeadStore();
-    const deps = {
-      leads,
-      tenants: new MemoryTenantStore(),
-      rules: new MemoryRulesStore(),
-      clock: { now: () => now },
-    };
+    const { leads, deps } = memoryWorld();
     const { supplierId } = await supplierWithPool(deps, { size: 4, strategy: 'round-robin', weights: [] });
     const intake = await Intake.prepare(deps, supplierId);
     for (let chunk = 0; chunk < 5; chunk++) {
@@ -259,13 +265,7 @@ describe('pool rotation over every intake shape', () => {
   });
 
   it('reserves for all of a chunk’s pools in one call', async () => {
-    const leads = new MemoryLeadStore();
-    const deps = {
-      leads,
-      tenants: new MemoryTenantStore(),
-      rules: new MemoryRulesStore(),
-      clock: { now: () => now },
-    };
+    const { leads, deps } = memoryWorld();
     const { supplierId, partners } = await supplierWithPool(deps, {
       size: 4,
       strategy: 'round-robin',
