@@ -6,7 +6,7 @@
  * added to one cannot be missing from the other (test/infra/registry.test.ts
  * checks both).
  */
-import { inboxPrefix, type RerouteEvent } from '@leadrelay/core';
+import { EXPORT_RUN_SECONDS, inboxPrefix, type RerouteEvent } from '@leadrelay/core';
 import { Entity, type IndexName } from '@leadrelay/store';
 
 export const functionNames = [
@@ -17,6 +17,7 @@ export const functionNames = [
   'reroute',
   'aggregate',
   'upload-sweeper',
+  'export',
 ] as const;
 export type FunctionName = (typeof functionNames)[number];
 
@@ -203,5 +204,19 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     schedule: { everyMinutes: 5, input: { kind: 'sweep' } },
     // Finds the uploads whose lease ran out in the processing index; ingest does the rest.
     table: { items: [], query: ['byLease'] },
+  },
+  export: {
+    entry: 'functions/export/handler.ts',
+    description: 'Large CSV exports (started by the api): streams the All Leads view into the bucket',
+    // A 5 MiB part in flight and two queued, a page of leads and its text: far under this.
+    memorySize: 512,
+    // Lambda's most; a run not done by then reads as failed (core EXPORT_RUN_SECONDS).
+    timeoutSeconds: EXPORT_RUN_SECONDS,
+    // The export record (read, claimed, finished) and the view's leads: the indexes the view reads
+    // (LeadStore.queryLeads drives one of them per filter; the lead items by BatchGetItem).
+    table: {
+      items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
+      query: ['table', 'byCreated', 'byPartner'],
+    },
   },
 };

@@ -5,6 +5,7 @@ import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { Data } from './constructs/data';
 import { Deadlines } from './constructs/deadlines';
+import { Exports } from './constructs/exports';
 import { Functions } from './constructs/functions';
 import { Ingest } from './constructs/ingest';
 import { Mail, parseMailFrom } from './constructs/mail';
@@ -44,6 +45,7 @@ export class LeadRelayStack extends Stack {
   readonly streams: Streams;
   readonly alarms: Alarms;
   readonly uploadSweeper: UploadSweeper;
+  readonly exports: Exports;
 
   constructor(scope: Construct, id: string, props: LeadRelayStackProps) {
     super(scope, id, { description: 'Lead Relay: channel lead distribution', ...props });
@@ -71,6 +73,9 @@ export class LeadRelayStack extends Stack {
       sweeper: fns['upload-sweeper'],
       ingest: fns.ingest,
     });
+
+    // The All Leads view's large exports, written to the bucket by a function of their own.
+    this.exports = new Exports(this, 'Exports', { api: fns.api, exporter: fns.export, data: this.data });
 
     // 2. Distribution and 5. reports: the table's stream, to each consumer the registry names.
     this.streams = new Streams(this, 'Streams', { table: this.data.table, functions: fns });

@@ -1,10 +1,15 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   type Clock,
+  type ExportFiles,
+  type ExportLimits,
+  type ExportStore,
   type LeadStore,
+  type LeadViews,
   type LinkKeys,
   loggablePath,
   type RulesStore,
+  type RunExportEvent,
   type TenantStore,
   Tenants,
   type UploadStore,
@@ -12,12 +17,14 @@ import {
 } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { leadViewsOf } from '../shared/lead-views';
 import { errorResponse, internalError, json } from './http';
 import type { IdempotentRun } from './idempotency';
 import { linkRoutes } from './links';
 import { openApiDocument } from './openapi';
 import { type Route, Router, route } from './router';
 import { decisionRoutes } from './routes/decisions';
+import { exportRoutes } from './routes/exports';
 import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
 import { routingRoutes } from './routes/routing';
@@ -36,6 +43,18 @@ export interface ApiDeps {
   idempotency?: IdempotentRun;
   /** Lead file uploads (the upload store and the inbox URL signer); without it /v1/uploads is not served. */
   uploads?: { store: UploadStore; signer: UploadUrlSigner };
+  /**
+   * Lead exports: the export records and files, how the export function is started, the
+   * inline answer's limits, and the views read (default: the lead store's); without it
+   * /v1/leads/export and /v1/exports are not served.
+   */
+  exports?: {
+    store: ExportStore;
+    files: ExportFiles;
+    startRun(event: RunExportEvent): Promise<void>;
+    limits?: ExportLimits;
+    views?: LeadViews;
+  };
 }
 
 const VERSION = '0.1.0';
@@ -64,6 +83,18 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
       responses: { 200: { description: 'The document' } },
       handle: async () => json(200, openApiDocument(routes, { title: 'Lead Relay API', version: VERSION })),
     }),
+    // Before leadRoutes only for reading order: the router matches /v1/leads/export before /v1/leads/{id}.
+    ...(deps.exports
+      ? exportRoutes({
+          views: deps.exports.views ?? leadViewsOf(deps.leads),
+          tenants: deps.store,
+          exports: deps.exports.store,
+          files: deps.exports.files,
+          clock: deps.clock,
+          startRun: deps.exports.startRun,
+          ...(deps.exports.limits ? { limits: deps.exports.limits } : {}),
+        })
+      : []),
     ...tenantRoutes(deps),
     ...keyRoutes(deps),
     ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),

@@ -1,9 +1,19 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { createS3Client, linkKeysSource, loadConfig, operatorKeySource, S3Files } from '@leadrelay/aws';
-import { systemClock } from '@leadrelay/core';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  createS3Client,
+  LambdaInvoker,
+  linkKeysSource,
+  loadConfig,
+  operatorKeySource,
+  S3ExportFiles,
+  S3Files,
+} from '@leadrelay/aws';
+import { DEFAULT_EXPORT_LIMITS, systemClock } from '@leadrelay/core';
 import {
   createDocumentClient,
   createDynamoClient,
+  DynamoExportStore,
   DynamoLeadStore,
   DynamoRulesStore,
   DynamoTenantStore,
@@ -19,6 +29,8 @@ const config = loadConfig('api');
 const logger = functionLogger('api');
 const dynamo = createDynamoClient();
 const db = createDocumentClient(dynamo);
+const s3 = createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE });
+const invoker = new LambdaInvoker(new LambdaClient({}));
 const api = createApi(
   {
     store: new DynamoTenantStore(db, config.TABLE_NAME),
@@ -30,7 +42,16 @@ const api = createApi(
     idempotency: powertoolsIdempotency(dynamo, config.TABLE_NAME),
     uploads: {
       store: new DynamoUploadStore(db, config.TABLE_NAME),
-      signer: new S3Files(createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }), config.BUCKET_NAME),
+      signer: new S3Files(s3, config.BUCKET_NAME),
+    },
+    exports: {
+      store: new DynamoExportStore(db, config.TABLE_NAME),
+      files: new S3ExportFiles(s3, config.BUCKET_NAME),
+      startRun: (event) => invoker.invokeAsync(config.EXPORT_FUNCTION_NAME, event),
+      limits: {
+        inlineMaxRows: config.EXPORT_INLINE_MAX_ROWS ?? DEFAULT_EXPORT_LIMITS.inlineMaxRows,
+        inlineMaxBytes: config.EXPORT_INLINE_MAX_BYTES ?? DEFAULT_EXPORT_LIMITS.inlineMaxBytes,
+      },
     },
   },
   logger,

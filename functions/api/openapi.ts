@@ -57,7 +57,9 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
         description: spec.description,
         ...(spec.schema
           ? { content: { 'application/json': { schema: toSchema(spec.schema, 'output') } } }
-          : {}),
+          : spec.contentType
+            ? { content: { [spec.contentType]: { schema: { type: 'string' } } } }
+            : {}),
       };
     }
     responses.default = {

@@ -17,6 +17,8 @@ export interface RouteContext<Body, Query, P extends Principal | undefined> {
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
+  /** A body that is not JSON (`text/csv; charset=utf-8`): OpenAPI names its media type. */
+  contentType?: string;
 }
 
 /** A route: its contract (for validation and OpenAPI) and the use case it calls. */

@@ -1,5 +1,5 @@
 import { EnvName } from '@leadrelay/aws';
-import { inboxPrefix } from '@leadrelay/core';
+import { EXPORT_RETENTION_DAYS, exportsPrefix, inboxPrefix } from '@leadrelay/core';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -84,6 +84,8 @@ export class Data extends Construct {
           noncurrentVersionExpiration: Duration.days(30),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
+        // Large lead exports (exports/<supplierId>/<id>.csv) are downloads, not data: kept a week, as their records.
+        { prefix: exportsPrefix, expiration: Duration.days(EXPORT_RETENTION_DAYS) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -167,6 +169,26 @@ export class Data extends Construct {
     );
   }
 
+  /** BUCKET_NAME, and the writes of export files under exports/ (a multipart upload, aborted on an error). */
+  writeExports(fn: lambda.Function): void {
+    this.allowOnPrefix(
+      fn,
+      exportsPrefix,
+      ['s3:PutObject', 's3:AbortMultipartUpload'],
+      'The export function writes each large export to its own key exports/<supplierId>/<exportId>.csv.',
+    );
+  }
+
+  /** BUCKET_NAME, and the right to sign GET URLs for export files under exports/. */
+  presignExportDownloads(fn: lambda.Function): void {
+    this.allowOnPrefix(
+      fn,
+      exportsPrefix,
+      ['s3:GetObject'],
+      'The api presigns download URLs for finished exports under exports/<supplierId>/; the key is chosen per export.',
+    );
+  }
+
   /** OPERATOR_KEY_SECRET_ARN, and read of that one secret. */
   readOperatorKey(fn: lambda.Function): void {
     fn.addEnvironment(EnvName.operatorKeySecretArn, this.operatorKey.secretArn);
@@ -174,9 +196,13 @@ export class Data extends Construct {
   }
 
   private allowOnInbox(fn: lambda.Function, action: string, reason: string): void {
+    this.allowOnPrefix(fn, inboxPrefix, [action], reason);
+  }
+
+  private allowOnPrefix(fn: lambda.Function, prefix: string, actions: string[], reason: string): void {
     fn.addEnvironment(EnvName.bucketName, this.inbox.bucketName);
-    const objects = this.inbox.arnForObjects(`${inboxPrefix}*`);
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources: [objects] }));
+    const objects = this.inbox.arnForObjects(`${prefix}*`);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [objects] }));
     if (fn.role) acknowledge(fn.role, `AwsSolutions-IAM5[Resource::${nagResource(fn, objects)}]`, reason);
   }
 }

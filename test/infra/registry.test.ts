@@ -26,6 +26,7 @@ const stubEnvironment: Record<string, string> = {
   [EnvName.linkKeys]: JSON.stringify({ current: 'k1', k1: 'link-key-for-tests-only-0123456789' }),
   [EnvName.publicUrl]: 'http://localhost:3000/',
   [EnvName.ingestFunctionName]: 'arn:aws:lambda:us-east-1:000000000000:function:lead-relay-test-ingest',
+  [EnvName.exportFunctionName]: 'arn:aws:lambda:us-east-1:000000000000:function:lead-relay-test-export',
 };
 
 beforeAll(() => {

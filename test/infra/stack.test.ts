@@ -146,6 +146,8 @@ describe('the inbox bucket', () => {
       LifecycleConfiguration: {
         Rules: [
           expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+          // Export files (test/infra/exports.test.ts).
+          expect.objectContaining({ Prefix: 'exports/', ExpirationInDays: 7, Status: 'Enabled' }),
         ],
       },
     });
@@ -249,6 +251,7 @@ describe('the functions', () => {
       [EnvName.deadlineDeadLetterArn]: stack.deadlines.deadLetters.queue.queueArn,
       [EnvName.publicUrl]: stack.api.url,
       [EnvName.ingestFunctionName]: stack.functions.byName.ingest.functionArn,
+      [EnvName.exportFunctionName]: stack.functions.byName.export.functionArn,
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'lead-relay',
     };
@@ -319,6 +322,12 @@ describe('the functions', () => {
     aggregate: { ...stream },
     // The processing index of uploads whose lease ran out; the resumes go to ingest.
     'upload-sweeper': { GSI2: ['dynamodb:Query'] },
+    // The export record (read, claimed, finished) and the view's leads through the lead indexes.
+    export: {
+      table: ['BatchGetItem', 'GetItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      GSI1: ['dynamodb:Query'],
+      GSI2: ['dynamodb:Query'],
+    },
   };
 
   /** A role's DynamoDB actions, by the resource they are granted on. */
@@ -376,18 +385,25 @@ describe('the functions', () => {
     expect(actions.filter((a) => a === 'dynamodb:Scan' || a.endsWith(':*') || a === '*')).toEqual([]);
   });
 
-  it('grants the inbox only to api (PutObject) and ingest (GetObject), under inbox/ only', () => {
+  it('grants the inbox only to api (PutObject under inbox/, GetObject under exports/), ingest (GetObject under inbox/) and export (writes under exports/)', () => {
     const inboxId = logicalIdOf(synthesized.stack.data.inbox);
     const s3Statements = (name: FunctionName) =>
       statementsOfRole(roleIdOf(name)).filter((statement) =>
         actionsOf(statement).some((a) => a.startsWith('s3:')),
       );
     const underInbox = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [inboxId, 'Arn'] }, '/inbox/*']] };
-    expect(s3Statements('api')).toEqual([{ Effect: 'Allow', Action: 's3:PutObject', Resource: underInbox }]);
+    const underExports = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [inboxId, 'Arn'] }, '/exports/*']] };
+    expect(s3Statements('api')).toEqual([
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: underInbox },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: underExports },
+    ]);
     expect(s3Statements('ingest')).toEqual([
       { Effect: 'Allow', Action: 's3:GetObject', Resource: underInbox },
     ]);
-    for (const name of functionNames.filter((n) => n !== 'api' && n !== 'ingest')) {
+    expect(s3Statements('export')).toEqual([
+      { Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: underExports },
+    ]);
+    for (const name of functionNames.filter((n) => n !== 'api' && n !== 'ingest' && n !== 'export')) {
       expect(s3Statements(name)).toEqual([]);
     }
   });
@@ -744,7 +760,13 @@ describe('dead letters and alarms', () => {
    * Invoked asynchronously (S3, ingest itself and the upload sweeper, EventBridge, Scheduler): Lambda
    * retries, then drops.
    */
-  const invokedAsynchronously: FunctionName[] = ['ingest', 'email-events', 'reroute', 'upload-sweeper'];
+  const invokedAsynchronously: FunctionName[] = [
+    'ingest',
+    'email-events',
+    'reroute',
+    'upload-sweeper',
+    'export',
+  ];
 
   it.each(invokedAsynchronously)(
     'sends what %s failed on after a bounded number of retries to an SQS queue (on-failure destination)',
@@ -808,8 +830,8 @@ describe('dead letters and alarms', () => {
 
   it('keeps every queue encrypted, TLS only, for 14 days, each watched by an alarm on its first message', () => {
     const queues = ofType('AWS::SQS::Queue');
-    // distribute and aggregate (stream failures), email-events, ingest, reroute, upload-sweeper.
-    expect(queues).toHaveLength(6);
+    // distribute and aggregate (stream failures), email-events, ingest, reroute, upload-sweeper, export.
+    expect(queues).toHaveLength(7);
     const alarms = ofType('AWS::CloudWatch::Alarm');
     for (const [queueId, queue] of queues) {
       expect(queue.Properties).toMatchObject({

@@ -9,15 +9,43 @@ describe('handler configuration', () => {
 
   it('needs an operator key source for the api', () => {
     const keys = { LINK_KEYS: '{"current":"k1","k1":"0123456789abcdef"}' };
-    expect(() => loadConfig('api', { TABLE_NAME: 't', BUCKET_NAME: 'b', ...keys })).toThrow(
-      /OPERATOR_KEY_SECRET_ARN/,
-    );
+    expect(() =>
+      loadConfig('api', { TABLE_NAME: 't', BUCKET_NAME: 'b', EXPORT_FUNCTION_NAME: 'export', ...keys }),
+    ).toThrow(/OPERATOR_KEY_SECRET_ARN/);
     expect(
-      loadConfig('api', { TABLE_NAME: 't', BUCKET_NAME: 'b', OPERATOR_KEY: 'k', ...keys }),
+      loadConfig('api', {
+        TABLE_NAME: 't',
+        BUCKET_NAME: 'b',
+        OPERATOR_KEY: 'k',
+        EXPORT_FUNCTION_NAME: 'export',
+        ...keys,
+      }),
     ).toMatchObject({
       OPERATOR_KEY: 'k',
       S3_FORCE_PATH_STYLE: false,
     });
+  });
+
+  it('gives the api the export function and the inline export limits, as whole positive numbers', () => {
+    const base = {
+      TABLE_NAME: 't',
+      BUCKET_NAME: 'b',
+      OPERATOR_KEY: 'k',
+      LINK_KEYS: '{"current":"k1","k1":"0123456789abcdef"}',
+    };
+    expect(() => loadConfig('api', base)).toThrow(/EXPORT_FUNCTION_NAME/);
+    const config = loadConfig('api', {
+      ...base,
+      EXPORT_FUNCTION_NAME: 'export',
+      EXPORT_INLINE_MAX_ROWS: '200',
+    });
+    expect(config).toMatchObject({ EXPORT_INLINE_MAX_ROWS: 200 });
+    expect(config.EXPORT_INLINE_MAX_BYTES).toBeUndefined();
+    for (const bad of ['0', '-3', '1.5', 'many']) {
+      expect(() =>
+        loadConfig('api', { ...base, EXPORT_FUNCTION_NAME: 'e', EXPORT_INLINE_MAX_BYTES: bad }),
+      ).toThrow(/EXPORT_INLINE_MAX_BYTES/);
+    }
   });
 
   it('parses on/off settings to booleans: "true", "false", unset is off, anything else names the variable', () => {
@@ -38,9 +66,14 @@ describe('handler configuration', () => {
 
 describe('link keys', () => {
   it('are required by the api and distribute, from a secret or given directly', () => {
-    expect(() => loadConfig('api', { TABLE_NAME: 't', BUCKET_NAME: 'b', OPERATOR_KEY: 'k' })).toThrow(
-      /LINK_KEYS_SECRET_ARN/,
-    );
+    expect(() =>
+      loadConfig('api', {
+        TABLE_NAME: 't',
+        BUCKET_NAME: 'b',
+        OPERATOR_KEY: 'k',
+        EXPORT_FUNCTION_NAME: 'export',
+      }),
+    ).toThrow(/LINK_KEYS_SECRET_ARN/);
   });
 
   it('parse the secret format: current signs, every other key verifies', () => {

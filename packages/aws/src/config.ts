@@ -33,6 +33,12 @@ export const EnvName = {
   publicUrl: 'PUBLIC_URL',
   /** The ingest function (name or ARN): the upload sweeper sends it the uploads to resume. */
   ingestFunctionName: 'INGEST_FUNCTION_NAME',
+  /** The export function (name or ARN): the api starts it on a large export. */
+  exportFunctionName: 'EXPORT_FUNCTION_NAME',
+  /** Optional: most rows an export answers inline (default 5,000; core DEFAULT_EXPORT_LIMITS). */
+  exportInlineMaxRows: 'EXPORT_INLINE_MAX_ROWS',
+  /** Optional: most bytes of an inline export's body, JSON-escaped (default 4 MiB). */
+  exportInlineMaxBytes: 'EXPORT_INLINE_MAX_BYTES',
 } as const;
 
 const nonEmpty = z.string().trim().min(1);
@@ -41,6 +47,9 @@ const nonEmpty = z.string().trim().min(1);
  * here, so no handler compares strings and a typo fails at cold start, naming the variable.
  */
 const flag = z.stringbool({ truthy: ['true'], falsy: ['false'], case: 'sensitive' }).default(false);
+
+/** A positive whole number, when set. */
+const count = z.coerce.number().int().positive().optional();
 
 const linkKeySettings = {
   LINK_KEYS_SECRET_ARN: nonEmpty.optional(),
@@ -64,6 +73,9 @@ export const ConfigSchemas = {
       S3_FORCE_PATH_STYLE: flag,
       OPERATOR_KEY_SECRET_ARN: nonEmpty.optional(),
       OPERATOR_KEY: nonEmpty.optional(),
+      EXPORT_FUNCTION_NAME: nonEmpty,
+      EXPORT_INLINE_MAX_ROWS: count,
+      EXPORT_INLINE_MAX_BYTES: count,
       ...linkKeySettings,
     })
     .refine(...hasLinkKeys)
@@ -93,6 +105,7 @@ export const ConfigSchemas = {
   reroute: z.object({ TABLE_NAME: nonEmpty }),
   aggregate: z.object({ TABLE_NAME: nonEmpty }),
   'upload-sweeper': z.object({ TABLE_NAME: nonEmpty, INGEST_FUNCTION_NAME: nonEmpty }),
+  export: z.object({ TABLE_NAME: nonEmpty, BUCKET_NAME: nonEmpty, S3_FORCE_PATH_STYLE: flag }),
 } as const;
 
 export type ConfigFor<N extends keyof typeof ConfigSchemas> = z.infer<(typeof ConfigSchemas)[N]>;

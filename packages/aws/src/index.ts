@@ -1,5 +1,6 @@
 export * from './config';
 export * from './deadlines';
+export * from './exports';
 export * from './files';
 export * from './invoke';
 export * from './mail';

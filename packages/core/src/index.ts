@@ -3,6 +3,7 @@ export * from './clock';
 export * from './distribution';
 export * from './errors';
 export * from './events';
+export * from './exports';
 export * from './ids';
 export * from './leads/assign';
 export * from './leads/change';

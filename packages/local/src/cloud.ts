@@ -533,6 +533,8 @@ function handlerEnvironment(input: {
     [EnvName.publicUrl]: input.urls.api,
     // The local Lambda API (served by the HTTP API server) takes registry names.
     [EnvName.ingestFunctionName]: 'ingest',
+    // The api starts large exports the same way, through the same local Lambda API.
+    [EnvName.exportFunctionName]: 'export',
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,

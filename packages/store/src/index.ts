@@ -1,5 +1,6 @@
 export * from './client';
 export * from './cursor';
+export * from './export-store';
 export * from './keys';
 export * from './lead-items';
 export * from './lead-store';

@@ -47,6 +47,10 @@ import { normaliseName } from '@leadrelay/core';
  * | HeaderMapping      | SUP#<supplierId>     | HEADERMAP#<headerRowHash>  | —                                   | the column mapping a supplier gave for a header  |
  * |                    |                      |                            |                                     |   row (get by the row's hash; ingest Queries     |
  * |                    |                      |                            |                                     |   begins_with HEADERMAP# before row 1 is read)   |
+ * | Export             | SUP#<supplierId>#EXPORT#<exportId> | EXPORT       | —                                   | a large CSV export: its view (filter, columns),  |
+ * |                    |                      |                            |                                     |   status, attempts, rows; get by id (the status  |
+ * |                    |                      |                            |                                     |   route, the export function). TTL `expiresAt`:  |
+ * |                    |                      |                            |                                     |   7 days, as the file's lifecycle rule           |
  * | Idempotency record | IDEMPOTENCY          | <function name>#           | —                                   | distribute's mailer: a partner email is sent     |
  * |   (mailer)         |                      |   md5(<leadId>:v<assignment>:a<attempt>:<kind>) |                | once per key; the same key answers the first     |
  * |                    |                      |                            |                                     |   message id. TTL `expiresAt`: 7 days            |
@@ -164,6 +168,11 @@ export const Keys = {
     PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
     SK: `ERR#${String(row).padStart(10, '0')}`,
   }),
+  /** A large export, in a partition of its own (nothing lists exports; each is read by its id). */
+  export: (supplierId: string, exportId: string) => ({
+    PK: `SUP#${supplierId}#EXPORT#${exportId}`,
+    SK: 'EXPORT',
+  }),
   /** A remembered column mapping, by the hash of the normalised header row it was given for. */
   headerMapping: (supplierId: string, headerHash: string) => ({
     PK: `SUP#${supplierId}`,
@@ -200,6 +209,7 @@ export const Entity = {
   upload: 'Upload',
   uploadRowError: 'UploadRowError',
   headerMapping: 'HeaderMapping',
+  export: 'Export',
 } as const;
 
 /**

@@ -1,0 +1,36 @@
+import { createS3Client, loadConfig, S3ExportFiles } from '@leadrelay/aws';
+import { type RunExportEvent, runExport, systemClock } from '@leadrelay/core';
+import { createDocumentClient, DynamoExportStore, DynamoLeadStore } from '@leadrelay/store';
+import { leadViewsOf } from '../shared/lead-views';
+import { functionLogger } from '../shared/logger';
+
+const config = loadConfig('export');
+const logger = functionLogger('export');
+const db = createDocumentClient();
+const deps = {
+  views: leadViewsOf(new DynamoLeadStore(db, config.TABLE_NAME)),
+  exports: new DynamoExportStore(db, config.TABLE_NAME),
+  files: new S3ExportFiles(
+    createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }),
+    config.BUCKET_NAME,
+  ),
+  clock: systemClock,
+};
+
+/**
+ * The api's asynchronous invocation `{kind: 'export', supplierId, exportId}` → the
+ * export's file is written (core runExport). A thrown error is retried by Lambda;
+ * runExport records the export as failed on its last attempt.
+ */
+export const handler = async (event: RunExportEvent): Promise<void> => {
+  if (
+    event?.kind !== 'export' ||
+    typeof event.supplierId !== 'string' ||
+    typeof event.exportId !== 'string'
+  ) {
+    logger.error('unknown event skipped', { event: JSON.stringify(event).slice(0, 500) });
+    return;
+  }
+  const outcome = await runExport(deps, event);
+  logger.info('export', { exportId: event.exportId, outcome });
+};
