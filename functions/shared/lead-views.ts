@@ -2,7 +2,7 @@ import type { Lead, LeadFilter, LeadStore, LeadViews, Page, PageQuery } from '@l
 
 /**
  * The LeadViews port over a lead store. INTERIM, until LeadStore.queryLeads lands
- * (issue 11, the All Leads view): a store that has queryLeads answers every view
+ * (the All Leads view's indexes): a store that has queryLeads answers every view
  * itself; one without it answers only the views its lists already are (every lead,
  * or one partner's, newest first by creation) and refuses any other filter. At the
  * merge this becomes `leads` itself and the file goes.
