@@ -35,6 +35,8 @@ describe('table access: every DynamoDB call a handler makes is one the registry 
     cloud = await startCloudProcess(home, 60_000, {
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${recorder}`.trim(),
       LEADRELAY_TABLE_CALLS: callsFile,
+      // Small inline exports: a view of a few leads already goes the large way (the export function).
+      EXPORT_INLINE_MAX_ROWS: '3',
     });
     endpoints = cloud.endpoints;
   });
@@ -44,7 +46,7 @@ describe('table access: every DynamoDB call a handler makes is one the registry 
     if (home) await rm(home, { recursive: true, force: true });
   });
 
-  it('drives api, ingest, distribute, email-events and reroute through their paths within their grants', async () => {
+  it('drives api, ingest, distribute, email-events, reroute and export through their paths within their grants', async () => {
     const call = async (method: string, path: string, key: string, body?: unknown): Promise<Json> => {
       const res = await api(endpoints.api, method, path, key, body);
       expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
@@ -177,9 +179,27 @@ describe('table access: every DynamoDB call a handler makes is one the registry 
     );
     expect(done.rows).toMatchObject({ created: 1, rejected: 1 });
 
+    // A large export: the api records it and starts the export function, which writes the file.
+    const exportRes = await fetch(`${endpoints.api}/v1/leads/export?columns=email`, {
+      headers: { authorization: `Bearer ${sup}` },
+    });
+    expect(exportRes.status).toBe(202);
+    const location = exportRes.headers.get('location') as string;
+    const finished = await waitFor(
+      async () => {
+        const body = await call('GET', location, sup);
+        return body.export.status === 'done' ? body.export : undefined;
+      },
+      'the export to finish',
+      60_000,
+    );
+    const file = await (await fetch(finished.downloadUrl)).text();
+    expect(file.split('\r\n').filter((line) => line !== '')).toHaveLength(finished.rows + 1);
+    expect(finished.rows).toBeGreaterThanOrEqual(7);
+
     const calls = readTableCalls(callsFile);
     const callers = new Set(calls.map((c) => c.fn));
-    for (const fn of ['api', 'ingest', 'distribute', 'email-events', 'reroute'])
+    for (const fn of ['api', 'ingest', 'distribute', 'email-events', 'reroute', 'export'])
       expect(callers).toContain(fn);
     expect(notGranted(calls)).toEqual([]);
   });
