@@ -308,6 +308,22 @@ describe('GET /v1/leads/export, large (through the export function and the bucke
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('describes the export as text/csv or 202 with the export, its filters as query parameters, and the status route', async () => {
+    const { body } = await call(apiEvent({ method: 'GET', path: '/v1/openapi.json' }));
+
+    const exportOp = body.paths['/v1/leads/export'].get;
+    expect(Object.keys(exportOp.responses[200].content)).toEqual(['text/csv; charset=utf-8']);
+    expect(exportOp.responses[202].content['application/json']).toBeDefined();
+    expect(exportOp.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['status', 'emailStatus', 'partnerGroup', 'columns', 'sort', 'q']),
+    );
+    expect(exportOp.parameters.map((p: { name: string }) => p.name)).not.toContain('cursor');
+    expect(body.paths['/v1/exports/{id}'].get.responses[200]).toBeDefined();
+    expect(body.components.schemas.Export.properties).toHaveProperty('downloadUrl');
+  });
+});
+
 describe('S3ExportFiles on the S3 emulator', () => {
   it('writes a file larger than a part as a multipart upload, byte for byte', async () => {
     const line = `${'x'.repeat(1000)}\r\n`;
