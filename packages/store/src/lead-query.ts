@@ -99,6 +99,8 @@ interface Partition {
   /** The sort key of the last item evaluated: every unread item comes after it. */
   frontier: string | undefined;
   more: boolean;
+  /** Items this page's Queries evaluated in the partition. */
+  scanned: number;
 }
 
 /** Items one partition's Query may read in one round. */
@@ -108,16 +110,83 @@ const MAX_ROUND_LIMIT = 500;
  * few leads): the page is then shorter than `limit`, possibly empty, with a nextCursor.
  */
 export const MAX_SCANNED_PER_PAGE = 5_000;
+/** The first round reads 1.2 × need / partitions from each (measured: the fewest items read over the bench's filters). */
+const FIRST_ROUND_SHARE = 1.2;
+/** The lowest share of evaluated items a round expects to match (a post-filter's). */
+const MIN_MATCH_RATE = 0.02;
+
+/**
+ * How many items each partition's next Query reads. The first round: ceil(1.2 × need /
+ * partitions) from each. Later rounds estimate, from what each partition read so far
+ * (items per millisecond of its sort date), the point T where `need` more leads are
+ * expected (buffered ones and unread ones at the match rate), and read from every
+ * partition with more to read up to about T; a partition that blocks the next lead
+ * (nothing buffered) reads at least ceil(need / partitions) + 1.
+ */
+function roundLimits(
+  partitions: readonly Partition[],
+  blockers: readonly Partition[],
+  need: number,
+  view: {
+    position: (key: string) => number;
+    start: string | undefined;
+    matchRate: number;
+    sk: (item: Item) => string;
+  },
+): Map<Partition, number> {
+  const active = partitions.filter((p) => p.more || p.buffer.length > 0).length || 1;
+  const even = Math.min(MAX_ROUND_LIMIT, Math.ceil(need / active / view.matchRate) + 1);
+  const limits = new Map<Partition, number>();
+  const open = partitions.filter((p) => p.more);
+  if (open.every((p) => p.frontier === undefined)) {
+    const first = Math.min(MAX_ROUND_LIMIT, Math.ceil((FIRST_ROUND_SHARE * need) / active / view.matchRate));
+    for (const p of open) limits.set(p, first);
+    return limits;
+  }
+  // Positions grow in the view's order (ms, negated when newest first).
+  const seen = partitions.flatMap((p) => [
+    ...(p.frontier === undefined ? [] : [view.position(p.frontier)]),
+    ...p.buffer.map((item) => view.position(view.sk(item))),
+  ]);
+  const origin = view.start === undefined ? Math.min(...seen) : view.position(view.start);
+  const frontiers = open
+    .filter((p) => p.frontier !== undefined)
+    .map((p) => ({ p, at: view.position(p.frontier as string) }));
+  // A partition whose few items are all near the origin would look infinitely dense: its span is
+  // at least half the median one.
+  const spans = frontiers.map(({ at }) => at - origin).sort((a, b) => a - b);
+  const floor = Math.max(1, (spans[Math.floor(spans.length / 2)] ?? 0) / 2);
+  const reading = frontiers.map(({ p, at }) => ({ p, at, rate: p.scanned / Math.max(at - origin, floor) }));
+  const buffered = partitions.flatMap((p) => p.buffer.map((item) => view.position(view.sk(item))));
+  const expected = (t: number) =>
+    buffered.filter((x) => x <= t).length +
+    reading.reduce((n, r) => n + (t > r.at ? r.rate * view.matchRate * (t - r.at) : 0), 0);
+  // The smallest T with `need` leads expected up to it (binary search over positions).
+  let lo = Math.min(...seen);
+  let hi = Math.max(...seen) + 1;
+  for (let i = 0; i < 60 && expected(hi) < need; i++) hi += (hi - lo) * 2 + 1;
+  for (let i = 0; i < 50; i++) {
+    const mid = (lo + hi) / 2;
+    if (expected(mid) >= need) hi = mid;
+    else lo = mid;
+  }
+  for (const { p, at, rate } of reading) {
+    if (hi > at) limits.set(p, Math.min(MAX_ROUND_LIMIT, Math.max(1, Math.ceil(rate * (hi - at)) + 1)));
+  }
+  for (const p of blockers) if (!limits.has(p)) limits.set(p, even);
+  return limits;
+}
+
 /** DynamoDB's limit of values in one IN. */
 const MAX_IN = 100;
 
 /**
  * The All Leads view on the single table: planLeadQuery picks the driving index, this
- * merges its partitions (shards × the filter's values) in rounds. Each round reads, from
- * every partition that may hold the next lead (one with more to read and nothing
- * buffered), about ceil(need / partitions / match rate) + 2 items; a buffered lead is
- * answered once it comes before every such partition's frontier (the "floor"). So a page
- * reads little more than it answers, and never a partition further than it must.
+ * merges its partitions (shards × the filter's values) in rounds (roundLimits: small
+ * Limits, sized from what the partitions read so far). A buffered lead is answered once it
+ * comes before the frontier (last evaluated key) of every partition that has more to read
+ * and nothing buffered (the "floor"); the rest waits for the next round. So a page reads
+ * little more than it answers, and never a partition further than it must.
  */
 export class LeadViewQuery {
   constructor(
@@ -133,7 +202,14 @@ export class LeadViewQuery {
     if (plan.driver.index === 'keywords' && this.search) return this.search(supplierId, filter, page);
     const index = plan.driver.index === 'keywords' ? 'byCreated' : plan.driver.index;
     const partitions = partitionKeys(supplierId, plan).map(
-      (pk): Partition => ({ pk, buffer: [], lastKey: undefined, frontier: undefined, more: true }),
+      (pk): Partition => ({
+        pk,
+        buffer: [],
+        lastKey: undefined,
+        frontier: undefined,
+        more: true,
+        scanned: 0,
+      }),
     );
     return this.merge(supplierId, filter, plan, index, partitions, after, page.limit);
   }
@@ -188,10 +264,10 @@ export class LeadViewQuery {
           nextCursor: exhausted || last === undefined ? null : encodeViewCursor(supplierId, filter, last),
         };
       }
-      const toRead = partitions.filter((p) => p.more && p.buffer.length === 0);
+      const blockers = partitions.filter((p) => p.more && p.buffer.length === 0);
       if (scanned >= MAX_SCANNED_PER_PAGE) {
         // Cut short: resume after the point every partition has been read past (and nothing answered is after it).
-        const reached = toRead
+        const reached = blockers
           .map((p) => p.frontier)
           .filter((f): f is string => f !== undefined)
           .sort((a, b) => (before(a, b) ? -1 : 1))[0];
@@ -201,12 +277,14 @@ export class LeadViewQuery {
           nextCursor: resume === undefined ? null : encodeViewCursor(supplierId, filter, resume),
         };
       }
-      const need = limit - out.length;
-      const active = partitions.filter((p) => p.more || p.buffer.length > 0).length;
-      const rate = scanned === 0 ? 1 : Math.max(matched / scanned, 0.02);
-      const roundLimit = Math.min(MAX_ROUND_LIMIT, Math.ceil(need / active / rate) + 2);
+      const limits = roundLimits(partitions, blockers, limit - out.length, {
+        position: (key) => (desc ? -1 : 1) * Date.parse(key.slice(0, key.indexOf('#'))),
+        start: after,
+        matchRate: scanned === 0 ? 1 : Math.max(matched / scanned, MIN_MATCH_RATE),
+        sk,
+      });
       await Promise.all(
-        toRead.map(async (p) => {
+        [...limits].map(async ([p, roundLimit]) => {
           const names: Record<string, string> = { '#pk': partitionKey, ...post.names };
           const values: Record<string, unknown> = { ':pk': p.pk, ...post.values };
           let condition = '#pk = :pk';
@@ -241,6 +319,7 @@ export class LeadViewQuery {
               (inMemory.length === 0 || matchesKeywords(leadFromItem(item) as Lead, inMemory)),
           );
           scanned += result.ScannedCount ?? 0;
+          p.scanned += result.ScannedCount ?? 0;
           matched += items.length;
           p.buffer.push(...items);
           p.lastKey = result.LastEvaluatedKey;
