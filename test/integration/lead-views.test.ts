@@ -166,6 +166,36 @@ describe('the All Leads view on DynamoDB Local', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('follows a lead’s changes: a replace moves it between status partitions, a merge moves it in byUpdated', async () => {
+    const own = newId();
+    const [first, second] = viewLeads(own, 2, 31).map((l) => ({
+      ...l,
+      distributionStatus: 'Pending' as const,
+      createdAt: '2030-01-01T00:00:00.000Z',
+      updatedAt: '2030-01-01T00:00:00.000Z',
+    }));
+    if (!first || !second) throw new Error('two leads');
+    await putViewLeads(store, [first, second]);
+    const ids = async (query: Record<string, string>) =>
+      (await store.queryLeads(own, filterOf(query), { limit: 10 })).items.map((l) => l.id);
+    expect((await ids({ status: 'Pending' })).sort()).toEqual([first.id, second.id].sort());
+
+    const accepted = { ...first, distributionStatus: 'Accepted' as const, version: first.version + 1 };
+    expect(await store.replaceLead(first, accepted, [])).toBe('ok');
+    expect(await ids({ status: 'Pending' })).toEqual([second.id]);
+    expect(await ids({ status: 'Accepted' })).toEqual([first.id]);
+
+    const at = '2030-02-01T00:00:00.000Z';
+    await store.mergeLeadFields(second.id, {
+      fields: { title: 'CTO' },
+      customFields: {},
+      history: { at, type: 'updated', actor: 'supplier', detail: {} },
+      updatedAt: at,
+    });
+    expect(await ids({ sort: 'updated' })).toEqual([second.id, first.id]);
+    expect(await ids({ dateField: 'updated', from: '2030-01-15' })).toEqual([second.id]);
+  });
+
   it('keeps tenants apart: another supplier’s leads never show, a partner sees its own, a cursor is bound to supplier and filter', async () => {
     const all = await pagesOf((page) => store.queryLeads(supplierId, filterOf({}), page), 500);
     expect(all.ids.sort()).toEqual(leads.map((l) => l.id).sort());

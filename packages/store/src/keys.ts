@@ -76,6 +76,17 @@ import { normaliseName } from '@leadrelay/core';
  * and checks the other fields as a FilterExpression on that Query. Every lead write
  * rewrites the whole item, so its index keys follow its fields; mergeLeadFields, which
  * updates in place, sets byUpdated's sort key with updatedAt.
+ * Cost: every lead write also writes its 4 (5 with a pipeline status) view index entries;
+ * a change of status, email status or pipeline status moves the lead between partitions
+ * of that index (a delete and a put there), and every change moves it in byUpdated.
+ * Planner and merge (core leads/plan.ts, lead-query.ts) and their measured figures
+ * (test/bench/views.ts): items read / returned ≤ 3 for page one of 50 of every single
+ * field, but for a big partner group (more than MAX_DRIVING_PARTNERS partners: byCreated
+ * post-filtered, ≈ 1 / the group's share of the leads) and keywords without the token
+ * index (post-filtered in memory).
+ * Deploying: CloudFormation adds one GSI per stack update, so GSI4..GSI8 take five
+ * deployments (one index each); leads written before them have no entries there until
+ * they are rewritten (a backfill rewrites every lead item through leadItem).
  *
  * Every item of ours carries `entity` (its type, used by stream filters) and `version`.
  * Idempotency records are Powertools' own (functions/shared/idempotency.ts: `status`,
