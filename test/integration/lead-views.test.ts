@@ -106,9 +106,9 @@ const CASES: Record<string, string>[] = [
 describe('the All Leads view on DynamoDB Local', () => {
   it('answers every filter and combination like the brute force, newest and oldest first, by created and updated', async () => {
     for (const query of CASES) {
-      // The default view paged to its end; the others' first pages (a long view's tail is the same merge).
+      // The default order paged to its end (at most 600 leads: 12 pages); the others' first pages.
       for (const [sort, order, limit, pages] of [
-        ['created', 'desc', 50, Number.POSITIVE_INFINITY],
+        ['created', 'desc', 50, 12],
         ['updated', 'desc', 7, 8],
         ['created', 'asc', 7, 8],
         ['updated', 'asc', 50, 4],

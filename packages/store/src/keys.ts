@@ -54,7 +54,7 @@ import { normaliseName } from '@leadrelay/core';
  * |   (API)            |                      |   md5([principal, key, method, path]) |                           |   answer the first response; `validation` holds  |
  * |                    |                      |                            |                                     |   the body's hash. TTL `expiresAt`: 24 hours     |
  *
- * The All Leads view's indexes (issue 11), every one on the Lead item, projection ALL
+ * The All Leads view's indexes, every one on the Lead item, projection ALL
  * (a post-filter reads any attribute off the index item). `<shard16>` is leadShard,
  * `<shard4>` is dimShard (leadShard mod DIM_SHARDS): a dimension partition (one status,
  * one email status…) holds a big share of a supplier's leads, so its writes still
