@@ -20,6 +20,7 @@ import { type Route, Router, route } from './router';
 import { decisionRoutes } from './routes/decisions';
 import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
+import { opportunityRoutes } from './routes/opportunities';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
 import { uploadRoutes } from './routes/uploads';
@@ -67,6 +68,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     ...tenantRoutes(deps),
     ...keyRoutes(deps),
     ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
+    ...opportunityRoutes({ leads: deps.leads, clock: deps.clock }),
     ...decisionRoutes({ leads: deps.leads, tenants: deps.store, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...(deps.uploads

@@ -2,6 +2,7 @@ export * from './client';
 export * from './cursor';
 export * from './keys';
 export * from './lead-items';
+export * from './lead-query';
 export * from './lead-store';
 export * from './mapping-store';
 export * from './rules-store';
