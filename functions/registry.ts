@@ -134,7 +134,16 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     // (Powertools) are put, read, updated and deleted after a failure.
     table: {
       items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
-      query: ['table', 'byCreated', 'byPartner'],
+      query: [
+        'table',
+        'byCreated',
+        'byPartner',
+        'byUpdated',
+        'byStatus',
+        'byEmail',
+        'bySource',
+        'byPipeline',
+      ],
     },
   },
   ingest: {

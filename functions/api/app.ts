@@ -27,6 +27,7 @@ import { decisionRoutes } from './routes/decisions';
 import { exportRoutes } from './routes/exports';
 import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
+import { opportunityRoutes } from './routes/opportunities';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
 import { uploadRoutes } from './routes/uploads';
@@ -98,6 +99,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     ...tenantRoutes(deps),
     ...keyRoutes(deps),
     ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
+    ...opportunityRoutes({ leads: deps.leads, clock: deps.clock }),
     ...decisionRoutes({ leads: deps.leads, tenants: deps.store, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...(deps.uploads

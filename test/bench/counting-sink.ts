@@ -12,6 +12,7 @@ import type {
   HistoryEntry,
   Lead,
   LeadFieldChange,
+  LeadFilter,
   LeadStore,
   LoadChange,
   Page,
@@ -96,6 +97,9 @@ export class CountingLeadStore implements LeadStore {
 
   listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>> {
     return this.store.listLeads(supplierId, page);
+  }
+  queryLeads(supplierId: string, filter: LeadFilter, page: PageQuery): Promise<Page<Lead>> {
+    return this.store.queryLeads(supplierId, filter, page);
   }
 
   listHistory(leadId: string, page: PageQuery): Promise<Page<HistoryEntry>> {

@@ -314,7 +314,9 @@ async function main(): Promise<void> {
 
     // 5. Write units of one lead's life
     if (runs(5)) {
-      heading("5. Write units of one lead's life (DynamoDB Local, ReturnConsumedCapacity TOTAL)");
+      heading(
+        "5. Write units of one lead's life (DynamoDB Local, ReturnConsumedCapacity INDEXES: table and GSIs)",
+      );
       const units = await withDynamoDbLocal((endpoint) => benchWriteUnits(endpoint));
       const figures = writeUnitsTable(units);
       table(figures.header, figures.rows);

@@ -298,6 +298,11 @@ describe('the functions', () => {
       ].map((a) => `dynamodb:${a}`),
       GSI1: ['dynamodb:Query'],
       GSI2: ['dynamodb:Query'],
+      GSI4: ['dynamodb:Query'],
+      GSI5: ['dynamodb:Query'],
+      GSI6: ['dynamodb:Query'],
+      GSI7: ['dynamodb:Query'],
+      GSI8: ['dynamodb:Query'],
     },
     // Intake (with the supplier's partners), the upload's state, row errors in batches.
     ingest: {

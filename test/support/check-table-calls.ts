@@ -7,7 +7,7 @@ import { type FunctionName, functionNames, functionSpecs } from '../../functions
 export interface TableCall {
   fn: string;
   action: string;
-  /** `table`, or the index's physical name (GSI1..GSI3). */
+  /** `table`, or the index's physical name (GSI1..GSI8). */
   on: string;
 }
 

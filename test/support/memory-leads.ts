@@ -2,9 +2,12 @@ import {
   type HistoryEntry,
   type Lead,
   type LeadFieldChange,
+  type LeadFilter,
   type LeadStore,
   type LoadChange,
+  leadDate,
   MAX_ENTRIES_ON_LEAD,
+  matchesFilter,
   newId,
   newLeadsWrite,
   type Page,
@@ -14,6 +17,7 @@ import {
   type ReplaceLeadResult,
   replaceLeadWrite,
 } from '@leadrelay/core';
+import { filterHash } from '@leadrelay/store';
 import { keyedPage } from './memory-pages';
 
 export interface MemoryLeadStoreOptions {
@@ -225,6 +229,18 @@ export class MemoryLeadStore implements LeadStore {
       `leads/${supplierId}`,
       leads.map((l) => ({ key: createdKey(l), value: l })),
       page,
+    );
+  }
+
+  /** The view by brute force: core's matchesFilter and compareLeads' key, a cursor bound to supplier and filter. */
+  async queryLeads(supplierId: string, filter: LeadFilter, page: PageQuery): Promise<Page<Lead>> {
+    await this.pause();
+    const leads = this.items().filter((l) => l.supplierId === supplierId && matchesFilter(l, filter));
+    return keyedPage(
+      `view/${supplierId}/${filterHash(filter)}`,
+      leads.map((l) => ({ key: `${leadDate(l, filter.sort)}#${l.id}`, value: l })),
+      page,
+      filter.order === 'asc' ? 'oldest-first' : 'newest-first',
     );
   }
 

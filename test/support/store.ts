@@ -3,10 +3,15 @@ import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantSt
 import { inject } from 'vitest';
 import { createTestTable, localCredentials, localRegion } from './dynamodb-local';
 
-/** A fresh table on the shared DynamoDB Local, and a document client on it. */
-export async function testTable(prefix: string) {
+/**
+ * A fresh table on the shared DynamoDB Local, and a document client on it. No
+ * stream unless the test reads it (`stream: true`): DynamoDB Local writes several
+ * times slower on every stream table created after one whose stream was written
+ * (see createTestTable), and the files share one DynamoDB Local.
+ */
+export async function testTable(prefix: string, options: { stream?: boolean } = {}) {
   const endpoint = inject('dynamodbEndpoint');
-  const tableName = await createTestTable(endpoint, prefix);
+  const tableName = await createTestTable(endpoint, prefix, { stream: options.stream ?? false });
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
   const db = createDocumentClient(client);
   return {

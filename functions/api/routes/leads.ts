@@ -6,9 +6,13 @@ import {
   type IntakeDeps,
   type IntakeResult,
   type Lead,
+  type LeadFilter,
   LeadInput,
+  LeadListQuery,
   LeadSummary,
   LeadView,
+  leadFilter,
+  leadRow,
   leadSummary,
   leadView,
   NotFoundError,
@@ -16,9 +20,12 @@ import {
   PartnerLead,
   PartnerLeadSummary,
   type Principal,
+  parseColumns,
   partnerHistory,
   partnerLead,
   partnerLeadSummary,
+  SEED_COLUMNS,
+  Tenants,
   ValidationError,
 } from '@leadrelay/core';
 import { z } from 'zod';
@@ -45,6 +52,33 @@ const BatchItemResult = z.object({
     })
     .optional(),
 });
+
+/** A row of the All Leads view (`columns`): `id`, the seed's columns, then the chosen ones (`custom.<name>` for a custom field). */
+export const LeadRow = z
+  .object({ id: z.string() })
+  .catchall(z.unknown())
+  .meta({ id: 'LeadRow', description: `id, ${SEED_COLUMNS.join(', ')}, then the columns asked for` });
+
+/**
+ * The filter a list query asks for, resolved: a partner group became its partners (the
+ * supplier's partners, read only when a group is named), a partner key sees only its own.
+ */
+export async function viewFilter(
+  deps: Pick<IntakeDeps, 'tenants'>,
+  principal: Extract<Principal, { kind: 'supplier' | 'partner' }>,
+  query: LeadListQuery,
+): Promise<LeadFilter> {
+  const partners =
+    query.partnerGroup === undefined
+      ? []
+      : await Tenants.listAllPartners({ store: deps.tenants }, principal.supplierId);
+  const inGroup = (group: string) => partners.filter((p) => p.groups.includes(group)).map((p) => p.id);
+  return leadFilter(
+    query,
+    inGroup,
+    principal.kind === 'partner' ? { partnerId: principal.partnerId } : undefined,
+  );
+}
 
 /** Lead intake, reading and manual assignment. */
 export function leadRoutes(deps: IntakeDeps & AssignDeps) {
@@ -171,32 +205,41 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
     route({
       method: 'GET',
       path: '/v1/leads',
-      summary: 'The supplier’s leads, or the partner’s own (those assigned to it now), newest first',
+      summary:
+        'All Leads: the supplier’s leads, or the partner’s own (assigned to it now, its registered ones included), filtered, sorted, paged',
       tag: 'Leads',
       auth: ['supplier', 'partner'],
-      query: PageQuery,
+      query: LeadListQuery,
       responses: {
         200: {
-          description: 'A page of leads',
+          description:
+            'A page of leads. Without `columns`: LeadSummary (supplier key) or PartnerLeadSummary (partner key), as before; with `columns`: rows of `id`, the seed columns and the chosen ones. A page may hold fewer than `limit` leads while `nextCursor` is not null (a rare combination of filters): page on until it is null.',
           schema: z.object({
             items: z
-              .array(z.union([LeadSummary, PartnerLeadSummary]))
-              .describe('LeadSummary for a supplier key, PartnerLeadSummary for a partner key'),
+              .array(z.union([LeadSummary, PartnerLeadSummary, LeadRow]))
+              .describe(
+                'LeadSummary for a supplier key, PartnerLeadSummary for a partner key; LeadRow with `columns`',
+              ),
             nextCursor: z.string().nullable(),
           }),
         },
       },
       handle: async ({ principal, query }) => {
+        const columns = parseColumns(query.columns);
+        const filter = await viewFilter(deps, principal, query);
+        const page = await deps.leads.queryLeads(principal.supplierId, filter, {
+          limit: query.limit,
+          ...(query.cursor !== undefined && { cursor: query.cursor }),
+        });
         const now = deps.clock.now();
-        if (principal.kind === 'partner') {
-          const page = await deps.leads.listPartnerLeads(principal.supplierId, principal.partnerId, query);
-          return json(200, {
-            items: page.items.map((l) => partnerLeadSummary(l, now)),
-            nextCursor: page.nextCursor,
-          });
-        }
-        const page = await deps.leads.listLeads(principal.supplierId, query);
-        return json(200, { items: page.items.map((l) => leadSummary(l, now)), nextCursor: page.nextCursor });
+        const items = page.items.map((lead) =>
+          columns !== undefined
+            ? leadRow(lead, columns, now)
+            : principal.kind === 'partner'
+              ? partnerLeadSummary(lead, now)
+              : leadSummary(lead, now),
+        );
+        return json(200, { items, nextCursor: page.nextCursor });
       },
     }),
     route({

@@ -11,6 +11,7 @@ export * from './leads/ids';
 export * from './leads/intake';
 export * from './leads/lead';
 export * from './leads/partner-view';
+export * from './leads/plan';
 export * from './leads/ports';
 export * from './leads/query';
 export * from './leads/seen-ids';

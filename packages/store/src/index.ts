@@ -3,6 +3,7 @@ export * from './cursor';
 export * from './export-store';
 export * from './keys';
 export * from './lead-items';
+export * from './lead-query';
 export * from './lead-store';
 export * from './mapping-store';
 export * from './rules-store';

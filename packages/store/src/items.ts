@@ -8,6 +8,7 @@ const ITEM_ATTRIBUTES = new Set([
   'GSI2SK',
   'GSI3PK',
   'GSI3SK',
+  ...[4, 5, 6, 7, 8].flatMap((n) => [`GSI${n}PK`, `GSI${n}SK`]),
   'entity',
   'expiresAt',
 ]);

@@ -5,7 +5,7 @@ import { normaliseName } from '@leadrelay/core';
  * The key design of the single table, in one place. The index column names each GSI
  * by the access pattern it serves (`Index` in table.ts): byCreated is GSI1
  * (GSI1PK / GSI1SK), byPartner and byLease share GSI2 (GSI2PK / GSI2SK), byDeadline
- * is GSI3 (GSI3PK / GSI3SK).
+ * is GSI3 (GSI3PK / GSI3SK); the view's indexes are GSI4..GSI8 (table below the first).
  *
  * | entity             | PK                   | SK                         | index: PK / SK                      | access pattern                                   |
  * |--------------------|----------------------|----------------------------|-------------------------------------|--------------------------------------------------|
@@ -58,13 +58,46 @@ import { normaliseName } from '@leadrelay/core';
  * |   (API)            |                      |   md5([principal, key, method, path]) |                           |   answer the first response; `validation` holds  |
  * |                    |                      |                            |                                     |   the body's hash. TTL `expiresAt`: 24 hours     |
  *
+ * The All Leads view's indexes, every one on the Lead item, projection ALL
+ * (a post-filter reads any attribute off the index item). `<shard16>` is leadShard,
+ * `<shard4>` is dimShard (leadShard mod DIM_SHARDS): a dimension partition (one status,
+ * one email status…) holds a big share of a supplier's leads, so its writes still
+ * spread, but over fewer partitions than byCreated, so a page merges fewer of them.
+ *
+ * | index (GSI)        | PK                                                  | SK                    | on which leads          |
+ * |--------------------|-----------------------------------------------------|-----------------------|-------------------------|
+ * | byUpdated (GSI4)   | SUP#<sid>#UPDATED#<shard16>                         | <updatedAt>#<leadId>  | every lead              |
+ * | byStatus (GSI5)    | SUP#<sid>#STATUS#<distributionStatus>#<shard4>      | <createdAt>#<leadId>  | every lead              |
+ * | byEmail (GSI6)     | SUP#<sid>#EMAIL#<emailStatus>#<shard4>              | <createdAt>#<leadId>  | every lead              |
+ * | bySource (GSI7)    | SUP#<sid>#SOURCE#<type>#<source>#<shard4>           | <createdAt>#<leadId>  | every lead (type AND    |
+ * |                    |                                                     |                       |   source: a type is the |
+ * |                    |                                                     |                       |   merge of its sources) |
+ * | byPipeline (GSI8)  | SUP#<sid>#PIPELINE#<pipelineStatus>#<shard4>        | <createdAt>#<leadId>  | sparse: with a pipeline |
+ * |                    |                                                     |                       |   status only           |
+ *
+ * A view's query (LeadStore.queryLeads, core's planLeadQuery) drives ONE of byCreated,
+ * byUpdated, byPartner or these, merging its partitions (shards × the filter's values),
+ * and checks the other fields as a FilterExpression on that Query. Every lead write
+ * rewrites the whole item, so its index keys follow its fields; mergeLeadFields, which
+ * updates in place, sets byUpdated's sort key with updatedAt.
+ * Cost: every lead write also writes its 4 (5 with a pipeline status) view index entries;
+ * a change of status, email status or pipeline status moves the lead between partitions
+ * of that index (a delete and a put there), and every change moves it in byUpdated.
+ * Planner and merge (core leads/plan.ts, lead-query.ts) and their measured figures
+ * (test/bench/views.ts): items read / returned ≤ 3 for page one of 50 of every single
+ * field, but for a big partner group (more than MAX_DRIVING_PARTNERS partners: byCreated
+ * post-filtered, ≈ 1 / the group's share of the leads) and keywords without the token
+ * index (post-filtered in memory).
+ * Deploying: CloudFormation adds one GSI per stack update, so GSI4..GSI8 take five
+ * deployments (one index each); leads written before them have no entries there until
+ * they are rewritten (a backfill rewrites every lead item through leadItem).
+ *
  * Every item of ours carries `entity` (its type, used by stream filters) and `version`.
  * Idempotency records are Powertools' own (functions/shared/idempotency.ts: `status`,
  * `data`, `expiresAt`, `in_progress_expiration`): no `entity`, so the stream consumers'
  * filter (`entity = Lead`) passes them over, and no key builder here: Powertools writes
  * and reads them itself.
  * Keys describe themselves; ids are ULIDs so SK order is creation order.
- * More lead access patterns (by status, by updated time) will need indexes of their own.
  * `<shard>` is leadShard(leadId), 0..LEAD_SHARDS-1: a big file's lead writes spread
  * over LEAD_SHARDS byCreated partitions instead of all landing on one.
  */
@@ -120,6 +153,44 @@ export const Keys = {
   /** byPartner partition: one shard of a partner's leads. */
   leadsOfPartner: (supplierId: string, partnerId: string, shard: number) => ({
     GSI2PK: `SUP#${supplierId}#PARTNER#${partnerId}#LEADS#${shard}`,
+  }),
+  /** byUpdated: a supplier's leads by their last change, within each of LEAD_SHARDS shards. */
+  leadUpdated: (supplierId: string, leadId: string, updatedAt: string) => ({
+    GSI4PK: `SUP#${supplierId}#UPDATED#${leadShard(leadId)}`,
+    GSI4SK: `${updatedAt}#${leadId}`,
+  }),
+  leadsUpdatedOf: (supplierId: string, shard: number) => ({ GSI4PK: `SUP#${supplierId}#UPDATED#${shard}` }),
+  /** byStatus: a supplier's leads of one distribution status, within each of DIM_SHARDS shards. */
+  leadStatus: (supplierId: string, status: string, leadId: string, createdAt: string) => ({
+    GSI5PK: `SUP#${supplierId}#STATUS#${status}#${dimShard(leadId)}`,
+    GSI5SK: `${createdAt}#${leadId}`,
+  }),
+  leadsOfStatus: (supplierId: string, status: string, shard: number) => ({
+    GSI5PK: `SUP#${supplierId}#STATUS#${status}#${shard}`,
+  }),
+  /** byEmail: a supplier's leads of one email status. */
+  leadEmail: (supplierId: string, emailStatus: string, leadId: string, createdAt: string) => ({
+    GSI6PK: `SUP#${supplierId}#EMAIL#${emailStatus}#${dimShard(leadId)}`,
+    GSI6SK: `${createdAt}#${leadId}`,
+  }),
+  leadsOfEmail: (supplierId: string, emailStatus: string, shard: number) => ({
+    GSI6PK: `SUP#${supplierId}#EMAIL#${emailStatus}#${shard}`,
+  }),
+  /** bySource: a supplier's leads of one type and source. */
+  leadSource: (supplierId: string, type: string, source: string, leadId: string, createdAt: string) => ({
+    GSI7PK: `SUP#${supplierId}#SOURCE#${type}#${source}#${dimShard(leadId)}`,
+    GSI7SK: `${createdAt}#${leadId}`,
+  }),
+  leadsOfSource: (supplierId: string, type: string, source: string, shard: number) => ({
+    GSI7PK: `SUP#${supplierId}#SOURCE#${type}#${source}#${shard}`,
+  }),
+  /** byPipeline, sparse: a supplier's leads of one pipeline status. */
+  leadPipeline: (supplierId: string, pipelineStatus: string, leadId: string, createdAt: string) => ({
+    GSI8PK: `SUP#${supplierId}#PIPELINE#${pipelineStatus}#${dimShard(leadId)}`,
+    GSI8SK: `${createdAt}#${leadId}`,
+  }),
+  leadsOfPipeline: (supplierId: string, pipelineStatus: string, shard: number) => ({
+    GSI8PK: `SUP#${supplierId}#PIPELINE#${pipelineStatus}#${shard}`,
   }),
   /**
    * byDeadline: a waiting lead's reroute deadline (Pending or Rerouted, not flagged: see
@@ -193,6 +264,14 @@ export const LEAD_SHARDS = 16;
 /** A lead's shard: stable (first byte of the id's SHA-1, mod LEAD_SHARDS), so it is known from the id alone. */
 export function leadShard(leadId: string): number {
   return (createHash('sha1').update(leadId).digest()[0] ?? 0) % LEAD_SHARDS;
+}
+
+/** How many partitions a dimension index (byStatus, byEmail, bySource, byPipeline) spreads one value over. */
+export const DIM_SHARDS = 4;
+
+/** A lead's dimension shard: its leadShard mod DIM_SHARDS (LEAD_SHARDS is a multiple of it). */
+export function dimShard(leadId: string): number {
+  return leadShard(leadId) % DIM_SHARDS;
 }
 
 export const Entity = {

@@ -24,7 +24,20 @@ export function leadItem(lead: Lead): Record<string, unknown> {
     ...Keys.leadIndex(lead.supplierId, lead.id, lead.createdAt),
     ...(lead.partnerId ? Keys.leadOfPartner(lead.supplierId, lead.partnerId, lead.id, lead.createdAt) : {}),
     ...(waitsForDeadline(lead) && lead.deadlineAt ? Keys.leadDeadline(lead.id, lead.deadlineAt) : {}),
+    ...viewKeys(lead),
     entity: Entity.lead,
+  };
+}
+
+/** The All Leads view's index keys (keys.ts): by updated time, status, email status, type and source, pipeline. */
+export function viewKeys(lead: Lead): Record<string, string> {
+  const { supplierId: sid, id, createdAt } = lead;
+  return {
+    ...Keys.leadUpdated(sid, id, lead.updatedAt),
+    ...Keys.leadStatus(sid, lead.distributionStatus, id, createdAt),
+    ...Keys.leadEmail(sid, lead.emailStatus, id, createdAt),
+    ...Keys.leadSource(sid, lead.type, lead.source, id, createdAt),
+    ...(lead.pipelineStatus ? Keys.leadPipeline(sid, lead.pipelineStatus, id, createdAt) : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type HistoryEntry,
   type Lead,
   type LeadFieldChange,
+  type LeadFilter,
   type LeadStore,
   type LoadChange,
   MAX_ENTRIES_ON_LEAD,
@@ -29,6 +30,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor';
 import { Entity, Keys, LEAD_SHARDS, sequenceAttribute, sequenceShard } from './keys';
 import { eventItem, historyItem, leadFromItem, leadItem, loadUpdate, versionChange } from './lead-items';
+import { LeadViewQuery, type SearchLeads } from './lead-query';
 import { Index } from './table';
 
 type Item = Record<string, unknown>;
@@ -96,55 +98,25 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   );
 }
 
-/**
- * The listLeads cursor: base64url JSON `{ s: supplierId, p: [position per shard] }`.
- * A position is `null` (the shard is read from its newest lead), the index sort key of
- * the last lead taken from the shard (`<createdAt>#<leadId>`: the rest of its key
- * follows from it), or `false` (the shard is exhausted). Keeping only the sort key
- * keeps the cursor of 16 shards well under PageQuery's 2,048 characters.
- */
-type ShardPosition = string | null | false;
-type LeadIndex = 'byCreated' | 'byPartner';
-const POSITION = /^[^#]+#[^#]+$/;
+/** Every lead of a supplier, newest first: listLeads' view. */
+const ALL_LEADS: LeadFilter = { dateField: 'created', sort: 'created', order: 'desc' };
 
-function encodeLeadsCursor(scope: string, positions: ShardPosition[]): string {
-  return Buffer.from(JSON.stringify({ s: scope, p: positions }), 'utf8').toString('base64url');
-}
-
-function decodeLeadsCursor(cursor: string | undefined, scope: string): ShardPosition[] {
-  if (cursor === undefined) return Array.from({ length: LEAD_SHARDS }, () => null);
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
-  const { s, p } = (typeof value === 'object' && value !== null ? value : {}) as { s?: unknown; p?: unknown };
-  const valid =
-    s === scope &&
-    Array.isArray(p) &&
-    p.length === LEAD_SHARDS &&
-    p.every((x) => x === null || x === false || (typeof x === 'string' && POSITION.test(x)));
-  if (!valid) {
-    throw new ValidationError('Invalid cursor: pass the nextCursor of the previous page unchanged', [
-      { path: 'cursor', message: 'not a cursor of this list' },
-    ]);
-  }
-  return p as ShardPosition[];
-}
-
-/** The index's ExclusiveStartKey after the lead whose sort key is `position`. */
-function shardStartKey(index: LeadIndex, pk: string, position: string): Item {
-  const leadId = position.slice(position.lastIndexOf('#') + 1);
-  return { [Index[index].partitionKey]: pk, [Index[index].sortKey]: position, ...Keys.lead(leadId) };
+export interface DynamoLeadStoreOptions {
+  /** Keyword-driven views (the search store); without it keywords are checked on the items read. */
+  searchLeads?: SearchLeads;
 }
 
 /** LeadStore on the single table (see keys.ts for every key, lead-items.ts for the item shapes). */
 export class DynamoLeadStore implements LeadStore {
+  private readonly views: LeadViewQuery;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+    options: DynamoLeadStoreOptions = {},
+  ) {
+    this.views = new LeadViewQuery(db, tableName, options.searchLeads);
+  }
 
   // get a lead — main table
   async getLead(leadId: string): Promise<Lead | undefined> {
@@ -192,8 +164,13 @@ export class DynamoLeadStore implements LeadStore {
   async mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined> {
     // DynamoDB refuses unused expression names, so #custom is declared only when used.
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':now': change.updatedAt, ':one': 1 };
-    const sets = ['updatedAt = :now'];
+    // byUpdated's sort key moves with updatedAt (its partition follows from the id).
+    const values: Record<string, unknown> = {
+      ':now': change.updatedAt,
+      ':one': 1,
+      ':updatedKey': `${change.updatedAt}#${leadId}`,
+    };
+    const sets = ['updatedAt = :now', 'GSI4SK = :updatedKey'];
     Object.entries(change.fields).forEach(([field, value], i) => {
       names[`#f${i}`] = field;
       values[`:f${i}`] = value;
@@ -418,70 +395,21 @@ export class DynamoLeadStore implements LeadStore {
     return Item;
   }
 
-  // list a supplier's leads, newest first — byCreated, every shard queried and merged by its sort key
+  // a view of a supplier's leads (filters, sort, order) — the planner's driving index (byCreated, byUpdated,
+  // byPartner, byStatus, byEmail, bySource, byPipeline), its partitions merged in rounds, the other fields a
+  // FilterExpression (lead-query.ts); keyword-driven plans go to the search store when one is given
+  async queryLeads(supplierId: string, filter: LeadFilter, page: PageQuery): Promise<Page<Lead>> {
+    return this.views.queryLeads(supplierId, filter, page);
+  }
+
+  // list a supplier's leads, newest first — queryLeads with no filter (byCreated)
   async listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>> {
-    return this.listSharded('byCreated', supplierId, (shard) => Keys.leadsOf(supplierId, shard).GSI1PK, page);
+    return this.views.queryLeads(supplierId, ALL_LEADS, page);
   }
 
-  // list the leads assigned to a partner now, newest first — byPartner, every shard queried and merged by its sort key
+  // list the leads assigned to a partner now, newest first — queryLeads of that partner (byPartner)
   async listPartnerLeads(supplierId: string, partnerId: string, page: PageQuery): Promise<Page<Lead>> {
-    return this.listSharded(
-      'byPartner',
-      `${supplierId}/${partnerId}`,
-      (shard) => Keys.leadsOfPartner(supplierId, partnerId, shard).GSI2PK,
-      page,
-    );
-  }
-
-  private async listSharded(
-    index: LeadIndex,
-    scope: string,
-    partition: (shard: number) => string,
-    page: PageQuery,
-  ): Promise<Page<Lead>> {
-    const { indexName, partitionKey, sortKey: sk } = Index[index];
-    const positions = decodeLeadsCursor(page.cursor, scope);
-    const shards = await Promise.all(
-      positions.map(async (position, shard) => {
-        if (position === false) return { items: [] as Item[], more: false };
-        const pk = partition(shard);
-        const { Items = [], LastEvaluatedKey } = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: indexName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': partitionKey },
-            ExpressionAttributeValues: { ':pk': pk },
-            ScanIndexForward: false,
-            Limit: page.limit,
-            ExclusiveStartKey: position === null ? undefined : shardStartKey(index, pk, position),
-          }),
-        );
-        return { items: Items, more: LastEvaluatedKey !== undefined };
-      }),
-    );
-    // A shard cut short (1 MB) before `limit` leads may hold more leads newer than the
-    // other shards' next ones: take nothing older than the last lead it returned.
-    let floor = '';
-    for (const { items, more } of shards) {
-      const last = items.at(-1)?.[sk];
-      if (more && typeof last === 'string' && last > floor) floor = last;
-    }
-    const taken = shards
-      .flatMap(({ items }, shard) => items.map((item) => ({ shard, sk: String(item[sk]), item })))
-      .filter(({ sk }) => sk >= floor)
-      .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0))
-      .slice(0, page.limit);
-    const next = positions.map((position, shard): ShardPosition => {
-      const fromShard = taken.filter((t) => t.shard === shard);
-      const fetched = shards[shard] ?? { items: [], more: false };
-      if (!fetched.more && fromShard.length === fetched.items.length) return false;
-      return fromShard.at(-1)?.sk ?? position;
-    });
-    return {
-      items: taken.map(({ item }) => leadFromItem(item)),
-      nextCursor: next.every((p) => p === false) ? null : encodeLeadsCursor(scope, next),
-    };
+    return this.views.queryLeads(supplierId, { ...ALL_LEADS, partnerIds: [partnerId] }, page);
   }
 
   // waiting leads whose deadline is before `before`, oldest first — byDeadline, every shard queried

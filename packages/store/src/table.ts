@@ -14,6 +14,11 @@ export const tableDefinition = {
     { indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
     { indexName: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
     { indexName: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
+    { indexName: 'GSI4', partitionKey: 'GSI4PK', sortKey: 'GSI4SK' },
+    { indexName: 'GSI5', partitionKey: 'GSI5PK', sortKey: 'GSI5SK' },
+    { indexName: 'GSI6', partitionKey: 'GSI6PK', sortKey: 'GSI6SK' },
+    { indexName: 'GSI7', partitionKey: 'GSI7PK', sortKey: 'GSI7SK' },
+    { indexName: 'GSI8', partitionKey: 'GSI8PK', sortKey: 'GSI8SK' },
   ],
   /** Epoch seconds; DynamoDB deletes expired markers (idempotency records, upload checkpoints) on its own. */
   timeToLiveAttribute: 'expiresAt',
@@ -22,11 +27,11 @@ export const tableDefinition = {
 
 export type TableDefinition = typeof tableDefinition;
 
-const [gsi1, gsi2, gsi3] = tableDefinition.globalSecondaryIndexes;
+const [gsi1, gsi2, gsi3, gsi4, gsi5, gsi6, gsi7, gsi8] = tableDefinition.globalSecondaryIndexes;
 
 /**
  * The GSIs as the code names them: by the access pattern each serves (keys.ts has what
- * every entity writes into them). DynamoDB's own names stay GSI1..GSI3, because renaming
+ * every entity writes into them). DynamoDB's own names stay GSI1..GSI8, because renaming
  * an index deletes it and builds a new one. Two patterns share GSI2: a partner's leads
  * (SUP#…#PARTNER#…) and the uploads processing (UPLOADS#PROCESSING) never share a
  * partition key, so one index serves both.
@@ -40,6 +45,16 @@ export const Index = {
   byLease: gsi2,
   /** Waiting leads by their reroute deadline (the reroute sweep). */
   byDeadline: gsi3,
+  /** A supplier's leads by their last change (sort=updated). */
+  byUpdated: gsi4,
+  /** A supplier's leads of one distribution status, newest first. */
+  byStatus: gsi5,
+  /** A supplier's leads of one email status, newest first. */
+  byEmail: gsi6,
+  /** A supplier's leads of one type and source, newest first. */
+  bySource: gsi7,
+  /** A supplier's leads of one pipeline status (sparse), newest first. */
+  byPipeline: gsi8,
 } as const;
 
 /** A GSI by its access pattern (what the registry's table access and the stores name). */

@@ -1,6 +1,7 @@
 import { ConflictError } from '../errors';
 import type { Page, PageQuery } from '../pages';
 import { type HistoryEntry, LEAD_HISTORY_WINDOW, type Lead } from './lead';
+import type { LeadFilter } from './query';
 
 /** A change of a partner's Pending count, written in the same transaction as the leads that cause it. */
 export interface LoadChange {
@@ -169,6 +170,13 @@ export interface LeadStore {
   listPartnerLeads(supplierId: string, partnerId: string, page: PageQuery): Promise<Page<Lead>>;
   /** A supplier's leads, newest first. */
   listLeads(supplierId: string, page: PageQuery): Promise<Page<Lead>>;
+  /**
+   * The All Leads view (LeadViews): the supplier's leads the filter selects (matchesFilter),
+   * in its order (compareLeads), paged; every filter served from an index. A cursor of another
+   * supplier or filter is a ValidationError. A page may hold fewer than `limit` leads (a
+   * post-filter that matches few) while nextCursor is not null.
+   */
+  queryLeads(supplierId: string, filter: LeadFilter, page: PageQuery): Promise<Page<Lead>>;
   /** Waiting leads (Pending, Rerouted) whose reroute deadline is before `before`, oldest first, at most `limit`. */
   dueDeadlines(before: Date, limit: number): Promise<Lead[]>;
   /**
