@@ -221,11 +221,20 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     memorySize: 512,
     // Lambda's most; a run not done by then reads as failed (core EXPORT_RUN_SECONDS).
     timeoutSeconds: EXPORT_RUN_SECONDS,
-    // The export record (read, claimed, finished) and the view's leads: the indexes the view reads
-    // (LeadStore.queryLeads drives one of them per filter; the lead items by BatchGetItem).
+    // The export record (read, claimed, finished) and the view's leads: every index the view may
+    // drive (LeadStore.queryLeads picks one per filter, as for the api's GET /v1/leads).
     table: {
       items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
-      query: ['table', 'byCreated', 'byPartner'],
+      query: [
+        'table',
+        'byCreated',
+        'byPartner',
+        'byUpdated',
+        'byStatus',
+        'byEmail',
+        'bySource',
+        'byPipeline',
+      ],
     },
   },
 };

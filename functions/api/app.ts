@@ -17,7 +17,6 @@ import {
 } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { leadViewsOf } from '../shared/lead-views';
 import { errorResponse, internalError, json } from './http';
 import type { IdempotentRun } from './idempotency';
 import { linkRoutes } from './links';
@@ -87,7 +86,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     // Before leadRoutes only for reading order: the router matches /v1/leads/export before /v1/leads/{id}.
     ...(deps.exports
       ? exportRoutes({
-          views: deps.exports.views ?? leadViewsOf(deps.leads),
+          views: deps.exports.views ?? deps.leads,
           tenants: deps.store,
           exports: deps.exports.store,
           files: deps.exports.files,

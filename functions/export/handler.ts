@@ -1,14 +1,13 @@
 import { createS3Client, loadConfig, S3ExportFiles } from '@leadrelay/aws';
 import { type RunExportEvent, runExport, systemClock } from '@leadrelay/core';
 import { createDocumentClient, DynamoExportStore, DynamoLeadStore } from '@leadrelay/store';
-import { leadViewsOf } from '../shared/lead-views';
 import { functionLogger } from '../shared/logger';
 
 const config = loadConfig('export');
 const logger = functionLogger('export');
 const db = createDocumentClient();
 const deps = {
-  views: leadViewsOf(new DynamoLeadStore(db, config.TABLE_NAME)),
+  views: new DynamoLeadStore(db, config.TABLE_NAME),
   exports: new DynamoExportStore(db, config.TABLE_NAME),
   files: new S3ExportFiles(
     createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }),

@@ -35,7 +35,6 @@ import {
 } from '@leadrelay/core';
 import { startLocalS3 } from '@leadrelay/local';
 import { createDocumentClient, DynamoExportStore, DynamoLeadStore, leadItem } from '@leadrelay/store';
-import { leadViewsOf } from '../../functions/shared/lead-views';
 import {
   createTestTable,
   localCredentials,
@@ -148,7 +147,7 @@ async function childRun(args: string[]): Promise<ExportRunResult> {
     forcePathStyle: true,
   });
   const deps = {
-    views: leadViewsOf(new DynamoLeadStore(db, tableName)),
+    views: new DynamoLeadStore(db, tableName),
     exports: new DynamoExportStore(db, tableName),
     files: new S3ExportFiles(client, bucket),
     clock: systemClock,
@@ -213,7 +212,7 @@ export async function benchExport(
     started = performance.now();
     const answer = await exportLeads(
       {
-        views: leadViewsOf(new DynamoLeadStore(db, tableName)),
+        views: new DynamoLeadStore(db, tableName),
         exports,
         clock: systemClock,
         startRun: async (event) => {

@@ -330,8 +330,9 @@ describe('the functions', () => {
     // The export record (read, claimed, finished) and the view's leads through the lead indexes.
     export: {
       table: ['BatchGetItem', 'GetItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
-      GSI1: ['dynamodb:Query'],
-      GSI2: ['dynamodb:Query'],
+      ...Object.fromEntries(
+        ['GSI1', 'GSI2', 'GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8'].map((g) => [g, ['dynamodb:Query']]),
+      ),
     },
   };
 

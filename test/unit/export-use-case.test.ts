@@ -9,7 +9,6 @@ import {
   runExport,
 } from '@leadrelay/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BruteForceLeadViews } from '../support/brute-force-views';
 import { parseCsv } from '../support/csv';
 import { testLead } from '../support/leads';
 import { MemoryExportFiles, MemoryExportStore } from '../support/memory-exports';
@@ -23,7 +22,7 @@ let now = new Date('2030-01-02T09:00:00.000Z');
 const clock: Clock = { now: () => now };
 
 let leads: MemoryLeadStore;
-let views: BruteForceLeadViews;
+let views: MemoryLeadStore;
 let exports: MemoryExportStore;
 let files: MemoryExportFiles;
 let started: RunExportEvent[];
@@ -51,7 +50,7 @@ const runDeps = () => ({ views, exports, files, clock, pageSize: 4 });
 beforeEach(() => {
   now = new Date('2030-01-02T09:00:00.000Z');
   leads = new MemoryLeadStore();
-  views = new BruteForceLeadViews(leads);
+  views = leads;
   exports = new MemoryExportStore();
   files = new MemoryExportFiles();
   started = [];
