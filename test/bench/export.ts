@@ -13,7 +13,7 @@
  * same adapters, and prints one result line.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -59,6 +59,8 @@ export interface ExportBenchResult {
   run: ExportRunResult;
   /** Lines of the downloaded file (header included), counted as it streamed in. */
   fileLines: number;
+  /** The machine's 1-minute load average at the end (DynamoDB Local shares the CPUs). */
+  loadAverage: number;
 }
 
 export interface ExportRunResult {
@@ -246,7 +248,7 @@ export async function benchExport(
       for (const byte of chunk.value) if (byte === 0x0a) fileLines++;
     }
     client.destroy();
-    return { leads: count, loadSeconds, thresholdSeconds, run, fileLines };
+    return { leads: count, loadSeconds, thresholdSeconds, run, fileLines, loadAverage: loadavg()[0] ?? 0 };
   } finally {
     db.destroy();
     await s3.stop();
@@ -263,7 +265,7 @@ export function describeExport(result: ExportBenchResult): string[] {
     `api at the inline threshold (${int(Math.min(DEFAULT_EXPORT_LIMITS.inlineMaxRows, result.leads - 1))} rows read and rendered, the export recorded): ${result.thresholdSeconds.toFixed(2)} s`,
     `export function: ${int(run.rows)} rows, ${mib(run.bytes)} in ${run.seconds.toFixed(1)} s = ${int(run.rowsPerSecond)} rows/s; ` +
       `RSS before ${mib(run.baselineRssBytes)}, peak ${mib(run.peakRssBytes)} (${int(run.samples)} samples)`,
-    `downloaded file: ${int(result.fileLines)} lines (header + ${int(result.fileLines - 1)} rows)`,
+    `downloaded file: ${int(result.fileLines)} lines (header + ${int(result.fileLines - 1)} rows); load average ${result.loadAverage.toFixed(1)}`,
   ];
 }
 
