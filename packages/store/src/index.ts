@@ -5,6 +5,7 @@ export * from './lead-items';
 export * from './lead-store';
 export * from './mapping-store';
 export * from './rules-store';
+export * from './search-store';
 export * from './table';
 export * from './table-input';
 export * from './tenant-store';

@@ -47,6 +47,14 @@ import { normaliseName } from '@leadrelay/core';
  * | HeaderMapping      | SUP#<supplierId>     | HEADERMAP#<headerRowHash>  | —                                   | the column mapping a supplier gave for a header  |
  * |                    |                      |                            |                                     |   row (get by the row's hash; ingest Queries     |
  * |                    |                      |                            |                                     |   begins_with HEADERMAP# before row 1 is read)   |
+ * | LeadToken          | SUP#<supplierId>#TOKEN#<gram> | <createdAt>#<leadId> | —                                | keyword search: the leads with a word under that |
+ * |                    |                      |                            |                                     |   gram, newest first (Query; `words` holds the   |
+ * |                    |                      |                            |                                     |   lead's words under it: " w1 w2 ", post-filter  |
+ * |                    |                      |                            |                                     |   contains " <keyword>"). Kept by `aggregate`    |
+ * |                    |                      |                            |                                     |   from the stream; see "Keyword search" below    |
+ * | LeadTokens         | LEAD#<leadId>        | TOKENS                     | —                                   | the lead version the token items hold, and their |
+ * |                    |                      |                            |                                     |   grams (a digest of each gram's words): the     |
+ * |                    |                      |                            |                                     |   difference a newer version writes              |
  * | Idempotency record | IDEMPOTENCY          | <function name>#           | —                                   | distribute's mailer: a partner email is sent     |
  * |   (mailer)         |                      |   md5(<leadId>:v<assignment>:a<attempt>:<kind>) |                | once per key; the same key answers the first     |
  * |                    |                      |                            |                                     |   message id. TTL `expiresAt`: 7 days            |
@@ -171,6 +179,15 @@ export const Keys = {
   }),
   /** Query prefix: a supplier's remembered column mappings. */
   headerMappingsOf: (supplierId: string) => ({ PK: `SUP#${supplierId}`, SKPrefix: 'HEADERMAP#' }),
+  /** A token item: the lead under one gram of its words (search-store.ts). */
+  leadToken: (supplierId: string, gram: string, createdAt: string, leadId: string) => ({
+    PK: `SUP#${supplierId}#TOKEN#${gram}`,
+    SK: `${createdAt}#${leadId}`,
+  }),
+  /** Query partition: a supplier's leads under one gram, by creation time. */
+  tokensOf: (supplierId: string, gram: string) => ({ PK: `SUP#${supplierId}#TOKEN#${gram}` }),
+  /** The lead's token state: the version and grams its token items hold. */
+  leadTokens: (leadId: string) => ({ PK: `LEAD#${leadId}`, SK: 'TOKENS' }),
   /** Query prefix: an upload's row errors. */
   uploadRowErrorsOf: (supplierId: string, uploadId: string) => ({
     PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
@@ -200,6 +217,8 @@ export const Entity = {
   upload: 'Upload',
   uploadRowError: 'UploadRowError',
   headerMapping: 'HeaderMapping',
+  leadToken: 'LeadToken',
+  leadTokens: 'LeadTokens',
 } as const;
 
 /**
