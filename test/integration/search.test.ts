@@ -368,7 +368,15 @@ describe('searchLeads', () => {
   });
 
   it('ANDs keywords, and pages with a cursor (limit 1, 3, 7, 50), identical to the brute force', async () => {
-    const queries = ['jose acme', 'lov it', 'müller zürich emea', 'grace director', 'ada', 'example', 'holding'];
+    const queries = [
+      'jose acme',
+      'lov it',
+      'müller zürich emea',
+      'grace director',
+      'ada',
+      'example',
+      'holding',
+    ];
     for (const q of queries) {
       const expected = bruteForce(universe, SUPPLIER, filterOf(q));
       expect(expected.length, q).toBeGreaterThan(0);
