@@ -108,12 +108,14 @@ describe('leadWords and matchesKeywords', () => {
 });
 
 describe('grams', () => {
-  it('keeps a short word whole, else its 3- and 6-character prefixes', () => {
+  it('keeps a short word whole, else its 3- and 6-character prefixes (a word with a digit: 3, 5, 7, 9, 11)', () => {
     expect(wordGrams('it')).toEqual(['it']);
     expect(wordGrams('ada')).toEqual(['ada']);
     expect(wordGrams('turing')).toEqual(['tur', 'turing']);
     expect(wordGrams('lovelace')).toEqual(['lov', 'lovela']);
-    expect(wordGrams('lovelace', [3])).toEqual(['lov']);
+    expect(wordGrams('lovelace', { letters: [3], digits: [3] })).toEqual(['lov']);
+    expect(wordGrams('5550000123')).toEqual(['555', '55500', '5550000', '555000012']);
+    expect(wordGrams('company123')).toEqual(['com', 'compa', 'company', 'company12']);
   });
 
   it('holds each gram once per lead with the lead’s words under it', () => {
@@ -132,6 +134,16 @@ describe('grams', () => {
     expect(keywordAccess('lovel')).toEqual({ keyword: 'lovel', gram: 'lov', prefix: 'lovel' });
     expect(keywordAccess('lovela')).toEqual({ keyword: 'lovela', gram: 'lovela' });
     expect(keywordAccess('lovelace')).toEqual({ keyword: 'lovelace', gram: 'lovela', prefix: 'lovelace' });
+    expect(keywordAccess('5550000123')).toEqual({
+      keyword: '5550000123',
+      gram: '555000012',
+      prefix: '5550000123',
+    });
+    expect(keywordAccess('companyx12')).toEqual({
+      keyword: 'companyx12',
+      gram: 'companyx1',
+      prefix: 'companyx12',
+    });
   });
 
   it('drives a search by the longest gram, then the longest keyword; whole words of 1-2 characters last', () => {

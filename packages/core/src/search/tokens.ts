@@ -42,14 +42,25 @@ const MIN_PHONE_SUFFIX = 7;
 export const MIN_PREFIX_LENGTH = 3;
 
 /**
- * The prefix lengths the token index keeps for every word at least that long
- * (a shorter word is kept whole). A keyword is served by the partition of its
- * longest gram, post-filtered on the words when it is longer than that gram.
- * Chosen by measurement (keys.ts has the figures): 3 alone leaves long keywords
- * to scan the crowded 3-prefix partitions; 3 and 6 costs about a third more items
- * per lead and brings every keyword of 6 characters or more to a ratio near 1.
+ * The prefix lengths the token index keeps for a word at least that long (a shorter
+ * word is kept whole): `letters` for a word of letters only, `digits` for a word with
+ * a digit (phone numbers, ids, amounts: long runs that share their first digits, so
+ * they get longer grams too). A keyword is served by the partition of its longest
+ * gram (a keyword with a digit can only match words with one: the `digits` lengths),
+ * post-filtered on the words when it is longer than that gram. Chosen by measurement
+ * (test/bench/search.ts; keys.ts has the figures).
  */
-export const GRAM_LENGTHS = [3, 6] as const;
+export interface GramScheme {
+  letters: readonly number[];
+  digits: readonly number[];
+}
+
+export const GRAMS: GramScheme = { letters: [3, 6], digits: [3, 5, 7, 9, 11] };
+
+/** The gram lengths of a word or keyword under a scheme. */
+export function gramLengths(word: string, scheme: GramScheme = GRAMS): readonly number[] {
+  return /\p{N}/u.test(word) ? scheme.digits : scheme.letters;
+}
 
 /** Latin letters NFKD does not decompose, spelled out as a reader without them would type them. */
 const SPELLED: Record<string, string> = {
@@ -144,11 +155,13 @@ export function matchesKeywords(lead: Parameters<typeof leadWords>[0], keywords:
 
 // ---------------------------------------------------------------- grams (the token index)
 
-/** The grams a word is kept under: itself when shorter than MIN_PREFIX_LENGTH, else its GRAM_LENGTHS prefixes. */
-export function wordGrams(word: string, lengths: readonly number[] = GRAM_LENGTHS): string[] {
+/** The grams a word is kept under: itself when shorter than MIN_PREFIX_LENGTH, else its prefixes of the scheme's lengths. */
+export function wordGrams(word: string, scheme: GramScheme = GRAMS): string[] {
   const chars = [...word];
   if (chars.length < MIN_PREFIX_LENGTH) return [word];
-  return lengths.filter((n) => n <= chars.length).map((n) => chars.slice(0, n).join(''));
+  return gramLengths(word, scheme)
+    .filter((n) => n <= chars.length)
+    .map((n) => chars.slice(0, n).join(''));
 }
 
 /**
@@ -157,11 +170,11 @@ export function wordGrams(word: string, lengths: readonly number[] = GRAM_LENGTH
  */
 export function leadGrams(
   lead: Parameters<typeof leadWords>[0],
-  lengths: readonly number[] = GRAM_LENGTHS,
+  scheme: GramScheme = GRAMS,
 ): Map<string, string[]> {
   const grams = new Map<string, string[]>();
   for (const word of [...leadWords(lead)].sort()) {
-    for (const gram of wordGrams(word, lengths)) {
+    for (const gram of wordGrams(word, scheme)) {
       const list = grams.get(gram);
       if (list) list.push(word);
       else grams.set(gram, [word]);
@@ -181,10 +194,10 @@ export interface KeywordAccess {
   prefix?: string;
 }
 
-export function keywordAccess(keyword: string, lengths: readonly number[] = GRAM_LENGTHS): KeywordAccess {
+export function keywordAccess(keyword: string, scheme: GramScheme = GRAMS): KeywordAccess {
   const chars = [...keyword];
   if (chars.length < MIN_PREFIX_LENGTH) return { keyword, gram: keyword };
-  const longest = Math.max(...lengths.filter((n) => n <= chars.length));
+  const longest = Math.max(...gramLengths(keyword, scheme).filter((n) => n <= chars.length));
   const gram = chars.slice(0, longest).join('');
   return gram === keyword ? { keyword, gram } : { keyword, gram, prefix: keyword };
 }
@@ -197,14 +210,14 @@ export function keywordAccess(keyword: string, lengths: readonly number[] = GRAM
  */
 export function drivingKeyword(
   keywords: readonly string[],
-  lengths: readonly number[] = GRAM_LENGTHS,
+  scheme: GramScheme = GRAMS,
 ): KeywordAccess | undefined {
   const rank = (a: KeywordAccess) => {
     const gramLength = [...a.gram].length;
     return (gramLength < MIN_PREFIX_LENGTH ? 0 : gramLength) * 10_000 + [...a.keyword].length;
   };
   return keywords
-    .map((k) => keywordAccess(k, lengths))
+    .map((k) => keywordAccess(k, scheme))
     .reduce<KeywordAccess | undefined>(
       (best, a) => (best === undefined || rank(a) > rank(best) ? a : best),
       undefined,
