@@ -214,6 +214,7 @@ export interface SearchBenchResult {
 
 /** Page one of 50 for these keywords (common to rare). */
 export const SEARCH_QUERIES = [
+  'barbara.torvalds.1234',
   'example',
   'director',
   'lov',

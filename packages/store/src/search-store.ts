@@ -39,6 +39,21 @@ const MAX_BATCH_ROUNDS = 20;
 /** Token items read by one Query of a search at most (a round), and at least. */
 const MAX_ROUND = 1_000;
 const MIN_ROUND = 10;
+/** Leads fetched per BatchGetItem slice at most. */
+const MAX_BATCH_GET = 100;
+/** The lowest pass rate a round is sized by (so a round stays at most 50 times what is missing). */
+const MIN_PASS_RATE = 0.02;
+
+/**
+ * What one page may read before it answers with what it found (fewer than `limit`
+ * leads, maybe none, and a cursor that goes on): token items, and leads fetched
+ * (LEADS_PER_PAGE_FACTOR × limit, at least MIN_LEAD_BUDGET). Keywords whose other
+ * keywords or filters reject nearly every candidate would otherwise read their whole
+ * partition in one request.
+ */
+export const MAX_TOKENS_PER_PAGE = 10_000;
+const LEADS_PER_PAGE_FACTOR = 10;
+const MIN_LEAD_BUDGET = 500;
 
 /**
  * A keyword search sorted by update time reads its whole match set (the token
@@ -264,7 +279,10 @@ export class DynamoSearchStore implements SearchTokenStore {
    * so far, and the candidates' leads are fetched (BatchGetItem) as many as the page
    * still needs; each lead is checked with matchesFilter (the other keywords, the
    * other fields, and the text as it is now: a token item may be older than its
-   * lead). A created range narrows the partition's key range. sort=updated: the whole
+   * lead). A created range narrows the partition's key range. A page reads at most
+   * MAX_TOKENS_PER_PAGE token items and 10 × limit leads (at least 500): past that it
+   * answers what it found, maybe fewer than `limit`, with a cursor that goes on (the
+   * list ends only at a null nextCursor). sort=updated: the whole
    * match set is read (at most MAX_SORTED_IN_MEMORY token items, else a 400 on
    * `sort`) and sorted in memory; each page reads it again.
    */
@@ -285,20 +303,21 @@ export class DynamoSearchStore implements SearchTokenStore {
     position: string | null,
   ): Promise<Page<Lead>> {
     const found: Lead[] = [];
+    /** The last candidate checked, and where the partition's reading stopped. */
     let lastTaken = position;
     let start = position;
     let exhausted = false;
     /** Candidates read but not yet checked, in order. */
     let candidates: Item[] = [];
     const seen = { tokens: 0, passed: 0, fetched: 0, matched: 0 };
+    const leadBudget = Math.max(LEADS_PER_PAGE_FACTOR * limit, MIN_LEAD_BUDGET);
+    const rate = (part: number, whole: number) => (whole === 0 ? 1 : Math.max(part / whole, MIN_PASS_RATE));
     while (found.length < limit) {
       const need = limit - found.length;
       if (candidates.length === 0) {
-        if (exhausted) break;
-        const tokenPass =
-          seen.tokens === 0 ? (access.needle ? 0.5 : 1) : Math.max(seen.passed / seen.tokens, 0.02);
-        const leadPass = seen.fetched === 0 ? 1 : Math.max(seen.matched / seen.fetched, 0.02);
-        const size = Math.min(MAX_ROUND, Math.max(MIN_ROUND, Math.ceil((need + 1) / tokenPass / leadPass)));
+        if (exhausted || seen.tokens >= MAX_TOKENS_PER_PAGE || seen.fetched >= leadBudget) break;
+        const wanted = (need + 1) / rate(seen.passed, seen.tokens) / rate(seen.matched, seen.fetched);
+        const size = Math.min(MAX_ROUND, Math.max(MIN_ROUND, Math.ceil(wanted)));
         const round = await this.queryTokens(filter, access, start, size);
         seen.tokens += round.scanned;
         seen.passed += round.items.length;
@@ -307,8 +326,9 @@ export class DynamoSearchStore implements SearchTokenStore {
         exhausted = round.last === undefined;
         continue;
       }
-      const leadPass = seen.fetched === 0 ? 1 : Math.max(seen.matched / seen.fetched, 0.02);
-      const take = candidates.splice(0, Math.min(candidates.length, Math.ceil(need / leadPass)));
+      if (seen.fetched >= leadBudget) break;
+      const slice = Math.min(MAX_BATCH_GET, Math.ceil(need / rate(seen.matched, seen.fetched)));
+      const take = candidates.splice(0, slice);
       const leads = await this.leads.getLeads(take.map((t) => String(t.leadId)));
       seen.fetched += take.length;
       for (const [i, token] of take.entries()) {
@@ -319,16 +339,18 @@ export class DynamoSearchStore implements SearchTokenStore {
         }
         lastTaken = String(token.SK);
         if (found.length === limit) {
-          // The rest of this slice goes back for the next page.
+          // The rest of this slice goes back: the next page reads it again.
           candidates = [...take.slice(i + 1), ...candidates];
           break;
         }
       }
     }
+    // Unchecked candidates: resume after the last one checked; none: after what the Query read.
+    const resume = candidates.length > 0 ? lastTaken : start;
     const more = candidates.length > 0 || !exhausted;
     return {
       items: found,
-      nextCursor: more && lastTaken !== null ? encodeSearchCursor(supplierId, filter, lastTaken) : null,
+      nextCursor: more && resume !== null ? encodeSearchCursor(supplierId, filter, resume) : null,
     };
   }
 
