@@ -448,3 +448,21 @@ describe('searchLeads', () => {
     expect(seen).toEqual(before);
   });
 });
+
+describe('a removed lead', () => {
+  it('loses its token items, and no replay of an older record brings them back', async () => {
+    const lead = generated(20_000, SUPPLIER, seededRandom(3));
+    expect(await table.leads.putNewLeads([lead], [])).toEqual({ ok: true });
+    expect(await indexLeadText(search, { lead })).toBe('applied');
+    expect((await tokenItems()).filter((t) => t.includes(`#${lead.id}|`))).toEqual(expectedTokens([lead]));
+    await table.db.send(
+      new BatchWriteCommand({
+        RequestItems: { [table.tableName]: [{ DeleteRequest: { Key: Keys.lead(lead.id) } }] },
+      }),
+    );
+    expect(await indexLeadText(search, { old: lead })).toBe('applied');
+    expect(await indexLeadText(search, { lead })).toBe('stale');
+    expect(await indexLeadText(search, { old: lead })).toBe('stale');
+    expect((await tokenItems()).filter((t) => t.includes(`#${lead.id}|`))).toEqual([]);
+  });
+});
