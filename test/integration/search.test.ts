@@ -11,6 +11,7 @@ import {
   matchesFilter,
   newId,
   queryKeywords,
+  reindexSupplier,
   ValidationError,
 } from '@leadrelay/core';
 import { DynamoSearchStore, Entity, Keys, tokenWords } from '@leadrelay/store';
@@ -277,6 +278,17 @@ describe('the token index, from the stream', () => {
     await clearIndex();
     await replay(shuffled(records, random), 13);
     await replay(shuffled(records, random), 100);
+    expect(await tokenItems()).toEqual(expected);
+  });
+
+  it('is rebuilt from the leads themselves (the backfill), also over an index already there', async () => {
+    const expected = expectedTokens(universe);
+    await clearIndex();
+    const first = await reindexSupplier(table.leads, search, SUPPLIER, 37);
+    expect(first).toEqual({ leads: 240, applied: 240 });
+    expect(await reindexSupplier(table.leads, search, OTHER)).toEqual({ leads: 40, applied: 40 });
+    expect(await tokenItems()).toEqual(expected);
+    expect(await reindexSupplier(table.leads, search, SUPPLIER)).toEqual({ leads: 240, applied: 0 });
     expect(await tokenItems()).toEqual(expected);
   });
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Lead } from '../leads/lead';
+import type { LeadStore } from '../leads/ports';
 import { leadGrams, leadWords } from './tokens';
 
 /**
@@ -160,4 +161,33 @@ export async function indexLeadTexts(
   await Promise.all(Array.from({ length: Math.min(LEADS_AT_ONCE, queue.length) }, worker));
   const failed = outcomes.flatMap((o, i) => (o === 'failed' ? [i] : []));
   return { outcomes, failed, errors };
+}
+
+/**
+ * Indexes every lead of a supplier as it is now (newest first, a page at a time): the
+ * backfill for leads written before the token index existed, or after records were
+ * lost (older than the stream's retention). Version-gated like the stream side, so it
+ * may run while the consumer runs, and again.
+ */
+export async function reindexSupplier(
+  leads: Pick<LeadStore, 'listLeads'>,
+  store: SearchTokenStore,
+  supplierId: string,
+  pageSize = 100,
+): Promise<{ leads: number; applied: number }> {
+  let cursor: string | undefined;
+  let count = 0;
+  let applied = 0;
+  do {
+    const page = await leads.listLeads(supplierId, { limit: pageSize, ...(cursor && { cursor }) });
+    const { outcomes, failed, errors } = await indexLeadTexts(
+      store,
+      page.items.map((lead) => ({ lead })),
+    );
+    if (failed.length > 0) throw errors[0] ?? new Error(`${failed.length} leads failed to index`);
+    count += page.items.length;
+    applied += outcomes.filter((o) => o === 'applied').length;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return { leads: count, applied };
 }
