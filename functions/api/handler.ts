@@ -4,10 +4,10 @@ import { systemClock } from '@leadrelay/core';
 import {
   createDocumentClient,
   createDynamoClient,
-  DynamoLeadStore,
   DynamoRulesStore,
   DynamoTenantStore,
   DynamoUploadStore,
+  searchableLeadStore,
 } from '@leadrelay/store';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -22,7 +22,7 @@ const db = createDocumentClient(dynamo);
 const api = createApi(
   {
     store: new DynamoTenantStore(db, config.TABLE_NAME),
-    leads: new DynamoLeadStore(db, config.TABLE_NAME),
+    leads: searchableLeadStore(db, config.TABLE_NAME),
     rules: new DynamoRulesStore(db, config.TABLE_NAME),
     clock: systemClock,
     operatorKey: operatorKeySource(config),

@@ -211,7 +211,7 @@ let universe: Lead[];
 let renamed: Lead;
 
 beforeAll(async () => {
-  table = await testTable('search');
+  table = await testTable('search', { stream: true });
   search = new DynamoSearchStore(table.db, table.tableName);
   dir = await mkdtemp(join(tmpdir(), 'search-stream-'));
   poller = startStreamPoller({

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
@@ -25,6 +24,7 @@ import {
   ValidationError,
 } from '@leadrelay/core';
 import { Entity, Keys } from './keys';
+import { filterHash } from './lead-query';
 import { DynamoLeadStore } from './lead-store';
 
 type Item = Record<string, unknown>;
@@ -91,24 +91,6 @@ export function tokenWords(words: readonly string[]): string {
 /** What `contains(words, …)` looks for: a word beginning with the prefix (words are letters and digits only). */
 function prefixNeedle(prefix: string): string {
   return ` ${prefix}`;
-}
-
-/** A filter's identity for its cursors: a cursor is valid only for the filter it was made for. */
-export function filterHash(filter: LeadFilter): string {
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : typeof value === 'object' && value !== null
-        ? Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .map((k) => [k, canonical((value as Item)[k])]),
-          )
-        : value;
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(filter)))
-    .digest('base64url')
-    .slice(0, 16);
 }
 
 /**
@@ -429,4 +411,16 @@ export class DynamoSearchStore implements SearchTokenStore {
         matching.length > limit && last ? encodeSearchCursor(supplierId, filter, keyOf(last)) : null,
     };
   }
+}
+
+/**
+ * The lead store the views read through: keyword-driven queries go to the token
+ * index (its searchLeads), every other plan to the lead indexes. Handlers that list
+ * leads (the api, the export) build their store with it.
+ */
+export function searchableLeadStore(db: DynamoDBDocumentClient, tableName: string): DynamoLeadStore {
+  const search = new DynamoSearchStore(db, tableName);
+  return new DynamoLeadStore(db, tableName, {
+    searchLeads: (supplierId, filter, page) => search.searchLeads(supplierId, filter, page),
+  });
 }
