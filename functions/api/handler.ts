@@ -14,10 +14,10 @@ import {
   createDocumentClient,
   createDynamoClient,
   DynamoExportStore,
-  DynamoLeadStore,
   DynamoRulesStore,
   DynamoTenantStore,
   DynamoUploadStore,
+  searchableLeadStore,
 } from '@leadrelay/store';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -34,7 +34,7 @@ const invoker = new LambdaInvoker(new LambdaClient({}));
 const api = createApi(
   {
     store: new DynamoTenantStore(db, config.TABLE_NAME),
-    leads: new DynamoLeadStore(db, config.TABLE_NAME),
+    leads: searchableLeadStore(db, config.TABLE_NAME),
     rules: new DynamoRulesStore(db, config.TABLE_NAME),
     clock: systemClock,
     operatorKey: operatorKeySource(config),

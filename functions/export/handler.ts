@@ -1,13 +1,14 @@
 import { createS3Client, loadConfig, S3ExportFiles } from '@leadrelay/aws';
 import { type RunExportEvent, runExport, systemClock } from '@leadrelay/core';
-import { createDocumentClient, DynamoExportStore, DynamoLeadStore } from '@leadrelay/store';
+import { createDocumentClient, DynamoExportStore, searchableLeadStore } from '@leadrelay/store';
 import { functionLogger } from '../shared/logger';
 
 const config = loadConfig('export');
 const logger = functionLogger('export');
 const db = createDocumentClient();
 const deps = {
-  views: new DynamoLeadStore(db, config.TABLE_NAME),
+  // Keyword filters go to the token index, as the api's list does.
+  views: searchableLeadStore(db, config.TABLE_NAME),
   exports: new DynamoExportStore(db, config.TABLE_NAME),
   files: new S3ExportFiles(
     createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }),

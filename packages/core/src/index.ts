@@ -20,6 +20,7 @@ export * from './mail';
 export * from './pages';
 export * from './principal';
 export * from './routing';
+export * from './search/index-text';
 export * from './search/tokens';
 export * from './tenants/names';
 export * from './tenants/ports';

@@ -7,6 +7,7 @@ export * from './lead-query';
 export * from './lead-store';
 export * from './mapping-store';
 export * from './rules-store';
+export * from './search-store';
 export * from './table';
 export * from './table-input';
 export * from './tenant-store';

@@ -47,6 +47,14 @@ import { normaliseName } from '@leadrelay/core';
  * | HeaderMapping      | SUP#<supplierId>     | HEADERMAP#<headerRowHash>  | —                                   | the column mapping a supplier gave for a header  |
  * |                    |                      |                            |                                     |   row (get by the row's hash; ingest Queries     |
  * |                    |                      |                            |                                     |   begins_with HEADERMAP# before row 1 is read)   |
+ * | LeadToken          | SUP#<supplierId>#TOKEN#<gram> | <createdAt>#<leadId> | —                                | keyword search: the leads with a word under that |
+ * |                    |                      |                            |                                     |   gram, newest first (Query; `words` holds the   |
+ * |                    |                      |                            |                                     |   lead's words under it: " w1 w2 ", post-filter  |
+ * |                    |                      |                            |                                     |   contains " <keyword>"). Kept by `aggregate`    |
+ * |                    |                      |                            |                                     |   from the stream; see "Keyword search" below    |
+ * | LeadTokens         | LEAD#<leadId>        | TOKENS                     | —                                   | the lead version the token items hold, and their |
+ * |                    |                      |                            |                                     |   grams (a digest of each gram's words): the     |
+ * |                    |                      |                            |                                     |   difference a newer version writes              |
  * | Export             | SUP#<supplierId>#EXPORT#<exportId> | EXPORT       | —                                   | a large CSV export: its view (filter, columns),  |
  * |                    |                      |                            |                                     |   status, attempts, rows; get by id (the status  |
  * |                    |                      |                            |                                     |   route, the export function). TTL `expiresAt`:  |
@@ -100,6 +108,54 @@ import { normaliseName } from '@leadrelay/core';
  * Keys describe themselves; ids are ULIDs so SK order is creation order.
  * `<shard>` is leadShard(leadId), 0..LEAD_SHARDS-1: a big file's lead writes spread
  * over LEAD_SHARDS byCreated partitions instead of all landing on one.
+ *
+ * Keyword search (LeadToken, LeadTokens; core search/tokens.ts and index-text.ts,
+ * search-store.ts). The choice: edge-gram token items in the main table, kept from
+ * the table stream by the `aggregate` consumer (functions/aggregate/search.ts), no
+ * GSI and no search service. For each distinct folded word of a lead (email, names,
+ * company, phone and its joined digits, title, city, country, custom-field values),
+ * its prefixes of the scheme's lengths (a word shorter than 3 is kept whole): words of
+ * letters 3 and 6, words with a digit 3, 5, 7, 9 and 11 (core GRAMS). One item per
+ * distinct gram and lead; `words` holds the lead's words under the gram. A keyword is
+ * served by the partition of its longest gram, post-filtered (FilterExpression
+ * `contains(words, " <keyword>")`) when it is longer; a search is driven by one keyword
+ * (the longest gram, then the longest keyword), and every other keyword and filter is
+ * checked on the leads fetched (BatchGetItem) with core matchesFilter. Newest first by
+ * createdAt (the SK), either order; a created range narrows the key range; sort=updated
+ * sorts the whole match set in memory, up to 1,000 matches (else a 400 on `sort`: the
+ * All Leads planner drives such a query by byUpdated instead).
+ * The per-lead state (LEAD#<id> / TOKENS) holds the lead version applied and each gram
+ * with a digest of its words: a record applies only when its version is newer, writes
+ * the difference (BatchWriteItem), then the state (conditional on its `rev`). A record
+ * whose words did not change (status, email status, pipeline) reads and writes nothing.
+ * Measured (test/bench/search.ts, 10,000 leads of the bench fixture, DynamoDB Local,
+ * ReturnConsumedCapacity TOTAL): 38.4 token items per lead, 39.4 write units per new
+ * lead (its token items and the ~835 B state item; a lead's whole plain life without
+ * them is 136), 8.9 per text change (new last name and title). Page one of 50, items
+ * read (token items + leads) / returned: 2.0 for every common keyword (`example` in
+ * every lead, `director`, `lov`, `hamil`, `manufact`, `london`: 51 token items and 50
+ * leads, 51.5 read units; the token items are about 100 B, 40 to a read unit), 11.6
+ * for a rare one (`company123`, 11 leads: 117 token items, 14.5 read units in all);
+ * 12-36 ms a page on a loaded 2-core machine. Where the driving keyword is common and
+ * the others rare (`barbara.torvalds.1234`: one lead among the 1,263 under `torval`),
+ * page one stops at its budget with no lead and a cursor (1,051 token items, 551
+ * leads, 575 read units, about 250 ms).
+ * The gram lengths, by the same study over every prefix of 3+ characters of every word:
+ * letters 3/6 give a median ratio (partition / matches) of 1.0, p99 3.4, max 10.2
+ * (3 alone: p99 10.2, 18.2 items per lead; 3/4/6: p99 1.1 but 43.9 items); words with
+ * digits share long prefixes (phones of one country, numbered ids), so 3/6 left a
+ * median of 115 for digit keywords; 3/5/7/9/11 brings it to 1.0 (p90 20) for 6 more
+ * items per lead.
+ * Limits: a search finds a lead after the stream consumer ran (eventually consistent,
+ * usually within a second or two); keywords of 1-2 characters match whole words only;
+ * a gram partition shared by nearly every lead (`com`, `exa`) is hot on writes: past
+ * about 1,000 new leads a second for one supplier its writes throttle and the consumer
+ * retries (it lags, nothing is lost; sharding those partitions is the next step); the
+ * write cost grows with the text (a long free-text custom field costs an item per
+ * distinct gram); a query whose driving keyword is common but whose other keywords or
+ * filters are rare reads many candidates: a page reads at most 10,000 token items and
+ * 10 × limit leads (at least 500) and then answers what it found with a cursor that
+ * goes on; scripts whose words have no spaces (CJK) match from the start of a run only.
  */
 export const Keys = {
   supplier: (supplierId: string) => ({ PK: `SUP#${supplierId}`, SK: 'SUPPLIER' }),
@@ -251,6 +307,15 @@ export const Keys = {
   }),
   /** Query prefix: a supplier's remembered column mappings. */
   headerMappingsOf: (supplierId: string) => ({ PK: `SUP#${supplierId}`, SKPrefix: 'HEADERMAP#' }),
+  /** A token item: the lead under one gram of its words (search-store.ts). */
+  leadToken: (supplierId: string, gram: string, createdAt: string, leadId: string) => ({
+    PK: `SUP#${supplierId}#TOKEN#${gram}`,
+    SK: `${createdAt}#${leadId}`,
+  }),
+  /** Query partition: a supplier's leads under one gram, by creation time. */
+  tokensOf: (supplierId: string, gram: string) => ({ PK: `SUP#${supplierId}#TOKEN#${gram}` }),
+  /** The lead's token state: the version and grams its token items hold. */
+  leadTokens: (leadId: string) => ({ PK: `LEAD#${leadId}`, SK: 'TOKENS' }),
   /** Query prefix: an upload's row errors. */
   uploadRowErrorsOf: (supplierId: string, uploadId: string) => ({
     PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
@@ -288,6 +353,8 @@ export const Entity = {
   upload: 'Upload',
   uploadRowError: 'UploadRowError',
   headerMapping: 'HeaderMapping',
+  leadToken: 'LeadToken',
+  leadTokens: 'LeadTokens',
   export: 'Export',
 } as const;
 
