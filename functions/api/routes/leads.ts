@@ -6,12 +6,10 @@ import {
   type IntakeDeps,
   type IntakeResult,
   type Lead,
-  type LeadFilter,
   LeadInput,
   LeadListQuery,
   LeadSummary,
   LeadView,
-  leadFilter,
   leadRow,
   leadSummary,
   leadView,
@@ -25,8 +23,8 @@ import {
   partnerLead,
   partnerLeadSummary,
   SEED_COLUMNS,
-  Tenants,
   ValidationError,
+  viewFilter,
 } from '@leadrelay/core';
 import { z } from 'zod';
 import { json } from '../http';
@@ -58,27 +56,6 @@ export const LeadRow = z
   .object({ id: z.string() })
   .catchall(z.unknown())
   .meta({ id: 'LeadRow', description: `id, ${SEED_COLUMNS.join(', ')}, then the columns asked for` });
-
-/**
- * The filter a list query asks for, resolved: a partner group became its partners (the
- * supplier's partners, read only when a group is named), a partner key sees only its own.
- */
-export async function viewFilter(
-  deps: Pick<IntakeDeps, 'tenants'>,
-  principal: Extract<Principal, { kind: 'supplier' | 'partner' }>,
-  query: LeadListQuery,
-): Promise<LeadFilter> {
-  const partners =
-    query.partnerGroup === undefined
-      ? []
-      : await Tenants.listAllPartners({ store: deps.tenants }, principal.supplierId);
-  const inGroup = (group: string) => partners.filter((p) => p.groups.includes(group)).map((p) => p.id);
-  return leadFilter(
-    query,
-    inGroup,
-    principal.kind === 'partner' ? { partnerId: principal.partnerId } : undefined,
-  );
-}
 
 /** Lead intake, reading and manual assignment. */
 export function leadRoutes(deps: IntakeDeps & AssignDeps) {

@@ -6,12 +6,11 @@ import {
   type LeadFilter,
   type LeadListQuery,
   type LeadViews,
-  leadFilter,
   parseColumns,
+  viewFilter,
 } from '../leads/query';
 import type { Principal } from '../principal';
 import type { TenantStore } from '../tenants/ports';
-import { listAllPartners } from '../tenants/tenants';
 import { csvHeader, csvRows, exportColumns } from './csv';
 import type { ExportFiles, ExportStore, LeadExport, RunExportEvent } from './ports';
 
@@ -87,9 +86,8 @@ export interface ExportView {
 }
 
 /**
- * The filter and columns a list or export query asks for, for this caller: a partner
- * group becomes its partners (read from the tenant store only when one is named), a
- * partner key sees its own leads only; an unknown column is a 400 naming it.
+ * The filter and columns an export query asks for, for this caller (viewFilter), and
+ * every column of the file; an unknown column is a 400 naming it.
  */
 export async function resolveView(
   deps: { tenants: TenantStore },
@@ -97,15 +95,7 @@ export async function resolveView(
   query: Omit<LeadListQuery, 'limit' | 'cursor'>,
 ): Promise<ExportView> {
   const columns = exportColumns(parseColumns(query.columns));
-  const partners =
-    query.partnerGroup === undefined
-      ? []
-      : await listAllPartners({ store: deps.tenants }, principal.supplierId);
-  const filter = leadFilter(
-    { limit: EXPORT_PAGE_SIZE, ...query },
-    (group) => partners.filter((p) => p.groups.includes(group)).map((p) => p.id),
-    principal.kind === 'partner' ? { partnerId: principal.partnerId } : undefined,
-  );
+  const filter = await viewFilter(deps, principal, { limit: EXPORT_PAGE_SIZE, ...query });
   return { supplierId: principal.supplierId, filter, columns };
 }
 

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 import { type Page, PageQuery } from '../pages';
+import type { Principal } from '../principal';
 import { matchesKeywords, queryKeywords } from '../search/tokens';
+import type { TenantStore } from '../tenants/ports';
+import { listAllPartners } from '../tenants/tenants';
 import {
   DistributionStatus,
   distributionStatusChangeDays,
@@ -259,4 +262,26 @@ export function leadRow(lead: Lead, columns: readonly Column[], now: Date): Reco
 /** Where a view's leads come from: the store answers a filtered, ordered page (every filter from an index). */
 export interface LeadViews {
   queryLeads(supplierId: string, filter: LeadFilter, page: PageQuery): Promise<Page<Lead>>;
+}
+
+/**
+ * The filter a list or export query asks for, for this caller: a partner group becomes
+ * its partners (the supplier's partners, read only when a group is named), a partner key
+ * sees only its own leads.
+ */
+export async function viewFilter(
+  deps: { tenants: TenantStore },
+  principal: Extract<Principal, { kind: 'supplier' | 'partner' }>,
+  query: LeadListQuery,
+): Promise<LeadFilter> {
+  const partners =
+    query.partnerGroup === undefined
+      ? []
+      : await listAllPartners({ store: deps.tenants }, principal.supplierId);
+  const inGroup = (group: string) => partners.filter((p) => p.groups.includes(group)).map((p) => p.id);
+  return leadFilter(
+    query,
+    inGroup,
+    principal.kind === 'partner' ? { partnerId: principal.partnerId } : undefined,
+  );
 }
