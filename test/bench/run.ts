@@ -19,6 +19,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { leadIdFor } from '@leadrelay/core';
 import { localCredentials, localRegion, startDynamoDbLocal } from '../support/dynamodb-local';
 import { runInChild } from './child';
+import { benchExport, describeExport } from './export';
 import { type FileSummary, firstGoodEmail, PARTNERS, RULE_GROUPS, writeLeadFile } from './fixture';
 import { WRITER_CONCURRENCY } from './ingest-call';
 import { type IngestRunResult, RESULT_PREFIX, type Sink } from './ingest-rss';
@@ -26,6 +27,21 @@ import { benchLatency, latencyNotes, latencySummaryRows, latencyTable } from './
 import { describeMachine, machine, processCpuSeconds } from './machine';
 import { rawBatchWrite, readLeadItem } from './raw-write';
 import { benchRouting } from './routing';
+import {
+  benchSearch,
+  fixtureLeads,
+  GRAM_CANDIDATES,
+  gramStudy,
+  printSearchBench,
+  SEARCH_LEADS,
+} from './search';
+import {
+  benchViews,
+  MEDIAN_TARGET_MS,
+  VIEW_LEADS,
+  RATIO_TARGET as VIEW_RATIO_TARGET,
+  viewsTable,
+} from './views';
 import { benchWriteUnits, writeUnitsTable } from './write-units';
 
 /** Row counts; BENCH_SMALL_ROWS / BENCH_LARGE_ROWS override them for a quick trial of the harness. */
@@ -35,6 +51,9 @@ const LARGE = Number(process.env.BENCH_LARGE_ROWS ?? 1_000_000);
 const WARM_ROWS = Number(process.env.BENCH_WARM_ROWS ?? 20_000);
 const RATIO_TARGET = 0.6;
 const RSS_TARGET = 0.2;
+/** Leads of the views and export parts (BENCH_VIEW_LEADS / BENCH_EXPORT_LEADS override them). */
+const VIEW_COUNT = Number(process.env.BENCH_VIEW_LEADS ?? VIEW_LEADS);
+const EXPORT_COUNT = Number(process.env.BENCH_EXPORT_LEADS ?? 100_000);
 /** The parts to run (all when unset). */
 const PARTS = process.env.BENCH_PARTS?.split(',').map(Number);
 const runs = (part: number) => !PARTS || PARTS.includes(part);
@@ -333,6 +352,67 @@ async function main(): Promise<void> {
           '',
         ],
       );
+    }
+
+    // 6. The All Leads view: page one of each filter
+    if (runs(6)) {
+      heading(`6. All Leads view: page one of 50 per filter, ${int(VIEW_COUNT)} leads (DynamoDB Local)`);
+      const views = await withDynamoDbLocal((endpoint) => benchViews(endpoint, VIEW_COUNT));
+      console.log(
+        `loaded in ${views.loadSeconds.toFixed(0)} s (BatchWriteItem of the lead items, every index key)`,
+      );
+      const figures = viewsTable(views);
+      table(figures.header, figures.rows);
+      console.log(
+        '\nq here has no token index (the views part loads no token items): keyword search is part 7.',
+      );
+      const single = views.cases.filter(
+        (c) => !c.combination && c.driver !== 'keywords' && !/^q=/.test(c.name),
+      );
+      const worst = single.reduce((w, c) => Math.max(w, c.returned === 0 ? 0 : c.read / c.returned), 0);
+      const medians = single.map((c) => c.medianMs).sort((a, b) => a - b);
+      const slowest = medians.at(-1) ?? 0;
+      summary.push(
+        [
+          `view page one, worst single-filter read / returned (${int(VIEW_COUNT)} leads)`,
+          worst.toFixed(2),
+          `≤ ${VIEW_RATIO_TARGET}`,
+          met(worst <= VIEW_RATIO_TARGET),
+        ],
+        [
+          'view page one, slowest single-filter median',
+          `${slowest.toFixed(0)} ms`,
+          `< ${MEDIAN_TARGET_MS} ms`,
+          met(slowest < MEDIAN_TARGET_MS),
+        ],
+      );
+    }
+
+    // 7. Keyword search: gram study, write cost, page one
+    if (runs(7)) {
+      heading(`7. Keyword search (${int(SEARCH_LEADS)} leads, DynamoDB Local)`);
+      const study = gramStudy(fixtureLeads(SEARCH_LEADS, 'S-study'), GRAM_CANDIDATES);
+      const search = await withDynamoDbLocal((endpoint) => benchSearch(endpoint));
+      printSearchBench(study, search);
+      summary.push([
+        'search: token items / write units per new lead',
+        `${search.tokenItemsPerLead.toFixed(1)} / ${search.writeUnitsPerNewLead.toFixed(1)}`,
+        '',
+        '',
+      ]);
+    }
+
+    // 9. Export through the large path
+    if (runs(9)) {
+      heading(`9. Export of ${int(EXPORT_COUNT)} leads (the export function to s3rver)`);
+      const exported = await withDynamoDbLocal((endpoint) => benchExport({ leads: EXPORT_COUNT, endpoint }));
+      for (const line of describeExport(exported)) console.log(line);
+      summary.push([
+        `export, ${int(EXPORT_COUNT)} leads: rows/s, peak RSS`,
+        `${int(exported.run.rowsPerSecond)} rows/s, ${mib(exported.run.peakRssBytes)}`,
+        '',
+        '',
+      ]);
     }
 
     // Summary

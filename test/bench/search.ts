@@ -232,7 +232,7 @@ export async function benchSearch(endpoint: string, n = SEARCH_LEADS): Promise<S
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (!meter.on) return next(args);
-      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'INDEXES';
       const result = await next(args);
       const output = result.output as {
         ConsumedCapacity?: Capacity | Capacity[];
