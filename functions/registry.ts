@@ -17,6 +17,7 @@ export const functionNames = [
   'reroute',
   'aggregate',
   'upload-sweeper',
+  'reports-rebuild',
 ] as const;
 export type FunctionName = (typeof functionNames)[number];
 
@@ -191,8 +192,9 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     memorySize: 256,
     timeoutSeconds: 60,
     stream: leadRecords,
-    // Nothing yet: the counters arrive with the reports issue, and their writes with them.
-    table: { items: [] },
+    // The supplier's report generations (GetItem), the leads' applied contributions (BatchGetItem), and
+    // transactions that put them and ADD to the counter items (PutItem, UpdateItem).
+    table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'] },
   },
   'upload-sweeper': {
     entry: 'functions/upload-sweeper/handler.ts',
@@ -203,5 +205,15 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     schedule: { everyMinutes: 5, input: { kind: 'sweep' } },
     // Finds the uploads whose lease ran out in the processing index; ingest does the rest.
     table: { items: [], query: ['byLease'] },
+  },
+  'reports-rebuild': {
+    entry: 'functions/reports-rebuild/handler.ts',
+    description: 'By hand (one invocation per supplier): recomputes the report counters from the leads',
+    memorySize: 512,
+    timeoutSeconds: 900,
+    // No trigger: invoked once by hand with {"supplierId": "..."} (README). Lists the supplier's leads
+    // (byCreated) and reads them (BatchGetItem); the aggregate's writes; starts and finishes the
+    // generation on the meta item (UpdateItem).
+    table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], query: ['byCreated'] },
   },
 };

@@ -316,7 +316,16 @@ describe('the functions', () => {
       table: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
       GSI3: ['dynamodb:Query'],
     },
-    aggregate: { ...stream },
+    // Report generations, applied contributions, and the transactions onto the counters.
+    aggregate: {
+      table: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      ...stream,
+    },
+    // The supplier's leads (byCreated) into a new generation, through the aggregate's writes.
+    'reports-rebuild': {
+      table: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      GSI1: ['dynamodb:Query'],
+    },
     // The processing index of uploads whose lease ran out; the resumes go to ingest.
     'upload-sweeper': { GSI2: ['dynamodb:Query'] },
   };

@@ -93,6 +93,7 @@ export const ConfigSchemas = {
   reroute: z.object({ TABLE_NAME: nonEmpty }),
   aggregate: z.object({ TABLE_NAME: nonEmpty }),
   'upload-sweeper': z.object({ TABLE_NAME: nonEmpty, INGEST_FUNCTION_NAME: nonEmpty }),
+  'reports-rebuild': z.object({ TABLE_NAME: nonEmpty }),
 } as const;
 
 export type ConfigFor<N extends keyof typeof ConfigSchemas> = z.infer<(typeof ConfigSchemas)[N]>;

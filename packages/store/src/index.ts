@@ -4,6 +4,7 @@ export * from './keys';
 export * from './lead-items';
 export * from './lead-store';
 export * from './mapping-store';
+export * from './report-store';
 export * from './rules-store';
 export * from './table';
 export * from './table-input';
