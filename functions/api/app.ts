@@ -3,6 +3,7 @@ import {
   type Clock,
   type LeadStore,
   type LinkKeys,
+  type ReportStore,
   loggablePath,
   type RulesStore,
   type TenantStore,
@@ -20,6 +21,7 @@ import { type Route, Router, route } from './router';
 import { decisionRoutes } from './routes/decisions';
 import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
+import { reportRoutes } from './routes/reports';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
 import { uploadRoutes } from './routes/uploads';
@@ -36,6 +38,8 @@ export interface ApiDeps {
   idempotency?: IdempotentRun;
   /** Lead file uploads (the upload store and the inbox URL signer); without it /v1/uploads is not served. */
   uploads?: { store: UploadStore; signer: UploadUrlSigner };
+  /** The report counters; without it /v1/reports is not served. */
+  reports?: ReportStore;
 }
 
 const VERSION = '0.1.0';
@@ -77,6 +81,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
           clock: deps.clock,
         })
       : []),
+    ...(deps.reports ? reportRoutes({ reports: deps.reports, tenants: deps.store, clock: deps.clock }) : []),
   ];
   const router = new Router(
     routes,

@@ -5,6 +5,7 @@ import {
   createDocumentClient,
   createDynamoClient,
   DynamoLeadStore,
+  DynamoReportStore,
   DynamoRulesStore,
   DynamoTenantStore,
   DynamoUploadStore,
@@ -32,6 +33,7 @@ const api = createApi(
       store: new DynamoUploadStore(db, config.TABLE_NAME),
       signer: new S3Files(createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }), config.BUCKET_NAME),
     },
+    reports: new DynamoReportStore(db, config.TABLE_NAME),
   },
   logger,
 );
