@@ -3,8 +3,8 @@ import {
   REPORT_NAMES,
   type ReportName,
   ReportQuery,
-  Reports,
   type ReportStore,
+  Reports,
   type TenantStore,
 } from '@leadrelay/core';
 import { z } from 'zod';
