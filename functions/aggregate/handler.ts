@@ -20,7 +20,7 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   const failures = new Map<string, { itemIdentifier: string }>();
   const steps: ((records: DynamoDBStreamEvent['Records']) => Promise<DynamoDBBatchResponse>)[] = [
     reports,
-    // ── SEARCH (issue 11 B): the keyword token items' step goes here, one call per batch:
+    // ── SEARCH: the keyword token items' step goes here, one call per batch:
     //    the function exported by functions/aggregate/search.ts, given event.Records,
     //    answering its DynamoDBBatchResponse. The lead wires it.
   ];
