@@ -1,14 +1,25 @@
-import { type LeadChange, type ReportStore, Reports } from '@leadrelay/core';
+import { type Lead, type LeadChange, type ReportStore, Reports } from '@leadrelay/core';
 import { leadFromStreamImage } from '@leadrelay/store';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 
 /** A stream image as the store reads it (the Lambda and SDK types of AttributeValue differ only in name). */
 type Image = Parameters<typeof leadFromStreamImage>[0];
 
-/** A stream record as a lead change (undefined: not a lead's record). */
+/** A lead image with what the counters key on (a hand-written item tagged Lead may lack it). */
+function countable(lead: Lead | undefined): Lead | undefined {
+  return lead &&
+    typeof lead.id === 'string' &&
+    typeof lead.supplierId === 'string' &&
+    typeof lead.version === 'number' &&
+    typeof lead.createdAt === 'string'
+    ? lead
+    : undefined;
+}
+
+/** A stream record as a lead change (undefined: not a lead's record, or not one the counters can key). */
 export function leadChangeOf(record: DynamoDBRecord): LeadChange | undefined {
-  const lead = leadFromStreamImage(record.dynamodb?.NewImage as Image);
-  const previous = leadFromStreamImage(record.dynamodb?.OldImage as Image);
+  const lead = countable(leadFromStreamImage(record.dynamodb?.NewImage as Image));
+  const previous = countable(leadFromStreamImage(record.dynamodb?.OldImage as Image));
   const any = lead ?? previous;
   if (!any) return undefined;
   return {
