@@ -17,7 +17,7 @@ export interface ReportDeps {
   clock: Clock;
 }
 
-const Money = z.object({ amount: z.number(), currency: z.string() }).meta({ id: 'Money' });
+const Money = z.object({ amount: z.number(), currency: z.string() }).meta({ id: 'ReportMoney' });
 const ReportRow = z
   .object({ count: z.int() })
   .catchall(z.union([z.string(), z.number(), z.null(), Money]))

@@ -17,10 +17,10 @@ import type { Lead } from '../leads/lead';
  * Measures: `n|<cell>` the count, `v|<cell>` the sum of the opportunity values
  * (only when the currency is not `-`).
  */
-export const NONE = '-';
+export const NO_VALUE = '-';
 
 /** The dimensions of one cell, in key order. */
-export interface Cell {
+export interface ReportCell {
   source: string;
   type: string;
   distributionStatus: string;
@@ -38,7 +38,7 @@ const CELL_FIELDS = [
   'pipelineStatus',
   'reason',
   'currency',
-] as const satisfies readonly (keyof Cell)[];
+] as const satisfies readonly (keyof ReportCell)[];
 
 /** The counter attribute prefixes: a count, a value sum. */
 export const COUNT_PREFIX = 'n|';
@@ -61,14 +61,14 @@ export function cleanReason(reason: string | undefined): string {
   return cleaned === '' ? '(none)' : cleaned.slice(0, MAX_REASON_LENGTH);
 }
 
-export function cellKey(cell: Cell): string {
+export function cellKey(cell: ReportCell): string {
   return CELL_FIELDS.map((f) => cell[f]).join('|');
 }
 
-export function parseCellKey(key: string): Cell {
+export function parseCellKey(key: string): ReportCell {
   const parts = key.split('|');
   if (parts.length !== CELL_FIELDS.length) throw new Error(`Not a report cell key: ${key}`);
-  return Object.fromEntries(CELL_FIELDS.map((f, i) => [f, parts[i]])) as unknown as Cell;
+  return Object.fromEntries(CELL_FIELDS.map((f, i) => [f, parts[i]])) as unknown as ReportCell;
 }
 
 /** A lead's place in the counters: which counter item, and what it adds to which attributes. */
@@ -83,19 +83,19 @@ export interface Contribution {
 
 /** The lead's contribution to the report counters. */
 export function contributionOf(lead: Lead): Contribution {
-  const cell: Cell = {
+  const cell: ReportCell = {
     source: lead.source,
     type: lead.type,
     distributionStatus: lead.distributionStatus,
     emailStatus: lead.emailStatus,
-    pipelineStatus: lead.pipelineStatus ?? NONE,
-    reason: lead.distributionStatus === 'Rejected' ? cleanReason(lead.rejectReason) : NONE,
-    currency: lead.opportunityValue?.currency ?? NONE,
+    pipelineStatus: lead.pipelineStatus ?? NO_VALUE,
+    reason: lead.distributionStatus === 'Rejected' ? cleanReason(lead.rejectReason) : NO_VALUE,
+    currency: lead.opportunityValue?.currency ?? NO_VALUE,
   };
   const key = cellKey(cell);
   const measures: Record<string, number> = { [`${COUNT_PREFIX}${key}`]: 1 };
   if (lead.opportunityValue !== undefined) measures[`${VALUE_PREFIX}${key}`] = lead.opportunityValue.amount;
-  return { day: lead.createdAt.slice(0, 10), partnerId: lead.partnerId ?? NONE, measures };
+  return { day: lead.createdAt.slice(0, 10), partnerId: lead.partnerId ?? NO_VALUE, measures };
 }
 
 /** One counter item's address. */

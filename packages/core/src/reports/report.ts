@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors';
-import { type Cell, COUNT_PREFIX, type CounterItem, NONE, parseCellKey, VALUE_PREFIX } from './contribution';
+import {
+  COUNT_PREFIX,
+  type CounterItem,
+  NO_VALUE,
+  parseCellKey,
+  type ReportCell,
+  VALUE_PREFIX,
+} from './contribution';
 
 /**
  * The reports: each a grouping of the counter cells (contribution.ts) over a range
@@ -45,7 +52,7 @@ export type SourceGroup = (typeof SOURCE_GROUPS)[number];
  *   the supplier's leads it distributes). A registered lead with another source (not written
  *   today) counts as partner-registered.
  */
-export function sourceGroup(cell: Pick<Cell, 'source' | 'type'>): SourceGroup {
+export function sourceGroup(cell: Pick<ReportCell, 'source' | 'type'>): SourceGroup {
   if (cell.source === 'Integration') return 'api-integration';
   if (cell.source === 'Partner Registered') return 'partner-registered';
   if (cell.source === 'Auto Registered') return 'auto-registered';
@@ -53,13 +60,13 @@ export function sourceGroup(cell: Pick<Cell, 'source' | 'type'>): SourceGroup {
 }
 
 /** A money amount: a currency and the sum in it. */
-export interface Money {
+export interface ReportMoney {
   amount: number;
   currency: string;
 }
 
 export interface ReportRow {
-  [dimension: string]: string | number | null | Money;
+  [dimension: string]: string | number | null | ReportMoney;
   count: number;
 }
 
@@ -68,7 +75,7 @@ export interface Report {
   from: string;
   to: string;
   rows: ReportRow[];
-  totals: { count: number; opportunityValue?: Money[] };
+  totals: { count: number; opportunityValue?: ReportMoney[] };
 }
 
 /** The longest range a report reads, in days (both ends included). */
@@ -86,7 +93,10 @@ function isDate(value: string): boolean {
 }
 
 export const ReportQuery = z.strictObject({
-  from: z.string().optional().describe('First day of the range (YYYY-MM-DD, UTC), included'),
+  from: z
+    .string()
+    .optional()
+    .describe('First day of the range (YYYY-MM-DD, UTC), included; default 29 days before to'),
   to: z.string().optional().describe('Last day of the range (YYYY-MM-DD, UTC), included; default today'),
 });
 export type ReportQuery = z.output<typeof ReportQuery>;
@@ -141,7 +151,7 @@ export function daysOf(range: ReportRange): string[] {
 }
 
 /** A measured cell: its dimensions, partner, count and value sum. */
-interface MeasuredCell extends Cell {
+interface MeasuredCell extends ReportCell {
   partnerId: string;
   count: number;
   value: number;
@@ -171,7 +181,7 @@ interface ReportSpec {
   valued: boolean;
 }
 
-const partner = (c: MeasuredCell) => ({ partnerId: c.partnerId === NONE ? null : c.partnerId });
+const partner = (c: MeasuredCell) => ({ partnerId: c.partnerId === NO_VALUE ? null : c.partnerId });
 
 const SPECS: Record<ReportName, ReportSpec> = {
   'lead-summary': {
@@ -190,7 +200,7 @@ const SPECS: Record<ReportName, ReportSpec> = {
     valued: true,
   },
   'opportunity-overview': {
-    keeps: (c) => c.pipelineStatus !== NONE,
+    keeps: (c) => c.pipelineStatus !== NO_VALUE,
     dimensions: (c) => ({ ...partner(c), partnerName: null, pipelineStatus: c.pipelineStatus }),
     valued: true,
   },
@@ -235,7 +245,7 @@ export function shapeReport(
   for (const cell of measuredCells(items, range)) {
     if (!spec.keeps(cell)) continue;
     const dims = spec.dimensions(cell);
-    const currency = spec.valued ? cell.currency : NONE;
+    const currency = spec.valued ? cell.currency : NO_VALUE;
     const key = JSON.stringify([dims, currency]);
     const group = groups.get(key) ?? { dims, currency, count: 0, value: 0 };
     group.count += cell.count;
@@ -252,7 +262,7 @@ export function shapeReport(
       if ('partnerName' in g.dims)
         row.partnerName = g.dims.partnerId ? (partnerNames.get(g.dims.partnerId) ?? null) : null;
       if (spec.valued) {
-        if (g.currency === NONE) row.opportunityValue = null;
+        if (g.currency === NO_VALUE) row.opportunityValue = null;
         else {
           row.opportunityValue = { amount: roundAmount(g.value), currency: g.currency };
           totalValues.set(g.currency, (totalValues.get(g.currency) ?? 0) + g.value);
