@@ -32,6 +32,7 @@ const silent = { warn: () => {} };
 const RANGES: ReportRange[] = [
   { from: '2029-12-01', to: '2030-04-30' },
   { from: '2030-02-10', to: '2030-03-05' },
+  { from: '2030-01-20', to: '2030-03-10' },
 ];
 const partnerNames = new Map(REPORT_PARTNERS.map((id) => [id, `Partner ${id}`]));
 
@@ -184,15 +185,18 @@ describe('the reports rebuild', () => {
     // A bug (or a hand) corrupts a counter: the reports are wrong.
     const someone = leads[0] as Lead;
     const partner = someone.partnerId ?? '-';
-    await table.db.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key: Keys.reportCounter('S-1', 0, someone.createdAt.slice(0, 10), partner),
-        UpdateExpression: 'ADD #n :five',
-        ExpressionAttributeNames: { '#n': `n|Manual|distributed|Accepted|Clicked|-|-|-` },
-        ExpressionAttributeValues: { ':five': 5 },
-      }),
-    );
+    // The day's item and its month's roll-up, so that every range that reads either is off.
+    for (const day of [someone.createdAt.slice(0, 10), someone.createdAt.slice(0, 7)]) {
+      await table.db.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: Keys.reportCounter('S-1', 0, day, partner),
+          UpdateExpression: 'ADD #n :five',
+          ExpressionAttributeNames: { '#n': 'n|Manual|distributed|Accepted|Clicked|-|-|-' },
+          ExpressionAttributeValues: { ':five': 5 },
+        }),
+      );
+    }
     expect(await reportsOf(reports, table.tenants)).not.toEqual(expectedReports(leads));
 
     // The rebuild, while leads keep changing and the consumer keeps applying them.

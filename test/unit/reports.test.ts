@@ -290,6 +290,19 @@ describe('report shaping', () => {
     expect(shapeReport('rejections', range, items).rows[0]?.partnerName).toBeNull();
   });
 
+  it('reads a month roll-up for a month the range covers whole, and never with that month’s days', () => {
+    const rollup = {
+      day: '2030-01',
+      partnerId: 'P-A',
+      measures: { 'n|API|distributed|Pending|Sent|-|-|-': 4 },
+    };
+    expect(shapeReport('lead-summary', range, [rollup]).totals.count).toBe(4);
+    expect(shapeReport('lead-summary', { from: '2030-01-02', to: '2030-01-31' }, [rollup]).totals.count).toBe(
+      0,
+    );
+    expect(shapeReport('lead-summary', range, [...items, rollup]).totals.count).toBe(9);
+  });
+
   it('leaves out rows that add up to zero', () => {
     const zeroed = items.map((i) => ({
       ...i,

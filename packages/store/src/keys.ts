@@ -58,9 +58,13 @@ import { normaliseName } from '@leadrelay/core';
  * |                    |                      |                            |                                     |   it; the consumer writes both); none: 0         |
  * | ReportCounter      | SUP#<supplierId>#REPORT#g<generation>#<yyyy-mm> | <yyyy-mm-dd>#<partnerId or -> | —            | report counters of one day × partner: one number |
  * |                    |                      |                            |                                     |   per cell (`n|<cell>` count, `v|<cell>` value   |
- * |                    |                      |                            |                                     |   sum; core reports/contribution.ts); a report   |
- * |                    |                      |                            |                                     |   Queries each month of its range, SK between    |
- * |                    |                      |                            |                                     |   its days: items read = days × partners         |
+ * |                    |                      |                            |                                     |   sum; core reports/contribution.ts)             |
+ * |                    |                      | MONTH#<partnerId or ->     | —                                   | the month's roll-up × partner (same cells, the   |
+ * |                    |                      |                            |                                     |   sum of its days). A report Queries each month  |
+ * |                    |                      |                            |                                     |   of its range: a month it covers whole, its     |
+ * |                    |                      |                            |                                     |   roll-ups (begins_with MONTH#); an edge month,  |
+ * |                    |                      |                            |                                     |   SK between its days. Items read ≤ (edge days + |
+ * |                    |                      |                            |                                     |   months) × partners, whatever the lead count    |
  * | LeadReported       | LEAD#<leadId>        | REPORTED#g<generation>     | —                                   | the lead's contribution applied to a generation  |
  * |                    |                      |                            |                                     |   and the lead version it came from (the         |
  * |                    |                      |                            |                                     |   aggregate consumer's version gate)             |
@@ -79,9 +83,12 @@ import { normaliseName } from '@leadrelay/core';
  * new images contribute the same is skipped without a read or a write (the newest
  * version that changed the contribution is the one that counts; see the use case).
  * Counters live in month partitions (not one per day) so a 90-day report is 3–4 Queries
- * instead of 90, with the same items read; the month's counter writes are already
- * merged per stream batch, so the partition takes at most one write per counter item
- * per batch. Generations: `npm run reports:rebuild` sets `building`, replays every lead
+ * instead of 90; every change also ADDs to its month's roll-up item in the same
+ * transaction, so a month the range covers whole is read as one item per partner instead
+ * of one per day and partner (a month-aligned 90 days: 3 × partners items instead of
+ * 90 × partners; the price: one more counter update per batch and partner). The month's
+ * counter writes are merged per stream batch, so the partition takes at most one write
+ * per counter item per batch. Generations: `npm run reports:rebuild` sets `building`, replays every lead
  * (byCreated, re-read consistently) into it through the same version gate while the
  * consumer writes to both, then makes it current; old generations' items are left behind
  * (a few KB per day × partner).
@@ -204,11 +211,16 @@ export const Keys = {
   }),
   /** The supplier's report generations (ReportMeta). */
   reportMeta: (supplierId: string) => ({ PK: `SUP#${supplierId}`, SK: 'REPORTS' }),
-  /** One day × partner of a generation's report counters (ReportCounter), in its month's partition. */
+  /**
+   * One day × partner of a generation's report counters (ReportCounter), in its month's partition;
+   * `day` a month (YYYY-MM): that month's roll-up for the partner.
+   */
   reportCounter: (supplierId: string, generation: number, day: string, partnerId: string) => ({
     PK: `SUP#${supplierId}#REPORT#g${generation}#${day.slice(0, 7)}`,
-    SK: `${day}#${partnerId}`,
+    SK: day.length === 7 ? `MONTH#${partnerId}` : `${day}#${partnerId}`,
   }),
+  /** Query prefix: the month roll-ups in a month partition. */
+  reportMonthRollups: 'MONTH#',
   /** Query partition: a month of a generation's counters. */
   reportCountersOf: (supplierId: string, generation: number, month: string) => ({
     PK: `SUP#${supplierId}#REPORT#g${generation}#${month}`,

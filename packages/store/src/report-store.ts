@@ -17,11 +17,12 @@ import {
   type CounterItem,
   contributionDelta,
   type LeadReportUpdate,
-  mergeDeltas,
+  monthInRange,
   type ReadCost,
   type ReportRange,
   type ReportStore,
   VALUE_PREFIX,
+  withMonthRollups,
 } from '@leadrelay/core';
 import { Entity, Keys } from './keys';
 
@@ -283,7 +284,7 @@ export class DynamoReportStore implements ReportStore {
           : { ConditionExpression: 'attribute_not_exists(PK)' }),
       },
     }));
-    for (const delta of mergeDeltas(plans.flatMap((p) => p.deltas))) {
+    for (const delta of withMonthRollups(plans.flatMap((p) => p.deltas))) {
       const names: Record<string, string> = { '#day': 'day' };
       const values: Record<string, unknown> = {
         ':entity': Entity.reportCounter,
@@ -311,8 +312,9 @@ export class DynamoReportStore implements ReportStore {
     return parts;
   }
 
-  // a report's counters — one Query per month partition the range touches (SK between its first and last
-  // day), parallel (≤ READ_CONCURRENCY), every page; items read = days × partners with leads
+  // a report's counters — one Query per month partition the range touches, parallel (≤ READ_CONCURRENCY), every
+  // page: a month the range covers whole, its roll-ups (begins_with MONTH#); an edge month, SK between its days;
+  // items read = (edge days + whole months) × partners with leads
   async readCounters(
     supplierId: string,
     range: ReportRange,
@@ -329,6 +331,7 @@ export class DynamoReportStore implements ReportStore {
     return { items, cost };
   }
 
+  /** A month's counters: its roll-ups when the range covers it whole, else its days in the range. */
   private async readMonth(
     supplierId: string,
     generation: number,
@@ -337,17 +340,23 @@ export class DynamoReportStore implements ReportStore {
     cost: ReadCost,
   ): Promise<CounterItem[]> {
     const found: CounterItem[] = [];
+    const pk = Keys.reportCountersOf(supplierId, generation, month).PK;
+    const whole = monthInRange(month, range);
     let start: Item | undefined;
     do {
       const answer = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': Keys.reportCountersOf(supplierId, generation, month).PK,
-            ':from': Keys.reportCounterSK(range.from, ''),
-            ':to': Keys.reportCounterSK(range.to, '~'),
-          },
+          KeyConditionExpression: whole
+            ? 'PK = :pk AND begins_with(SK, :rollups)'
+            : 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: whole
+            ? { ':pk': pk, ':rollups': Keys.reportMonthRollups }
+            : {
+                ':pk': pk,
+                ':from': Keys.reportCounterSK(range.from, ''),
+                ':to': Keys.reportCounterSK(range.to, '~'),
+              },
           ExclusiveStartKey: start,
           ReturnConsumedCapacity: 'TOTAL',
         }),
@@ -422,7 +431,7 @@ export class DynamoReportStore implements ReportStore {
 
 /**
  * Leads in transactions of at most MAX_TRANSACTION_ITEMS items (one LeadReported put
- * each, plus each counter item the group touches, once) and at most
+ * each, plus each counter item the group touches, day or month roll-up, once) and at most
  * MAX_ATTRIBUTES_PER_UPDATE attributes on one counter item, in order.
  */
 function packTransactions(plans: readonly Plan[]): Plan[][] {
@@ -431,7 +440,7 @@ function packTransactions(plans: readonly Plan[]): Plan[][] {
   let counters = new Map<string, number>();
   for (const plan of plans) {
     const next = new Map(counters);
-    for (const d of plan.deltas) {
+    for (const d of withMonthRollups(plan.deltas)) {
       const key = `${d.day}/${d.partnerId}`;
       next.set(key, (next.get(key) ?? 0) + Object.keys(d.add).length);
     }
@@ -442,7 +451,7 @@ function packTransactions(plans: readonly Plan[]): Plan[][] {
       groups.push(group);
       group = [];
       counters = new Map();
-      for (const d of plan.deltas) {
+      for (const d of withMonthRollups(plan.deltas)) {
         const key = `${d.day}/${d.partnerId}`;
         counters.set(key, (counters.get(key) ?? 0) + Object.keys(d.add).length);
       }

@@ -98,10 +98,24 @@ export function contributionOf(lead: Lead): Contribution {
   return { day: lead.createdAt.slice(0, 10), partnerId: lead.partnerId ?? NO_VALUE, measures };
 }
 
-/** One counter item's address. */
+/**
+ * One counter item's address: a day (YYYY-MM-DD) × partner, or a month's roll-up
+ * (YYYY-MM) × partner, which holds the sum of that month's days: a range that covers a
+ * whole month reads its roll-ups instead of its days.
+ */
 export interface CounterAddress {
   day: string;
   partnerId: string;
+}
+
+/** Whether a counter address is a month's roll-up (YYYY-MM) rather than a day. */
+export function isMonthRollup(address: Pick<CounterAddress, 'day'>): boolean {
+  return address.day.length === 7;
+}
+
+/** The deltas with their months' roll-ups added (the same change, on the month × partner item). */
+export function withMonthRollups(deltas: readonly CounterDelta[]): CounterDelta[] {
+  return mergeDeltas(deltas.flatMap((d) => [d, { ...d, day: d.day.slice(0, 7) }]));
 }
 
 /** A counter item's changes: attribute → amount to ADD (negative: taken away). */

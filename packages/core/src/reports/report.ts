@@ -3,6 +3,7 @@ import { ValidationError } from '../errors';
 import {
   COUNT_PREFIX,
   type CounterItem,
+  isMonthRollup,
   NO_VALUE,
   parseCellKey,
   type ReportCell,
@@ -150,6 +151,31 @@ export function daysOf(range: ReportRange): string[] {
   return days;
 }
 
+/** The last day of a month (YYYY-MM). */
+export function lastDayOf(month: string): string {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, m, 0)).toISOString().slice(0, 10);
+}
+
+/** Whether a month (YYYY-MM) lies wholly inside the range. */
+export function monthInRange(month: string, range: ReportRange): boolean {
+  return range.from <= `${month}-01` && lastDayOf(month) <= range.to;
+}
+
+/** A day counter in the range, or a month roll-up whose month the range covers whole. */
+function inRange(item: CounterItem, range: ReportRange): boolean {
+  return isMonthRollup(item) ? monthInRange(item.day, range) : item.day >= range.from && item.day <= range.to;
+}
+
+/**
+ * Counter items that count every lead once: day items, and month roll-ups only for months
+ * with no day item among them (a store reads one or the other per month).
+ */
+function measuredItems(items: readonly CounterItem[], range: ReportRange): CounterItem[] {
+  const monthsWithDays = new Set(items.filter((i) => !isMonthRollup(i)).map((i) => i.day.slice(0, 7)));
+  return items.filter((i) => inRange(i, range) && !(isMonthRollup(i) && monthsWithDays.has(i.day)));
+}
+
 /** A measured cell: its dimensions, partner, count and value sum. */
 interface MeasuredCell extends ReportCell {
   partnerId: string;
@@ -160,8 +186,7 @@ interface MeasuredCell extends ReportCell {
 /** The cells of counter items, measured (count and value read from `n|` / `v|`). */
 function measuredCells(items: readonly CounterItem[], range: ReportRange): MeasuredCell[] {
   const cells: MeasuredCell[] = [];
-  for (const item of items) {
-    if (item.day < range.from || item.day > range.to) continue;
+  for (const item of measuredItems(items, range)) {
     for (const [attr, count] of Object.entries(item.measures)) {
       if (!attr.startsWith(COUNT_PREFIX) || count === 0) continue;
       const key = attr.slice(COUNT_PREFIX.length);
