@@ -192,7 +192,7 @@ describe('the reports rebuild', () => {
           TableName: table.tableName,
           Key: Keys.reportCounter('S-1', 0, day, partner),
           UpdateExpression: 'ADD #n :five',
-          ExpressionAttributeNames: { '#n': 'n|Manual|distributed|Accepted|Clicked|-|-|-' },
+          ExpressionAttributeNames: { '#n': 'n|m|d|a|c|-|-|-' },
           ExpressionAttributeValues: { ':five': 5 },
         }),
       );

@@ -26,7 +26,7 @@ describe('a lead’s contribution', () => {
     expect(c).toEqual({
       day: '2030-01-05',
       partnerId: 'P-A',
-      measures: { 'n|API|distributed|Pending|Sent|-|-|-': 1 },
+      measures: { 'n|a|d|p|s|-|-|-': 1 },
     });
   });
 
@@ -43,8 +43,8 @@ describe('a lead’s contribution', () => {
     );
     expect(c.partnerId).toBe('-');
     expect(c.measures).toEqual({
-      'n|API|distributed|Unassigned|NotSent|Opportunity|-|EUR': 1,
-      'v|API|distributed|Unassigned|NotSent|Opportunity|-|EUR': 1200.5,
+      'n|a|d|u|n|y|-|EUR': 1,
+      'v|a|d|u|n|y|-|EUR': 1200.5,
     });
   });
 
@@ -52,11 +52,27 @@ describe('a lead’s contribution', () => {
     const rejected = contributionOf(
       lead('L-3', { distributionStatus: 'Rejected', rejectReason: '  not | our\nregion  ' }),
     );
-    expect(Object.keys(rejected.measures)).toEqual(['n|API|distributed|Rejected|Sent|-|not our region|-']);
+    expect(Object.keys(rejected.measures)).toEqual(['n|a|d|r|s|-|not our region|-']);
     const cleared = contributionOf(lead('L-3', { distributionStatus: 'Accepted', rejectReason: 'stale' }));
-    expect(Object.keys(cleared.measures)).toEqual(['n|API|distributed|Accepted|Sent|-|-|-']);
+    expect(Object.keys(cleared.measures)).toEqual(['n|a|d|a|s|-|-|-']);
     expect(cleanReason(undefined)).toBe('(none)');
     expect(cleanReason('x'.repeat(500))).toHaveLength(80);
+  });
+
+  it('writes statuses and sources as stable one-letter codes, and a value without one as ~value', () => {
+    const cell = {
+      source: 'Locator',
+      type: 'registered',
+      distributionStatus: 'Rerouted',
+      emailStatus: 'Failed',
+      pipelineStatus: 'Nurture',
+      reason: '-',
+      currency: 'JPY',
+    };
+    expect(cellKey(cell)).toBe('l|r|o|f|n|-|JPY');
+    expect(cellKey({ ...cell, source: 'Webinar' })).toBe('~Webinar|r|o|f|n|-|JPY');
+    expect(parseCellKey('~Webinar|r|o|f|n|-|JPY')).toEqual({ ...cell, source: 'Webinar' });
+    expect(() => parseCellKey('z|r|o|f|n|-|JPY')).toThrow(/source code/);
   });
 
   it('round-trips its cell key for any reason text', () => {
@@ -89,11 +105,11 @@ describe('moving a contribution', () => {
 
   it('takes it off the old counter item and puts it on the new one', () => {
     expect(contributionDelta(before, after)).toEqual([
-      { day: '2030-01-01', partnerId: 'P-A', add: { 'n|API|distributed|Pending|Sent|-|-|-': -1 } },
+      { day: '2030-01-01', partnerId: 'P-A', add: { 'n|a|d|p|s|-|-|-': -1 } },
       {
         day: '2030-01-01',
         partnerId: 'P-B',
-        add: { 'n|API|distributed|Accepted|Sent|-|-|USD': 1, 'v|API|distributed|Accepted|Sent|-|-|USD': 5 },
+        add: { 'n|a|d|a|s|-|-|USD': 1, 'v|a|d|a|s|-|-|USD': 5 },
       },
     ]);
   });
@@ -104,7 +120,7 @@ describe('moving a contribution', () => {
       { day: '2030-01-01', partnerId: 'P-A', add: before.measures },
     ]);
     expect(contributionDelta(before, undefined)).toEqual([
-      { day: '2030-01-01', partnerId: 'P-A', add: { 'n|API|distributed|Pending|Sent|-|-|-': -1 } },
+      { day: '2030-01-01', partnerId: 'P-A', add: { 'n|a|d|p|s|-|-|-': -1 } },
     ]);
   });
 
@@ -117,7 +133,7 @@ describe('moving a contribution', () => {
       {
         day: '2030-01-01',
         partnerId: 'P-B',
-        add: { 'n|API|distributed|Accepted|Sent|-|-|USD': 1, 'v|API|distributed|Accepted|Sent|-|-|USD': 5 },
+        add: { 'n|a|d|a|s|-|-|USD': 1, 'v|a|d|a|s|-|-|USD': 5 },
       },
     ]);
   });
@@ -294,7 +310,7 @@ describe('report shaping', () => {
     const rollup = {
       day: '2030-01',
       partnerId: 'P-A',
-      measures: { 'n|API|distributed|Pending|Sent|-|-|-': 4 },
+      measures: { 'n|a|d|p|s|-|-|-': 4 },
     };
     expect(shapeReport('lead-summary', range, [rollup]).totals.count).toBe(4);
     expect(shapeReport('lead-summary', { from: '2030-01-02', to: '2030-01-31' }, [rollup]).totals.count).toBe(

@@ -1,4 +1,11 @@
-import type { Lead } from '../leads/lead';
+import type {
+  DistributionStatus,
+  EmailStatus,
+  Lead,
+  LeadSource,
+  LeadType,
+  PipelineStatus,
+} from '../leads/lead';
 
 /**
  * What one lead adds to the report counters: its *contribution*. The counters are
@@ -16,6 +23,14 @@ import type { Lead } from '../leads/lead';
  *
  * Measures: `n|<cell>` the count, `v|<cell>` the sum of the opportunity values
  * (only when the currency is not `-`).
+ *
+ * In the key, the five statuses and sources are written as one-letter codes
+ * ({@link CELL_CODES}; `a|d|p|s|-|-|-` is an API lead, distributed, Pending, Sent): a
+ * counter item holds one attribute per cell seen that month or day, so short names keep a
+ * busy partner's month roll-up far from DynamoDB's 400 KB item limit (about 25 bytes a
+ * cell instead of 60: ~3,000 distinct cells, with values, in ~150 KB). A value without a
+ * code (none today: the tables below must name every value, the compiler checks) would be
+ * written `~<value>`. Codes are stored data: never reuse or change one.
  */
 export const NO_VALUE = '-';
 
@@ -61,14 +76,73 @@ export function cleanReason(reason: string | undefined): string {
   return cleaned === '' ? '(none)' : cleaned.slice(0, MAX_REASON_LENGTH);
 }
 
+/** The one-letter code of each value of the coded dimensions (stored in counter attribute names). */
+export const CELL_CODES = {
+  source: {
+    API: 'a',
+    'CSV Upload': 'c',
+    Manual: 'm',
+    'Partner Registered': 'p',
+    'Auto Registered': 'r',
+    Locator: 'l',
+    Integration: 'i',
+  } satisfies Record<LeadSource, string>,
+  type: { distributed: 'd', registered: 'r' } satisfies Record<LeadType, string>,
+  distributionStatus: {
+    Unassigned: 'u',
+    Pending: 'p',
+    Accepted: 'a',
+    Rejected: 'r',
+    Rerouted: 'o',
+  } satisfies Record<DistributionStatus, string>,
+  emailStatus: { NotSent: 'n', Sent: 's', Opened: 'o', Clicked: 'c', Failed: 'f' } satisfies Record<
+    EmailStatus,
+    string
+  >,
+  pipelineStatus: {
+    Open: 'o',
+    Contacted: 'c',
+    Nurture: 'n',
+    Unqualified: 'u',
+    Opportunity: 'y',
+  } satisfies Record<PipelineStatus, string>,
+} as const;
+type CodedField = keyof typeof CELL_CODES;
+
+const DECODE = Object.fromEntries(
+  Object.entries(CELL_CODES).map(([field, codes]) => [
+    field,
+    new Map(Object.entries(codes).map(([value, code]) => [code, value])),
+  ]),
+) as Record<CodedField, Map<string, string>>;
+
+function isCoded(field: keyof ReportCell): field is CodedField {
+  return field in CELL_CODES;
+}
+
+function encode(field: keyof ReportCell, value: string): string {
+  if (!isCoded(field) || value === NO_VALUE) return value;
+  return (CELL_CODES[field] as Record<string, string>)[value] ?? `~${value}`;
+}
+
+function decode(field: keyof ReportCell, code: string): string {
+  if (!isCoded(field) || code === NO_VALUE) return code;
+  if (code.startsWith('~')) return code.slice(1);
+  const value = DECODE[field].get(code);
+  if (value === undefined) throw new Error(`Unknown ${field} code in a report cell: ${code}`);
+  return value;
+}
+
 export function cellKey(cell: ReportCell): string {
-  return CELL_FIELDS.map((f) => cell[f]).join('|');
+  return CELL_FIELDS.map((f) => encode(f, cell[f])).join('|');
 }
 
 export function parseCellKey(key: string): ReportCell {
   const parts = key.split('|');
   if (parts.length !== CELL_FIELDS.length) throw new Error(`Not a report cell key: ${key}`);
-  return Object.fromEntries(CELL_FIELDS.map((f, i) => [f, parts[i]])) as unknown as ReportCell;
+  return Object.fromEntries(
+    CELL_FIELDS.map((f, i) => [f, decode(f, parts[i] ?? '')]),
+  ) as unknown as ReportCell;
 }
 
 /** A lead's place in the counters: which counter item, and what it adds to which attributes. */
