@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  contributionOf,
   countersOf,
   type Lead,
   REPORT_NAMES,
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { aggregateBatch } from '../../functions/aggregate/aggregate';
 import { runRebuild } from '../../functions/reports-rebuild/rebuild';
 import { createTestTable, localCredentials, localRegion } from '../support/dynamodb-local';
+import { testLead } from '../support/leads';
 import { seededRandom } from '../support/random';
 import {
   addReportTenants,
@@ -244,4 +246,26 @@ describe('the reports rebuild', () => {
     expect(await reportsOf(reports, table.tenants)).toEqual(expectedReports(leads));
     table.client.destroy();
   }, 120_000);
+});
+
+describe('the report store', () => {
+  it('takes the newest of a lead’s states given twice in one call, and a removal takes the lead out', async () => {
+    const table = await counterTable('reports-store');
+    const v1 = testLead({ id: 'L-9', version: 1 });
+    const v2 = testLead({ id: 'L-9', version: 2, distributionStatus: 'Accepted' });
+    const outcome = await table.reports.applyLeads('S-1', [
+      { leadId: 'L-9', version: 2, contribution: contributionOf(v2) },
+      { leadId: 'L-9', version: 1, contribution: contributionOf(v1) },
+    ]);
+    expect(outcome).toEqual({ applied: 1, skipped: 1 });
+    const range = { from: '2030-01-01', to: '2030-01-01' };
+    const read = async () =>
+      shapeReport('distribution-summary', range, (await table.reports.readCounters('S-1', range)).items);
+    expect((await read()).rows).toMatchObject([{ distributionStatus: 'Accepted', count: 1 }]);
+    await table.reports.applyLeads('S-1', [
+      { leadId: 'L-9', version: Reports.REMOVED_VERSION, contribution: undefined },
+    ]);
+    expect((await read()).rows).toEqual([]);
+    table.client.destroy();
+  });
 });

@@ -185,7 +185,14 @@ export class DynamoReportStore implements ReportStore {
     );
     const plans: Plan[] = [];
     let skipped = 0;
+    // One state per lead, its newest (a transaction may touch an item once).
+    const newest = new Map<string, LeadReportUpdate>();
     for (const update of updates) {
+      const seen = newest.get(update.leadId);
+      if (seen === undefined || seen.version < update.version) newest.set(update.leadId, update);
+    }
+    skipped += updates.length - newest.size;
+    for (const update of newest.values()) {
       const before = applied.get(update.leadId);
       if (before && before.version >= update.version) skipped += 1;
       else
