@@ -44,7 +44,7 @@ const summaries: Record<ReportName, string> = {
 
 /**
  * The reports (`GET /v1/reports/<name>?from=&to=`): each reads the counter items of the
- * range's days (days × partners items, never the leads) and groups them. Dates are
+ * range (its edge days and its whole months' roll-ups, per partner; never the leads) and groups them. Dates are
  * YYYY-MM-DD (UTC), both included; default the last 30 days; at most 366 days.
  */
 export function reportRoutes(deps: ReportDeps) {
