@@ -69,8 +69,24 @@ export interface ReportFigure {
 
 export interface ReportBenchResult {
   figures: ReportFigure[];
-  loads: { leads: number; seconds: number; leadsPerSecond: number }[];
+  /**
+   * The load: its rate, and per lead the items its transactions wrote (LeadReported puts and
+   * counter updates, day and month roll-up) and the read units of its reads. Not write units:
+   * DynamoDB Local reports 2 units for a transaction whatever its number of items; in AWS
+   * each item of a transaction costs 2 units per KB of the item (a counter item grows with
+   * the cells it holds).
+   */
+  loads: {
+    leads: number;
+    seconds: number;
+    leadsPerSecond: number;
+    itemsWrittenPerLead: number;
+    transactionsPerLead: number;
+    readUnitsPerLead: number;
+  }[];
 }
+
+type Capacity = { CapacityUnits?: number };
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
@@ -90,6 +106,23 @@ export async function benchReports(
   log: (line: string) => void = () => {},
 ): Promise<ReportBenchResult> {
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
+  // Capacity of the load's calls (the report reads ask for theirs themselves).
+  const meter = { on: false, items: 0, transactions: 0, read: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!meter.on) return next(args);
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+      const output = await next(args);
+      const consumed = (output.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
+      const units = [consumed ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      if (context.commandName === 'TransactWriteItemsCommand') {
+        meter.transactions += 1;
+        meter.items += (args.input as { TransactItems?: unknown[] }).TransactItems?.length ?? 0;
+      } else meter.read += units;
+      return output;
+    },
+    { step: 'initialize', name: 'reportsLoadMeter' },
+  );
   const db = createDocumentClient(client);
   const result: ReportBenchResult = { figures: [], loads: [] };
   try {
@@ -101,6 +134,7 @@ export async function benchReports(
       await addReportTenants(tenants, PARTNERS);
       const leads = benchLeads(size);
       const started = Date.now();
+      Object.assign(meter, { on: true, items: 0, transactions: 0, read: 0 });
       for (let i = 0; i < leads.length; i += APPLY_BATCH) {
         const batch = leads.slice(i, i + APPLY_BATCH);
         await reports.applyLeads(
@@ -114,7 +148,15 @@ export async function benchReports(
         if ((i / APPLY_BATCH) % 100 === 0) log(`  loaded ${i + batch.length} of ${size}`);
       }
       const seconds = (Date.now() - started) / 1000;
-      result.loads.push({ leads: size, seconds, leadsPerSecond: size / seconds });
+      meter.on = false;
+      result.loads.push({
+        leads: size,
+        seconds,
+        leadsPerSecond: size / seconds,
+        itemsWrittenPerLead: meter.items / size,
+        transactionsPerLead: meter.transactions / size,
+        readUnitsPerLead: meter.read / size,
+      });
       log(`  ${size} leads' counters loaded in ${seconds.toFixed(1)} s`);
 
       const counters = countersOf(leads);
@@ -200,7 +242,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     for (const row of rows) console.log(`| ${row.join(' | ')} |`);
     for (const load of result.loads) {
       console.log(
-        `load: ${load.leads} leads' counters in ${load.seconds.toFixed(1)} s (${Math.round(load.leadsPerSecond)} leads/s)`,
+        `load: ${load.leads} leads' counters in ${load.seconds.toFixed(1)} s (${Math.round(load.leadsPerSecond)} leads/s); ` +
+          `per lead: ${load.itemsWrittenPerLead.toFixed(2)} items written in ${load.transactionsPerLead.toFixed(3)} transactions, ` +
+          `${load.readUnitsPerLead.toFixed(2)} read units`,
       );
     }
   } finally {
