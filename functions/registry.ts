@@ -18,6 +18,7 @@ export const functionNames = [
   'aggregate',
   'upload-sweeper',
   'export',
+  'reports-rebuild',
 ] as const;
 export type FunctionName = (typeof functionNames)[number];
 
@@ -197,12 +198,14 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
   },
   aggregate: {
     entry: 'functions/aggregate/handler.ts',
-    description: 'Table stream: keeps the report counters',
+    description: 'Table stream: keeps the report counters and the keyword-search token items',
     memorySize: 256,
     timeoutSeconds: 60,
     stream: leadRecords,
-    // Nothing yet: the counters arrive with the reports issue, and their writes with them.
-    table: { items: [] },
+    // The supplier's report generations (GetItem), the leads' applied contributions (BatchGetItem), and
+    // transactions that put them and ADD to the counter items (PutItem, UpdateItem); a lead's token state
+    // (GetItem, PutItem) and its token items put and deleted (BatchWriteItem).
+    table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'] },
   },
   'upload-sweeper': {
     entry: 'functions/upload-sweeper/handler.ts',
@@ -236,5 +239,15 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
         'byPipeline',
       ],
     },
+  },
+  'reports-rebuild': {
+    entry: 'functions/reports-rebuild/handler.ts',
+    description: 'By hand (one invocation per supplier): recomputes the report counters from the leads',
+    memorySize: 512,
+    timeoutSeconds: 900,
+    // No trigger: invoked once by hand with {"supplierId": "..."} (README). Lists the supplier's leads
+    // (byCreated) and reads them (BatchGetItem); the aggregate's writes; starts and finishes the
+    // generation on the meta item (UpdateItem).
+    table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], query: ['byCreated'] },
   },
 };

@@ -8,6 +8,7 @@ import {
   type LeadViews,
   type LinkKeys,
   loggablePath,
+  type ReportStore,
   type RulesStore,
   type RunExportEvent,
   type TenantStore,
@@ -27,6 +28,7 @@ import { exportRoutes } from './routes/exports';
 import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
 import { opportunityRoutes } from './routes/opportunities';
+import { reportRoutes } from './routes/reports';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
 import { uploadRoutes } from './routes/uploads';
@@ -55,6 +57,8 @@ export interface ApiDeps {
     limits?: ExportLimits;
     views?: LeadViews;
   };
+  /** The report counters; without it /v1/reports is not served. */
+  reports?: ReportStore;
 }
 
 const VERSION = '0.1.0';
@@ -109,6 +113,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
           clock: deps.clock,
         })
       : []),
+    ...(deps.reports ? reportRoutes({ reports: deps.reports, tenants: deps.store, clock: deps.clock }) : []),
   ];
   const router = new Router(
     routes,

@@ -14,6 +14,7 @@ import {
   createDocumentClient,
   createDynamoClient,
   DynamoExportStore,
+  DynamoReportStore,
   DynamoRulesStore,
   DynamoTenantStore,
   DynamoUploadStore,
@@ -53,6 +54,7 @@ const api = createApi(
         inlineMaxBytes: config.EXPORT_INLINE_MAX_BYTES ?? DEFAULT_EXPORT_LIMITS.inlineMaxBytes,
       },
     },
+    reports: new DynamoReportStore(db, config.TABLE_NAME),
   },
   logger,
 );

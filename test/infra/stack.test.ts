@@ -324,7 +324,19 @@ describe('the functions', () => {
       table: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
       GSI3: ['dynamodb:Query'],
     },
-    aggregate: { ...stream },
+    // Report generations, applied contributions, and the transactions onto the counters; the token
+    // state items and the token items put and deleted in batches.
+    aggregate: {
+      table: ['BatchGetItem', 'BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem'].map(
+        (a) => `dynamodb:${a}`,
+      ),
+      ...stream,
+    },
+    // The supplier's leads (byCreated) into a new generation, through the aggregate's writes.
+    'reports-rebuild': {
+      table: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      GSI1: ['dynamodb:Query'],
+    },
     // The processing index of uploads whose lease ran out; the resumes go to ingest.
     'upload-sweeper': { GSI2: ['dynamodb:Query'] },
     // The export record (read, claimed, finished) and the view's leads through the lead indexes.

@@ -106,6 +106,7 @@ export const ConfigSchemas = {
   aggregate: z.object({ TABLE_NAME: nonEmpty }),
   'upload-sweeper': z.object({ TABLE_NAME: nonEmpty, INGEST_FUNCTION_NAME: nonEmpty }),
   export: z.object({ TABLE_NAME: nonEmpty, BUCKET_NAME: nonEmpty, S3_FORCE_PATH_STYLE: flag }),
+  'reports-rebuild': z.object({ TABLE_NAME: nonEmpty }),
 } as const;
 
 export type ConfigFor<N extends keyof typeof ConfigSchemas> = z.infer<(typeof ConfigSchemas)[N]>;

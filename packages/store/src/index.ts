@@ -6,6 +6,7 @@ export * from './lead-items';
 export * from './lead-query';
 export * from './lead-store';
 export * from './mapping-store';
+export * from './report-store';
 export * from './rules-store';
 export * from './search-store';
 export * from './table';

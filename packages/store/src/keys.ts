@@ -65,6 +65,21 @@ import { normaliseName } from '@leadrelay/core';
  * | Idempotency record | IDEMPOTENCY          | <function name>#           | —                                   | the API's Idempotency-Key: the same key and body |
  * |   (API)            |                      |   md5([principal, key, method, path]) |                           |   answer the first response; `validation` holds  |
  * |                    |                      |                            |                                     |   the body's hash. TTL `expiresAt`: 24 hours     |
+ * | ReportMeta         | SUP#<supplierId>     | REPORTS                    | —                                   | the supplier's report generations: `current`     |
+ * |                    |                      |                            |                                     |   (reports read it), `building` (a rebuild fills |
+ * |                    |                      |                            |                                     |   it; the consumer writes both); none: 0         |
+ * | ReportCounter      | SUP#<supplierId>#REPORT#g<generation>#<yyyy-mm> | <yyyy-mm-dd>#<partnerId or -> | —            | report counters of one day × partner: one number |
+ * |                    |                      |                            |                                     |   per cell (`n|<cell>` count, `v|<cell>` value   |
+ * |                    |                      |                            |                                     |   sum; core reports/contribution.ts)             |
+ * |                    |                      | MONTH#<partnerId or ->     | —                                   | the month's roll-up × partner (same cells, the   |
+ * |                    |                      |                            |                                     |   sum of its days). A report Queries each month  |
+ * |                    |                      |                            |                                     |   of its range: a month it covers whole, its     |
+ * |                    |                      |                            |                                     |   roll-ups (begins_with MONTH#); an edge month,  |
+ * |                    |                      |                            |                                     |   SK between its days. Items read ≤ (edge days + |
+ * |                    |                      |                            |                                     |   months) × partners, whatever the lead count    |
+ * | LeadReported       | LEAD#<leadId>        | REPORTED#g<generation>     | —                                   | the lead's contribution applied to a generation  |
+ * |                    |                      |                            |                                     |   and the lead version it came from (the         |
+ * |                    |                      |                            |                                     |   aggregate consumer's version gate)             |
  *
  * The All Leads view's indexes, every one on the Lead item, projection ALL
  * (a post-filter reads any attribute off the index item). `<shard16>` is leadShard,
@@ -105,6 +120,24 @@ import { normaliseName } from '@leadrelay/core';
  * `data`, `expiresAt`, `in_progress_expiration`): no `entity`, so the stream consumers'
  * filter (`entity = Lead`) passes them over, and no key builder here: Powertools writes
  * and reads them itself.
+ * Reports (the `aggregate` consumer, core reports/): a lead contributes to exactly one
+ * counter item (its creation day × its partner). A stream record is applied only if its
+ * lead version is newer than the LeadReported item's: one TransactWriteItems moves the
+ * lead's measures from the old cells to the new (ADD, merged per counter item over a
+ * batch; ≤ 100 items per transaction, one lead per transaction after a condition
+ * failure) and puts LeadReported conditional on the version read. A record whose old and
+ * new images contribute the same is skipped without a read or a write (the newest
+ * version that changed the contribution is the one that counts; see the use case).
+ * Counters live in month partitions (not one per day) so a 90-day report is 3–4 Queries
+ * instead of 90; every change also ADDs to its month's roll-up item in the same
+ * transaction, so a month the range covers whole is read as one item per partner instead
+ * of one per day and partner (a month-aligned 90 days: 3 × partners items instead of
+ * 90 × partners; the price: one more counter update per batch and partner). The month's
+ * counter writes are merged per stream batch, so the partition takes at most one write
+ * per counter item per batch. Generations: `npm run reports:rebuild` sets `building`, replays every lead
+ * (byCreated, re-read consistently) into it through the same version gate while the
+ * consumer writes to both, then makes it current; old generations' items are left behind
+ * (a few KB per day × partner).
  * Keys describe themselves; ids are ULIDs so SK order is creation order.
  * `<shard>` is leadShard(leadId), 0..LEAD_SHARDS-1: a big file's lead writes spread
  * over LEAD_SHARDS byCreated partitions instead of all landing on one.
@@ -321,6 +354,29 @@ export const Keys = {
     PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
     SKPrefix: 'ERR#',
   }),
+  /** The supplier's report generations (ReportMeta). */
+  reportMeta: (supplierId: string) => ({ PK: `SUP#${supplierId}`, SK: 'REPORTS' }),
+  /**
+   * One day × partner of a generation's report counters (ReportCounter), in its month's partition;
+   * `day` a month (YYYY-MM): that month's roll-up for the partner.
+   */
+  reportCounter: (supplierId: string, generation: number, day: string, partnerId: string) => ({
+    PK: `SUP#${supplierId}#REPORT#g${generation}#${day.slice(0, 7)}`,
+    SK: day.length === 7 ? `MONTH#${partnerId}` : `${day}#${partnerId}`,
+  }),
+  /** Query prefix: the month roll-ups in a month partition. */
+  reportMonthRollups: 'MONTH#',
+  /** Query partition: a month of a generation's counters. */
+  reportCountersOf: (supplierId: string, generation: number, month: string) => ({
+    PK: `SUP#${supplierId}#REPORT#g${generation}#${month}`,
+  }),
+  /** A counter item's SK (`partnerId` `''` / `~`: the bounds of a day). */
+  reportCounterSK: (day: string, partnerId: string) => `${day}#${partnerId}`,
+  /** The contribution a lead applied to a generation (LeadReported). */
+  leadReported: (leadId: string, generation: number) => ({
+    PK: `LEAD#${leadId}`,
+    SK: `REPORTED#g${generation}`,
+  }),
 } as const;
 
 /** How many byCreated (and byPartner) partitions a supplier's (a partner's) leads are spread over. */
@@ -356,6 +412,9 @@ export const Entity = {
   leadToken: 'LeadToken',
   leadTokens: 'LeadTokens',
   export: 'Export',
+  reportMeta: 'ReportMeta',
+  reportCounter: 'ReportCounter',
+  leadReported: 'LeadReported',
 } as const;
 
 /**
