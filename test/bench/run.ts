@@ -402,6 +402,36 @@ async function main(): Promise<void> {
       ]);
     }
 
+    // 8. Reports: a 90-day range at two sizes
+    if (runs(8)) {
+      heading(
+        `8. Reports, 90-day ranges: ${REPORT_BENCH_SIZES.map(int).join(' vs ')} leads (DynamoDB Local)`,
+      );
+      const reports = await withDynamoDbLocal((endpoint) => benchReports(endpoint));
+      const figures = reportsTable(reports);
+      table(figures.header, figures.rows);
+      console.log();
+      for (const load of reports.loads) {
+        console.log(
+          `load of ${int(load.leads)} leads through the consumer's apply: ${int(load.leadsPerSecond)} leads/s, ` +
+            `${load.itemsWrittenPerLead.toFixed(2)} items written and ${load.transactionsPerLead.toFixed(3)} transactions per lead`,
+        );
+      }
+      for (const range of new Set(reports.figures.map((f) => f.range))) {
+        const read = REPORT_BENCH_SIZES.map((size) =>
+          reports.figures
+            .filter((f) => f.range === range && f.leads === size)
+            .reduce((n, f) => n + f.itemsRead, 0),
+        );
+        summary.push([
+          `reports (all five), ${range}: counter items read at ${REPORT_BENCH_SIZES.map(int).join(' / ')} leads`,
+          read.map(int).join(' / '),
+          'the same',
+          met(read.every((n) => n === read[0])),
+        ]);
+      }
+    }
+
     // 9. Export through the large path
     if (runs(9)) {
       heading(`9. Export of ${int(EXPORT_COUNT)} leads (the export function to s3rver)`);

@@ -15,7 +15,7 @@ let api: TestApi;
 let stream: Awaited<ReturnType<typeof readStream>>;
 
 beforeAll(async () => {
-  table = await testTable('report-api');
+  table = await testTable('report-api', { stream: true });
   const reports = new DynamoReportStore(table.db, table.tableName);
   api = testApi(table, OPERATOR_KEY, { reports });
   stream = await readStream(table, (event) => aggregateBatch({ reports }, { warn: () => {} })(event.Records));
