@@ -26,6 +26,7 @@ import { type IngestRunResult, RESULT_PREFIX, type Sink } from './ingest-rss';
 import { benchLatency, latencyNotes, latencySummaryRows, latencyTable } from './latency';
 import { describeMachine, machine, processCpuSeconds } from './machine';
 import { rawBatchWrite, readLeadItem } from './raw-write';
+import { benchReports, REPORT_BENCH_SIZES, reportsTable } from './reports';
 import { benchRouting } from './routing';
 import {
   benchSearch,
