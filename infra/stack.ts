@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { functionNames, functionSpecs } from '../functions/registry';
+import { tableDefinition } from '../packages/store/src/table';
 import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { Data } from './constructs/data';
@@ -20,15 +21,33 @@ export interface LeadRelayStackProps extends StackProps {
   readonly mailFrom: string;
   /** Optional custom open/click tracking domain (context `trackingDomain`). */
   readonly trackingDomain?: string;
+  /**
+   * How many of the table's GSIs to create, in their order (context `tableIndexes`; default
+   * all). CloudFormation adds one GSI per stack update, so a stack deployed with fewer is
+   * upgraded one deploy per index (README, Deploying to AWS).
+   */
+  readonly tableIndexes?: number;
 }
 
 /** The stack's settings from CDK context (`-c mailFrom=...`), with their defaults. */
 export function propsFromContext(scope: Construct): LeadRelayStackProps {
   const trackingDomain: unknown = scope.node.tryGetContext('trackingDomain');
+  const tableIndexes: unknown = scope.node.tryGetContext('tableIndexes');
   return {
     mailFrom: parseMailFrom(scope.node.tryGetContext('mailFrom') ?? 'leads@example.com'),
     ...(typeof trackingDomain === 'string' && trackingDomain !== '' ? { trackingDomain } : {}),
+    ...(tableIndexes === undefined ? {} : { tableIndexes: parseTableIndexes(tableIndexes) }),
   };
+}
+
+/** The `tableIndexes` context: a whole number from 1 to the table's GSIs. */
+export function parseTableIndexes(value: unknown): number {
+  const all = tableDefinition.globalSecondaryIndexes.length;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > all) {
+    throw new Error(`context tableIndexes must be a whole number from 1 to ${all}, got ${String(value)}`);
+  }
+  return n;
 }
 
 /**
@@ -51,7 +70,7 @@ export class LeadRelayStack extends Stack {
     super(scope, id, { description: 'Lead Relay: channel lead distribution', ...props });
 
     // Stateful: the table, the inbox bucket, the operator key.
-    this.data = new Data(this, 'Data');
+    this.data = new Data(this, 'Data', { indexes: props.tableIndexes });
 
     // Every alarm of the stack notifies one topic; ops subscribe with the AlarmEmail parameter.
     this.alarms = new Alarms(this, 'Alarms');

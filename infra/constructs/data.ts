@@ -24,7 +24,8 @@ export class Data extends Construct {
   readonly operatorKey: secretsmanager.Secret;
   readonly linkKeys: secretsmanager.Secret;
 
-  constructor(scope: Construct, id: string) {
+  /** `indexes`: how many of the table's GSIs to create, in order (default all; see LeadRelayStackProps). */
+  constructor(scope: Construct, id: string, options: { indexes?: number | undefined } = {}) {
     super(scope, id);
 
     const str = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
@@ -39,7 +40,8 @@ export class Data extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const index of tableDefinition.globalSecondaryIndexes) {
+    const { globalSecondaryIndexes } = tableDefinition;
+    for (const index of globalSecondaryIndexes.slice(0, options.indexes ?? globalSecondaryIndexes.length)) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: str(index.partitionKey),

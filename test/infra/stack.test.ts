@@ -976,6 +976,16 @@ describe('context settings', () => {
     });
   });
 
+  it('creates only the first tableIndexes GSIs, for an upgrade one index per deploy', () => {
+    const { template: partial } = synth({ context: { tableIndexes: '4' }, bundle: false });
+    const [table] = Object.values(partial.findResources('AWS::DynamoDB::Table'));
+    const indexes = (table?.Properties.GlobalSecondaryIndexes ?? []) as { IndexName: string }[];
+    const names = indexes.map((i) => i.IndexName);
+    expect(names).toEqual(tableDefinition.globalSecondaryIndexes.slice(0, 4).map((i) => i.indexName));
+    expect(() => synth({ context: { tableIndexes: '0' }, bundle: false })).toThrow(/tableIndexes/);
+    expect(() => synth({ context: { tableIndexes: 'all' }, bundle: false })).toThrow(/tableIndexes/);
+  });
+
   it('refuses a mailFrom that is not a bare address', () => {
     expect(() => synth({ context: { mailFrom: 'Lead Relay <leads@example.com>' }, bundle: false })).toThrow(
       /mailFrom/,

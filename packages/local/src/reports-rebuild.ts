@@ -1,20 +1,11 @@
 /**
  * `npm run reports:rebuild -- --supplier <id>`: recomputes a supplier's report counters
- * from its leads, with the code of the reports-rebuild Lambda. Against the local cloud
- * (`.local/endpoints.json` under LEADRELAY_HOME, default the current folder) unless
- * TABLE_NAME is set: then against that table where the SDK's own settings point
- * (AWS credentials and region, or AWS_ENDPOINT_URL_DYNAMODB).
+ * from its leads, with the code of the reports-rebuild Lambda, on the table tableTarget
+ * names (the local cloud's, or TABLE_NAME's).
  */
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { createDocumentClient, DynamoLeadStore, DynamoReportStore } from '@leadrelay/store';
+import { DynamoLeadStore, DynamoReportStore } from '@leadrelay/store';
 import { runRebuild } from '../../../functions/reports-rebuild/rebuild';
-import type { LocalEndpoints } from './cloud';
-
-function argument(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : undefined;
-}
+import { argument, tableTarget } from './table-target';
 
 async function main(): Promise<void> {
   const supplierId = argument('supplier');
@@ -22,20 +13,7 @@ async function main(): Promise<void> {
     process.stderr.write('usage: npm run reports:rebuild -- --supplier <supplierId>\n');
     process.exit(2);
   }
-  let tableName = process.env.TABLE_NAME;
-  let db = createDocumentClient();
-  if (!tableName) {
-    const home = resolve(process.env.LEADRELAY_HOME ?? process.cwd());
-    const endpoints = JSON.parse(
-      await readFile(join(home, '.local', 'endpoints.json'), 'utf8'),
-    ) as LocalEndpoints;
-    tableName = endpoints.table;
-    db = createDocumentClient({
-      endpoint: endpoints.dynamodb,
-      region: endpoints.region,
-      credentials: endpoints.credentials,
-    });
-  }
+  const { db, tableName } = await tableTarget();
   const started = Date.now();
   const progress = await runRebuild(
     { reports: new DynamoReportStore(db, tableName), leads: new DynamoLeadStore(db, tableName) },

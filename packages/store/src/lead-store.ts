@@ -29,7 +29,15 @@ import {
 } from '@leadrelay/core';
 import { decodeCursor, encodeCursor } from './cursor';
 import { Entity, Keys, LEAD_SHARDS, sequenceAttribute, sequenceShard } from './keys';
-import { eventItem, historyItem, leadFromItem, leadItem, loadUpdate, versionChange } from './lead-items';
+import {
+  eventItem,
+  historyItem,
+  leadFromItem,
+  leadItem,
+  loadUpdate,
+  versionChange,
+  viewKeys,
+} from './lead-items';
 import { LeadViewQuery, type SearchLeads } from './lead-query';
 import { Index } from './table';
 
@@ -434,6 +442,34 @@ export class DynamoLeadStore implements LeadStore {
       .sort((a, b) => String(a.GSI3SK).localeCompare(String(b.GSI3SK)))
       .slice(0, limit)
       .map(leadFromItem);
+  }
+
+  // write the All Leads view's index keys onto a lead written before they existed (the backfill) — one
+  // UpdateItem on LEAD#<id>, conditional on the version read; the version stays (nothing of the lead
+  // changes), so a racing change wins and writes the keys itself. Answers whether it was written.
+  async writeViewKeys(lead: Lead): Promise<boolean> {
+    const keys = Object.entries(viewKeys(lead));
+    try {
+      await withRetries(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: Keys.lead(lead.id),
+            UpdateExpression: `SET ${keys.map((_, i) => `#k${i} = :k${i}`).join(', ')}`,
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeNames: Object.fromEntries(keys.map(([name], i) => [`#k${i}`, name])),
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(keys.map(([, value], i) => [`:k${i}`, value])),
+              ':expected': lead.version,
+            },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   // mark a lead whose deadline reroute keeps failing — one UpdateItem on LEAD#<id>, conditional on its version;
