@@ -4,8 +4,10 @@
  * groups); the ingest pipeline against raw BatchWriteItem on DynamoDB Local; the
  * ingest's peak RSS for 100,000 and 1,000,000 rows; the latency from a 100-row lead
  * file (and a 100-lead batch call) to the partner's email on the local cloud; the
- * write units of one lead's life on DynamoDB Local (write-units.ts); one summary
- * table. BENCH_PARTS (e.g. `2,5`) runs only those parts, for a quick comparison.
+ * write units of one lead's life on DynamoDB Local (write-units.ts), with and without
+ * the All Leads view's GSIs; the All Leads view's page one per filter (views.ts); keyword
+ * search (search.ts); the reports over 90 days at two sizes (reports.ts); a large export
+ * (export.ts); one summary table. BENCH_PARTS (e.g. `2,5`) runs only those parts, for a quick comparison.
  *
  * Every ingest runs in a child process of its own (ingest-rss.ts), so its memory
  * figures are its own and not this process's. Lead files are generated to a temp
@@ -344,7 +346,15 @@ async function main(): Promise<void> {
         `\nlead item at the end: ${int(units.plainItemBytes)} bytes (plain life), ` +
           `${int(units.manyOpensItemBytes)} bytes (${int(units.opens + 1)} opens)`,
       );
+      // The same life on the table as it was before the All Leads view (its first three GSIs).
+      const before = await withDynamoDbLocal((endpoint) => benchWriteUnits(endpoint, { indexes: 3 }));
+      console.log(
+        `\nthe same plain life on the table without the view's five GSIs (GSI1..GSI3 only): ` +
+          `${int(sumUnits(before.plain))} write units against ${int(sumUnits(units.plain))}; ` +
+          `the keyword index adds its token items from the stream (part 7), the reports their counters (part 8)`,
+      );
       summary.push(
+        ["write units over a plain lead life, without the view's GSIs", int(sumUnits(before.plain)), '', ''],
         ['write units over a plain lead life', int(sumUnits(units.plain)), '', ''],
         [
           `write units over a life with ${int(units.opens + 1)} opens`,

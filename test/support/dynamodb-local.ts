@@ -65,7 +65,7 @@ export async function startDynamoDbLocal(): Promise<{
 export async function createTestTable(
   endpoint: string,
   prefix = 'test',
-  options: { stream?: boolean } = {},
+  options: { stream?: boolean; indexes?: number } = {},
 ): Promise<string> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(endpoint)) {
     throw new Error(
@@ -77,6 +77,19 @@ export async function createTestTable(
   try {
     const input = createTableInput(tableName);
     if (options.stream === false) delete input.StreamSpecification;
+    if (options.indexes !== undefined) {
+      // Only the first `indexes` GSIs (a bench compares the table before and after an index was added).
+      const kept = (input.GlobalSecondaryIndexes ?? []).slice(0, options.indexes);
+      const named = new Set([
+        'PK',
+        'SK',
+        ...kept.flatMap((i) => (i.KeySchema ?? []).map((k) => k.AttributeName)),
+      ]);
+      input.GlobalSecondaryIndexes = kept;
+      input.AttributeDefinitions = (input.AttributeDefinitions ?? []).filter((a) =>
+        named.has(a.AttributeName),
+      );
+    }
     await client.send(new CreateTableCommand(input));
   } finally {
     client.destroy();
