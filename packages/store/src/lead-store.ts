@@ -39,6 +39,7 @@ import {
   viewKeys,
 } from './lead-items';
 import { LeadViewQuery, type SearchLeads } from './lead-query';
+import { backoff, chunks, withRetries } from './retries';
 import { Index } from './table';
 
 type Item = Record<string, unknown>;
@@ -49,62 +50,8 @@ const MAX_BATCH_GET_KEYS = 100;
 /** BatchGetItem calls in flight at once for one getLeads. */
 const BATCH_GET_CONCURRENCY = 4;
 
-/**
- * Retry policy for writes that lost a race rather than failed: a transaction
- * cancelled only by TransactionConflict (another transaction held one of its
- * items, common on a busy partner's load item) or by throttling, and throttling
- * errors of single writes. Capped exponential backoff with full jitter, so racing
- * writers spread out instead of colliding again in step.
- */
-const MAX_ATTEMPTS = 10;
-const BASE_DELAY_MS = 20;
-const MAX_DELAY_MS = 1_000;
 /** BatchGetItem's UnprocessedKeys are retried (same backoff) up to this many rounds. */
 const MAX_BATCH_ROUNDS = 20;
-
-const RETRYABLE_REASONS = new Set([
-  'None',
-  'TransactionConflict',
-  'ThrottlingError',
-  'ProvisionedThroughputExceeded',
-  'RequestLimitExceeded',
-]);
-const RETRYABLE_ERRORS = new Set([
-  'TransactionConflictException',
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-]);
-
-function isRetryable(error: unknown): boolean {
-  if (error instanceof TransactionCanceledException) {
-    const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-    return codes.some((c) => c !== 'None') && codes.every((c) => RETRYABLE_REASONS.has(c));
-  }
-  return error instanceof Error && RETRYABLE_ERRORS.has(error.name);
-}
-
-function backoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
-}
-
-async function withRetries<T>(write: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
-      await backoff(attempt);
-    }
-  }
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
-    items.slice(i * size, (i + 1) * size),
-  );
-}
 
 /** Every lead of a supplier, newest first: listLeads' view. */
 const ALL_LEADS: LeadFilter = { dateField: 'created', sort: 'created', order: 'desc' };

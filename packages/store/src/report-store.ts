@@ -25,6 +25,7 @@ import {
   withMonthRollups,
 } from '@leadrelay/core';
 import { Entity, Keys } from './keys';
+import { chunks, withRetries } from './retries';
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -42,51 +43,11 @@ const READ_CONCURRENCY = 8;
 /** One lead alone, after its batch lost a race: re-read and retried this often. */
 const MAX_LEAD_ATTEMPTS = 8;
 
-const RETRYABLE = new Set([
-  'TransactionConflict',
-  'ThrottlingError',
-  'ProvisionedThroughputExceeded',
-  'RequestLimitExceeded',
-]);
-const RETRYABLE_ERRORS = new Set([
-  'TransactionConflictException',
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TransactionInProgressException',
-]);
-
-function isRetryable(error: unknown): boolean {
-  if (error instanceof TransactionCanceledException) {
-    const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-    return codes.some((c) => RETRYABLE.has(c)) && codes.every((c) => c === 'None' || RETRYABLE.has(c));
-  }
-  return error instanceof Error && RETRYABLE_ERRORS.has(error.name);
-}
-
 function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
     (error instanceof TransactionCanceledException &&
       (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'))
-  );
-}
-
-async function withRetries<T>(write: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      if (attempt >= 10 || !isRetryable(error)) throw error;
-      const ceiling = Math.min(1_000, 20 * 2 ** attempt);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
-    }
-  }
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
-    items.slice(i * size, (i + 1) * size),
   );
 }
 

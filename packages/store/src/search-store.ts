@@ -26,6 +26,7 @@ import {
 import { Entity, Keys } from './keys';
 import { filterHash } from './lead-query';
 import { DynamoLeadStore } from './lead-store';
+import { backoff, chunks } from './retries';
 
 type Item = Record<string, unknown>;
 type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
@@ -71,16 +72,6 @@ export class SearchTooBroadForSort extends ValidationError {
       [{ path: 'sort', message: `sort=updated with q serves at most ${MAX_SORTED_IN_MEMORY} matches` }],
     );
   }
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
-    items.slice(i * size, (i + 1) * size),
-  );
-}
-
-function backoff(round: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 20 * 2 ** round)));
 }
 
 /** The words attribute of a token item: space-delimited, with a space at both ends (see prefixNeedle). */

@@ -24,6 +24,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor';
 import { fromItem } from './items';
 import { Entity, Keys } from './keys';
+import { backoff } from './retries';
 import { Index } from './table';
 
 type Item = Record<string, unknown>;
@@ -32,8 +33,6 @@ type Item = Record<string, unknown>;
 const MAX_BATCH_WRITE = 25;
 const BATCH_WRITE_CONCURRENCY = 4;
 const MAX_BATCH_ROUNDS = 20;
-const BASE_DELAY_MS = 20;
-const MAX_DELAY_MS = 1_000;
 /** Other versions noted on one upload; later ones are still uploads of their own, listed with the rest. */
 const MAX_OTHER_VERSIONS = 50;
 /** Characters of a run's last error kept on the upload. */
@@ -71,11 +70,6 @@ function readNotesUpdate(input: Pick<UploadEnd, 'mappingApplied' | 'notes'>): {
     values[':notes'] = input.notes;
   }
   return { set: sets.map((s) => `, ${s}`).join(''), values };
-}
-
-function backoff(round: number): Promise<void> {
-  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** round);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }
 
 /**
