@@ -124,6 +124,21 @@ export function triggersOf<K extends TriggerKind>(
   });
 }
 
+/**
+ * Where reading the All Leads view may Query (LeadStore.queryLeads picks one index per
+ * filter; keywords read the token items in the table): the api and the export function.
+ */
+const VIEW_QUERIES: TableAccess['query'] = [
+  'table',
+  'byCreated',
+  'byPartner',
+  'byUpdated',
+  'byStatus',
+  'byEmail',
+  'bySource',
+  'byPipeline',
+];
+
 export const functionSpecs: Record<FunctionName, FunctionSpec> = {
   api: {
     entry: 'functions/api/handler.ts',
@@ -135,16 +150,7 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     // (Powertools) are put, read, updated and deleted after a failure.
     table: {
       items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
-      query: [
-        'table',
-        'byCreated',
-        'byPartner',
-        'byUpdated',
-        'byStatus',
-        'byEmail',
-        'bySource',
-        'byPipeline',
-      ],
+      query: VIEW_QUERIES,
     },
   },
   ingest: {
@@ -228,16 +234,7 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     // drive (LeadStore.queryLeads picks one per filter, as for the api's GET /v1/leads).
     table: {
       items: ['GetItem', 'BatchGetItem', 'UpdateItem'],
-      query: [
-        'table',
-        'byCreated',
-        'byPartner',
-        'byUpdated',
-        'byStatus',
-        'byEmail',
-        'bySource',
-        'byPipeline',
-      ],
+      query: VIEW_QUERIES,
     },
   },
   'reports-rebuild': {

@@ -1,8 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionName, functionNames } from '../../functions/registry';
-import { logicalIdOf, referencedIds, type Synthesized, synth } from './synth';
+import {
+  actionsOf,
+  logicalIdOf,
+  referencedIds,
+  roleIdOf as roleIdIn,
+  type Statement,
+  type Synthesized,
+  statementsOfRole as statementsIn,
+  synth,
+} from './synth';
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 
 let synthesized: Synthesized;
@@ -14,16 +22,8 @@ beforeAll(() => {
   resources = synthesized.template.toJSON().Resources as Record<string, Resource>;
 }, 120_000);
 
-const roleIdOf = (name: FunctionName) => {
-  const role = synthesized.stack.functions.byName[name].role;
-  if (!role) throw new Error(`${name} has no role`);
-  return logicalIdOf(role);
-};
-const statementsOfRole = (roleId: string): Statement[] =>
-  Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && referencedIds(r.Properties.Roles).includes(roleId))
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-const actionsOf = (statement: Statement) => [statement.Action].flat();
+const roleIdOf = (name: FunctionName) => roleIdIn(synthesized, name);
+const statementsOfRole = (roleId: string): Statement[] => statementsIn(resources, roleId);
 
 describe('intake: uploads and long files', () => {
   it('lets ingest invoke exactly itself (to continue a long file), the upload sweeper exactly ingest (to resume a stalled upload), and no other function invoke ingest', () => {

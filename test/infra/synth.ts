@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import type { FunctionName } from '../../functions/registry';
 import { repoRoot } from '../../infra/constructs/functions';
 import { LeadRelayStack, propsFromContext, stackId } from '../../infra/stack';
 
@@ -47,4 +48,27 @@ export function referencedIds(value: unknown): string[] {
   const getAtt = node['Fn::GetAtt'];
   if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return [getAtt[0]];
   return Object.values(node).flatMap(referencedIds);
+}
+
+/** An IAM policy statement as a template holds it. */
+export type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type TemplateResource = { Type: string; Properties: Record<string, unknown> };
+
+/** The logical id of a function's role. */
+export function roleIdOf(synthesized: Synthesized, name: FunctionName): string {
+  const role = synthesized.stack.functions.byName[name].role;
+  if (!role) throw new Error(`${name} has no role`);
+  return logicalIdOf(role);
+}
+
+/** Every statement of the policies attached to a role. */
+export function statementsOfRole(resources: Record<string, TemplateResource>, roleId: string): Statement[] {
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && referencedIds(r.Properties.Roles).includes(roleId))
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** A statement's actions as a list. */
+export function actionsOf(statement: Statement): string[] {
+  return [statement.Action].flat();
 }
