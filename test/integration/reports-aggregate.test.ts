@@ -180,7 +180,7 @@ describe('the reports rebuild', () => {
     // The consumer runs live on the table's stream, as in the local cloud.
     const stream = await readStream(table, (event) => aggregateBatch({ reports }, silent)(event.Records));
     const rand = seededRandom(23);
-    let leads = await writeLeadLives(table.leads, rand, generateLeads(rand, 200), 3);
+    let leads = await writeLeadLives(table.leads, rand, generateLeads(rand, 120), 3);
     await stream.drain();
     expect(await reportsOf(reports, table.tenants)).toEqual(expectedReports(leads));
 
@@ -217,7 +217,7 @@ describe('the reports rebuild', () => {
     expect(await reportsOf(reports, table.tenants)).toEqual(expectedReports(leads));
     expect((await reports.generations('S-1')).current).toBe(1);
     table.client.destroy();
-  }, 180_000);
+  }, 300_000);
 
   it('pauses when asked and goes on with the same generation', async () => {
     const table = await testTable('reports-resume');

@@ -185,7 +185,9 @@ export async function readStream(
   });
   return {
     records,
-    drain: () => poller.drain(60_000),
+    // A condition awaited, not a timed check: on a loaded machine the live consumer's
+    // transactions on a stream table of DynamoDB Local can take minutes to catch up.
+    drain: () => poller.drain(150_000),
     stop: async () => {
       await poller.stop();
       await rm(dataDir, { recursive: true, force: true });
