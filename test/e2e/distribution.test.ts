@@ -96,9 +96,19 @@ describe('distribution through the local cloud', () => {
       ],
     });
     expect(rules.status).toBe(200);
-    // Started first, so its one-minute deadline runs while the other tests do.
+    // Started first, so its one-minute deadline runs while the other tests do. The deadline is set when
+    // the email goes out; once it has, the others get an hour, so a loaded machine cannot reroute them mid-test.
     const id = await newLead({ firstName: 'Late', customFields: { Pool: 'yes' } });
-    reroutedLead = { id, firstPartner: (await lead(id)).partnerId };
+    const late = await waitFor(
+      async () => {
+        const current = await lead(id);
+        return current.deadlineAt ? current : undefined;
+      },
+      'the first email and its deadline',
+      30_000,
+    );
+    reroutedLead = { id, firstPartner: late.partnerId };
+    expect((await call('PATCH', '/v1/settings', sup, { rerouteAfterMinutes: 60 })).status).toBe(200);
   });
 
   afterAll(async () => {
