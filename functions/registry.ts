@@ -137,6 +137,7 @@ const VIEW_QUERIES: TableAccess['query'] = [
   'byEmail',
   'bySource',
   'byPipeline',
+  'byConflict',
 ];
 
 export const functionSpecs: Record<FunctionName, FunctionSpec> = {

@@ -28,6 +28,7 @@ import { exportRoutes } from './routes/exports';
 import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
 import { opportunityRoutes } from './routes/opportunities';
+import { registrationRoutes } from './routes/registration';
 import { reportRoutes } from './routes/reports';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
@@ -103,7 +104,8 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     ...keyRoutes(deps),
     ...leadRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...opportunityRoutes({ leads: deps.leads, clock: deps.clock }),
-    ...decisionRoutes({ leads: deps.leads, tenants: deps.store, clock: deps.clock }),
+    ...decisionRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
+    ...registrationRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...(deps.uploads
       ? uploadRoutes({

@@ -18,6 +18,8 @@ import type {
   Page,
   PageQuery,
   PutLeadsResult,
+  RegistrationWrite,
+  RegistrationWriteResult,
   ReplaceLeadOptions,
   ReplaceLeadResult,
   Upload,
@@ -60,6 +62,10 @@ export class CountingLeadStore implements LeadStore {
 
   getLead(leadId: string): Promise<Lead | undefined> {
     return this.store.getLead(leadId);
+  }
+
+  registerLead(write: RegistrationWrite): Promise<RegistrationWriteResult> {
+    return this.store.registerLead(write);
   }
 
   getLeads(leadIds: readonly string[]): Promise<Map<string, Lead>> {

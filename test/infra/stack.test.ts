@@ -303,6 +303,7 @@ describe('the functions', () => {
       GSI6: ['dynamodb:Query'],
       GSI7: ['dynamodb:Query'],
       GSI8: ['dynamodb:Query'],
+      GSI9: ['dynamodb:Query'],
     },
     // Intake (with the supplier's partners), the upload's state, row errors in batches.
     ingest: {
@@ -343,7 +344,7 @@ describe('the functions', () => {
     export: {
       table: ['BatchGetItem', 'GetItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
       ...Object.fromEntries(
-        ['GSI1', 'GSI2', 'GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8'].map((g) => [g, ['dynamodb:Query']]),
+        ['GSI1', 'GSI2', 'GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8', 'GSI9'].map((g) => [g, ['dynamodb:Query']]),
       ),
     },
   };

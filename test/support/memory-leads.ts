@@ -13,6 +13,8 @@ import {
   type Page,
   type PageQuery,
   type PutLeadsResult,
+  type RegistrationWrite,
+  type RegistrationWriteResult,
   type ReplaceLeadOptions,
   type ReplaceLeadResult,
   replaceLeadWrite,
@@ -120,9 +122,16 @@ export class MemoryLeadStore implements LeadStore {
     );
   }
 
+  /** Email ids claimed by registered partner leads (the DynamoDB store's LeadAlias items): id → lead id. */
+  private readonly aliases = new Map<string, string>();
+
+  private item(leadId: string): Lead | undefined {
+    return this.stored.get(this.aliases.get(leadId) ?? leadId)?.item;
+  }
+
   async getLead(leadId: string): Promise<Lead | undefined> {
     await this.pause();
-    const lead = this.stored.get(leadId)?.item;
+    const lead = this.item(leadId);
     return lead && copy(lead);
   }
 
@@ -130,10 +139,26 @@ export class MemoryLeadStore implements LeadStore {
     await this.pause();
     const found = new Map<string, Lead>();
     for (const id of leadIds) {
-      const lead = this.stored.get(id)?.item;
+      const lead = this.item(id);
       if (lead) found.set(id, copy(lead));
     }
     return found;
+  }
+
+  async registerLead(write: RegistrationWrite): Promise<RegistrationWriteResult> {
+    await this.pause();
+    const fresh = (lead: Lead) => {
+      const stored = this.stored.get(lead.id)?.item;
+      return stored?.version === lead.version && stored.history.length === lead.history.length;
+    };
+    if (!fresh(write.previous) || (write.linked && !fresh(write.linked.previous))) return 'stale';
+    if (write.claim !== undefined && (this.stored.has(write.claim) || this.aliases.has(write.claim))) {
+      return 'claimed';
+    }
+    this.replaceNow(write.previous, write.next, []);
+    if (write.linked) this.replaceNow(write.linked.previous, write.linked.next, []);
+    if (write.claim !== undefined) this.aliases.set(write.claim, write.next.id);
+    return 'ok';
   }
 
   async putNewLeads(leads: readonly Lead[], loads: readonly LoadChange[]): Promise<PutLeadsResult> {
@@ -141,7 +166,9 @@ export class MemoryLeadStore implements LeadStore {
     await this.pause();
     if (leads.length + changes.length === 0) return { ok: true };
     const supplierId = this.loadsSupplier(leads, changes);
-    const existingLeadIds = leads.filter((l) => this.stored.has(l.id)).map((l) => l.id);
+    const existingLeadIds = leads
+      .filter((l) => this.stored.has(l.id) || this.aliases.has(l.id))
+      .map((l) => l.id);
     const overCapacityPartnerIds = this.overCapacity(supplierId, changes);
     if (existingLeadIds.length > 0 || overCapacityPartnerIds.length > 0) {
       return { ok: false, existingLeadIds, overCapacityPartnerIds };
@@ -161,8 +188,19 @@ export class MemoryLeadStore implements LeadStore {
     loads: readonly LoadChange[],
     options: ReplaceLeadOptions = {},
   ): Promise<ReplaceLeadResult> {
-    const { kept, evicted, changes } = replaceLeadWrite(previous, next, loads);
+    replaceLeadWrite(previous, next, loads);
     await this.pause();
+    return this.replaceNow(previous, next, loads, options);
+  }
+
+  /** replaceLead after its pause: synchronous, so a write of several leads is atomic. */
+  private replaceNow(
+    previous: Lead,
+    next: Lead,
+    loads: readonly LoadChange[],
+    options: ReplaceLeadOptions = {},
+  ): ReplaceLeadResult {
+    const { kept, evicted, changes } = replaceLeadWrite(previous, next, loads);
     const stored = this.stored.get(previous.id);
     if (options.event !== undefined && stored?.events.has(options.event)) return 'seen-before';
     // The entries on the item are part of what was read: a merge's answer (its entry is in an item of its own) is stale.

@@ -80,7 +80,8 @@ describe('the view planner', () => {
     expect(planLeadQuery(filter({ partnerId: 'A', emailStatus: 'Sent', status: 'Pending' }))).toEqual({
       driver: { index: 'byPartner', partnerIds: ['A'] },
       rangeOnKey: false,
-      post: ['statuses', 'emailStatuses'],
+      // byPartner also holds the partner's own leads the supplier does not see: a supplier's view leaves them out.
+      post: ['statuses', 'emailStatuses', 'shared'],
     });
     expect(planLeadQuery(filter({ emailStatus: 'Opened,Clicked', pipelineStatus: 'Open' })).driver).toEqual({
       index: 'byEmail',
@@ -134,7 +135,7 @@ describe('the view planner', () => {
     expect(planLeadQuery({ ...q, sort: 'updated' }, { keywordIndex: true })).toEqual({
       driver: { index: 'byUpdated' },
       rangeOnKey: false,
-      post: ['date', 'keywords'],
+      post: ['date', 'keywords', 'shared'],
     });
     // A stronger field still drives; the keywords are then checked on what it reads.
     expect(
@@ -146,18 +147,43 @@ describe('the view planner', () => {
     expect(planLeadQuery(filter({ dateField: 'updated', from: '2030-01-01', partnerId: 'A' }))).toEqual({
       driver: { index: 'byUpdated' },
       rangeOnKey: true,
-      post: ['partnerIds'],
+      post: ['partnerIds', 'shared'],
     });
     expect(planLeadQuery(filter({ from: '2030-01-01', sort: 'updated', status: 'Pending' }))).toEqual({
       driver: { index: 'byUpdated' },
       rangeOnKey: false,
-      post: ['date', 'statuses'],
+      post: ['date', 'statuses', 'shared'],
     });
     expect(planLeadQuery(filter({ dateField: 'updated', to: '2030-01-01', sort: 'created' }))).toEqual({
       driver: { index: 'byCreated' },
       rangeOnKey: false,
       post: ['date'],
     });
+  });
+
+  it('drives conflict=true by its sparse index, keeps a partner’s own leads in its scope, and refuses conflict there', () => {
+    expect(planLeadQuery(filter({ conflict: 'true', status: 'Pending', partnerId: 'A' }))).toEqual({
+      driver: { index: 'byConflict' },
+      rangeOnKey: false,
+      post: ['statuses', 'partnerIds'],
+    });
+    expect(planLeadQuery(filter({ conflict: 'false' }))).toEqual({
+      driver: { index: 'byCreated' },
+      rangeOnKey: false,
+      post: ['conflict'],
+    });
+    const own = filter({ registration: 'unregistered,linked' }, { partnerId: 'A' });
+    expect(own).toMatchObject({
+      partnerIds: ['A'],
+      registrations: ['unregistered', 'linked'],
+      withPartnerOwn: true,
+    });
+    expect(planLeadQuery(own)).toEqual({
+      driver: { index: 'byPartner', partnerIds: ['A'] },
+      rangeOnKey: false,
+      post: ['registrations'],
+    });
+    expect(() => filter({ conflict: 'true' }, { partnerId: 'A' })).toThrow(/supplier/);
   });
 
   it('never drives by a field naming all its values, nor by a big partner group; an empty list matches nothing', () => {

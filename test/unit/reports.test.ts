@@ -19,10 +19,16 @@ import { testLead } from '../support/leads';
 
 const range = { from: '2030-01-01', to: '2030-01-31' };
 const lead = (id: string, overrides: Partial<Lead> = {}) => testLead({ id, ...overrides });
+/** A lead's contribution, which a lead the supplier sees always has. */
+const counted = (l: Lead) => {
+  const c = contributionOf(l);
+  if (!c) throw new Error(`lead ${l.id} contributes nothing`);
+  return c;
+};
 
 describe('a lead’s contribution', () => {
   it('is one count on its creation day × partner, in the cell of its dimensions', () => {
-    const c = contributionOf(lead('L-1', { createdAt: '2030-01-05T23:59:59.999Z' }));
+    const c = counted(lead('L-1', { createdAt: '2030-01-05T23:59:59.999Z' }));
     expect(c).toEqual({
       day: '2030-01-05',
       partnerId: 'P-A',
@@ -31,7 +37,7 @@ describe('a lead’s contribution', () => {
   });
 
   it('adds its opportunity value in the cell of its currency, and has no partner when unassigned', () => {
-    const c = contributionOf(
+    const c = counted(
       lead('L-2', {
         partnerId: null,
         partnerName: null,
@@ -48,12 +54,27 @@ describe('a lead’s contribution', () => {
     });
   });
 
+  it('is none for a partner’s own lead the supplier does not see, and counts once it is registered', () => {
+    const own = lead('L-4', { type: 'registered', source: 'API', registration: { status: 'unregistered' } });
+    expect(contributionOf(own)).toBeUndefined();
+    expect(
+      contributionOf({ ...own, registration: { status: 'linked', linkedLeadId: 'L-1' } }),
+    ).toBeUndefined();
+    const shared = contributionOf({
+      ...own,
+      source: 'Partner Registered',
+      registration: { status: 'registered', by: 'hand' },
+    });
+    expect(shared?.measures).toEqual({ 'n|p|r|p|s|-|-|-': 1 });
+    expect(countersOf([own, lead('L-5')]).map((c) => c.measures)).toEqual([{ 'n|a|d|p|s|-|-|-': 1 }]);
+  });
+
   it('carries the reject reason only while the lead is Rejected, cleaned of the key separator', () => {
-    const rejected = contributionOf(
+    const rejected = counted(
       lead('L-3', { distributionStatus: 'Rejected', rejectReason: '  not | our\nregion  ' }),
     );
     expect(Object.keys(rejected.measures)).toEqual(['n|a|d|r|s|-|not our region|-']);
-    const cleared = contributionOf(lead('L-3', { distributionStatus: 'Accepted', rejectReason: 'stale' }));
+    const cleared = counted(lead('L-3', { distributionStatus: 'Accepted', rejectReason: 'stale' }));
     expect(Object.keys(cleared.measures)).toEqual(['n|a|d|a|s|-|-|-']);
     expect(cleanReason(undefined)).toBe('(none)');
     expect(cleanReason('x'.repeat(500))).toHaveLength(80);
@@ -94,8 +115,8 @@ describe('a lead’s contribution', () => {
 });
 
 describe('moving a contribution', () => {
-  const before = contributionOf(lead('L-1'));
-  const after = contributionOf(
+  const before = counted(lead('L-1'));
+  const after = counted(
     lead('L-1', {
       partnerId: 'P-B',
       distributionStatus: 'Accepted',

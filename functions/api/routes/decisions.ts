@@ -4,9 +4,12 @@ import {
   type DecisionDeps,
   ForbiddenError,
   type Lead,
+  LeadInput,
   PartnerLead,
   PipelineBody,
   partnerLead,
+  Registration,
+  type RegistrationDeps,
   RejectBody,
   rejectLead,
 } from '@leadrelay/core';
@@ -17,8 +20,23 @@ import { route } from '../router';
 /** A partner's answer: the lead as it sees it. */
 const LeadAnswer = z.object({ lead: PartnerLead });
 
+const PIPELINE_FIELDS = ['pipelineStatus', 'opportunityValue', 'salesRepId'] as const;
+
+/** A partner's PATCH: the pipeline, and on its own leads their fields too (those named change). */
+const LeadPatch = z
+  .strictObject({ ...PipelineBody.shape, ...LeadInput.omit({ partnerId: true }).shape })
+  .refine((body) => Object.values(body).some((v) => v !== undefined), {
+    message: 'name at least one field or pipeline value to change',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({
+    id: 'LeadPatch',
+    description:
+      'pipelineStatus, opportunityValue, salesRepId; and, on the partner’s own leads, the lead fields (email, names, company, ..., customFields merged by name).',
+  });
+
 /** The partner's decisions on its leads and its pipeline after acceptance. */
-export function decisionRoutes(deps: DecisionDeps) {
+export function decisionRoutes(deps: DecisionDeps & RegistrationDeps) {
   const answer = (lead: Lead) => json(200, { lead: partnerLead(lead, deps.clock.now()) });
   const conflict = {
     description: 'The lead is no longer Pending with this partner (details name its current state)',
@@ -60,17 +78,21 @@ export function decisionRoutes(deps: DecisionDeps) {
     route({
       method: 'PATCH',
       path: '/v1/leads/{id}',
-      summary: 'The partner works an accepted lead: pipeline status, opportunity value, sales rep',
+      summary:
+        'The partner works an accepted lead: pipeline status, opportunity value, sales rep; and changes its own leads’ fields (then its auto-registration rules run)',
       tag: 'Leads',
       auth: ['partner', 'supplier'],
-      body: PipelineBody,
+      body: LeadPatch,
       responses: {
         200: {
           description: 'The lead after the change (unchanged when nothing changed)',
           schema: LeadAnswer,
         },
         400: { description: 'An invalid change (a negative value, an Opportunity without one)' },
-        403: { description: 'Supplier field edits are not available yet' },
+        403: {
+          description:
+            'Supplier field edits are not available yet; a partner changes the fields of its own leads only',
+        },
         404: { description: 'No such lead for this partner' },
         409: { description: 'The lead is not accepted, or its pipeline is closed' },
       },
@@ -81,7 +103,25 @@ export function decisionRoutes(deps: DecisionDeps) {
             [{ path: 'authorization', message: 'needs a partner key for now' }],
           );
         }
-        return answer(await changePipeline(deps, principal, params.id ?? '', body));
+        const pipeline = Object.fromEntries(
+          PIPELINE_FIELDS.flatMap((k) => (body[k] === undefined ? [] : [[k, body[k]]])),
+        );
+        const fields = Object.fromEntries(
+          Object.entries(body).filter(
+            ([k, v]) => v !== undefined && !(PIPELINE_FIELDS as readonly string[]).includes(k),
+          ),
+        );
+        if (Object.keys(fields).length === 0) {
+          return answer(await changePipeline(deps, principal, params.id ?? '', PipelineBody.parse(pipeline)));
+        }
+        const done = await Registration.updatePartnerLead(deps, principal, params.id ?? '', {
+          fields,
+          pipeline,
+        });
+        return json(200, {
+          lead: partnerLead(done.lead, deps.clock.now()),
+          ...(done.registration ? { registration: done.registration } : {}),
+        });
       },
     }),
   ];

@@ -16,13 +16,17 @@ import {
   NotFoundError,
   PageQuery,
   PartnerLead,
+  type PartnerLeadResult,
   PartnerLeadSummary,
   type Principal,
   parseColumns,
   partnerHistory,
   partnerLead,
   partnerLeadSummary,
+  Registration,
+  type RegistrationDeps,
   SEED_COLUMNS,
+  sharedWithSupplier,
   ValidationError,
   viewFilter,
 } from '@leadrelay/core';
@@ -41,7 +45,8 @@ const CreateLead = LeadInput.extend({
 const BatchItemResult = z.object({
   index: z.int(),
   status: z.enum(['created', 'updated', 'rejected']),
-  lead: LeadSummary.optional(),
+  lead: z.union([LeadSummary, PartnerLeadSummary]).optional(),
+  registration: z.enum(['registered', 'linked', 'already']).optional(),
   error: z
     .object({
       code: z.string(),
@@ -57,8 +62,39 @@ export const LeadRow = z
   .catchall(z.unknown())
   .meta({ id: 'LeadRow', description: `id, ${SEED_COLUMNS.join(', ')}, then the columns asked for` });
 
+/** A partner key's lead: its own, so it names no partner. */
+const CreatePartnerLead = CreateLead.omit({ partnerId: true }).meta({ id: 'CreatePartnerLead' });
+
+/** How a registration went: registered, linked to the supplier's lead of the same email, or as it was. */
+const RegistrationAnswer = z.object({
+  outcome: z.enum(['registered', 'linked', 'already']),
+  conflict: z
+    .boolean()
+    .optional()
+    .describe('Linked to a lead of another partner: the supplier sees a channel conflict.'),
+});
+
+/** A partner key's body: a lead without `partnerId` (its lead is its own); one is a 400 naming it. */
+function partnerBody(body: z.output<typeof CreateLead>) {
+  if (body.partnerId !== undefined) {
+    throw new ValidationError('A partner’s lead is its own: it names no partner', [
+      { path: 'partnerId', message: 'not taken with a partner key' },
+    ]);
+  }
+  const { partnerId: _p, ...rest } = body;
+  return rest;
+}
+
+/** A partner's create answer: the lead as it sees it, and what auto-registration did. */
+function partnerCreated(result: Extract<PartnerLeadResult, { lead: Lead }>, now: Date) {
+  return {
+    lead: partnerLead(result.lead, now),
+    ...(result.registration ? { registration: result.registration } : {}),
+  };
+}
+
 /** Lead intake, reading and manual assignment. */
-export function leadRoutes(deps: IntakeDeps & AssignDeps) {
+export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
   const submit = async (
     supplierId: string,
     items: { input: LeadInput; partner?: string | undefined }[],
@@ -74,9 +110,10 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
     id: string | undefined,
   ): Promise<Lead> => {
     const lead = await deps.leads.getLead(id ?? '');
+    // A supplier does not see a partner's own lead until it is registered.
     const mine =
       lead?.supplierId === principal.supplierId &&
-      (principal.kind === 'supplier' || lead.partnerId === principal.partnerId);
+      (principal.kind === 'supplier' ? sharedWithSupplier(lead) : lead.partnerId === principal.partnerId);
     if (!lead || !mine) throw new NotFoundError(`Lead ${id} not found`);
     return lead;
   };
@@ -85,19 +122,46 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
     route({
       method: 'POST',
       path: '/v1/leads',
-      summary: 'Bring one lead in: deduplicated by email, routed at once',
+      summary:
+        'Bring one lead in: deduplicated by email, routed at once (a partner key: a lead of its own, email optional, then its auto-registration rules)',
       tag: 'Leads',
-      auth: ['supplier'],
+      auth: ['supplier', 'partner'],
       body: CreateLead,
       idempotent: true,
       responses: {
-        201: { description: 'Created and routed', schema: z.object({ lead: LeadView }) },
+        201: {
+          description:
+            'Created and routed (a partner key: created as its own lead, PartnerLead; `registration` when its auto-registration rules registered it)',
+          schema: z.object({
+            lead: z.union([LeadView, PartnerLead]),
+            registration: RegistrationAnswer.shape.outcome.optional(),
+          }),
+        },
         200: {
           description: 'A lead with this email exists: it was updated',
-          schema: z.object({ lead: LeadView, deduplicated: z.literal(true) }),
+          schema: z.object({
+            lead: z.union([LeadView, PartnerLead]),
+            deduplicated: z.literal(true),
+            registration: RegistrationAnswer.shape.outcome.optional(),
+          }),
         },
       },
       handle: async ({ principal, body }) => {
+        if (principal.kind === 'partner') {
+          const { source, ...input } = partnerBody(body);
+          const [result] = await Registration.createPartnerLeads(deps, principal, [input], source ?? 'API');
+          const now = deps.clock.now();
+          if (!result || result.status === 'rejected') {
+            const details = result?.status === 'rejected' ? result.errors : [];
+            throw new ValidationError(
+              `Lead refused: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+              details,
+            );
+          }
+          return result.status === 'created'
+            ? json(201, partnerCreated(result, now))
+            : json(200, { ...partnerCreated(result, now), deduplicated: true });
+        }
         const { source, partnerId, ...input } = body;
         const [result] = await submit(principal.supplierId, [{ input, partner: partnerId }], source ?? 'API');
         const now = deps.clock.now();
@@ -116,9 +180,9 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
     route({
       method: 'POST',
       path: '/v1/leads/batch',
-      summary: `Bring up to ${MAX_BATCH} leads in; one result per lead, a bad lead never stops the others`,
+      summary: `Bring up to ${MAX_BATCH} leads in; one result per lead, a bad lead never stops the others (a partner key: leads of its own)`,
       tag: 'Leads',
-      auth: ['supplier'],
+      auth: ['supplier', 'partner'],
       body: z.strictObject({
         leads: z
           .array(z.unknown())
@@ -130,18 +194,28 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
         200: { description: 'Per-lead results', schema: z.object({ results: z.array(BatchItemResult) }) },
       },
       handle: async ({ principal, body }) => {
-        const parsed = body.leads.map((raw, index) => ({ index, result: CreateLead.safeParse(raw) }));
+        const schema: z.ZodType<z.output<typeof CreateLead>> =
+          principal.kind === 'partner' ? CreatePartnerLead : CreateLead;
+        const parsed = body.leads.map((raw, index) => ({ index, result: schema.safeParse(raw) }));
         const valid = parsed.flatMap(({ index, result }) =>
           result.success ? [{ index, data: result.data }] : [],
         );
-        const outcomes = new Map<number, IntakeResult>();
+        const outcomes = new Map<number, IntakeResult | PartnerLeadResult>();
         // One source per call keeps history honest; items may not mix sources.
         const source = valid[0]?.data.source ?? 'API';
-        const submitted = await submit(
-          principal.supplierId,
-          valid.map(({ data: { source: _s, partnerId, ...input } }) => ({ input, partner: partnerId })),
-          source,
-        );
+        const submitted: (IntakeResult | PartnerLeadResult)[] =
+          principal.kind === 'partner'
+            ? await Registration.createPartnerLeads(
+                deps,
+                principal,
+                valid.map(({ data: { source: _s, partnerId: _p, ...input } }) => input),
+                source,
+              )
+            : await submit(
+                principal.supplierId,
+                valid.map(({ data: { source: _s, partnerId, ...input } }) => ({ input, partner: partnerId })),
+                source,
+              );
         valid.forEach(({ index }, i) => {
           const outcome = submitted[i];
           if (outcome) outcomes.set(index, outcome);
@@ -174,7 +248,17 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
               error: { code: 'validation_failed', message: 'Lead refused', details },
             };
           }
-          return { index, status: outcome.status, lead: leadSummary(outcome.lead, now) };
+          return {
+            index,
+            status: outcome.status,
+            lead:
+              principal.kind === 'partner'
+                ? partnerLeadSummary(outcome.lead, now)
+                : leadSummary(outcome.lead, now),
+            ...('registration' in outcome && outcome.registration
+              ? { registration: outcome.registration }
+              : {}),
+          };
         });
         return json(200, { results });
       },
@@ -270,8 +354,34 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps) {
     }),
     route({
       method: 'POST',
+      path: '/v1/leads/{id}/register',
+      summary:
+        'Register one of the partner’s own leads with the supplier (source Partner Registered); idempotent',
+      tag: 'Registration',
+      auth: ['partner'],
+      responses: {
+        200: {
+          description:
+            'Registered (shared with the supplier as a registered lead), or linked to the supplier’s lead of the same email (no duplicate; `conflict` when another partner has it), or as it was (registered before)',
+          schema: z.object({ lead: PartnerLead, ...RegistrationAnswer.shape }),
+        },
+        404: { description: 'No such lead of this partner' },
+        409: { description: 'A lead the supplier distributed: only a partner’s own leads register' },
+      },
+      handle: async ({ principal, params }) => {
+        const done = await Registration.registerPartnerLead(deps, principal, params.id ?? '', { by: 'hand' });
+        return json(200, {
+          lead: partnerLead(done.lead, deps.clock.now()),
+          outcome: done.outcome,
+          ...(done.conflict !== undefined ? { conflict: done.conflict } : {}),
+        });
+      },
+    }),
+    route({
+      method: 'POST',
       path: '/v1/leads/{id}/assign',
-      summary: 'Assign a lead to a partner by hand (or reassign it)',
+      summary:
+        'Assign a lead to a partner by hand (or reassign it); settles a channel conflict (the lead goes to the partner named)',
       tag: 'Leads',
       auth: ['supplier'],
       body: z.strictObject({ partnerId: z.string().min(1) }),

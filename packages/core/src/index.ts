@@ -19,6 +19,18 @@ export * from './log-paths';
 export * from './mail';
 export * from './pages';
 export * from './principal';
+export type {
+  PartnerLeadInput,
+  PartnerLeadPatch,
+  PartnerLeadResult,
+  PartnerPrincipal,
+  RegisterHow,
+  RegistrationDeps,
+  RegistrationDraft,
+  RegistrationOutcome,
+} from './registration/partner-leads';
+export * as Registration from './registration/partner-leads';
+export * from './registration/rules';
 export * from './reports/contribution';
 export * from './reports/ports';
 export * from './reports/report';

@@ -25,6 +25,13 @@ import { normaliseName } from '@leadrelay/core';
  * |                    |                      |                            |   with a deadline, not flagged by   |                                                  |
  * |                    |                      |                            |   the sweep): DEADLINES#<shard>     | waiting leads whose deadline passed, oldest      |
  * |                    |                      |                            |   / <deadlineAt>#<leadId>           |   first (the reroute sweep; never a Scan)        |
+ * | LeadAlias          | LEAD#<emailLeadId>   | LEAD                       | —                                   | a registered partner lead holds the supplier's   |
+ * |                    |   (leadIdFor the     |                            |                                     |   identity of its email: the id a distributed    |
+ * |                    |   supplier and email)|                            |                                     |   lead of that email would have. `aliasOf` names |
+ * |                    |                      |                            |                                     |   the lead; getLead(s) follow it, so intake's    |
+ * |                    |                      |                            |                                     |   dedupe finds the registered lead, and a put of |
+ * |                    |                      |                            |                                     |   a new lead there (not-exists) fails: the email |
+ * |                    |                      |                            |                                     |   has one lead at the supplier, first come first |
  * | LeadHistory        | LEAD#<leadId>        | HISTORY#<at>#v<version>    | —                                   | a lead's history, newest first (Query from LEAD  |
  * |                    |                      |   (10 digits; one per      |                                     |   down to HISTORY#, descending, with the lead's  |
  * |                    |                      |   instant: …-<nn>; a merge:|                                     |   own latest entries). Append-only: the entries  |
@@ -97,6 +104,16 @@ import { normaliseName } from '@leadrelay/core';
  * |                    |                                                     |                       |   merge of its sources) |
  * | byPipeline (GSI8)  | SUP#<sid>#PIPELINE#<pipelineStatus>#<shard4>        | <createdAt>#<leadId>  | sparse: with a pipeline |
  * |                    |                                                     |                       |   status only           |
+ * | byConflict (GSI9)  | SUP#<sid>#CONFLICT                                  | <createdAt>#<leadId>  | sparse: in a channel    |
+ * |                    |                                                     |                       |   conflict (few)        |
+ *
+ * A partner's own lead the supplier does not see yet (registration unregistered or
+ * linked; core sharedWithSupplier) has only byPartner and byUpdated keys (a partner's
+ * view: its partitions, and sort=updated) and the attribute `partnerOnly`: a supplier's
+ * view driven by byPartner or byUpdated filters it out (`attribute_not_exists(partnerOnly)`;
+ * it reads them and drops them: the cost is the partners' unregistered share). Every
+ * other index, the reports and the keyword index hold only what the supplier sees;
+ * registering rewrites the item, and its keys appear.
  *
  * A view's query (LeadStore.queryLeads, core's planLeadQuery) drives ONE of byCreated,
  * byUpdated, byPartner or these, merging its partitions (shards × the filter's values),
@@ -111,7 +128,7 @@ import { normaliseName } from '@leadrelay/core';
  * field, but for a big partner group (more than MAX_DRIVING_PARTNERS partners: byCreated
  * post-filtered, ≈ 1 / the group's share of the leads) and keywords without the token
  * index (post-filtered in memory).
- * Deploying: CloudFormation adds one GSI per stack update, so GSI4..GSI8 take five
+ * Deploying: CloudFormation adds one GSI per stack update, so GSI4..GSI9 take six
  * deployments (one index each); leads written before them have no entries there until
  * they are rewritten (a backfill rewrites every lead item through leadItem).
  *
@@ -281,6 +298,12 @@ export const Keys = {
   leadsOfPipeline: (supplierId: string, pipelineStatus: string, shard: number) => ({
     GSI8PK: `SUP#${supplierId}#PIPELINE#${pipelineStatus}#${shard}`,
   }),
+  /** byConflict, sparse: a supplier's leads in a channel conflict, newest first (one partition: they are few). */
+  leadConflict: (supplierId: string, leadId: string, createdAt: string) => ({
+    GSI9PK: `SUP#${supplierId}#CONFLICT`,
+    GSI9SK: `${createdAt}#${leadId}`,
+  }),
+  leadsInConflict: (supplierId: string) => ({ GSI9PK: `SUP#${supplierId}#CONFLICT` }),
   /**
    * byDeadline: a waiting lead's reroute deadline (Pending or Rerouted, not flagged: see
    * lead-items.ts), across suppliers, oldest first within each shard.
@@ -415,6 +438,7 @@ export const Entity = {
   reportMeta: 'ReportMeta',
   reportCounter: 'ReportCounter',
   leadReported: 'LeadReported',
+  leadAlias: 'LeadAlias',
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { HistoryEntry, Lead, LoadChange } from '@leadrelay/core';
+import { type HistoryEntry, type Lead, type LoadChange, sharedWithSupplier } from '@leadrelay/core';
 import { fromItem } from './items';
 import { Entity, Keys } from './keys';
 
@@ -18,10 +18,11 @@ import { Entity, Keys } from './keys';
  */
 export function leadItem(lead: Lead): Record<string, unknown> {
   const fields = Object.fromEntries(Object.entries(lead).filter(([, v]) => v !== undefined));
+  const shared = sharedWithSupplier(lead);
   return {
     ...fields,
     ...Keys.lead(lead.id),
-    ...Keys.leadIndex(lead.supplierId, lead.id, lead.createdAt),
+    ...(shared ? Keys.leadIndex(lead.supplierId, lead.id, lead.createdAt) : { partnerOnly: true }),
     ...(lead.partnerId ? Keys.leadOfPartner(lead.supplierId, lead.partnerId, lead.id, lead.createdAt) : {}),
     ...(waitsForDeadline(lead) && lead.deadlineAt ? Keys.leadDeadline(lead.id, lead.deadlineAt) : {}),
     ...viewKeys(lead),
@@ -29,15 +30,34 @@ export function leadItem(lead: Lead): Record<string, unknown> {
   };
 }
 
-/** The All Leads view's index keys (keys.ts): by updated time, status, email status, type and source, pipeline. */
+/**
+ * The All Leads view's index keys (keys.ts): by updated time, status, email status, type and
+ * source, pipeline, channel conflict. A partner's own lead the supplier does not see has
+ * byUpdated's alone (its partner's sort=updated).
+ */
 export function viewKeys(lead: Lead): Record<string, string> {
   const { supplierId: sid, id, createdAt } = lead;
+  const updated = Keys.leadUpdated(sid, id, lead.updatedAt);
+  if (!sharedWithSupplier(lead)) return updated;
   return {
-    ...Keys.leadUpdated(sid, id, lead.updatedAt),
+    ...updated,
     ...Keys.leadStatus(sid, lead.distributionStatus, id, createdAt),
     ...Keys.leadEmail(sid, lead.emailStatus, id, createdAt),
     ...Keys.leadSource(sid, lead.type, lead.source, id, createdAt),
     ...(lead.pipelineStatus ? Keys.leadPipeline(sid, lead.pipelineStatus, id, createdAt) : {}),
+    ...(lead.conflict ? Keys.leadConflict(sid, id, createdAt) : {}),
+  };
+}
+
+/** The alias that gives a registered partner lead the supplier's identity of its email (Keys table: LeadAlias). */
+export function aliasItem(aliasId: string, lead: Pick<Lead, 'id' | 'supplierId'>, at: string) {
+  return {
+    ...Keys.lead(aliasId),
+    entity: Entity.leadAlias,
+    aliasOf: lead.id,
+    supplierId: lead.supplierId,
+    at,
+    version: 1,
   };
 }
 

@@ -375,6 +375,8 @@ function partitionKeys(supplierId: string, plan: LeadPlan): string[] {
       return driver.pipelineStatuses.flatMap((v) =>
         shards(DIM_SHARDS).map((s) => Keys.leadsOfPipeline(supplierId, v, s).GSI8PK),
       );
+    case 'byConflict':
+      return [Keys.leadsInConflict(supplierId).GSI9PK];
     default:
       return shards(LEAD_SHARDS).map((s) => Keys.leadsOf(supplierId, s).GSI1PK);
   }
@@ -431,6 +433,24 @@ function postFilter(
         break;
       case 'sources':
         oneOf('source', 'source', filter.sources ?? []);
+        break;
+      case 'conflict':
+        names['#conflict'] = 'conflict';
+        parts.push(filter.conflict ? 'attribute_exists(#conflict)' : 'attribute_not_exists(#conflict)');
+        break;
+      case 'registrations': {
+        names['#registration'] = 'registration';
+        names['#registrationStatus'] = 'status';
+        const refs = (filter.registrations ?? []).map((v, i) => {
+          values[`:registration${i}`] = v;
+          return `:registration${i}`;
+        });
+        parts.push(`#registration.#registrationStatus IN (${refs.join(', ')})`);
+        break;
+      }
+      case 'shared':
+        names['#partnerOnly'] = 'partnerOnly';
+        parts.push('attribute_not_exists(#partnerOnly)');
         break;
       default:
         break;

@@ -22,6 +22,8 @@ import {
   type Page,
   type PageQuery,
   type PutLeadsResult,
+  type RegistrationWrite,
+  type RegistrationWriteResult,
   type ReplaceLeadOptions,
   type ReplaceLeadResult,
   replaceLeadWrite,
@@ -30,6 +32,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor';
 import { Entity, Keys, LEAD_SHARDS, sequenceAttribute, sequenceShard } from './keys';
 import {
+  aliasItem,
   eventItem,
   historyItem,
   leadFromItem,
@@ -73,19 +76,43 @@ export class DynamoLeadStore implements LeadStore {
     this.views = new LeadViewQuery(db, tableName, options.searchLeads);
   }
 
-  // get a lead — main table
+  // get a lead — main table; an alias (a registered lead's email identity) is followed, one more GetItem
   async getLead(leadId: string): Promise<Lead | undefined> {
+    const item = await this.getLeadItem(leadId);
+    if (item?.entity !== Entity.leadAlias) return item ? leadFromItem(item) : undefined;
+    const target = await this.getLeadItem(String(item.aliasOf));
+    return target?.entity === Entity.lead ? leadFromItem(target) : undefined;
+  }
+
+  private async getLeadItem(leadId: string): Promise<Item | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: Keys.lead(leadId), ConsistentRead: true }),
     );
-    return Item ? leadFromItem(Item) : undefined;
+    return Item;
   }
 
-  // get many leads — main table, BatchGetItem 100 keys at a time
+  // get many leads — main table, BatchGetItem 100 keys at a time; aliases followed in a second round,
+  // answered under the id asked for
   async getLeads(leadIds: readonly string[]): Promise<Map<string, Lead>> {
     const items = await this.batchGet([...new Set(leadIds)].map((id) => Keys.lead(id)));
-    const leads = items.map(leadFromItem);
-    return new Map(leads.map((lead) => [lead.id, lead]));
+    const found = new Map<string, Lead>();
+    const aliases = new Map<string, string>();
+    for (const item of items) {
+      const id = String(item.PK).slice('LEAD#'.length);
+      if (item.entity === Entity.leadAlias) aliases.set(id, String(item.aliasOf));
+      else found.set(id, leadFromItem(item));
+    }
+    if (aliases.size > 0) {
+      const targets = await this.batchGet([...new Set(aliases.values())].map((id) => Keys.lead(id)));
+      const byId = new Map(
+        targets.filter((t) => t.entity === Entity.lead).map((t) => [String(t.id), leadFromItem(t)]),
+      );
+      for (const [alias, target] of aliases) {
+        const lead = byId.get(target);
+        if (lead) found.set(alias, lead);
+      }
+    }
+    return found;
   }
 
   // put new leads and their load changes — one transaction, each lead conditional on not existing; a new
@@ -193,16 +220,8 @@ export class DynamoLeadStore implements LeadStore {
     loads: readonly LoadChange[],
     options: ReplaceLeadOptions = {},
   ): Promise<ReplaceLeadResult> {
-    const { kept, evicted, changes } = replaceLeadWrite(previous, next, loads);
-    // The entries on the item are part of what was read: a `previous` whose history is not the item's
-    // (a merge's answer carries its entry, which lives in an item of its own) is stale too.
-    const put = {
-      TableName: this.tableName,
-      Item: leadItem({ ...next, history: kept }),
-      ConditionExpression: 'version = :expected AND size(history) = :entries',
-      ExpressionAttributeValues: { ':expected': previous.version, ':entries': previous.history.length },
-    };
-    if (changes.length === 0 && evicted.length === 0 && options.event === undefined) {
+    const { put, history, changes } = this.replacement(previous, next, loads);
+    if (changes.length === 0 && history.length === 0 && options.event === undefined) {
       try {
         await withRetries(() => this.db.send(new PutCommand(put)));
         return 'ok';
@@ -213,20 +232,7 @@ export class DynamoLeadStore implements LeadStore {
     }
     // The lead, then the history it moved out and the event's record, then the loads: a lost race
     // writes none of them.
-    const parts: TransactItem[] = [{ Put: put }];
-    evicted.forEach((entries, i) => {
-      parts.push({
-        Put: {
-          TableName: this.tableName,
-          Item: historyItem(
-            next.id,
-            entries,
-            `${versionChange(next.version)}${evicted.length > 1 ? `-${String(i).padStart(2, '0')}` : ''}`,
-          ),
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      });
-    });
+    const parts: TransactItem[] = [{ Put: put }, ...history];
     const eventAt = parts.length;
     if (options.event !== undefined) {
       parts.push({
@@ -243,6 +249,74 @@ export class DynamoLeadStore implements LeadStore {
     if (failed.slice(0, loadsAt).includes(true)) return 'stale';
     if (failed.includes(true)) return 'over-capacity';
     return 'ok';
+  }
+
+  /**
+   * The writes of a lead replaced by a version of itself: its conditional put (the version and the
+   * entries on its item, as read: a `previous` whose history is not the item's, such as a merge's
+   * answer that carries its entry, is stale too) and the history items of the entries it moves off.
+   */
+  private replacement(
+    previous: Lead,
+    next: Lead,
+    loads: readonly LoadChange[],
+  ): { put: NonNullable<TransactItem['Put']>; history: TransactItem[]; changes: LoadChange[] } {
+    const { kept, evicted, changes } = replaceLeadWrite(previous, next, loads);
+    const put = {
+      TableName: this.tableName,
+      Item: leadItem({ ...next, history: kept }),
+      ConditionExpression: 'version = :expected AND size(history) = :entries',
+      ExpressionAttributeValues: { ':expected': previous.version, ':entries': previous.history.length },
+    };
+    const history = evicted.map((entries, i) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: historyItem(
+          next.id,
+          entries,
+          `${versionChange(next.version)}${evicted.length > 1 ? `-${String(i).padStart(2, '0')}` : ''}`,
+        ),
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    }));
+    return { put, history, changes };
+  }
+
+  // register a partner lead — one transaction: the lead replaced (conditional on its version), with either
+  // the alias claiming its email's id at the supplier (conditional on nothing being there) or the
+  // supplier's lead of that email replaced too (conditional on its version)
+  async registerLead(write: RegistrationWrite): Promise<RegistrationWriteResult> {
+    const own = this.replacement(write.previous, write.next, []);
+    const parts: TransactItem[] = [{ Put: own.put }, ...own.history];
+    const claimAt = parts.length;
+    if (write.claim !== undefined) {
+      parts.push({
+        Put: {
+          TableName: this.tableName,
+          Item: aliasItem(write.claim, write.next, write.next.updatedAt),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      });
+    }
+    if (write.linked) {
+      const linked = this.replacement(write.linked.previous, write.linked.next, []);
+      parts.push({ Put: linked.put }, ...linked.history);
+    }
+    if (parts.length === 1) {
+      try {
+        await withRetries(() => this.db.send(new PutCommand(own.put)));
+        return 'ok';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return 'stale';
+        throw error;
+      }
+    }
+    const failed = await this.transact(parts);
+    if (!failed.includes(true)) return 'ok';
+    if (write.claim !== undefined && failed[claimAt] && !failed.slice(0, claimAt).includes(true)) {
+      return 'claimed';
+    }
+    return 'stale';
   }
 
   // a lead's history, newest first — one Query on LEAD#<id> from the lead item ('LEAD' sorts after every

@@ -19,6 +19,7 @@ export const tableDefinition = {
     { indexName: 'GSI6', partitionKey: 'GSI6PK', sortKey: 'GSI6SK' },
     { indexName: 'GSI7', partitionKey: 'GSI7PK', sortKey: 'GSI7SK' },
     { indexName: 'GSI8', partitionKey: 'GSI8PK', sortKey: 'GSI8SK' },
+    { indexName: 'GSI9', partitionKey: 'GSI9PK', sortKey: 'GSI9SK' },
   ],
   /** Epoch seconds; DynamoDB deletes expired markers (idempotency records, upload checkpoints) on its own. */
   timeToLiveAttribute: 'expiresAt',
@@ -27,11 +28,11 @@ export const tableDefinition = {
 
 export type TableDefinition = typeof tableDefinition;
 
-const [gsi1, gsi2, gsi3, gsi4, gsi5, gsi6, gsi7, gsi8] = tableDefinition.globalSecondaryIndexes;
+const [gsi1, gsi2, gsi3, gsi4, gsi5, gsi6, gsi7, gsi8, gsi9] = tableDefinition.globalSecondaryIndexes;
 
 /**
  * The GSIs as the code names them: by the access pattern each serves (keys.ts has what
- * every entity writes into them). DynamoDB's own names stay GSI1..GSI8, because renaming
+ * every entity writes into them). DynamoDB's own names stay GSI1..GSI9, because renaming
  * an index deletes it and builds a new one. Two patterns share GSI2: a partner's leads
  * (SUP#…#PARTNER#…) and the uploads processing (UPLOADS#PROCESSING) never share a
  * partition key, so one index serves both.
@@ -55,6 +56,8 @@ export const Index = {
   bySource: gsi7,
   /** A supplier's leads of one pipeline status (sparse), newest first. */
   byPipeline: gsi8,
+  /** A supplier's leads in a channel conflict (sparse), newest first. */
+  byConflict: gsi9,
 } as const;
 
 /** A GSI by its access pattern (what the registry's table access and the stores name). */

@@ -5,6 +5,7 @@ import type { Lead } from '../leads/lead';
 import type { LeadStore } from '../leads/ports';
 import type { Principal } from '../principal';
 import type { TenantStore } from '../tenants/ports';
+import type { Partner } from '../tenants/schemas';
 import type { PipelineBody } from './schemas';
 import {
   accept,
@@ -80,6 +81,27 @@ export function rejectLead(
 }
 
 /**
+ * A sales rep named on a lead must be one of the partner's own (its settings), when it
+ * has named any; a partner without a list may name anyone. Refused with the partner's
+ * list as a validation error on `salesRepId`.
+ */
+export function assertSalesRep(
+  partner: Pick<Partner, 'salesReps'> | undefined,
+  salesRepId: string | null | undefined,
+): void {
+  if (typeof salesRepId !== 'string') return;
+  const reps = partner?.salesReps ?? [];
+  if (reps.length > 0 && !reps.some((rep) => rep.id === salesRepId)) {
+    throw new ValidationError('salesRepId is not one of your sales reps', [
+      {
+        path: 'salesRepId',
+        message: `unknown sales rep ${salesRepId}; yours are ${reps.map((r) => r.id).join(', ')} (PUT /v1/partner/settings)`,
+      },
+    ]);
+  }
+}
+
+/**
  * The partner works an accepted lead: pipeline status, opportunity value, sales
  * rep. A sales rep must be one of the partner's own (its settings), when it has
  * named any; a partner without a list may name anyone. Refused with the
@@ -92,16 +114,7 @@ export async function changePipeline(
   body: PipelineBody,
 ): Promise<Lead> {
   if (typeof body.salesRepId === 'string') {
-    const settings = await deps.tenants.getPartner(partner.supplierId, partner.partnerId);
-    const reps = settings?.salesReps ?? [];
-    if (reps.length > 0 && !reps.some((rep) => rep.id === body.salesRepId)) {
-      throw new ValidationError('salesRepId is not one of your sales reps', [
-        {
-          path: 'salesRepId',
-          message: `unknown sales rep ${body.salesRepId}; yours are ${reps.map((r) => r.id).join(', ')} (PUT /v1/partner/settings)`,
-        },
-      ]);
-    }
+    assertSalesRep(await deps.tenants.getPartner(partner.supplierId, partner.partnerId), body.salesRepId);
   }
   return change(deps, partner, leadId, (lead, input) =>
     pipelineUpdate(lead, {

@@ -2,7 +2,7 @@ import type { Clock } from '../clock';
 import { ConflictError, NotFoundError } from '../errors';
 import type { TenantStore } from '../tenants/ports';
 import type { Partner } from '../tenants/schemas';
-import type { HistoryEntry, Lead } from './lead';
+import { type HistoryEntry, type Lead, sharedWithSupplier } from './lead';
 import type { LeadStore, LoadChange } from './ports';
 
 /** The history entry of a lead accepted at once because its partner auto-accepts. */
@@ -91,7 +91,10 @@ export async function assignLead(
   partnerId: string,
 ): Promise<Lead> {
   const lead = await deps.leads.getLead(leadId);
-  if (!lead || lead.supplierId !== supplierId) throw new NotFoundError(`Lead ${leadId} not found`);
+  // A partner's own lead is not the supplier's until registered.
+  if (!lead || lead.supplierId !== supplierId || !sharedWithSupplier(lead)) {
+    throw new NotFoundError(`Lead ${leadId} not found`);
+  }
   const partner = await deps.tenants.getPartner(supplierId, partnerId);
   if (!partner) {
     throw new NotFoundError(`Partner ${partnerId} not found`, [
@@ -124,12 +127,39 @@ export async function assignLead(
     },
     now,
   );
-  const result = await deps.leads.replaceLead(lead, next, loads);
+  const settled = settleConflict(next, partner, now);
+  const result = await deps.leads.replaceLead(lead, settled, loads);
   if (result !== 'ok') {
     const current = await deps.leads.getLead(leadId);
     throw new ConflictError(`Lead ${leadId} changed meanwhile; it is now ${current?.distributionStatus}`, [
       { path: 'version', message: 'stale version' },
     ]);
   }
-  return next;
+  return settled;
+}
+
+/**
+ * The supplier's reassignment settles a channel conflict: the lead goes where it says,
+ * the claims leave the lead (and the conflict filter), the history keeps them.
+ */
+function settleConflict(lead: Lead, partner: Pick<Partner, 'id' | 'name'>, now: string): Lead {
+  if (!lead.conflict) return lead;
+  const { conflict, ...rest } = lead;
+  return {
+    ...rest,
+    history: [
+      ...lead.history,
+      {
+        at: now,
+        type: 'conflict.settled',
+        actor: 'supplier',
+        detail: {
+          partnerId: partner.id,
+          partnerName: partner.name,
+          claims: conflict.claims.map((c) => ({ partnerId: c.partnerId, partnerName: c.partnerName })),
+          explanation: `Reassigned by hand to ${partner.name}: the channel conflict is settled`,
+        },
+      },
+    ],
+  };
 }

@@ -14,9 +14,21 @@ export function normaliseEmail(email: string): string {
  * with "L" (ULIDs start with 0-7), 125 bits of SHA-256.
  */
 export function leadIdFor(supplierId: string, email: string): string {
-  const digest = createHash('sha256')
-    .update(`${supplierId}\n${normaliseEmail(email)}`)
-    .digest();
+  return idFromDigest(`${supplierId}\n${normaliseEmail(email)}`);
+}
+
+/**
+ * A partner's own lead with an email: derived from the supplier, the partner and the
+ * email, so a partner sending the same email again (a retry, a second system) updates
+ * its lead instead of making another. Never the supplier's id of that email
+ * (leadIdFor): the partner's lead is not the supplier's until registered.
+ */
+export function partnerLeadIdFor(supplierId: string, partnerId: string, email: string): string {
+  return idFromDigest(`${supplierId}\npartner\n${partnerId}\n${normaliseEmail(email)}`);
+}
+
+function idFromDigest(text: string): string {
+  const digest = createHash('sha256').update(text).digest();
   let bits = 0;
   let value = 0;
   let out = 'L';

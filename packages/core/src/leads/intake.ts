@@ -502,7 +502,12 @@ function fieldChange(
 }
 
 /** The lead after taking the input's non-empty values, or undefined when nothing changes. */
-function applyUpdate(lead: Lead, input: LeadInput, options: IntakeOptions, now: string): Lead | undefined {
+export function applyUpdate(
+  lead: Lead,
+  input: LeadInput,
+  options: Pick<IntakeOptions, 'source' | 'actor'>,
+  now: string,
+): Lead | undefined {
   const changed: string[] = [];
   const next: Lead = { ...lead, customFields: { ...lead.customFields } };
   const text = textFields(input);

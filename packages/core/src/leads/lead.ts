@@ -130,6 +130,43 @@ export type HistoryEntry = z.output<typeof HistoryEntry>;
  */
 export const LEAD_HISTORY_WINDOW = 2;
 
+/**
+ * Where a partner's own lead stands with the supplier: `unregistered` (the partner's
+ * alone: the supplier does not see it), `registered` (shared: in the supplier's All
+ * Leads and reports), `linked` (the supplier already had a lead of that email: this one
+ * stays the partner's record, pointing at it, and the supplier sees no duplicate).
+ */
+export const RegistrationStatus = z.enum(['unregistered', 'registered', 'linked']);
+export type RegistrationStatus = z.output<typeof RegistrationStatus>;
+
+export const Registration = z
+  .object({
+    status: RegistrationStatus,
+    /** When it was registered or linked. */
+    at: z.iso.datetime().optional(),
+    /** By hand (`POST /v1/leads/{id}/register`) or by auto-registration rules. */
+    by: z.enum(['hand', 'rules']).optional(),
+    /** Auto-registration: the rule group that matched, and whose rules (the supplier's or the partner's own). */
+    group: z.string().optional(),
+    rules: z.enum(['supplier', 'own']).optional(),
+    /** Linked: the supplier's lead of the same email. */
+    linkedLeadId: z.string().optional(),
+    /** Linked to a lead another partner has (a channel conflict the supplier sees). */
+    conflict: z.boolean().optional(),
+  })
+  .meta({ id: 'Registration', description: 'A partner lead’s registration with the supplier.' });
+export type Registration = z.output<typeof Registration>;
+
+/** A partner that registered the same email as this lead while another partner had it. */
+export const ConflictClaim = z.object({
+  partnerId: z.string(),
+  partnerName: z.string(),
+  /** The claiming partner's own lead (linked to this one). */
+  leadId: z.string(),
+  at: z.iso.datetime(),
+});
+export type ConflictClaim = z.output<typeof ConflictClaim>;
+
 export const Lead = z
   .object({
     id: z.string(),
@@ -182,6 +219,14 @@ export const Lead = z
         flaggedAt: z.iso.datetime().optional(),
       })
       .optional(),
+    /** A partner's own lead (created with a partner key): where it stands with the supplier. */
+    registration: Registration.optional(),
+    /**
+     * Channel conflict, on a lead the supplier sees: other partners registered its email
+     * while it was another partner's (or nobody's). The first registration wins; a
+     * supplier's reassignment settles it (the field goes). Never shown to partners.
+     */
+    conflict: z.object({ claims: z.array(ConflictClaim).min(1) }).optional(),
     /** The rule group whose pool the lead came from (for rerouting within the same pool). */
     routingGroup: z.string().optional(),
     /** Partners that already had this lead (never rerouted back to them). */
@@ -207,6 +252,14 @@ export const Lead = z
   })
   .meta({ id: 'Lead' });
 export type Lead = z.output<typeof Lead> & Partial<Record<LeadTextField, string>>;
+
+/**
+ * Whether the supplier sees the lead: every lead it brought in, and a partner's own
+ * lead once registered (unregistered and linked ones stay the partner's alone).
+ */
+export function sharedWithSupplier(lead: Pick<Lead, 'registration'>): boolean {
+  return lead.registration === undefined || lead.registration.status === 'registered';
+}
 
 /** Display email: the email; else first and last name; else mobile phone; else "No email provided". */
 export function displayEmail(lead: Partial<Record<LeadTextField, string | undefined>>): string {

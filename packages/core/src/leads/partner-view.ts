@@ -22,7 +22,16 @@ import { type HistoryEntry, type Lead, LeadView, leadView } from './lead';
 const ARRIVALS: ReadonlySet<string> = new Set(['routed', 'assigned', 'rerouted', 'unassigned', 'reopened']);
 
 /** Detail fields that name or describe other partners. */
-const FOREIGN_DETAIL = ['previousPartnerId', 'fromPartnerId', 'fromPartnerName', 'skipped', 'tried'];
+const FOREIGN_DETAIL = [
+  'previousPartnerId',
+  'fromPartnerId',
+  'fromPartnerName',
+  'skipped',
+  'tried',
+  // Channel conflicts: the partners that claimed the lead.
+  'claims',
+  'claimedBy',
+];
 
 type Assignment = Pick<Lead, 'partnerId' | 'partnerName' | 'assignedAt' | 'createdAt'>;
 
@@ -81,8 +90,9 @@ export function partnerHistory(
 
 /**
  * The lead fields a partner never sees: who had the lead before, the rule group
- * it was routed from, and the delivery internals (which owner the email went
- * to, the email marker, the reroute sweep's failures). One list for the schema
+ * it was routed from, the delivery internals (which owner the email went
+ * to, the email marker, the reroute sweep's failures) and the channel conflict
+ * (which other partners registered it). One list for the schema
  * and the view, so the OpenAPI document promises a partner exactly what it gets.
  */
 const HIDDEN_FROM_PARTNER = {
@@ -91,6 +101,7 @@ const HIDDEN_FROM_PARTNER = {
   notified: true,
   emailAttempt: true,
   rerouteFailure: true,
+  conflict: true,
 } as const;
 
 /** A lead as its partner sees it: no trace of other partners, its own part of the history. */

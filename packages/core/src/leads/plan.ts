@@ -8,7 +8,7 @@ import type { LeadFilter } from './query';
  * The driving index is the most selective indexed field the filter names, by a fixed
  * heuristic order (no statistics are kept):
  *
- *   partnerIds (a few partners) > emailStatuses > pipelineStatuses > statuses
+ *   conflict=true (rare, a sparse index) > partnerIds (a few partners) > emailStatuses > pipelineStatuses > statuses
  *   > sources / types > keywords (with a keyword index) > the date (byCreated / byUpdated)
  *
  * - A field that names every one of its values (emailStatus=all five) selects nothing
@@ -21,6 +21,9 @@ import type { LeadFilter } from './query';
  *   filter's dateField; otherwise it is a post-filter too.
  * - Keywords drive only when a keyword index is there (the search store) and the sort
  *   is by created; otherwise they are checked in memory on the items read.
+ * - The partners' own leads the supplier does not see (unregistered, linked) sit only in
+ *   byPartner and byUpdated (a partner's sort=updated): a supplier's view driven by one of
+ *   those checks `shared` (they are left out); a partner key's scope (withPartnerOwn) keeps them.
  * - A filter with an empty list (a partner group without partners) matches nothing:
  *   the plan is `none`, and no Query is made.
  */
@@ -33,6 +36,7 @@ export type LeadDriver =
   | { index: 'byStatus'; statuses: string[] }
   | { index: 'bySource'; pairs: { type: string; source: string }[] }
   | { index: 'keywords' }
+  | { index: 'byConflict' }
   | { index: 'none' };
 
 /** The filter fields a plan checks on the items read (beside what its index answers). */
@@ -44,7 +48,11 @@ export type PostFilterField =
   | 'pipelineStatuses'
   | 'partnerIds'
   | 'sources'
-  | 'keywords';
+  | 'keywords'
+  | 'conflict'
+  | 'registrations'
+  /** Only what the supplier sees (a byPartner-driven view without withPartnerOwn). */
+  | 'shared';
 
 export interface LeadPlan {
   driver: LeadDriver;
@@ -73,6 +81,7 @@ export function planLeadQuery(filter: LeadFilter, options: PlanOptions = {}): Le
     filter.pipelineStatuses,
     filter.partnerIds,
     filter.sources,
+    filter.registrations,
   ];
   if (lists.some((l) => l !== undefined && l.length === 0)) {
     return { driver: { index: 'none' }, rangeOnKey: false, post: [] };
@@ -97,6 +106,8 @@ export function planLeadQuery(filter: LeadFilter, options: PlanOptions = {}): Le
         return field === 'types' || field === 'sources';
       case 'keywords':
         return field === 'keywords';
+      case 'byConflict':
+        return field === 'conflict';
       default:
         return false;
     }
@@ -109,13 +120,18 @@ export function planLeadQuery(filter: LeadFilter, options: PlanOptions = {}): Le
     ['partnerIds', filter.partnerIds],
     ['sources', filter.sources],
     ['keywords', filter.keywords?.length ? filter.keywords : undefined],
+    ['conflict', filter.conflict],
+    ['registrations', filter.registrations],
   ];
   for (const [field, value] of fields) if (value !== undefined && !served(field)) post.push(field);
+  const holdsPartnerOwn = chosen.index === 'byPartner' || chosen.index === 'byUpdated';
+  if (holdsPartnerOwn && filter.withPartnerOwn !== true) post.push('shared');
   return { driver: chosen, rangeOnKey, post };
 }
 
 function chooseDriver(filter: LeadFilter, options: PlanOptions): LeadDriver {
   if (filter.sort === 'updated') return { index: 'byUpdated' };
+  if (filter.conflict === true) return { index: 'byConflict' };
   const { partnerIds, emailStatuses, pipelineStatuses, statuses } = filter;
   if (partnerIds !== undefined && partnerIds.length <= MAX_DRIVING_PARTNERS) {
     return { index: 'byPartner', partnerIds: [...new Set(partnerIds)] };

@@ -129,14 +129,39 @@ export interface ReplaceLeadOptions {
 }
 
 /**
+ * A partner lead registered with its supplier: `previous` replaced by `next` (as
+ * replaceLead), and with it, atomically, either `claim` (the supplier's id of the lead's
+ * email, leadIdFor: it must be free, and from now on it names this lead, so the
+ * supplier's own intake of that email finds it) or `linked` (the supplier's lead of
+ * that email, replaced by its next version, conditional on the one read).
+ */
+export interface RegistrationWrite {
+  previous: Lead;
+  next: Lead;
+  claim?: string | undefined;
+  linked?: { previous: Lead; next: Lead } | undefined;
+}
+
+/** `claimed`: the email's id was taken meanwhile (read it again); `stale`: a lead changed meanwhile. Nothing written but on `ok`. */
+export type RegistrationWriteResult = 'ok' | 'stale' | 'claimed';
+
+/**
  * What the lead use cases need from storage. The DynamoDB adapter implements it;
  * every write is conditional and multi-item writes are transactions.
  */
 export interface LeadStore {
-  /** One lead by id (the caller checks the tenant). */
+  /**
+   * One lead by id (the caller checks the tenant). The supplier's id of an email a
+   * partner registered (RegistrationWrite.claim) answers the registered lead.
+   */
   getLead(leadId: string): Promise<Lead | undefined>;
-  /** Many leads by id (any number; fetched 100 at a time). Missing ids are absent from the map. */
+  /**
+   * Many leads by id (any number; fetched 100 at a time), keyed by the id asked for (a
+   * claimed email id answers its registered lead, as getLead). Missing ids are absent.
+   */
   getLeads(leadIds: readonly string[]): Promise<Map<string, Lead>>;
+  /** Registers a partner lead with its supplier (RegistrationWrite), atomically. */
+  registerLead(write: RegistrationWrite): Promise<RegistrationWriteResult>;
   /**
    * Puts leads that must not exist yet, each holding its first history entries, and
    * the load changes they cause, atomically (at most 100 items per call:

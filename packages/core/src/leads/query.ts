@@ -14,6 +14,8 @@ import {
   LeadSource,
   LeadType,
   PipelineStatus,
+  RegistrationStatus,
+  sharedWithSupplier,
 } from './lead';
 
 /**
@@ -122,6 +124,18 @@ export const LeadListQuery = PageQuery.extend({
     .optional()
     .describe('A partner group: leads of the partners in it.'),
   source: list(LeadSource).optional().describe('Sources, comma-separated.'),
+  conflict: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe(
+      'Supplier: true for leads in a channel conflict (another partner registered the email), false for the others.',
+    ),
+  registration: list(RegistrationStatus)
+    .optional()
+    .describe(
+      'Partner leads by registration: unregistered, registered, linked (a partner sees its unregistered and linked ones; a supplier only registered ones).',
+    ),
   q: z
     .string()
     .max(200)
@@ -155,6 +169,15 @@ export interface LeadFilter {
   sources?: LeadSource[];
   /** Folded keywords (search/tokens.ts), all of which must match. */
   keywords?: string[];
+  /** true: only leads in a channel conflict; false: only the others. */
+  conflict?: boolean;
+  /** Only partner leads of these registration statuses. */
+  registrations?: RegistrationStatus[];
+  /**
+   * Also the partners' own leads the supplier does not see (unregistered, linked): a
+   * partner key's scope. Without it a view holds only what the supplier sees (sharedWithSupplier).
+   */
+  withPartnerOwn?: true;
   sort: 'created' | 'updated';
   order: 'desc' | 'asc';
 }
@@ -201,6 +224,16 @@ export function leadFilter(
   if (partnerIds !== undefined) filter.partnerIds = partnerIds;
   if (query.source !== undefined) filter.sources = query.source;
   if (keywords.length > 0) filter.keywords = keywords;
+  if (query.conflict !== undefined) {
+    if (scope) {
+      throw new ValidationError('conflict is a supplier’s filter', [
+        { path: 'conflict', message: 'a partner does not see channel conflicts; use a supplier key' },
+      ]);
+    }
+    filter.conflict = query.conflict;
+  }
+  if (query.registration !== undefined) filter.registrations = query.registration;
+  if (scope) filter.withPartnerOwn = true;
   return filter;
 }
 
@@ -231,6 +264,9 @@ export function matchesFilter(lead: Lead, filter: LeadFilter): boolean {
     within(filter.pipelineStatuses, lead.pipelineStatus) &&
     within(filter.partnerIds, lead.partnerId ?? undefined) &&
     within(filter.sources, lead.source) &&
+    (filter.conflict === undefined || (lead.conflict !== undefined) === filter.conflict) &&
+    within(filter.registrations, lead.registration?.status) &&
+    (filter.withPartnerOwn === true || sharedWithSupplier(lead)) &&
     matchesKeywords(lead, filter.keywords ?? [])
   );
 }

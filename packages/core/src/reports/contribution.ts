@@ -6,6 +6,7 @@ import type {
   LeadType,
   PipelineStatus,
 } from '../leads/lead';
+import { sharedWithSupplier } from '../leads/lead';
 
 /**
  * What one lead adds to the report counters: its *contribution*. The counters are
@@ -155,8 +156,12 @@ export interface Contribution {
   measures: Record<string, number>;
 }
 
-/** The lead's contribution to the report counters. */
-export function contributionOf(lead: Lead): Contribution {
+/**
+ * The lead's contribution to the report counters; none for a partner's own lead the
+ * supplier does not see (unregistered, or linked to the supplier's lead of its email).
+ */
+export function contributionOf(lead: Lead): Contribution | undefined {
+  if (!sharedWithSupplier(lead)) return undefined;
   const cell: ReportCell = {
     source: lead.source,
     type: lead.type,
@@ -251,6 +256,7 @@ export function countersOf(leads: Iterable<Lead>): CounterItem[] {
   const items = new Map<string, CounterItem>();
   for (const lead of leads) {
     const c = contributionOf(lead);
+    if (!c) continue;
     const key = addressKey(c);
     const item = items.get(key) ?? { day: c.day, partnerId: c.partnerId, measures: {} };
     for (const [attr, amount] of Object.entries(c.measures)) {

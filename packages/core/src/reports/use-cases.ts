@@ -43,7 +43,9 @@ export async function applyLeadChanges(
   const bySupplier = new Map<string, Map<string, LeadReportUpdate>>();
   let unchanged = 0;
   for (const change of changes) {
-    if (sameContribution(change.previous, change.lead)) {
+    // A partner's own lead, new and not the supplier's: nothing to count, nothing to record.
+    const uncounted = change.previous === undefined && change.lead && !contributionOf(change.lead);
+    if (uncounted || sameContribution(change.previous, change.lead)) {
       unchanged += 1;
       continue;
     }

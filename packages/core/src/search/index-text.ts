@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Lead } from '../leads/lead';
+import { type Lead, sharedWithSupplier } from '../leads/lead';
 import type { LeadStore } from '../leads/ports';
 import { leadGrams, leadWords } from './tokens';
 
@@ -84,7 +84,12 @@ export async function indexLeadText(
   const { old, lead } = change;
   const subject = lead ?? old;
   if (subject === undefined) return 'ignored';
-  if (old !== undefined && lead !== undefined && sameText(old, lead)) return 'unchanged';
+  // The index holds what the supplier sees: a partner's own lead has no tokens until it is registered.
+  const shared = (l: Lead | undefined) => l !== undefined && sharedWithSupplier(l);
+  if (!shared(old) && !shared(lead)) return 'ignored';
+  if (old !== undefined && lead !== undefined && shared(old) === shared(lead) && sameText(old, lead)) {
+    return 'unchanged';
+  }
   let target = lead;
   let version = lead?.version ?? REMOVED_VERSION;
   /** Grams this writer put or deleted in an attempt whose state write failed: rewritten from now on. */
@@ -98,7 +103,10 @@ export async function indexLeadText(
       version = target?.version ?? REMOVED_VERSION;
       if (state.version > version) version = state.version;
     }
-    const grams = target === undefined || version === REMOVED_VERSION ? new Map() : leadGrams(target);
+    const grams =
+      target === undefined || version === REMOVED_VERSION || !sharedWithSupplier(target)
+        ? new Map()
+        : leadGrams(target);
     const digests: Record<string, string> = {};
     const puts: TokenPut[] = [];
     for (const [gram, words] of grams) {
