@@ -19,6 +19,7 @@ export * from './log-paths';
 export * from './mail';
 export * from './pages';
 export * from './principal';
+export * from './registration/rules';
 export * from './reports/contribution';
 export * from './reports/ports';
 export * from './reports/report';

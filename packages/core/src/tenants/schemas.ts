@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { EmailAddress } from '../email-address';
+
+export { EmailAddress };
 
 /**
  * Suppliers, their settings and their partners: one zod schema per shape, which
@@ -7,13 +10,6 @@ import { z } from 'zod';
 
 const Name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const Timestamp = z.iso.datetime();
-/** Trimmed and lower-cased before the format check, so " Ann@Example.COM " is ann@example.com. */
-export const EmailAddress = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(254, 'must be at most 254 characters')
-  .check(z.email('must be a valid email address'));
 const Domain = z
   .string()
   .trim()
