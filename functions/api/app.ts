@@ -28,6 +28,7 @@ import { exportRoutes } from './routes/exports';
 import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
 import { opportunityRoutes } from './routes/opportunities';
+import { registrationRulesRoutes } from './routes/registration-rules';
 import { reportRoutes } from './routes/reports';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
@@ -105,6 +106,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     ...opportunityRoutes({ leads: deps.leads, clock: deps.clock }),
     ...decisionRoutes({ leads: deps.leads, tenants: deps.store, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
+    ...registrationRulesRoutes({ rules: deps.rules, clock: deps.clock }),
     ...(deps.uploads
       ? uploadRoutes({
           uploads: deps.uploads.store,
