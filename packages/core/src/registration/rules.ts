@@ -90,9 +90,6 @@ export const AutoRegistration = z
   });
 export type AutoRegistration = z.output<typeof AutoRegistration>;
 
-/** A partner's settings before it chose: nothing is registered on its own. */
-export const AUTO_REGISTRATION_OFF: AutoRegistration = { mode: 'off', groups: [] };
-
 export const MAX_IGNORED_COMPANIES = 1000;
 
 export const IgnoredCompanies = z
