@@ -29,6 +29,7 @@ import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
 import { opportunityRoutes } from './routes/opportunities';
 import { registrationRoutes } from './routes/registration';
+import { registrationRulesRoutes } from './routes/registration-rules';
 import { reportRoutes } from './routes/reports';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
@@ -107,6 +108,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     ...decisionRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...registrationRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
     ...routingRoutes({ leads: deps.leads, tenants: deps.store, rules: deps.rules, clock: deps.clock }),
+    ...registrationRulesRoutes({ rules: deps.rules, clock: deps.clock }),
     ...(deps.uploads
       ? uploadRoutes({
           uploads: deps.uploads.store,

@@ -13,6 +13,7 @@ import {
   type Supplier,
   SupplierSettings,
   type TenantStore,
+  withPartnerDefaults,
 } from '@leadrelay/core';
 import { keyedPage } from './memory-pages';
 
@@ -96,14 +97,14 @@ export class MemoryTenantStore implements TenantStore {
 
   async getPartner(supplierId: string, partnerId: string): Promise<Partner | undefined> {
     const partner = this.partners.get(this.partnerKey(supplierId, partnerId));
-    return partner && copy(partner);
+    return partner && withPartnerDefaults(copy(partner));
   }
 
   async listPartners(supplierId: string, page: PageQuery): Promise<Page<Partner>> {
     const partners = [...this.partners.values()].filter((p) => p.supplierId === supplierId);
     return keyedPage(
       `partners/${supplierId}`,
-      partners.map((p) => ({ key: p.id, value: copy(p) })),
+      partners.map((p) => ({ key: p.id, value: withPartnerDefaults(copy(p)) })),
       page,
       'oldest-first',
     );

@@ -22,6 +22,8 @@ export function testPartner(id: string, overrides: Partial<Partner> = {}): Partn
     createdAt: CREATED,
     updatedAt: CREATED,
     version: 1,
+    autoRegistration: { mode: 'off', groups: [] },
+    ignoredCompanies: [],
     ...overrides,
   };
 }

@@ -33,6 +33,8 @@ function partnerSettings(partner: Partner): PartnerSettings {
     autoAccept: partner.autoAccept,
     leadOwners: partner.leadOwners,
     salesReps: partner.salesReps ?? [],
+    autoRegistration: partner.autoRegistration,
+    ignoredCompanies: partner.ignoredCompanies,
   };
 }
 
@@ -134,7 +136,8 @@ export function tenantRoutes(deps: TenantDeps) {
     route({
       method: 'GET',
       path: '/v1/partner/settings',
-      summary: 'The partner’s own settings: auto-accept, default lead owners, sales reps',
+      summary:
+        'The partner’s own settings: auto-accept, default lead owners, sales reps, auto-registration, ignored companies',
       tag: 'Partner',
       auth: ['partner'],
       responses: { 200: { description: 'The settings', schema: SettingsAnswer } },
@@ -155,7 +158,7 @@ export function tenantRoutes(deps: TenantDeps) {
         400: { description: 'An invalid setting, named by its path' },
       },
       handle: async ({ principal, body }) => {
-        const { partner, warnings } = await Tenants.updatePartner(
+        const { partner, warnings } = await Tenants.updatePartnerSettings(
           deps,
           principal.supplierId,
           principal.partnerId,

@@ -19,9 +19,11 @@ import {
   type PatchSupplierSettings,
   type Principal,
   partnerNameTaken,
+  type StoredPartner,
   type Supplier,
   SupplierSettings,
   type TenantStore,
+  withPartnerDefaults,
 } from '@leadrelay/core';
 import { decodeCursor, encodeCursor } from './cursor';
 import { fromItem } from './items';
@@ -32,6 +34,11 @@ import { Index } from './table';
 function toSupplier(item: Record<string, unknown>): Supplier {
   const supplier = fromItem<Supplier>(item);
   return { ...supplier, settings: SupplierSettings.parse(supplier.settings ?? {}) };
+}
+
+/** A partner written before a setting existed reads with the setting's default. */
+function toPartner(item: Record<string, unknown>): Partner {
+  return withPartnerDefaults(fromItem<StoredPartner>(item));
 }
 
 function principalId(p: Principal): string {
@@ -182,7 +189,7 @@ export class DynamoTenantStore implements TenantStore {
         ConsistentRead: true,
       }),
     );
-    return Item ? fromItem<Partner>(Item) : undefined;
+    return Item ? toPartner(Item) : undefined;
   }
 
   // list a supplier's partners, oldest first — main table, SK prefix PARTNER#
@@ -197,7 +204,7 @@ export class DynamoTenantStore implements TenantStore {
         ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'PK', value: PK }),
       }),
     );
-    return { items: Items.map((i) => fromItem<Partner>(i)), nextCursor: encodeCursor(LastEvaluatedKey) };
+    return { items: Items.map(toPartner), nextCursor: encodeCursor(LastEvaluatedKey) };
   }
 
   // replace a partner if unchanged since read; move its name claim on rename — one transaction

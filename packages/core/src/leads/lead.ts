@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EmailAddress } from '../tenants/schemas';
+import { EmailAddress } from '../email-address';
 
 /**
  * The lead: one zod schema per shape (input, stored lead, history entry), in the

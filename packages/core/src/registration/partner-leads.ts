@@ -79,20 +79,6 @@ const CONCURRENCY = 8;
 /** Fields one of which a partner lead needs (it may have no email). */
 const IDENTITY_FIELDS = ['email', 'firstName', 'lastName', 'company', 'phone', 'mobilePhone'] as const;
 
-const OFF: AutoRegistration = { mode: 'off', groups: [] };
-
-/** The partner's auto-registration settings (partners stored before them have none: off). */
-function registrationSettings(partner: Partner): {
-  autoRegistration: AutoRegistration;
-  ignoredCompanies: string[];
-} {
-  const stored = partner as Partner & { autoRegistration?: AutoRegistration; ignoredCompanies?: string[] };
-  return {
-    autoRegistration: stored.autoRegistration ?? OFF,
-    ignoredCompanies: stored.ignoredCompanies ?? [],
-  };
-}
-
 /** The supplier's registration rules (none stored: no groups). */
 export async function supplierRegistrationRules(
   deps: Pick<RegistrationDeps, 'rules'>,
@@ -114,15 +100,14 @@ export async function loadAutoRegistration(
   partner: Partner,
   draft: RegistrationDraft = {},
 ): Promise<CompiledRegistration> {
-  const settings = registrationSettings(partner);
-  const autoRegistration = draft.autoRegistration ?? settings.autoRegistration;
+  const autoRegistration = draft.autoRegistration ?? partner.autoRegistration;
   const supplierRules =
     autoRegistration.mode === 'supplier'
       ? await supplierRegistrationRules(deps, partner.supplierId)
       : { groups: [] };
   return compileAutoRegistration({
     autoRegistration,
-    ignoredCompanies: draft.ignoredCompanies ?? settings.ignoredCompanies,
+    ignoredCompanies: draft.ignoredCompanies ?? partner.ignoredCompanies,
     supplierRules,
   });
 }

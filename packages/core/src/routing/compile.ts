@@ -1,11 +1,6 @@
-import {
-  type CompiledCondition,
-  compileCondition,
-  type FieldReader,
-  fieldReader,
-  type RoutableLead,
-} from './conditions';
+import type { RoutableLead } from './conditions';
 import { quoteName, skippedClause } from './explain';
+import { type CompiledGroups, compileGroups, type SlottedCondition } from './groups';
 import type { RoutingRules, RoutingStrategy, RuleAssign } from './rules';
 import { slot, WeightedCycles } from './strategies';
 import type {
@@ -20,20 +15,16 @@ import type {
   RuleMatch,
   SkipReason,
 } from './types';
-import { emailDomain, FieldValue, normaliseName } from './values';
+import { emailDomain, normaliseName } from './values';
 
 /**
- * Routing compiled once per file or request: rule operands
- * lower-cased and parsed, fields given slots so a lead's value is read and
- * normalised once however many conditions test it, partners indexed by id, name
- * and owned domain. Routing a lead is then `match` (which path applies; pure) and
+ * Routing compiled once per file or request: the rule groups' conditions by the
+ * shared engine (groups.ts: operands parsed, fields slotted, groups indexed),
+ * partners indexed by id, name and owned domain. Routing a lead is then `match` (which path applies; pure) and
  * `choose` (which partner, reading and bumping the caller's RoutingState).
  */
 
-/** A condition with the slot of its field's value in the per-lead value table. */
-export interface SlottedCondition extends CompiledCondition {
-  readonly slot: number;
-}
+export type { SlottedCondition } from './groups';
 
 /** A rule group ready to evaluate. */
 export interface CompiledGroup {
@@ -109,20 +100,14 @@ function groupLabel(group: CompiledGroup): string {
 
 class Compiled implements CompiledRouting {
   readonly groups: CompiledGroup[];
-  readonly fields: string[] = [];
+  readonly fields: readonly string[];
   readonly partnersById = new Map<string, RoutingPartner>();
   readonly partnersByName = new Map<string, RoutingPartner>();
   readonly partnersByDomain = new Map<string, RoutingPartner>();
   private readonly partnersByLowerId = new Map<string, RoutingPartner>();
-  private readonly readers: FieldReader[] = [];
   private readonly weighted = new Map<number, WeightedCycles>();
-  /** Per field: which groups' key condition a lead value satisfies (see `indexGroups`). */
-  private readonly keyIndexes: { slot: number; groupsByText: Map<string, number[]> }[] = [];
-  /** 1 for a group with a key condition: it is only evaluated when the key index names it. */
-  private keyedGroups = new Uint8Array(0);
-  /** Per group, the pass (`epoch`) in which the key index last named it; reused so a lead allocates no table. */
-  private candidateMarks = new Uint32Array(0);
-  private epoch = 0;
+  /** The groups' conditions, compiled by the shared engine; group i here is group i there. */
+  private readonly engine: CompiledGroups;
 
   constructor({ rules, partners }: CompileRoutingInput) {
     for (const partner of partners) {
@@ -136,20 +121,10 @@ class Compiled implements CompiledRouting {
         if (!this.partnersByDomain.has(key)) this.partnersByDomain.set(key, partner);
       }
     }
-    const slots = new Map<string, number>();
+    this.engine = compileGroups(rules.groups);
+    this.fields = this.engine.fields;
     this.groups = rules.groups.map((group, index) => {
-      const conditions = group.conditions.map((condition) => {
-        let fieldSlot = slots.get(condition.field);
-        if (fieldSlot === undefined) {
-          fieldSlot = this.fields.length;
-          slots.set(condition.field, fieldSlot);
-          this.fields.push(condition.field);
-          this.readers.push(fieldReader(condition.field));
-        }
-        const { field, op, operand, whenMissing, test } = compileCondition(condition);
-        // One object shape for every condition keeps the evaluation loop's property reads monomorphic.
-        return { field, op, operand, whenMissing, test, slot: fieldSlot };
-      });
+      const conditions = this.engine.conditions[index] as readonly SlottedCondition[];
       const ids = 'partnerIds' in group.assign ? group.assign.partnerIds : [group.assign.partnerId];
       const known = ids.flatMap((id) => {
         const partner = this.partnersById.get(id);
@@ -179,51 +154,6 @@ class Compiled implements CompiledRouting {
       };
       return known[0] ? { ...compiled, partner: known[0] } : compiled;
     });
-    this.indexGroups();
-  }
-
-  /**
-   * Indexes each group by one condition that is a pure text equality (`equals`,
-   * or `in`, whose operands do not read as numbers), the one with the fewest
-   * texts: such a condition holds exactly when the lead's lower-cased value is
-   * one of its texts, so a lookup by the lead's value names every group it can
-   * hold for. Groups without one are always evaluated; order and results are
-   * those of a plain scan.
-   */
-  private indexGroups(): void {
-    const bySlot = new Map<number, Map<string, number[]>>();
-    this.keyedGroups = new Uint8Array(this.groups.length);
-    this.candidateMarks = new Uint32Array(this.groups.length);
-    for (const group of this.groups) {
-      let key: SlottedCondition | undefined;
-      let keyTexts = Number.POSITIVE_INFINITY;
-      for (const c of group.conditions) {
-        const texts =
-          c.op === 'equals' && c.operand.number === undefined && c.operand.text !== undefined
-            ? 1
-            : c.op === 'in' && c.operand.numbers?.size === 0 && c.operand.texts !== undefined
-              ? c.operand.texts.size
-              : Number.POSITIVE_INFINITY;
-        if (texts < keyTexts) {
-          key = c;
-          keyTexts = texts;
-        }
-      }
-      if (!key) continue;
-      this.keyedGroups[group.index] = 1;
-      let groupsByText = bySlot.get(key.slot);
-      if (!groupsByText) {
-        groupsByText = new Map();
-        bySlot.set(key.slot, groupsByText);
-        this.keyIndexes.push({ slot: key.slot, groupsByText });
-      }
-      const texts = key.op === 'equals' ? [key.operand.text as string] : [...(key.operand.texts ?? [])];
-      for (const text of texts) {
-        const list = groupsByText.get(text);
-        if (list) list.push(group.index);
-        else groupsByText.set(text, [group.index]);
-      }
-    }
   }
 
   findPartner(reference: string): RoutingPartner | undefined {
@@ -287,44 +217,12 @@ class Compiled implements CompiledRouting {
     return this.matchRules(lead, skipped);
   }
 
-  /** The first group whose conditions all hold (AND within, OR across, in order). */
+  /** The first group whose conditions all hold (AND within, OR across, in order), by the shared engine. */
   private matchRules(lead: RoutableLead, skipped: RoutingSkip[]): RuleMatch | NoMatch {
-    const values: (FieldValue | undefined)[] = new Array(this.readers.length);
-    const valueAt = (fieldSlot: number): FieldValue => {
-      let value = values[fieldSlot];
-      if (value === undefined) {
-        value = new FieldValue((this.readers[fieldSlot] as FieldReader)(lead));
-        values[fieldSlot] = value;
-      }
-      return value;
-    };
-    // Matching is synchronous and calls nothing that could re-enter it, so one marks table serves every lead.
-    if (this.epoch === 0xffffffff) {
-      this.candidateMarks.fill(0);
-      this.epoch = 0;
-    }
-    const epoch = ++this.epoch;
-    const marks = this.candidateMarks;
-    for (const { slot: fieldSlot, groupsByText } of this.keyIndexes) {
-      const value = valueAt(fieldSlot);
-      const hits = value.present ? groupsByText.get(value.text) : undefined;
-      if (hits) for (const index of hits) marks[index] = epoch;
-    }
-    const keyed = this.keyedGroups;
-    for (const group of this.groups) {
-      if (keyed[group.index] === 1 && marks[group.index] !== epoch) continue;
-      let holds = true;
-      for (const condition of group.conditions) {
-        const value = valueAt(condition.slot);
-        if (!(value.present ? condition.test(value) : condition.whenMissing)) {
-          holds = false;
-          break;
-        }
-      }
-      if (holds)
-        return { path: 'rule', group: group.name, groupIndex: group.index, assign: group.assign, skipped };
-    }
-    return { path: 'none', skipped };
+    const index = this.engine.firstIndex(lead);
+    const group = index < 0 ? undefined : this.groups[index];
+    if (!group) return { path: 'none', skipped };
+    return { path: 'rule', group: group.name, groupIndex: group.index, assign: group.assign, skipped };
   }
 
   choose(match: RoutingMatch, state: RoutingState, options: ChooseOptions = {}): RoutingDecision {

@@ -27,6 +27,8 @@ export {
   evaluateCondition,
   type RoutableLead,
 } from './conditions';
+/** The shared rule engine: condition groups (routing's, registration's) compiled once, first match wins. */
+export { type CompiledGroups, type ConditionGroup, compileGroups } from './groups';
 /** The rule set schema (`PUT /v1/routing-rules`), its parts, limits and validation against partners. */
 export {
   isRuleField,

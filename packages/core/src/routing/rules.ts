@@ -170,31 +170,30 @@ export const RuleGroup = z
   });
 export type RuleGroup = z.output<typeof RuleGroup>;
 
+/**
+ * Refuses a group name used by an earlier group (trimmed, spaces collapsed,
+ * case-insensitive), at `N.name`. Shared by every rule set whose groups are
+ * named; run with `when: Array.isArray` so it also runs when some groups are
+ * malformed, and every problem is reported at once.
+ */
+export function uniqueGroupNames(groups: readonly unknown[], ctx: z.RefinementCtx): void {
+  const firstIndex = new Map<string, number>();
+  groups.forEach((group, i) => {
+    const name = (group as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string' || name.trim() === '') return;
+    const key = name.trim().replace(/\s+/g, ' ').toLowerCase();
+    const first = firstIndex.get(key);
+    if (first === undefined) firstIndex.set(key, i);
+    else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `repeats the name of group ${first}` });
+  });
+}
+
 export const RoutingRules = z
   .strictObject({
     groups: z
       .array(RuleGroup)
       .max(MAX_RULE_GROUPS, `must have at most ${MAX_RULE_GROUPS} groups`)
-      .superRefine(
-        (groups, ctx) => {
-          // Runs even when some groups are malformed, so every problem is reported at once.
-          const firstIndex = new Map<string, number>();
-          groups.forEach((group: unknown, i) => {
-            const name = (group as { name?: unknown } | null)?.name;
-            if (typeof name !== 'string' || name.trim() === '') return;
-            const key = name.trim().replace(/\s+/g, ' ').toLowerCase();
-            const first = firstIndex.get(key);
-            if (first === undefined) firstIndex.set(key, i);
-            else
-              ctx.addIssue({
-                code: 'custom',
-                path: [i, 'name'],
-                message: `repeats the name of group ${first}`,
-              });
-          });
-        },
-        { when: (payload) => Array.isArray(payload.value) },
-      ),
+      .superRefine(uniqueGroupNames, { when: (payload) => Array.isArray(payload.value) }),
   })
   .meta({
     id: 'RoutingRules',

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { EmailAddress } from '../email-address';
+import { AutoRegistration, AutoRegistrationMode, IgnoredCompanies } from '../registration/rules';
+
+export { EmailAddress };
 
 /**
  * Suppliers, their settings and their partners: one zod schema per shape, which
@@ -7,13 +11,6 @@ import { z } from 'zod';
 
 const Name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const Timestamp = z.iso.datetime();
-/** Trimmed and lower-cased before the format check, so " Ann@Example.COM " is ann@example.com. */
-export const EmailAddress = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(254, 'must be at most 254 characters')
-  .check(z.email('must be a valid email address'));
 const Domain = z
   .string()
   .trim()
@@ -155,24 +152,49 @@ export const PatchPartner = z
   .meta({ id: 'PatchPartner' });
 export type PatchPartner = z.output<typeof PatchPartner>;
 
+/** What a partner has before it chooses: nothing auto-registered. A function, so no two partners share one object. */
+const autoRegistrationOff = (): AutoRegistration => ({ mode: 'off', groups: [] });
+
+/** The partner's own registration settings; the supplier's CreatePartner and PatchPartner do not take them. */
+const registrationFields = {
+  autoRegistration: AutoRegistration.default(autoRegistrationOff),
+  ignoredCompanies: IgnoredCompanies.default([]),
+};
+
 /** What a partner manages itself (`/v1/partner/settings`); the rest of its record is the supplier's. */
 export const PartnerSettings = z
   .object({
     autoAccept: partnerFields.autoAccept,
     leadOwners: partnerFields.leadOwners,
     salesReps: partnerFields.salesReps,
+    autoRegistration: AutoRegistration,
+    ignoredCompanies: IgnoredCompanies,
   })
   .meta({ id: 'PartnerSettings' });
 export type PartnerSettings = z.output<typeof PartnerSettings>;
+
+/** Auto-registration in a settings PUT: `groups` left out keeps the partner's groups (switching mode loses none). */
+export const PutAutoRegistration = z
+  .strictObject({
+    mode: AutoRegistrationMode,
+    groups: AutoRegistration.shape.groups.removeDefault().optional(),
+  })
+  .meta({
+    id: 'PutAutoRegistration',
+    description: 'The mode, and optionally the partner’s own groups (left out: kept as they are).',
+  });
+export type PutAutoRegistration = z.output<typeof PutAutoRegistration>;
 
 export const PutPartnerSettings = z
   .strictObject({
     autoAccept: partnerFields.autoAccept.optional(),
     leadOwners: partnerFields.leadOwners.optional(),
     salesReps: partnerFields.salesReps.optional(),
+    autoRegistration: PutAutoRegistration.optional(),
+    ignoredCompanies: IgnoredCompanies.optional(),
   })
   .refine((p) => Object.values(p).some((v) => v !== undefined), {
-    message: 'name at least one of autoAccept, leadOwners, salesReps',
+    message: 'name at least one of autoAccept, leadOwners, salesReps, autoRegistration, ignoredCompanies',
     when: (payload) => payload.issues.length === 0,
   })
   .meta({
@@ -186,12 +208,26 @@ export const Partner = z
     id: z.string(),
     supplierId: z.string(),
     ...CreatePartner.shape,
+    ...registrationFields,
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: z.int(),
   })
   .meta({ id: 'Partner' });
 export type Partner = z.output<typeof Partner>;
+
+/** A partner as stored: one written before auto-registration existed has neither of its settings. */
+export type StoredPartner = Omit<Partner, keyof typeof registrationFields> &
+  Partial<Pick<Partner, keyof typeof registrationFields>>;
+
+/** A stored partner with the settings added since it was written filled with their defaults (stores call this on read). */
+export function withPartnerDefaults(partner: StoredPartner): Partner {
+  return {
+    ...partner,
+    autoRegistration: partner.autoRegistration ?? autoRegistrationOff(),
+    ignoredCompanies: partner.ignoredCompanies ?? [],
+  };
+}
 
 /** An API key as its owner sees it: never the key itself (that is shown once, at creation), nor its hash. */
 export const ApiKey = z

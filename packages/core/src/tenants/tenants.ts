@@ -13,6 +13,7 @@ import {
   type Partner,
   type PatchPartner,
   type PatchSupplierSettings,
+  type PutPartnerSettings,
   type Supplier,
   SupplierSettings,
 } from './schemas';
@@ -267,6 +268,8 @@ export async function createPartner(
     supplierId,
     ...input,
     domains: [...new Set(input.domains)],
+    autoRegistration: { mode: 'off', groups: [] },
+    ignoredCompanies: [],
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -312,30 +315,75 @@ export async function listAllPartners(
 const PATCH_ATTEMPTS = 3;
 
 /**
- * Changes the named fields of a partner. A concurrent change is retried on the
- * fresh copy (a patch names only what it changes, so re-applying it is safe).
+ * Replaces a partner by `change(previous)`. A concurrent change is retried on the
+ * fresh copy (a change names only what it changes, so re-applying it is safe).
  */
+async function changePartner(
+  deps: TenantDeps,
+  supplierId: string,
+  partnerId: string,
+  change: (previous: Partner) => Partial<Partner>,
+): Promise<Partner> {
+  for (let attempt = 1; ; attempt++) {
+    const previous = await getPartner(deps, supplierId, partnerId);
+    const next: Partner = {
+      ...previous,
+      ...change(previous),
+      updatedAt: deps.clock.now().toISOString(),
+      version: previous.version + 1,
+    };
+    try {
+      await deps.store.replacePartner(previous, next);
+      return next;
+    } catch (error) {
+      const concurrent = error instanceof ConflictError && error.details.some((d) => d.path === 'version');
+      if (!concurrent || attempt >= PATCH_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Changes the named fields of a partner (the supplier's `PATCH /v1/partners/{id}`). */
 export async function updatePartner(
   deps: TenantDeps,
   supplierId: string,
   partnerId: string,
   patch: PatchPartner,
 ): Promise<PartnerResult> {
-  for (let attempt = 1; ; attempt++) {
-    const previous = await getPartner(deps, supplierId, partnerId);
-    const next: Partner = {
-      ...previous,
-      ...patch,
-      ...(patch.domains ? { domains: [...new Set(patch.domains)] } : {}),
-      updatedAt: deps.clock.now().toISOString(),
-      version: previous.version + 1,
-    };
-    try {
-      await deps.store.replacePartner(previous, next);
-      return { partner: next, warnings: roleAddressWarnings(patch.leadOwners ?? []) };
-    } catch (error) {
-      const concurrent = error instanceof ConflictError && error.details.some((d) => d.path === 'version');
-      if (!concurrent || attempt >= PATCH_ATTEMPTS) throw error;
-    }
+  const partner = await changePartner(deps, supplierId, partnerId, () => ({
+    ...patch,
+    ...(patch.domains ? { domains: [...new Set(patch.domains)] } : {}),
+  }));
+  return { partner, warnings: roleAddressWarnings(patch.leadOwners ?? []) };
+}
+
+/**
+ * Changes the settings a partner manages itself (`PUT /v1/partner/settings`);
+ * those left out stay as they are, and so do its own registration groups when
+ * `autoRegistration` names only a mode. Mode `own` without groups is accepted
+ * with a warning: it registers nothing until a group is added.
+ */
+export async function updatePartnerSettings(
+  deps: TenantDeps,
+  supplierId: string,
+  partnerId: string,
+  settings: PutPartnerSettings,
+): Promise<PartnerResult> {
+  const { autoRegistration, ...rest } = settings;
+  const set = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<Partner>;
+  const partner = await changePartner(deps, supplierId, partnerId, (previous) => ({
+    ...set,
+    ...(autoRegistration
+      ? {
+          autoRegistration: {
+            mode: autoRegistration.mode,
+            groups: autoRegistration.groups ?? previous.autoRegistration.groups,
+          },
+        }
+      : {}),
+  }));
+  const warnings = roleAddressWarnings(settings.leadOwners ?? []);
+  if (partner.autoRegistration.mode === 'own' && partner.autoRegistration.groups.length === 0) {
+    warnings.push({ path: 'autoRegistration.groups', message: 'registers nothing until you add a group' });
   }
+  return { partner, warnings };
 }
