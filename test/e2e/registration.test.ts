@@ -12,10 +12,12 @@ type Json = any;
  * Partner leads and their registration through the local cloud (`npm start`), as a
  * supplier and two partners live it: partner A brings a lead of its own in and
  * registers it by hand, then sets auto-registration rules of its own (one group,
- * ignored companies) and its new and changed leads register by them; the supplier
- * sees exactly the registered leads in its view and, from the stream, in its lead
- * summary; an email the supplier already gave partner B, registered by A, is linked
- * (no duplicate) as a channel conflict, and the supplier settles it by assigning.
+ * ignored companies) and its new and changed leads register by them, older ones by
+ * preview/apply; partner B's batch registers by the supplier's registration rules; an
+ * email the supplier already gave B, registered by A, is linked (no duplicate) as a
+ * channel conflict, as is B's registration of an email A registered first, and the
+ * supplier settles one by assigning; the supplier sees exactly the registered leads in
+ * its view and, from the stream, in its lead summary.
  */
 describe('partner registration through the local cloud', () => {
   let home: string;
@@ -28,8 +30,11 @@ describe('partner registration through the local cloud', () => {
   };
   const run = crypto.randomUUID().slice(0, 8);
   const email = (name: string) => `${name}-${run}@buyer.example`;
-  /** What the supplier must see as registered at the end: id → source. */
-  const registered = new Map<string, 'Partner Registered' | 'Auto Registered'>();
+  /** What the supplier must see as registered at the end: id → source and partner. */
+  const registered = new Map<
+    string,
+    { source: 'Partner Registered' | 'Auto Registered'; partner: 'A' | 'B' }
+  >();
   /** Partner leads that must stay the partner's own. */
   const unregistered: string[] = [];
 
@@ -119,7 +124,7 @@ describe('partner registration through the local cloud', () => {
     const moved = await asA('PATCH', `/v1/leads/${id}`, { email: email('kim-new') });
     expect(moved.status).toBe(409);
     expect(moved.body.error.details[0].path).toBe('email');
-    registered.set(id, 'Partner Registered');
+    registered.set(id, { source: 'Partner Registered', partner: 'A' });
   });
 
   it('registers by the partner’s own rules on create and on update, never an ignored company', async () => {
@@ -147,7 +152,7 @@ describe('partner registration through the local cloud', () => {
       source: 'Auto Registered',
       registration: { status: 'registered', by: 'rules', group: 'Widgets', rules: 'own' },
     });
-    registered.set(matching.lead.id, 'Auto Registered');
+    registered.set(matching.lead.id, { source: 'Auto Registered', partner: 'A' });
 
     const other = await partnerLead({
       email: email('lou'),
@@ -164,7 +169,7 @@ describe('partner registration through the local cloud', () => {
       registration: 'registered',
       lead: { source: 'Auto Registered', registration: { status: 'registered', group: 'Widgets' } },
     });
-    registered.set(other.lead.id, 'Auto Registered');
+    registered.set(other.lead.id, { source: 'Auto Registered', partner: 'A' });
 
     // Ignored by company name (no email at all) and by the email's domain.
     const byName = await partnerLead({
@@ -203,8 +208,54 @@ describe('partner registration through the local cloud', () => {
       [old.id, 'registered', 'Widgets'],
     ]);
     expect((await call('GET', `/v1/leads/${old.id}`, sup)).body.lead.source).toBe('Auto Registered');
-    registered.set(old.id, 'Auto Registered');
+    registered.set(old.id, { source: 'Auto Registered', partner: 'A' });
     expect((await asA('POST', '/v1/partner/registration-rules/apply')).body.items).toEqual([]);
+  });
+
+  it('registers a partner’s batch by the supplier’s registration rules (mode supplier), one result per item', async () => {
+    const rules = await call('PUT', '/v1/registration-rules', sup, {
+      groups: [{ name: 'Enterprise', conditions: [{ field: 'custom.Employees', op: 'gte', value: 1000 }] }],
+    });
+    expect(rules.status).toBe(200);
+    expect((await call('GET', '/v1/registration-rules', partners.B.key)).body.rules).toEqual(
+      rules.body.rules,
+    );
+    const mode = await call('PUT', '/v1/partner/settings', partners.B.key, {
+      autoRegistration: { mode: 'supplier' },
+    });
+    expect(mode.body.settings.autoRegistration.mode).toBe('supplier');
+
+    const batch = await call('POST', '/v1/leads/batch', partners.B.key, {
+      leads: [
+        { email: email('cto'), company: 'BigCo', customFields: { Employees: 5000 } },
+        { firstName: 'Small', customFields: { Employees: 10 } },
+        { country: 'SE' },
+        { email: email('named'), partnerId: partners.A.id },
+      ],
+    });
+    expect(batch.status).toBe(200);
+    const [big, small, bare, named] = batch.body.results;
+    expect(big).toMatchObject({
+      index: 0,
+      status: 'created',
+      registration: 'registered',
+      lead: {
+        source: 'Auto Registered',
+        registration: { by: 'rules', group: 'Enterprise', rules: 'supplier' },
+      },
+    });
+    expect(small).toMatchObject({
+      index: 1,
+      status: 'created',
+      lead: { registration: { status: 'unregistered' } },
+    });
+    expect(small.registration).toBeUndefined();
+    expect(bare).toMatchObject({ index: 2, status: 'rejected' });
+    expect(bare.error.details.map((d: Json) => d.path)).toEqual(['leads.2.email']);
+    expect(named).toMatchObject({ index: 3, status: 'rejected' });
+    expect(named.error.details[0].message).toContain('partnerId');
+    registered.set(big.lead.id, { source: 'Auto Registered', partner: 'B' });
+    unregistered.push(small.lead.id);
   });
 
   it('links a registration of an email the supplier gave partner B: a channel conflict, settled by assign', async () => {
@@ -227,11 +278,28 @@ describe('partner registration through the local cloud', () => {
     });
     unregistered.push(own.id);
 
+    // And the other way round: B registers the email A registered first.
+    const [kim] = [...registered].find(([, r]) => r.source === 'Partner Registered') ?? [''];
+    const late = (await call('POST', '/v1/leads', partners.B.key, { email: email('kim') })).body.lead;
+    const second = await call('POST', `/v1/leads/${late.id}/register`, partners.B.key);
+    expect(second.body).toMatchObject({
+      outcome: 'linked',
+      conflict: true,
+      lead: { registration: { status: 'linked', linkedLeadId: kim } },
+    });
+    unregistered.push(late.id);
+
     const conflicted = await call('GET', '/v1/leads?conflict=true', sup);
-    expect(conflicted.body.items.map((l: Json) => l.id)).toEqual([supplierLead]);
-    expect(conflicted.body.items[0]).toMatchObject({
+    const claims = Object.fromEntries(conflicted.body.items.map((l: Json) => [l.id, l]));
+    expect(Object.keys(claims).sort()).toEqual([supplierLead, kim].sort());
+    expect(claims[supplierLead]).toMatchObject({
       partnerId: partners.B.id,
       conflict: { claims: [{ partnerId: partners.A.id, leadId: own.id }] },
+    });
+    expect(claims[kim]).toMatchObject({
+      partnerId: partners.A.id,
+      source: 'Partner Registered',
+      conflict: { claims: [{ partnerId: partners.B.id, leadId: late.id }] },
     });
     // No duplicate at the supplier: the email is one lead there.
     const all = await supplierIds('');
@@ -244,7 +312,8 @@ describe('partner registration through the local cloud', () => {
     expect(settled.body.lead.partnerId).toBe(partners.A.id);
     expect(settled.body.lead.conflict).toBeUndefined();
     expect(settled.body.lead.history.map((h: Json) => h.type)).toContain('conflict.settled');
-    expect(await supplierIds('&conflict=true')).toEqual([]);
+    // Settling one conflict leaves the other (A keeps its registration: the first wins).
+    expect(await supplierIds('&conflict=true')).toEqual([kim]);
     expect(await supplierIds('&conflict=false')).toContain(supplierLead);
   });
 
@@ -253,11 +322,11 @@ describe('partner registration through the local cloud', () => {
     expect(view.status).toBe(200);
     const rows = view.body.items.map((l: Json) => [l.id, l.source, l.partnerId, l.distributionStatus]);
     expect(rows.sort()).toEqual(
-      [...registered].map(([id, source]) => [id, source, partners.A.id, 'Accepted']).sort(),
+      [...registered].map(([id, r]) => [id, r.source, partners[r.partner].id, 'Accepted']).sort(),
     );
     for (const id of unregistered) expect(rows.map((r: Json[]) => r[0])).not.toContain(id);
 
-    const count = (source: string) => [...registered.values()].filter((s) => s === source).length;
+    const count = (source: string) => [...registered.values()].filter((r) => r.source === source).length;
     const expected = [
       { source: 'API', type: 'distributed', count: 1 },
       { source: 'Auto Registered', type: 'registered', count: count('Auto Registered') },
@@ -274,7 +343,7 @@ describe('partner registration through the local cloud', () => {
       20_000,
     );
     expect(report.totals).toEqual({ count: 1 + registered.size });
-    expect(count('Auto Registered')).toBe(3);
+    expect(count('Auto Registered')).toBe(4);
     expect(count('Partner Registered')).toBe(1);
   });
 });
