@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Answer, answer, type TestApi, testApi } from '../support/api';
+import { apiEvent } from '../support/events';
+import { testTable } from '../support/store';
+
+/**
+ * Defects found while testing partner leads and registration end to end (issue 12):
+ * each test states the behaviour the contract asks for and fails until it is fixed.
+ */
+
+const OPERATOR_KEY = 'operator-key-for-partner-leads-defects-0123';
+let api: TestApi;
+
+beforeAll(async () => {
+  const table = await testTable('partner-leads-defects');
+  api = testApi(table, OPERATOR_KEY);
+});
+
+async function call(method: string, target: string, key: string, body?: unknown): Promise<Answer> {
+  const [path = '', search] = target.split('?');
+  const query = search ? Object.fromEntries(new URLSearchParams(search)) : undefined;
+  return answer(
+    api,
+    apiEvent({ method, path, key, ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) }),
+  );
+}
+
+async function supplierWith(...names: string[]) {
+  const created = await call('POST', '/v1/admin/suppliers', OPERATOR_KEY, { name: 'S' });
+  const key: string = created.body.apiKey;
+  const partners: Record<string, { id: string; key: string }> = {};
+  for (const name of names) {
+    const res = await call('POST', '/v1/partners', key, { name });
+    partners[name] = { id: res.body.partner.id, key: res.body.apiKey };
+  }
+  const partner = (name: string) => partners[name] ?? { id: '', key: '' };
+  return { key, partner };
+}
+
+describe('a partner lead whose email the partner changed', () => {
+  it('is the lead that email finds again: the same email posted is 200 deduplicated, no second lead', async () => {
+    const { partner } = await supplierWith('North');
+    const north = partner('North').key;
+    const created = await call('POST', '/v1/leads', north, { email: 'first@buyer.example', firstName: 'Al' });
+    expect(created.status).toBe(201);
+    const id: string = created.body.lead.id;
+    const changed = await call('PATCH', `/v1/leads/${id}`, north, { email: 'second@buyer.example' });
+    expect(changed.status).toBe(200);
+    expect(changed.body.lead.email).toBe('second@buyer.example');
+
+    const again = await call('POST', '/v1/leads', north, { email: 'second@buyer.example', lastName: 'Bo' });
+
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ deduplicated: true, lead: { id } });
+    const own = await call('GET', '/v1/leads?registration=unregistered', north);
+    expect(own.body.items.map((l: { id: string }) => l.id)).toEqual([id]);
+  });
+
+  it('is found by the email it was given when it had none', async () => {
+    const { partner } = await supplierWith('North');
+    const north = partner('North').key;
+    const created = await call('POST', '/v1/leads', north, { firstName: 'Noa' });
+    const id: string = created.body.lead.id;
+    expect((await call('PATCH', `/v1/leads/${id}`, north, { email: 'noa@buyer.example' })).status).toBe(200);
+
+    const again = await call('POST', '/v1/leads', north, { email: 'noa@buyer.example' });
+
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ deduplicated: true, lead: { id } });
+  });
+});
+
+describe('a channel conflict the supplier settles for the partner that has the lead', () => {
+  it('clears the conflict when the supplier assigns the lead to the partner it is with', async () => {
+    const { key, partner } = await supplierWith('North', 'South');
+    const given = await call('POST', '/v1/leads', key, {
+      email: 'dee@buyer.example',
+      partnerId: partner('South').id,
+    });
+    const leadId: string = given.body.lead.id;
+    const own = await call('POST', '/v1/leads', partner('North').key, { email: 'dee@buyer.example' });
+    const claim = await call('POST', `/v1/leads/${own.body.lead.id}/register`, partner('North').key);
+    expect(claim.body).toMatchObject({ outcome: 'linked', conflict: true });
+
+    // "The first registration wins": the supplier keeps the lead with South and settles the claim.
+    const kept = await call('POST', `/v1/leads/${leadId}/assign`, key, { partnerId: partner('South').id });
+
+    expect(kept.status).toBe(200);
+    expect(kept.body.lead.conflict).toBeUndefined();
+    const conflicts = await call('GET', '/v1/leads?conflict=true', key);
+    expect(conflicts.body.items).toEqual([]);
+  });
+});
