@@ -9,6 +9,8 @@
  * uploads too, their row errors only counted.
  */
 import type {
+  AliasedLeadWrite,
+  AliasedLeadWriteResult,
   HistoryEntry,
   Lead,
   LeadFieldChange,
@@ -18,8 +20,6 @@ import type {
   Page,
   PageQuery,
   PutLeadsResult,
-  RegistrationWrite,
-  RegistrationWriteResult,
   ReplaceLeadOptions,
   ReplaceLeadResult,
   Upload,
@@ -64,8 +64,8 @@ export class CountingLeadStore implements LeadStore {
     return this.store.getLead(leadId);
   }
 
-  registerLead(write: RegistrationWrite): Promise<RegistrationWriteResult> {
-    return this.store.registerLead(write);
+  writeAliased(write: AliasedLeadWrite): Promise<AliasedLeadWriteResult> {
+    return this.store.writeAliased(write);
   }
 
   getLeads(leadIds: readonly string[]): Promise<Map<string, Lead>> {

@@ -449,7 +449,7 @@ describe('a registration the supplier had already (dedupe and channel conflict)'
   });
 
   it('keeps the first registration when two partners register the same email', async () => {
-    const { key, partner, ids } = await supplierWith('North', 'South');
+    const { partner, ids } = await supplierWith('North', 'South');
     const email = uniqueEmail('first');
     const north = (await call('POST', '/v1/leads', partner('North').key, { email })).body.lead.id;
     const south = (await call('POST', '/v1/leads', partner('South').key, { email })).body.lead.id;

@@ -1,4 +1,6 @@
 import {
+  type AliasedLeadWrite,
+  type AliasedLeadWriteResult,
   type HistoryEntry,
   type Lead,
   type LeadFieldChange,
@@ -13,8 +15,6 @@ import {
   type Page,
   type PageQuery,
   type PutLeadsResult,
-  type RegistrationWrite,
-  type RegistrationWriteResult,
   type ReplaceLeadOptions,
   type ReplaceLeadResult,
   replaceLeadWrite,
@@ -145,19 +145,21 @@ export class MemoryLeadStore implements LeadStore {
     return found;
   }
 
-  async registerLead(write: RegistrationWrite): Promise<RegistrationWriteResult> {
+  async writeAliased(write: AliasedLeadWrite): Promise<AliasedLeadWriteResult> {
     await this.pause();
     const fresh = (lead: Lead) => {
       const stored = this.stored.get(lead.id)?.item;
       return stored?.version === lead.version && stored.history.length === lead.history.length;
     };
-    if (!fresh(write.previous) || (write.linked && !fresh(write.linked.previous))) return 'stale';
-    if (write.claim !== undefined && (this.stored.has(write.claim) || this.aliases.has(write.claim))) {
-      return 'claimed';
-    }
-    this.replaceNow(write.previous, write.next, []);
+    const ownFresh = write.previous ? fresh(write.previous) : !this.stored.has(write.next.id);
+    if (!ownFresh || (write.linked && !fresh(write.linked.previous))) return 'stale';
+    if ((write.releases ?? []).some((id) => this.aliases.get(id) !== write.next.id)) return 'stale';
+    if ((write.claims ?? []).some((id) => this.stored.has(id) || this.aliases.has(id))) return 'claimed';
+    if (write.previous) this.replaceNow(write.previous, write.next, []);
+    else this.stored.set(write.next.id, { item: asItem(write.next), history: [], events: new Set() });
     if (write.linked) this.replaceNow(write.linked.previous, write.linked.next, []);
-    if (write.claim !== undefined) this.aliases.set(write.claim, write.next.id);
+    for (const id of write.releases ?? []) this.aliases.delete(id);
+    for (const id of write.claims ?? []) this.aliases.set(id, write.next.id);
     return 'ok';
   }
 

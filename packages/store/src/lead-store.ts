@@ -10,6 +10,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  type AliasedLeadWrite,
+  type AliasedLeadWriteResult,
   type HistoryEntry,
   type Lead,
   type LeadFieldChange,
@@ -22,8 +24,6 @@ import {
   type Page,
   type PageQuery,
   type PutLeadsResult,
-  type RegistrationWrite,
-  type RegistrationWriteResult,
   type ReplaceLeadOptions,
   type ReplaceLeadResult,
   replaceLeadWrite,
@@ -282,19 +282,39 @@ export class DynamoLeadStore implements LeadStore {
     return { put, history, changes };
   }
 
-  // register a partner lead — one transaction: the lead replaced (conditional on its version), with either
-  // the alias claiming its email's id at the supplier (conditional on nothing being there) or the
-  // supplier's lead of that email replaced too (conditional on its version)
-  async registerLead(write: RegistrationWrite): Promise<RegistrationWriteResult> {
-    const own = this.replacement(write.previous, write.next, []);
+  // write a lead with the aliases that name it — one transaction: the lead replaced (conditional on its
+  // version) or put new (conditional on not existing), each alias claimed (conditional on nothing there),
+  // each released (deleted, conditional on still naming the lead), and a linked lead replaced (its version)
+  async writeAliased(write: AliasedLeadWrite): Promise<AliasedLeadWriteResult> {
+    const own = write.previous
+      ? this.replacement(write.previous, write.next, [])
+      : {
+          put: {
+            TableName: this.tableName,
+            Item: leadItem(write.next),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+          history: [],
+        };
     const parts: TransactItem[] = [{ Put: own.put }, ...own.history];
-    const claimAt = parts.length;
-    if (write.claim !== undefined) {
+    const claims = write.claims ?? [];
+    const claimsAt = parts.length;
+    for (const id of claims) {
       parts.push({
         Put: {
           TableName: this.tableName,
-          Item: aliasItem(write.claim, write.next, write.next.updatedAt),
+          Item: aliasItem(id, write.next, write.next.updatedAt),
           ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      });
+    }
+    for (const id of write.releases ?? []) {
+      parts.push({
+        Delete: {
+          TableName: this.tableName,
+          Key: Keys.lead(id),
+          ConditionExpression: 'aliasOf = :lead',
+          ExpressionAttributeValues: { ':lead': write.next.id },
         },
       });
     }
@@ -313,10 +333,8 @@ export class DynamoLeadStore implements LeadStore {
     }
     const failed = await this.transact(parts);
     if (!failed.includes(true)) return 'ok';
-    if (write.claim !== undefined && failed[claimAt] && !failed.slice(0, claimAt).includes(true)) {
-      return 'claimed';
-    }
-    return 'stale';
+    const claimFailed = failed.slice(claimsAt, claimsAt + claims.length).includes(true);
+    return claimFailed && !failed.slice(0, claimsAt).includes(true) ? 'claimed' : 'stale';
   }
 
   // a lead's history, newest first — one Query on LEAD#<id> from the lead item ('LEAD' sorts after every

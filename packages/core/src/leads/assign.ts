@@ -101,6 +101,15 @@ export async function assignLead(
       { path: 'partnerId', message: 'no such partner' },
     ]);
   }
+  if (lead.partnerId === partner.id && lead.conflict) {
+    // Settled for the partner that has the lead: the first registration keeps it.
+    const now = deps.clock.now().toISOString();
+    const kept = settleConflict({ ...lead, updatedAt: now, version: lead.version + 1 }, partner, now, true);
+    if ((await deps.leads.replaceLead(lead, kept, [])) === 'ok') return kept;
+    throw new ConflictError(`Lead ${leadId} changed meanwhile; read it and try again`, [
+      { path: 'version', message: 'stale version' },
+    ]);
+  }
   if (lead.partnerId === partner.id && lead.distributionStatus !== 'Rejected') {
     throw new ConflictError(`Lead ${leadId} is already assigned to ${partner.name}`, [
       { path: 'partnerId', message: `already ${lead.distributionStatus} with this partner` },
@@ -139,10 +148,11 @@ export async function assignLead(
 }
 
 /**
- * The supplier's reassignment settles a channel conflict: the lead goes where it says,
- * the claims leave the lead (and the conflict filter), the history keeps them.
+ * The supplier's assignment settles a channel conflict: the lead goes where it says (or,
+ * named its own partner, stays: `kept`), the claims leave the lead (and the conflict
+ * filter), the history keeps them.
  */
-function settleConflict(lead: Lead, partner: Pick<Partner, 'id' | 'name'>, now: string): Lead {
+function settleConflict(lead: Lead, partner: Pick<Partner, 'id' | 'name'>, now: string, kept = false): Lead {
   if (!lead.conflict) return lead;
   const { conflict, ...rest } = lead;
   return {
@@ -157,7 +167,10 @@ function settleConflict(lead: Lead, partner: Pick<Partner, 'id' | 'name'>, now: 
           partnerId: partner.id,
           partnerName: partner.name,
           claims: conflict.claims.map((c) => ({ partnerId: c.partnerId, partnerName: c.partnerName })),
-          explanation: `Reassigned by hand to ${partner.name}: the channel conflict is settled`,
+          kept,
+          explanation: kept
+            ? `Kept with ${partner.name} by hand: the channel conflict is settled`
+            : `Reassigned by hand to ${partner.name}: the channel conflict is settled`,
         },
       },
     ],

@@ -129,21 +129,24 @@ export interface ReplaceLeadOptions {
 }
 
 /**
- * A partner lead registered with its supplier: `previous` replaced by `next` (as
- * replaceLead), and with it, atomically, either `claim` (the supplier's id of the lead's
- * email, leadIdFor: it must be free, and from now on it names this lead, so the
- * supplier's own intake of that email finds it) or `linked` (the supplier's lead of
- * that email, replaced by its next version, conditional on the one read).
+ * A lead written with the aliases that name it, atomically: `previous` replaced by
+ * `next` (as replaceLead), or `next` put new when there is no `previous`. `claims`:
+ * ids that from now on name this lead (each must be free): the supplier's id of a
+ * registered lead's email (leadIdFor), so the supplier's own intake of that email finds
+ * it; a partner's id of its own lead's email (partnerLeadIdFor). `releases`: ids that
+ * named the lead and no longer do (an email changed). `linked`: another lead replaced
+ * in the same write (the supplier's lead a registration links to).
  */
-export interface RegistrationWrite {
-  previous: Lead;
+export interface AliasedLeadWrite {
+  previous?: Lead | undefined;
   next: Lead;
-  claim?: string | undefined;
+  claims?: readonly string[] | undefined;
+  releases?: readonly string[] | undefined;
   linked?: { previous: Lead; next: Lead } | undefined;
 }
 
-/** `claimed`: the email's id was taken meanwhile (read it again); `stale`: a lead changed meanwhile. Nothing written but on `ok`. */
-export type RegistrationWriteResult = 'ok' | 'stale' | 'claimed';
+/** `claimed`: an id to claim names another lead (read it again); `stale`: a lead changed meanwhile. Nothing written but on `ok`. */
+export type AliasedLeadWriteResult = 'ok' | 'stale' | 'claimed';
 
 /**
  * What the lead use cases need from storage. The DynamoDB adapter implements it;
@@ -151,17 +154,17 @@ export type RegistrationWriteResult = 'ok' | 'stale' | 'claimed';
  */
 export interface LeadStore {
   /**
-   * One lead by id (the caller checks the tenant). The supplier's id of an email a
-   * partner registered (RegistrationWrite.claim) answers the registered lead.
+   * One lead by id (the caller checks the tenant). An alias (AliasedLeadWrite.claims:
+   * the id of an email) answers the lead it names.
    */
   getLead(leadId: string): Promise<Lead | undefined>;
   /**
-   * Many leads by id (any number; fetched 100 at a time), keyed by the id asked for (a
-   * claimed email id answers its registered lead, as getLead). Missing ids are absent.
+   * Many leads by id (any number; fetched 100 at a time), keyed by the id asked for (an
+   * alias answers the lead it names, as getLead). Missing ids are absent.
    */
   getLeads(leadIds: readonly string[]): Promise<Map<string, Lead>>;
-  /** Registers a partner lead with its supplier (RegistrationWrite), atomically. */
-  registerLead(write: RegistrationWrite): Promise<RegistrationWriteResult>;
+  /** Writes a lead with the aliases that name it (AliasedLeadWrite), atomically. */
+  writeAliased(write: AliasedLeadWrite): Promise<AliasedLeadWriteResult>;
   /**
    * Puts leads that must not exist yet, each holding its first history entries, and
    * the load changes they cause, atomically (at most 100 items per call:

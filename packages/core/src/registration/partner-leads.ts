@@ -36,8 +36,9 @@ import {
  *
  * - A partner key's `POST /v1/leads` creates a partner lead: type `registered`, the
  *   partner set, `Accepted` (it is the partner's own), registration `unregistered`:
- *   the supplier does not see it. With an email its id is derived from the partner and
- *   the email (partnerLeadIdFor), so the same email again updates it.
+ *   the supplier does not see it. With an email, the partner's id of that email
+ *   (partnerLeadIdFor) names it (an alias), so the same email again updates it, and an
+ *   email changed by PATCH moves that name with it.
  * - Registering (by hand, or by the auto-registration rules when the lead is created
  *   or updated) shares it: `registered`, source `Partner Registered` / `Auto
  *   Registered`, with its own keys in the supplier's views and reports, and the
@@ -322,7 +323,7 @@ export async function registerPartnerLead(
     const now = deps.clock.now().toISOString();
     if (!lead.email) {
       const next = registered(lead, how, actor, now);
-      if ((await deps.leads.registerLead({ previous: lead, next })) === 'ok') {
+      if ((await deps.leads.writeAliased({ previous: lead, next })) === 'ok') {
         return { lead: next, outcome: 'registered' };
       }
       continue;
@@ -331,7 +332,7 @@ export async function registerPartnerLead(
     const existing = await deps.leads.getLead(emailId);
     if (existing && existing.id !== lead.id) {
       const { own, theirs, conflict } = linked(lead, existing, partner, how, actor, now);
-      const written = await deps.leads.registerLead({
+      const written = await deps.leads.writeAliased({
         previous: lead,
         next: own,
         linked: { previous: existing, next: theirs },
@@ -340,7 +341,7 @@ export async function registerPartnerLead(
       continue;
     }
     const next = registered(lead, how, actor, now);
-    if ((await deps.leads.registerLead({ previous: lead, next, claim: emailId })) === 'ok') {
+    if ((await deps.leads.writeAliased({ previous: lead, next, claims: [emailId] })) === 'ok') {
       return { lead: next, outcome: 'registered' };
     }
   }
@@ -383,13 +384,14 @@ export async function createPartnerLeads(
   const compiled = await loadAutoRegistration(deps, partner);
   const results: (PartnerLeadResult | undefined)[] = new Array(items.length);
   // Repeats of an email within the call are one lead: later values win.
-  const groups = new Map<string, { indexes: number[]; input: PartnerLeadInput; byEmail: boolean }>();
+  const groups = new Map<string, { indexes: number[]; input: PartnerLeadInput; alias: string | undefined }>();
   items.forEach((input, index) => {
     const problem = inputProblem(input);
     if (problem) {
       results[index] = { status: 'rejected', errors: [problem] };
       return;
     }
+    // Repeats of an email are grouped by the partner's id of that email; a lead without one is its own.
     const id = input.email ? partnerLeadIdFor(partner.supplierId, partner.id, input.email) : newId();
     const seen = groups.get(id);
     if (seen) {
@@ -399,10 +401,10 @@ export async function createPartnerLeads(
         ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
         customFields: { ...seen.input.customFields, ...input.customFields },
       };
-    } else groups.set(id, { indexes: [index], input, byEmail: input.email !== undefined });
+    } else groups.set(id, { indexes: [index], input, alias: input.email ? id : undefined });
   });
-  const tasks = [...groups].map(([id, group]) => async () => {
-    const outcome = await upsertPartnerLead(deps, principal, partner, id, group, source, compiled);
+  const tasks = [...groups.values()].map((group) => async () => {
+    const outcome = await upsertPartnerLead(deps, principal, partner, group, source, compiled);
     const [first, ...repeats] = group.indexes;
     if (first !== undefined) results[first] = outcome;
     for (const i of repeats) {
@@ -422,19 +424,19 @@ async function upsertPartnerLead(
   deps: RegistrationDeps,
   principal: PartnerPrincipal,
   partner: Partner,
-  id: string,
-  group: { input: PartnerLeadInput; byEmail: boolean },
+  group: { input: PartnerLeadInput; alias: string | undefined },
   source: LeadSource,
   compiled: CompiledRegistration,
 ): Promise<PartnerLeadResult> {
   const actor = `partner:${partner.id}`;
   for (let attempt = 1; attempt <= REGISTER_ATTEMPTS; attempt++) {
-    const existing = group.byEmail ? await deps.leads.getLead(id) : undefined;
+    const existing = group.alias ? await deps.leads.getLead(group.alias) : undefined;
     const now = deps.clock.now().toISOString();
     if (!existing) {
-      const lead = newPartnerLead(id, group.input, partner, source, now);
-      const written = await deps.leads.putNewLeads([lead], []);
-      if (!written.ok) continue;
+      const lead = newPartnerLead(newId(), group.input, partner, source, now);
+      // The email's name taken meanwhile (a racing call): the next round updates that lead.
+      const written = await deps.leads.writeAliased({ next: lead, claims: group.alias ? [group.alias] : [] });
+      if (written !== 'ok') continue;
       const done = await autoRegister(deps, principal, lead, compiled);
       return { status: 'created', ...done };
     }
@@ -454,6 +456,14 @@ async function upsertPartnerLead(
   throw new ConflictError('The lead kept changing while it was written; try again', [
     { path: 'email', message: 'changed meanwhile' },
   ]);
+}
+
+/** The partner's names of a lead whose email changed: the new email's claimed, the old one's released. */
+function emailAliases(before: Lead, after: Lead): { claims: string[]; releases: string[] } {
+  if (before.email === after.email || before.partnerId === null) return { claims: [], releases: [] };
+  const name = (email: string | undefined) =>
+    email ? [partnerLeadIdFor(before.supplierId, before.partnerId ?? '', email)] : [];
+  return { claims: name(after.email), releases: name(before.email) };
 }
 
 /** A registered partner lead's email names it at the supplier: it cannot change. */
@@ -518,8 +528,18 @@ export async function updatePartnerLead(
       if ('refused' in piped) throw refusalError(piped);
       next = piped.next === next ? next : { ...piped.next, version: lead.version + 1 };
     }
-    if (next === lead) return { lead };
-    if ((await deps.leads.replaceLead(lead, next, [])) !== 'ok') continue;
+    if (next !== lead) {
+      const moved = emailAliases(lead, next);
+      const written = await deps.leads.writeAliased({ previous: lead, next, ...moved });
+      if (written === 'claimed') {
+        const other = next.email ? await deps.leads.getLead(moved.claims[0] ?? '') : undefined;
+        throw new ConflictError('You have another lead with this email', [
+          { path: 'email', message: `${next.email} is your lead ${other?.id ?? ''}`.trim() },
+        ]);
+      }
+      if (written !== 'ok') continue;
+    }
+    // Rules run on every update of an unregistered lead's fields, as on every create (changed or not).
     if (named.length === 0 || next.registration?.status !== 'unregistered') return { lead: next };
     const compiled = await loadAutoRegistration(deps, partner);
     return autoRegister(deps, principal, next, compiled);

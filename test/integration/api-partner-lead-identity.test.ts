@@ -4,15 +4,16 @@ import { apiEvent } from '../support/events';
 import { testTable } from '../support/store';
 
 /**
- * Defects found while testing partner leads and registration end to end (issue 12):
- * each test states the behaviour the contract asks for and fails until it is fixed.
+ * A partner lead's identity by email (the partner's alias of it) when the partner changes
+ * or adds the email, and a conflict settled for the partner that has the lead: found
+ * testing registration end to end, kept as the behaviour the contract asks for.
  */
 
-const OPERATOR_KEY = 'operator-key-for-partner-leads-defects-0123';
+const OPERATOR_KEY = 'operator-key-for-partner-lead-identity-01';
 let api: TestApi;
 
 beforeAll(async () => {
-  const table = await testTable('partner-leads-defects');
+  const table = await testTable('partner-lead-identity');
   api = testApi(table, OPERATOR_KEY);
 });
 
@@ -67,6 +68,26 @@ describe('a partner lead whose email the partner changed', () => {
 
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ deduplicated: true, lead: { id } });
+  });
+});
+
+describe('a partner lead’s email changed to another', () => {
+  it('frees the old email (a new lead takes it) and refuses one the partner has already (409 naming email)', async () => {
+    const { partner } = await supplierWith('North');
+    const north = partner('North').key;
+    const id: string = (await call('POST', '/v1/leads', north, { email: 'old@buyer.example' })).body.lead.id;
+    expect((await call('PATCH', `/v1/leads/${id}`, north, { email: 'new@buyer.example' })).status).toBe(200);
+
+    const reused = await call('POST', '/v1/leads', north, { email: 'old@buyer.example' });
+    expect(reused.status).toBe(201);
+    expect(reused.body.lead.id).not.toBe(id);
+
+    const taken = await call('PATCH', `/v1/leads/${id}`, north, { email: 'old@buyer.example' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.details).toEqual([
+      { path: 'email', message: `old@buyer.example is your lead ${reused.body.lead.id}` },
+    ]);
+    expect((await call('GET', `/v1/leads/${id}`, north)).body.lead.email).toBe('new@buyer.example');
   });
 });
 
