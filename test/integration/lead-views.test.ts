@@ -9,6 +9,7 @@ import {
   type Page,
   type PageQuery,
   planLeadQuery,
+  sharedWithSupplier,
   ValidationError,
 } from '@leadrelay/core';
 import type { DynamoLeadStore } from '@leadrelay/store';
@@ -37,9 +38,9 @@ beforeAll(async () => {
   const table = await testTable('views');
   store = table.leads;
   supplierId = newId();
-  leads = viewLeads(supplierId, COUNT);
+  leads = viewLeads(supplierId, COUNT, 11, { partnerOwn: true });
   // Another supplier's leads share every partition name but the supplier's: never answered.
-  const other = viewLeads(newId(), 200, 12);
+  const other = viewLeads(newId(), 200, 12, { partnerOwn: true });
   await putViewLeads(store, [...leads, ...other]);
   await putViewLeads(memory, [...leads, ...other]);
 }, 300_000);
@@ -101,6 +102,20 @@ const CASES: Record<string, string>[] = [
   { partnerGroup: 'region-2', q: 'acme' },
   { assigned: 'assigned', emailStatus: 'NotSent', dateField: 'updated', from: '2030-04-01' },
   { pipelineStatus: 'Opportunity,Nurture', partnerGroup: 'silver', to: '2030-05-15' },
+  // channel conflicts and registration (the partners' own leads never in a supplier's view)
+  { conflict: 'true' },
+  { conflict: 'false', status: 'Accepted' },
+  { conflict: 'true', partnerGroup: 'gold', from: '2030-03-01' },
+  { registration: 'registered' },
+  { type: 'registered', partnerId: 'P01' },
+];
+
+/** A partner key's views: its own leads, those the supplier does not see included. */
+const PARTNER_CASES: Record<string, string>[] = [
+  {},
+  { registration: 'unregistered,linked' },
+  { type: 'registered', status: 'Accepted' },
+  { q: 'muller' },
 ];
 
 describe('the All Leads view on DynamoDB Local', () => {
@@ -125,11 +140,53 @@ describe('the All Leads view on DynamoDB Local', () => {
     }
   });
 
+  it('answers a partner key’s views like the brute force, its own unregistered and linked leads included', async () => {
+    const own = leads.filter(
+      (l) => l.partnerId === 'P01' && l.registration && l.registration.status !== 'registered',
+    );
+    expect(own.length).toBeGreaterThan(5);
+    for (const query of PARTNER_CASES) {
+      for (const [sort, order] of [
+        ['created', 'desc'],
+        ['updated', 'desc'],
+        ['created', 'asc'],
+      ] as const) {
+        const filter = filterOf({ ...query, sort, order }, { partnerId: 'P01' });
+        const label = `partner ${JSON.stringify(query)} ${sort} ${order}`;
+        const got = await pagesOf((page) => store.queryLeads(supplierId, filter, page), 50);
+        expect(got.ids, label).toEqual(bruteForce(filter));
+        const inMemory = await pagesOf((page) => memory.queryLeads(supplierId, filter, page), 50);
+        expect(inMemory.ids, `${label} (in memory)`).toEqual(got.ids);
+      }
+    }
+    const all = await pagesOf(
+      (page) => store.queryLeads(supplierId, filterOf({}, { partnerId: 'P01' }), page),
+      500,
+    );
+    expect(all.ids).toEqual(expect.arrayContaining(own.map((l) => l.id)));
+    // And a supplier's view of that partner has none of them.
+    const supplier = await pagesOf(
+      (page) => store.queryLeads(supplierId, filterOf({ partnerId: 'P01' }), page),
+      500,
+    );
+    expect(supplier.ids.filter((id) => own.some((l) => l.id === id))).toEqual([]);
+  });
+
   it('has a case where each index drives, and pages a filter of many leads fully with limit 7', async () => {
     const drivers = new Set(CASES.map((q) => planLeadQuery(filterOf(q)).driver.index));
     drivers.add(planLeadQuery(filterOf({ sort: 'updated' })).driver.index);
     expect([...drivers].sort()).toEqual(
-      ['byCreated', 'byEmail', 'byPartner', 'byPipeline', 'bySource', 'byStatus', 'byUpdated', 'none'].sort(),
+      [
+        'byConflict',
+        'byCreated',
+        'byEmail',
+        'byPartner',
+        'byPipeline',
+        'bySource',
+        'byStatus',
+        'byUpdated',
+        'none',
+      ].sort(),
     );
     const filter = filterOf({ emailStatus: 'Opened,Clicked' });
     const got = await pagesOf((page) => store.queryLeads(supplierId, filter, page), 7);
@@ -198,7 +255,10 @@ describe('the All Leads view on DynamoDB Local', () => {
 
   it('keeps tenants apart: another supplier’s leads never show, a partner sees its own, a cursor is bound to supplier and filter', async () => {
     const all = await pagesOf((page) => store.queryLeads(supplierId, filterOf({}), page), 500);
-    expect(all.ids.sort()).toEqual(leads.map((l) => l.id).sort());
+    // Every lead the supplier sees, and none of the partners' own (unregistered, linked).
+    const seen = leads.filter((l) => sharedWithSupplier(l));
+    expect(seen.length).toBeLessThan(leads.length);
+    expect(all.ids.sort()).toEqual(seen.map((l) => l.id).sort());
 
     const byId = new Map(leads.map((l) => [l.id, l]));
     const scoped = filterOf({ status: 'Accepted' }, { partnerId: 'P03' });

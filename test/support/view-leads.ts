@@ -58,7 +58,22 @@ const COUNTRIES = ['Germany', 'France', 'Spain', 'United States', 'Denmark', 'Po
 const CITIES = ['Berlin', 'Paris', 'Madrid', 'Boston', 'Aarhus', 'Kraków', 'München'];
 const INDUSTRIES = ['Retail', 'Energy', 'Health', 'Finance', 'Logistics'];
 
-export function viewLeads(supplierId: string, count: number, seed = 11): Lead[] {
+export interface ViewLeadOptions {
+  /**
+   * Partner leads as registration leaves them (chosen by index, so the random stream and
+   * every other field stay as they are): of the registered leads with a partner, every
+   * 5th is unregistered and every 5th + 1 linked (the partner's own, kept from the
+   * supplier); every 17th lead the supplier sees is in a channel conflict.
+   */
+  partnerOwn?: boolean;
+}
+
+export function viewLeads(
+  supplierId: string,
+  count: number,
+  seed = 11,
+  options: ViewLeadOptions = {},
+): Lead[] {
   const random = seededRandom(seed);
   const partners = viewPartners();
   const span = VIEW_DAYS * 86_400_000;
@@ -168,8 +183,25 @@ export function viewLeads(supplierId: string, count: number, seed = 11): Lead[] 
       distributionStatusChangedAt: updatedAt,
       version: 1,
     };
+    if (options.partnerOwn) return withRegistration(lead, i);
     return lead;
   });
+}
+
+function withRegistration(lead: Lead, i: number): Lead {
+  if (lead.type === 'registered' && lead.partnerId !== null) {
+    if (i % 5 === 0) return { ...lead, source: 'API', registration: { status: 'unregistered' } };
+    if (i % 5 === 1) {
+      return { ...lead, source: 'API', registration: { status: 'linked', linkedLeadId: `L-${i - 1}` } };
+    }
+    lead.registration = { status: 'registered', by: lead.source === 'Auto Registered' ? 'rules' : 'hand' };
+  }
+  if (i % 17 === 0) {
+    lead.conflict = {
+      claims: [{ partnerId: 'P-claim', partnerName: 'Claimer', leadId: `L-c${i}`, at: lead.createdAt }],
+    };
+  }
+  return lead;
 }
 
 /** Puts the leads (no load changes), `batch` a transaction, `parallel` transactions at once. */
