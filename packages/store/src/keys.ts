@@ -25,13 +25,17 @@ import { normaliseName } from '@leadrelay/core';
  * |                    |                      |                            |   with a deadline, not flagged by   |                                                  |
  * |                    |                      |                            |   the sweep): DEADLINES#<shard>     | waiting leads whose deadline passed, oldest      |
  * |                    |                      |                            |   / <deadlineAt>#<leadId>           |   first (the reroute sweep; never a Scan)        |
- * | LeadAlias          | LEAD#<emailLeadId>   | LEAD                       | —                                   | a registered partner lead holds the supplier's   |
- * |                    |   (leadIdFor the     |                            |                                     |   identity of its email: the id a distributed    |
- * |                    |   supplier and email)|                            |                                     |   lead of that email would have. `aliasOf` names |
- * |                    |                      |                            |                                     |   the lead; getLead(s) follow it, so intake's    |
- * |                    |                      |                            |                                     |   dedupe finds the registered lead, and a put of |
- * |                    |                      |                            |                                     |   a new lead there (not-exists) fails: the email |
- * |                    |                      |                            |                                     |   has one lead at the supplier, first come first |
+ * | LeadAlias          | LEAD#<aliasId>       | LEAD                       | —                                   | an id that names another lead (`aliasOf`);       |
+ * |                    |   leadIdFor(sid,     |                            |                                     |   getLead(s) follow it. leadIdFor: a registered  |
+ * |                    |   email) or          |                            |                                     |   partner lead holds the supplier's identity of  |
+ * |                    |   partnerLeadIdFor(  |                            |                                     |   its email (the id a distributed lead of it     |
+ * |                    |   sid, pid, email)   |                            |                                     |   would have), so intake's dedupe finds it and a |
+ * |                    |                      |                            |                                     |   new lead there fails (not-exists): one lead of |
+ * |                    |                      |                            |                                     |   an email at the supplier, first come first.    |
+ * |                    |                      |                            |                                     |   partnerLeadIdFor: a partner's own lead by its  |
+ * |                    |                      |                            |                                     |   email (partner leads have ULIDs; the alias     |
+ * |                    |                      |                            |                                     |   moves when the email does). Written in the     |
+ * |                    |                      |                            |                                     |   lead's own transaction (writeAliased)          |
  * | LeadHistory        | LEAD#<leadId>        | HISTORY#<at>#v<version>    | —                                   | a lead's history, newest first (Query from LEAD  |
  * |                    |                      |   (10 digits; one per      |                                     |   down to HISTORY#, descending, with the lead's  |
  * |                    |                      |   instant: …-<nn>; a merge:|                                     |   own latest entries). Append-only: the entries  |
