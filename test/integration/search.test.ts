@@ -478,3 +478,32 @@ describe('a removed lead', () => {
     expect((await tokenItems()).filter((t) => t.includes(`#${lead.id}|`))).toEqual([]);
   });
 });
+
+describe('a partner’s own lead', () => {
+  it('has no token items until it is registered, then those of its text', async () => {
+    const base = generated(20_001, SUPPLIER, seededRandom(4));
+    const own = {
+      ...base,
+      type: 'registered' as const,
+      source: 'API' as const,
+      registration: { status: 'unregistered' as const },
+    };
+    expect(await table.leads.putNewLeads([own], [])).toEqual({ ok: true });
+    expect(await indexLeadText(search, { lead: own })).toBe('ignored');
+    const linked = { ...own, registration: { status: 'linked' as const, linkedLeadId: 'L-x' }, version: 2 };
+    expect(await indexLeadText(search, { old: own, lead: linked })).toBe('ignored');
+    expect((await tokenItems()).filter((t) => t.includes(`#${own.id}|`))).toEqual([]);
+
+    // Registered with the same text: the words did not change, the supplier's view of them did.
+    const registered = {
+      ...own,
+      source: 'Partner Registered' as const,
+      registration: { status: 'registered' as const, by: 'hand' as const },
+      version: 2,
+    };
+    expect(await indexLeadText(search, { old: own, lead: registered })).toBe('applied');
+    expect((await tokenItems()).filter((t) => t.includes(`#${own.id}|`))).toEqual(
+      expectedTokens([registered]),
+    );
+  });
+});
