@@ -217,8 +217,8 @@ describe('partner registration through the local cloud', () => {
       groups: [{ name: 'Enterprise', conditions: [{ field: 'custom.Employees', op: 'gte', value: 1000 }] }],
     });
     expect(rules.status).toBe(200);
-    expect((await call('GET', '/v1/registration-rules', partners.B.key)).body.rules).toEqual(
-      rules.body.rules,
+    expect((await call('GET', '/v1/registration-rules', partners.B.key)).body.groups).toEqual(
+      rules.body.groups,
     );
     const mode = await call('PUT', '/v1/partner/settings', partners.B.key, {
       autoRegistration: { mode: 'supplier' },

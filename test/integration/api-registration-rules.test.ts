@@ -47,7 +47,7 @@ const paths = (res: Answer) => res.body.error.details.map((d: { path: string }) 
 describe('/v1/registration-rules', () => {
   it('answers no rules, version 0, before the supplier saves any', async () => {
     const { key, partner } = await supplierWith('North');
-    const empty = { rules: { groups: [] }, version: 0, updatedAt: null };
+    const empty = { groups: [], version: 0, updatedAt: null };
     expect(await call('GET', '/v1/registration-rules', key)).toEqual({ status: 200, body: empty });
     expect(await call('GET', '/v1/registration-rules', partner('North').key)).toEqual({
       status: 200,
@@ -62,7 +62,7 @@ describe('/v1/registration-rules', () => {
     });
     expect(put.status).toBe(200);
     expect(put.body).toEqual({
-      rules: { groups: [usGroup, bigGroup] },
+      groups: [usGroup, bigGroup],
       version: 1,
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
@@ -73,7 +73,7 @@ describe('/v1/registration-rules', () => {
     });
 
     const again = await call('PUT', '/v1/registration-rules', key, { groups: [bigGroup], version: 1 });
-    expect(again.body).toMatchObject({ rules: { groups: [bigGroup] }, version: 2 });
+    expect(again.body).toMatchObject({ groups: [bigGroup], version: 2 });
   });
 
   it('keeps one supplier’s rules from another’s', async () => {
@@ -81,7 +81,7 @@ describe('/v1/registration-rules', () => {
     const other = await supplierWith('P');
     await call('PUT', '/v1/registration-rules', one.key, { groups: [usGroup] });
     const read = await call('GET', '/v1/registration-rules', other.partner('P').key);
-    expect(read.body).toMatchObject({ rules: { groups: [] }, version: 0 });
+    expect(read.body).toMatchObject({ groups: [], version: 0 });
   });
 
   it('refuses a partner’s PUT and keeps the rules', async () => {
@@ -90,7 +90,7 @@ describe('/v1/registration-rules', () => {
     const refused = await call('PUT', '/v1/registration-rules', partner('North').key, { groups: [] });
     expect(refused.status).toBe(403);
     expect(refused.body.error.details).toEqual([{ path: 'authorization', message: 'needs a supplier key' }]);
-    expect((await call('GET', '/v1/registration-rules', key)).body.rules).toEqual({ groups: [usGroup] });
+    expect((await call('GET', '/v1/registration-rules', key)).body.groups).toEqual([usGroup]);
   });
 
   it('refuses bad rules naming every path, and stores nothing', async () => {
@@ -124,7 +124,7 @@ describe('/v1/registration-rules', () => {
     );
     expect(staleHeader.status).toBe(409);
     expect((await call('GET', '/v1/registration-rules', key)).body).toMatchObject({
-      rules: { groups: [bigGroup] },
+      groups: [bigGroup],
       version: 2,
     });
   });

@@ -318,7 +318,7 @@ describe('auto-registration', () => {
       groups: [{ name: 'Big deals', conditions: [{ field: 'score', op: 'gte', value: 80 }] }],
     });
     expect(rules.status).toBe(200);
-    expect((await call('GET', '/v1/registration-rules', north)).body.rules.groups[0].name).toBe('Big deals');
+    expect((await call('GET', '/v1/registration-rules', north)).body.groups[0].name).toBe('Big deals');
     await call('PUT', '/v1/partner/settings', north, {
       autoRegistration: { mode: 'supplier', groups: widgets },
     });

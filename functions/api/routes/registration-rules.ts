@@ -2,19 +2,18 @@ import { type Clock, RegistrationRules, type RulesStore, validateRegistrationRul
 import { z } from 'zod';
 import { json } from '../http';
 import { route } from '../router';
+import { rulesPut } from '../rules-version';
 
 export interface RegistrationRulesRouteDeps {
   rules: RulesStore;
   clock: Clock;
 }
 
-const StoredRegistrationRules = z
-  .object({
-    rules: RegistrationRules,
-    version: z.int().describe('0 until the supplier first saves rules; send it back to refuse lost updates.'),
-    updatedAt: z.iso.datetime().nullable().describe('When the rules were last saved; null before that.'),
-  })
-  .meta({ id: 'StoredRegistrationRules' });
+/** As routing's rules answer: the groups, and the version to send back. */
+const StoredRegistrationRules = RegistrationRules.extend({
+  version: z.int().describe('0 until the supplier first saves rules; send it back to refuse lost updates.'),
+  updatedAt: z.iso.datetime().nullable().describe('When the rules were last saved; null before that.'),
+}).meta({ id: 'StoredRegistrationRules' });
 
 /**
  * The supplier's registration rules: the groups its partners' own leads are
@@ -34,7 +33,7 @@ export function registrationRulesRoutes(deps: RegistrationRulesRouteDeps) {
       handle: async ({ principal }) => {
         const stored = await deps.rules.getRules(principal.supplierId, 'registration');
         return json(200, {
-          rules: stored ? RegistrationRules.parse(stored.rules) : { groups: [] },
+          ...(stored ? RegistrationRules.parse(stored.rules) : { groups: [] }),
           version: stored?.version ?? 0,
           updatedAt: stored?.updatedAt ?? null,
         });
@@ -54,24 +53,12 @@ export function registrationRulesRoutes(deps: RegistrationRulesRouteDeps) {
         409: { description: 'The rules changed since the version sent' },
       },
       handle: async ({ principal, body, event }) => {
-        const { version: expected, ...draft } = (typeof body === 'object' && body !== null ? body : {}) as {
-          version?: unknown;
-        };
-        const rules = validateRegistrationRules(draft);
         const current = await deps.rules.getRules(principal.supplierId, 'registration');
-        // A client that read a version may send it back (body `version` or If-Match) to refuse lost updates.
-        const ifMatch =
-          event.headers['if-match'] ?? (typeof expected === 'number' ? String(expected) : undefined);
-        const base = ifMatch !== undefined ? Number(ifMatch.replace(/"/g, '')) : (current?.version ?? 0);
+        const { draft, expected } = rulesPut(body, event, current?.version);
+        const rules = validateRegistrationRules(draft);
         const now = deps.clock.now().toISOString();
-        const version = await deps.rules.putRules(
-          principal.supplierId,
-          'registration',
-          rules,
-          Number.isInteger(base) ? base : -1,
-          now,
-        );
-        return json(200, { rules, version, updatedAt: now });
+        const version = await deps.rules.putRules(principal.supplierId, 'registration', rules, expected, now);
+        return json(200, { ...rules, version, updatedAt: now });
       },
     }),
   ];

@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { json } from '../http';
 import { route } from '../router';
+import { rulesPut } from '../rules-version';
 
 export interface RoutingRouteDeps {
   rules: RulesStore;
@@ -51,20 +52,15 @@ export function routingRoutes(deps: RoutingRouteDeps) {
       responses: { 200: { description: 'The rules as stored', schema: StoredRoutingRules } },
       handle: async ({ principal, body, event }) => {
         const partners = await Tenants.listAllPartners({ store: deps.tenants }, principal.supplierId);
-        const { version: expected, ...draft } = (typeof body === 'object' && body !== null ? body : {}) as {
-          version?: unknown;
-        };
-        const rules = validateRules(draft, partners);
         const current = await deps.rules.getRules(principal.supplierId, 'routing');
         // A client that read a version may send it back (body `version` or If-Match) to refuse lost updates.
-        const ifMatch =
-          event.headers['if-match'] ?? (typeof expected === 'number' ? String(expected) : undefined);
-        const base = ifMatch !== undefined ? Number(ifMatch.replace(/"/g, '')) : (current?.version ?? 0);
+        const { draft, expected } = rulesPut(body, event, current?.version);
+        const rules = validateRules(draft, partners);
         const version = await deps.rules.putRules(
           principal.supplierId,
           'routing',
           rules,
-          Number.isInteger(base) ? base : -1,
+          expected,
           deps.clock.now().toISOString(),
         );
         return json(200, { ...rules, version });
