@@ -116,6 +116,11 @@ const PARTNER_CASES: Record<string, string>[] = [
   { registration: 'unregistered,linked' },
   { type: 'registered', status: 'Accepted' },
   { q: 'muller' },
+  // read from its own leads' partitions alone, from the shared ones alone, from both
+  { registration: 'linked' },
+  { registration: 'registered' },
+  { type: 'distributed' },
+  { registration: 'registered,unregistered' },
 ];
 
 describe('the All Leads view on DynamoDB Local', () => {

@@ -80,8 +80,7 @@ describe('the view planner', () => {
     expect(planLeadQuery(filter({ partnerId: 'A', emailStatus: 'Sent', status: 'Pending' }))).toEqual({
       driver: { index: 'byPartner', partnerIds: ['A'] },
       rangeOnKey: false,
-      // byPartner also holds the partner's own leads the supplier does not see: a supplier's view leaves them out.
-      post: ['statuses', 'emailStatuses', 'shared'],
+      post: ['statuses', 'emailStatuses'],
     });
     expect(planLeadQuery(filter({ emailStatus: 'Opened,Clicked', pipelineStatus: 'Open' })).driver).toEqual({
       index: 'byEmail',
@@ -135,7 +134,7 @@ describe('the view planner', () => {
     expect(planLeadQuery({ ...q, sort: 'updated' }, { keywordIndex: true })).toEqual({
       driver: { index: 'byUpdated' },
       rangeOnKey: false,
-      post: ['date', 'keywords', 'shared'],
+      post: ['date', 'keywords'],
     });
     // A stronger field still drives; the keywords are then checked on what it reads.
     expect(
@@ -147,12 +146,12 @@ describe('the view planner', () => {
     expect(planLeadQuery(filter({ dateField: 'updated', from: '2030-01-01', partnerId: 'A' }))).toEqual({
       driver: { index: 'byUpdated' },
       rangeOnKey: true,
-      post: ['partnerIds', 'shared'],
+      post: ['partnerIds'],
     });
     expect(planLeadQuery(filter({ from: '2030-01-01', sort: 'updated', status: 'Pending' }))).toEqual({
       driver: { index: 'byUpdated' },
       rangeOnKey: false,
-      post: ['date', 'statuses', 'shared'],
+      post: ['date', 'statuses'],
     });
     expect(planLeadQuery(filter({ dateField: 'updated', to: '2030-01-01', sort: 'created' }))).toEqual({
       driver: { index: 'byCreated' },
@@ -178,10 +177,34 @@ describe('the view planner', () => {
       registrations: ['unregistered', 'linked'],
       withPartnerOwn: true,
     });
+    // A partner key's view also reads its partner's own partitions; a supplier's never does.
+    // ...alone when the filter asks for those leads only...
     expect(planLeadQuery(own)).toEqual({
-      driver: { index: 'byPartner', partnerIds: ['A'] },
+      driver: { index: 'byPartner', partnerIds: ['A'], own: { partnerIds: ['A'], only: true } },
       rangeOnKey: false,
       post: ['registrations'],
+    });
+    expect(planLeadQuery(filter({ sort: 'updated' }, { partnerId: 'A' }))).toEqual({
+      driver: { index: 'byUpdated', own: { partnerIds: ['A'] } },
+      rangeOnKey: false,
+      post: ['partnerIds'],
+    });
+    expect(
+      planLeadQuery(filter({ registration: 'registered,unregistered' }, { partnerId: 'A' })).driver,
+    ).toEqual({ index: 'byPartner', partnerIds: ['A'], own: { partnerIds: ['A'] } });
+    // ...and not when no partner-only lead can match.
+    for (const query of [{ registration: 'registered' }, { type: 'distributed' }] as Record<
+      string,
+      string
+    >[]) {
+      expect(planLeadQuery(filter(query, { partnerId: 'A' })).driver).toEqual({
+        index: 'byPartner',
+        partnerIds: ['A'],
+      });
+    }
+    expect(planLeadQuery(filter({ partnerId: 'A', registration: 'unregistered' })).driver).toEqual({
+      index: 'byPartner',
+      partnerIds: ['A'],
     });
     expect(() => filter({ conflict: 'true' }, { partnerId: 'A' })).toThrow(/supplier/);
   });

@@ -26,10 +26,16 @@ describe('GSIs named by access pattern', () => {
         Keys.leadIndex('s', 'l', '2026-01-01T00:00:00.000Z'),
         Keys.uploadIndex('s', 'u', '2026-01-01T00:00:00.000Z'),
       ],
-      byPartner: [Keys.leadOfPartner('s', 'p', 'l', '2026-01-01T00:00:00.000Z')],
+      byPartner: [
+        Keys.leadOfPartner('s', 'p', 'l', '2026-01-01T00:00:00.000Z'),
+        Keys.ownLeadOfPartner('s', 'p', 'l', '2026-01-01T00:00:00.000Z'),
+      ],
       byLease: [Keys.processingUpload('s', 'u', '2026-01-01T00:00:00.000Z')],
       byDeadline: [Keys.leadDeadline('l', '2026-01-01T00:00:00.000Z')],
-      byUpdated: [Keys.leadUpdated('s', 'l', '2026-01-01T00:00:00.000Z')],
+      byUpdated: [
+        Keys.leadUpdated('s', 'l', '2026-01-01T00:00:00.000Z'),
+        Keys.ownLeadUpdated('s', 'p', 'l', '2026-01-01T00:00:00.000Z'),
+      ],
       byStatus: [Keys.leadStatus('s', 'Pending', 'l', '2026-01-01T00:00:00.000Z')],
       byEmail: [Keys.leadEmail('s', 'Sent', 'l', '2026-01-01T00:00:00.000Z')],
       bySource: [Keys.leadSource('s', 'distributed', 'API', 'l', '2026-01-01T00:00:00.000Z')],

@@ -11,8 +11,6 @@ const ITEM_ATTRIBUTES = new Set([
   ...[4, 5, 6, 7, 8, 9].flatMap((n) => [`GSI${n}PK`, `GSI${n}SK`]),
   'entity',
   'expiresAt',
-  /** A partner's own lead the supplier does not see (keys.ts). */
-  'partnerOnly',
 ]);
 
 /** The domain object inside an item: everything but the keys, the entity tag and the TTL. */

@@ -112,12 +112,12 @@ import { normaliseName } from '@leadrelay/core';
  * |                    |                                                     |                       |   conflict (few)        |
  *
  * A partner's own lead the supplier does not see yet (registration unregistered or
- * linked; core sharedWithSupplier) has only byPartner and byUpdated keys (a partner's
- * view: its partitions, and sort=updated) and the attribute `partnerOnly`: a supplier's
- * view driven by byPartner or byUpdated filters it out (`attribute_not_exists(partnerOnly)`;
- * it reads them and drops them: the cost is the partners' unregistered share). Every
- * other index, the reports and the keyword index hold only what the supplier sees;
- * registering rewrites the item, and its keys appear.
+ * linked; core sharedWithSupplier) has only byPartner and byUpdated keys, in partitions
+ * of its partner's own (`SUP#<sid>#PARTNER#<pid>#OWN#<shard4>`, `…#OWNUPDATED#<shard4>`):
+ * a supplier's view never reads them, however many a partner keeps; a partner key's view
+ * (withPartnerOwn) merges them with its partner's shared partitions (16 + 4). Every other
+ * index, the reports and the keyword index hold only what the supplier sees; registering
+ * rewrites the item, and its keys move to the shared partitions and appear in the others.
  *
  * A view's query (LeadStore.queryLeads, core's planLeadQuery) drives ONE of byCreated,
  * byUpdated, byPartner or these, merging its partitions (shards × the filter's values),
@@ -270,6 +270,25 @@ export const Keys = {
     GSI4SK: `${updatedAt}#${leadId}`,
   }),
   leadsUpdatedOf: (supplierId: string, shard: number) => ({ GSI4PK: `SUP#${supplierId}#UPDATED#${shard}` }),
+  /**
+   * byPartner, a partner's own lead the supplier does not see (unregistered, linked):
+   * partitions of their own, so the supplier's views never read them.
+   */
+  ownLeadOfPartner: (supplierId: string, partnerId: string, leadId: string, createdAt: string) => ({
+    GSI2PK: `SUP#${supplierId}#PARTNER#${partnerId}#OWN#${dimShard(leadId)}`,
+    GSI2SK: `${createdAt}#${leadId}`,
+  }),
+  ownLeadsOfPartner: (supplierId: string, partnerId: string, shard: number) => ({
+    GSI2PK: `SUP#${supplierId}#PARTNER#${partnerId}#OWN#${shard}`,
+  }),
+  /** byUpdated, a partner's own lead the supplier does not see (its partner's sort=updated). */
+  ownLeadUpdated: (supplierId: string, partnerId: string, leadId: string, updatedAt: string) => ({
+    GSI4PK: `SUP#${supplierId}#PARTNER#${partnerId}#OWNUPDATED#${dimShard(leadId)}`,
+    GSI4SK: `${updatedAt}#${leadId}`,
+  }),
+  ownLeadsUpdatedOf: (supplierId: string, partnerId: string, shard: number) => ({
+    GSI4PK: `SUP#${supplierId}#PARTNER#${partnerId}#OWNUPDATED#${shard}`,
+  }),
   /** byStatus: a supplier's leads of one distribution status, within each of DIM_SHARDS shards. */
   leadStatus: (supplierId: string, status: string, leadId: string, createdAt: string) => ({
     GSI5PK: `SUP#${supplierId}#STATUS#${status}#${dimShard(leadId)}`,

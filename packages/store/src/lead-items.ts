@@ -22,8 +22,15 @@ export function leadItem(lead: Lead): Record<string, unknown> {
   return {
     ...fields,
     ...Keys.lead(lead.id),
-    ...(shared ? Keys.leadIndex(lead.supplierId, lead.id, lead.createdAt) : { partnerOnly: true }),
-    ...(lead.partnerId ? Keys.leadOfPartner(lead.supplierId, lead.partnerId, lead.id, lead.createdAt) : {}),
+    ...(shared ? Keys.leadIndex(lead.supplierId, lead.id, lead.createdAt) : {}),
+    ...(lead.partnerId
+      ? (shared ? Keys.leadOfPartner : Keys.ownLeadOfPartner)(
+          lead.supplierId,
+          lead.partnerId,
+          lead.id,
+          lead.createdAt,
+        )
+      : {}),
     ...(waitsForDeadline(lead) && lead.deadlineAt ? Keys.leadDeadline(lead.id, lead.deadlineAt) : {}),
     ...viewKeys(lead),
     entity: Entity.lead,
@@ -33,12 +40,14 @@ export function leadItem(lead: Lead): Record<string, unknown> {
 /**
  * The All Leads view's index keys (keys.ts): by updated time, status, email status, type and
  * source, pipeline, channel conflict. A partner's own lead the supplier does not see has
- * byUpdated's alone (its partner's sort=updated).
+ * byUpdated's alone, in its partner's own partitions (its partner's sort=updated).
  */
 export function viewKeys(lead: Lead): Record<string, string> {
   const { supplierId: sid, id, createdAt } = lead;
+  if (!sharedWithSupplier(lead)) {
+    return lead.partnerId ? Keys.ownLeadUpdated(sid, lead.partnerId, id, lead.updatedAt) : {};
+  }
   const updated = Keys.leadUpdated(sid, id, lead.updatedAt);
-  if (!sharedWithSupplier(lead)) return updated;
   return {
     ...updated,
     ...Keys.leadStatus(sid, lead.distributionStatus, id, createdAt),

@@ -354,11 +354,25 @@ function partitionKeys(supplierId: string, plan: LeadPlan): string[] {
   const driver = plan.driver;
   switch (driver.index) {
     case 'byUpdated':
-      return shards(LEAD_SHARDS).map((s) => Keys.leadsUpdatedOf(supplierId, s).GSI4PK);
+      return [
+        ...(driver.own?.only
+          ? []
+          : shards(LEAD_SHARDS).map((s) => Keys.leadsUpdatedOf(supplierId, s).GSI4PK)),
+        ...(driver.own?.partnerIds ?? []).flatMap((pid) =>
+          shards(DIM_SHARDS).map((s) => Keys.ownLeadsUpdatedOf(supplierId, pid, s).GSI4PK),
+        ),
+      ];
     case 'byPartner':
-      return driver.partnerIds.flatMap((pid) =>
-        shards(LEAD_SHARDS).map((s) => Keys.leadsOfPartner(supplierId, pid, s).GSI2PK),
-      );
+      return [
+        ...(driver.own?.only
+          ? []
+          : driver.partnerIds.flatMap((pid) =>
+              shards(LEAD_SHARDS).map((s) => Keys.leadsOfPartner(supplierId, pid, s).GSI2PK),
+            )),
+        ...(driver.own?.partnerIds ?? []).flatMap((pid) =>
+          shards(DIM_SHARDS).map((s) => Keys.ownLeadsOfPartner(supplierId, pid, s).GSI2PK),
+        ),
+      ];
     case 'byStatus':
       return driver.statuses.flatMap((v) =>
         shards(DIM_SHARDS).map((s) => Keys.leadsOfStatus(supplierId, v, s).GSI5PK),
@@ -448,10 +462,6 @@ function postFilter(
         parts.push(`#registration.#registrationStatus IN (${refs.join(', ')})`);
         break;
       }
-      case 'shared':
-        names['#partnerOnly'] = 'partnerOnly';
-        parts.push('attribute_not_exists(#partnerOnly)');
-        break;
       default:
         break;
     }

@@ -1,4 +1,4 @@
-import { LeadSource, LeadType } from './lead';
+import { LeadSource, LeadType, type RegistrationStatus } from './lead';
 import type { LeadFilter } from './query';
 
 /**
@@ -22,15 +22,19 @@ import type { LeadFilter } from './query';
  * - Keywords drive only when a keyword index is there (the search store) and the sort
  *   is by created; otherwise they are checked in memory on the items read.
  * - The partners' own leads the supplier does not see (unregistered, linked) sit only in
- *   byPartner and byUpdated (a partner's sort=updated): a supplier's view driven by one of
- *   those checks `shared` (they are left out); a partner key's scope (withPartnerOwn) keeps them.
+ *   partitions of their partner's own in byPartner and byUpdated (the store's keys): a
+ *   supplier's view never reads them; a partner key's scope (withPartnerOwn, its partnerIds)
+ *   names them in `own` (OwnPartitions), and they join the driving Query's partitions, or
+ *   replace them when the filter asks for those leads alone; a filter no partner-only lead
+ *   can match leaves them out. A partner scope always names its partner, so byPartner
+ *   drives it (or byUpdated, for sort=updated).
  * - A filter with an empty list (a partner group without partners) matches nothing:
  *   the plan is `none`, and no Query is made.
  */
 export type LeadDriver =
   | { index: 'byCreated' }
-  | { index: 'byUpdated' }
-  | { index: 'byPartner'; partnerIds: string[] }
+  | { index: 'byUpdated'; own?: OwnPartitions }
+  | { index: 'byPartner'; partnerIds: string[]; own?: OwnPartitions }
   | { index: 'byEmail'; emailStatuses: string[] }
   | { index: 'byPipeline'; pipelineStatuses: string[] }
   | { index: 'byStatus'; statuses: string[] }
@@ -38,6 +42,16 @@ export type LeadDriver =
   | { index: 'keywords' }
   | { index: 'byConflict' }
   | { index: 'none' };
+
+/**
+ * A partner key's view of byPartner or byUpdated: the partitions of these partners' own
+ * leads (the supplier does not see them) join the driving Query's, or, when the filter
+ * can match nothing else (registration=unregistered,linked), stand alone.
+ */
+export interface OwnPartitions {
+  partnerIds: string[];
+  only?: true;
+}
 
 /** The filter fields a plan checks on the items read (beside what its index answers). */
 export type PostFilterField =
@@ -50,9 +64,7 @@ export type PostFilterField =
   | 'sources'
   | 'keywords'
   | 'conflict'
-  | 'registrations'
-  /** Only what the supplier sees (a byPartner-driven view without withPartnerOwn). */
-  | 'shared';
+  | 'registrations';
 
 export interface LeadPlan {
   driver: LeadDriver;
@@ -124,17 +136,33 @@ export function planLeadQuery(filter: LeadFilter, options: PlanOptions = {}): Le
     ['registrations', filter.registrations],
   ];
   for (const [field, value] of fields) if (value !== undefined && !served(field)) post.push(field);
-  const holdsPartnerOwn = chosen.index === 'byPartner' || chosen.index === 'byUpdated';
-  if (holdsPartnerOwn && filter.withPartnerOwn !== true) post.push('shared');
   return { driver: chosen, rangeOnKey, post };
 }
 
+/** The registration statuses of a partner's own leads the supplier does not see (core sharedWithSupplier). */
+const PARTNER_ONLY: readonly RegistrationStatus[] = ['unregistered', 'linked'];
+
+/**
+ * Whether a partner key's view reads its own leads' partitions, and whether only them:
+ * not when the filter cannot match a partner-only lead (another registration status, a
+ * type but registered), alone when it can match nothing else.
+ */
+function ownPartitions(filter: LeadFilter): { own?: OwnPartitions } {
+  const { partnerIds, registrations, types } = filter;
+  if (filter.withPartnerOwn !== true || partnerIds === undefined) return {};
+  if (registrations !== undefined && !registrations.some((r) => PARTNER_ONLY.includes(r))) return {};
+  if (types !== undefined && !types.includes('registered')) return {};
+  const only = registrations?.every((r) => PARTNER_ONLY.includes(r)) === true;
+  return { own: { partnerIds: [...new Set(partnerIds)], ...(only && { only: true as const }) } };
+}
+
 function chooseDriver(filter: LeadFilter, options: PlanOptions): LeadDriver {
-  if (filter.sort === 'updated') return { index: 'byUpdated' };
-  if (filter.conflict === true) return { index: 'byConflict' };
   const { partnerIds, emailStatuses, pipelineStatuses, statuses } = filter;
+  const own = ownPartitions(filter);
+  if (filter.sort === 'updated') return { index: 'byUpdated', ...own };
+  if (filter.conflict === true) return { index: 'byConflict' };
   if (partnerIds !== undefined && partnerIds.length <= MAX_DRIVING_PARTNERS) {
-    return { index: 'byPartner', partnerIds: [...new Set(partnerIds)] };
+    return { index: 'byPartner', partnerIds: [...new Set(partnerIds)], ...own };
   }
   if (emailStatuses !== undefined && new Set(emailStatuses).size < ALL_EMAIL) {
     return { index: 'byEmail', emailStatuses: [...new Set(emailStatuses)] };
