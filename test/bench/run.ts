@@ -7,7 +7,7 @@
  * write units of one lead's life on DynamoDB Local (write-units.ts), with and without
  * the All Leads view's GSIs; the All Leads view's page one per filter (views.ts); keyword
  * search (search.ts); the reports over 90 days at two sizes (reports.ts); a large export
- * (export.ts); one summary table. BENCH_PARTS (e.g. `2,5`) runs only those parts, for a quick comparison.
+ * (export.ts); partner leads and registration (registration.ts); one summary table. BENCH_PARTS (e.g. `2,5`) runs only those parts, for a quick comparison.
  *
  * Every ingest runs in a child process of its own (ingest-rss.ts), so its memory
  * figures are its own and not this process's. Lead files are generated to a temp
@@ -28,6 +28,7 @@ import { type IngestRunResult, RESULT_PREFIX, type Sink } from './ingest-rss';
 import { benchLatency, latencyNotes, latencySummaryRows, latencyTable } from './latency';
 import { describeMachine, machine, processCpuSeconds } from './machine';
 import { rawBatchWrite, readLeadItem } from './raw-write';
+import { benchRegistration, describeRegistration } from './registration';
 import { benchReports, REPORT_BENCH_SIZES, reportsTable } from './reports';
 import { benchRouting } from './routing';
 import {
@@ -454,6 +455,45 @@ async function main(): Promise<void> {
         '',
         '',
       ]);
+    }
+
+    // 10. Partner leads and registration
+    if (runs(10)) {
+      heading('10. Partner leads and registration (DynamoDB Local, through the API)');
+      const registration = await withDynamoDbLocal((endpoint) => benchRegistration(endpoint));
+      for (const line of describeRegistration(registration)) console.log(line);
+      const byStep = (prefix: string) =>
+        registration.steps.find((s) => s.step.startsWith(prefix))?.writeUnits ?? Number.NaN;
+      const supplierView = registration.views.cases.find(
+        (c) => c.who === 'supplier' && c.name === 'partnerId=P01',
+      );
+      const { apply } = registration;
+      summary.push(
+        [
+          'write units: partner lead created / registered by hand / created and auto-registered',
+          `${byStep('partner lead created, with email')} / ${byStep('registered by hand (')} / ${byStep('partner lead created and auto-registered')}`,
+          '',
+          '',
+        ],
+        [
+          `supplier's partnerId=P01 page one beside ${int(registration.views.ownLeads)} of P01's own leads: read / returned`,
+          supplierView && supplierView.returned > 0
+            ? (supplierView.read / supplierView.returned).toFixed(2)
+            : 'n/a',
+          `≤ ${VIEW_RATIO_TARGET}`,
+          met(
+            supplierView !== undefined &&
+              supplierView.returned > 0 &&
+              supplierView.read / supplierView.returned <= VIEW_RATIO_TARGET,
+          ),
+        ],
+        [
+          `apply over ${int(apply.leads)} unregistered leads: leads registered/s`,
+          `${(apply.registered / apply.seconds).toFixed(0)} leads/s (${int(apply.registered)})`,
+          '',
+          '',
+        ],
+      );
     }
 
     // Summary

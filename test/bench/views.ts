@@ -26,6 +26,7 @@ import {
   startDynamoDbLocal,
 } from '../support/dynamodb-local';
 import { groupPartners, VIEW_NOW, viewLeads, viewPartners } from '../support/view-leads';
+import { readMeter } from './meters';
 
 export const VIEW_LEADS = 100_000;
 export const RUNS = 20;
@@ -100,22 +101,7 @@ const quantile = (sorted: number[], q: number) =>
 export async function benchViews(endpoint: string, count = VIEW_LEADS, runs = RUNS): Promise<ViewsResult> {
   const tableName = await createTestTable(endpoint, 'bench-views', { stream: false });
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
-  // What DynamoDB reads for the store: ScannedCount of every Query, items of every BatchGetItem.
-  const meter = { read: 0, queries: 0 };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      const output = result.output as { ScannedCount?: number; Responses?: Record<string, unknown[]> };
-      if (context.commandName === 'QueryCommand') {
-        meter.queries++;
-        meter.read += output.ScannedCount ?? 0;
-      } else if (context.commandName === 'BatchGetItemCommand') {
-        meter.read += Object.values(output.Responses ?? {}).reduce((n, items) => n + items.length, 0);
-      }
-      return result;
-    },
-    { step: 'initialize', name: 'viewsMeter' },
-  );
+  const meter = readMeter(client);
   try {
     const db = createDocumentClient(client);
     const store = new DynamoLeadStore(db, tableName);
@@ -162,7 +148,7 @@ export async function benchViews(endpoint: string, count = VIEW_LEADS, runs = RU
 }
 
 /** Writes the lead items 25 a BatchWriteItem, 16 in flight, retrying unprocessed items. */
-async function load(client: DynamoDBClient, tableName: string, leads: ReturnType<typeof viewLeads>) {
+export async function load(client: DynamoDBClient, tableName: string, leads: ReturnType<typeof viewLeads>) {
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < leads.length; i += 25) batches.push(leads.slice(i, i + 25).map(leadItem));
   let next = 0;

@@ -38,24 +38,14 @@ import {
   startDynamoDbLocal,
 } from '../support/dynamodb-local';
 import { apiEvent } from '../support/events';
+import { capacityMeter, type Units } from './meters';
 
 const OPERATOR_KEY = 'operator-key-for-the-write-units-bench-01';
 /** Opens of the many-opens life (after its first Open). */
 export const MANY_OPENS = Number(process.env.BENCH_MANY_OPENS ?? 200);
 
-const WRITES = new Set([
-  'PutItemCommand',
-  'UpdateItemCommand',
-  'DeleteItemCommand',
-  'TransactWriteItemsCommand',
-  'BatchWriteItemCommand',
-]);
-
-export interface Step {
+export interface Step extends Units {
   step: string;
-  writeUnits: number;
-  readUnits: number;
-  calls: number;
 }
 
 export interface WriteUnitsResult {
@@ -66,8 +56,6 @@ export interface WriteUnitsResult {
   plainItemBytes: number;
   manyOpensItemBytes: number;
 }
-
-type Capacity = { CapacityUnits?: number; WriteCapacityUnits?: number; ReadCapacityUnits?: number };
 
 /** `indexes`: only the table's first GSIs (3: the table before the All Leads view's five). */
 export async function benchWriteUnits(
@@ -80,21 +68,7 @@ export async function benchWriteUnits(
     options.indexes === undefined ? {} : { indexes: options.indexes },
   );
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
-  const meter = { on: false, writeUnits: 0, readUnits: 0, calls: 0 };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (!meter.on) return next(args);
-      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'INDEXES';
-      const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
-      const units = [consumed ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-      meter.calls++;
-      if (WRITES.has(context.commandName ?? '')) meter.writeUnits += units;
-      else meter.readUnits += units;
-      return result;
-    },
-    { step: 'initialize', name: 'consumedCapacityMeter' },
-  );
+  const meter = capacityMeter(client);
   const db = createDocumentClient(client);
   const leads = new DynamoLeadStore(db, tableName);
   const table = {
@@ -116,13 +90,7 @@ export async function benchWriteUnits(
   const deps = { leads, tenants: table.tenants, clock: { now: () => new Date() } };
 
   async function measured(steps: Step[], step: string, work: () => Promise<unknown>): Promise<void> {
-    Object.assign(meter, { on: true, writeUnits: 0, readUnits: 0, calls: 0 });
-    try {
-      await work();
-    } finally {
-      meter.on = false;
-    }
-    steps.push({ step, writeUnits: meter.writeUnits, readUnits: meter.readUnits, calls: meter.calls });
+    steps.push({ step, ...(await meter.measure(work)) });
   }
 
   async function current(id: string): Promise<Lead> {
