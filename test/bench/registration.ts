@@ -20,14 +20,13 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Lead, LeadListQuery, leadFilter, newId } from '@leadrelay/core';
 import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
-import { answer, testApi } from '../support/api';
+import { callApiOk, testApi } from '../support/api';
 import {
   createTestTable,
   localCredentials,
   localRegion,
   startDynamoDbLocal,
 } from '../support/dynamodb-local';
-import { apiEvent } from '../support/events';
 import { groupPartners, VIEW_NOW, viewLeads, viewPartners } from '../support/view-leads';
 import { capacityMeter, readMeter, type Units } from './meters';
 import { load } from './views';
@@ -67,20 +66,8 @@ export async function benchRegistration(endpoint: string): Promise<RegistrationB
     { tenants: new DynamoTenantStore(db, tableName), leads, rules: new DynamoRulesStore(db, tableName) },
     OPERATOR_KEY,
   );
-  const call = async (
-    method: string,
-    path: string,
-    key: string,
-    body?: unknown,
-    query?: Record<string, string>,
-  ) => {
-    const res = await answer(
-      api,
-      apiEvent({ method, path, key, ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) }),
-    );
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  };
+  const call = (method: string, target: string, key: string, body?: unknown) =>
+    callApiOk(api, method, target, key, body);
   try {
     const supplier = await call('POST', '/v1/admin/suppliers', OPERATOR_KEY, { name: 'Bench Supplier' });
     const partner = async (name: string) => {
@@ -219,10 +206,9 @@ export async function benchRegistration(endpoint: string): Promise<RegistrationB
       do {
         const page = await call(
           'POST',
-          '/v1/partner/registration-rules/apply',
+          `/v1/partner/registration-rules/apply?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
           west.key,
           draft,
-          cursor ? { limit: '100', cursor } : { limit: '100' },
         );
         applyCalls++;
         registered += page.items.filter((item: { outcome: string }) => item.outcome === 'registered').length;

@@ -30,14 +30,13 @@ import {
   recordNotification,
 } from '@leadrelay/core';
 import { createDocumentClient, DynamoLeadStore, DynamoRulesStore, DynamoTenantStore } from '@leadrelay/store';
-import { answer, testApi } from '../support/api';
+import { callApiOk, testApi } from '../support/api';
 import {
   createTestTable,
   localCredentials,
   localRegion,
   startDynamoDbLocal,
 } from '../support/dynamodb-local';
-import { apiEvent } from '../support/events';
 import { capacityMeter, type Units } from './meters';
 
 const OPERATOR_KEY = 'operator-key-for-the-write-units-bench-01';
@@ -77,11 +76,8 @@ export async function benchWriteUnits(
     rules: new DynamoRulesStore(db, tableName),
   };
   const api = testApi(table, OPERATOR_KEY);
-  const call = async (method: string, path: string, key: string, body?: unknown) => {
-    const res = await answer(api, apiEvent({ method, path, key, ...(body === undefined ? {} : { body }) }));
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  };
+  const call = (method: string, path: string, key: string, body?: unknown) =>
+    callApiOk(api, method, path, key, body);
   const supplier = await call('POST', '/v1/admin/suppliers', OPERATOR_KEY, { name: 'Bench Supplier' });
   const partner = await call('POST', '/v1/partners', supplier.apiKey, {
     name: 'Bench Partner',

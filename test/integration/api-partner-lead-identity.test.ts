@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, answer, type TestApi, testApi } from '../support/api';
-import { apiEvent } from '../support/events';
+import { callApi, supplierWithPartners, type TestApi, testApi } from '../support/api';
 import { testTable } from '../support/store';
 
 /**
@@ -17,26 +16,10 @@ beforeAll(async () => {
   api = testApi(table, OPERATOR_KEY);
 });
 
-async function call(method: string, target: string, key: string, body?: unknown): Promise<Answer> {
-  const [path = '', search] = target.split('?');
-  const query = search ? Object.fromEntries(new URLSearchParams(search)) : undefined;
-  return answer(
-    api,
-    apiEvent({ method, path, key, ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) }),
-  );
-}
+const call = (method: string, target: string, key: string, body?: unknown) =>
+  callApi(api, method, target, key, body);
 
-async function supplierWith(...names: string[]) {
-  const created = await call('POST', '/v1/admin/suppliers', OPERATOR_KEY, { name: 'S' });
-  const key: string = created.body.apiKey;
-  const partners: Record<string, { id: string; key: string }> = {};
-  for (const name of names) {
-    const res = await call('POST', '/v1/partners', key, { name });
-    partners[name] = { id: res.body.partner.id, key: res.body.apiKey };
-  }
-  const partner = (name: string) => partners[name] ?? { id: '', key: '' };
-  return { key, partner };
-}
+const supplierWith = (...names: string[]) => supplierWithPartners(api, OPERATOR_KEY, ...names);
 
 describe('a partner lead whose email the partner changed', () => {
   it('is the lead that email finds again: the same email posted is 200 deduplicated, no second lead', async () => {

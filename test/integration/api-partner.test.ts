@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, answer, type TestApi, testApi } from '../support/api';
-import { apiEvent } from '../support/events';
+import { callApi, supplierWithPartners, type TestApi, testApi } from '../support/api';
 import { testTable } from '../support/store';
 
 /** The partner's side of the API on DynamoDB Local: its settings, its leads, its view of a lead. */
@@ -13,26 +12,10 @@ beforeAll(async () => {
   api = testApi(table, OPERATOR_KEY);
 });
 
-async function call(method: string, target: string, key: string, body?: unknown): Promise<Answer> {
-  const [path = '', search] = target.split('?');
-  const query = search ? Object.fromEntries(new URLSearchParams(search)) : undefined;
-  return answer(
-    api,
-    apiEvent({ method, path, key, ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) }),
-  );
-}
+const call = (method: string, target: string, key: string, body?: unknown) =>
+  callApi(api, method, target, key, body);
 
-async function supplierWith(...names: string[]) {
-  const created = await call('POST', '/v1/admin/suppliers', OPERATOR_KEY, { name: 'S' });
-  const key: string = created.body.apiKey;
-  const partners: Record<string, { id: string; key: string }> = {};
-  for (const name of names) {
-    const res = await call('POST', '/v1/partners', key, { name });
-    partners[name] = { id: res.body.partner.id, key: res.body.apiKey };
-  }
-  const partner = (name: string) => partners[name] ?? { id: '', key: '' };
-  return { key, partner };
-}
+const supplierWith = (...names: string[]) => supplierWithPartners(api, OPERATOR_KEY, ...names);
 
 describe('/v1/partner/settings', () => {
   it('reads and replaces the partner’s own settings, leaving out what it does not name', async () => {

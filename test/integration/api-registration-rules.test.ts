@@ -1,8 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys } from '@leadrelay/store';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, answer, type TestApi, testApi } from '../support/api';
-import { apiEvent } from '../support/events';
+import { type Answer, callApi, supplierWithPartners, type TestApi, testApi } from '../support/api';
 import { testTable } from '../support/store';
 
 /** Registration rules and a partner's auto-registration settings, over the API on DynamoDB Local. */
@@ -16,29 +15,10 @@ beforeAll(async () => {
   api = testApi(table, OPERATOR_KEY);
 });
 
-async function call(
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-  headers = {},
-): Promise<Answer> {
-  const event = apiEvent({ method, path, key, ...(body === undefined ? {} : { body }) });
-  return answer(api, { ...event, headers: { ...event.headers, ...headers } });
-}
+const call = (method: string, target: string, key: string, body?: unknown, headers = {}) =>
+  callApi(api, method, target, key, body, headers);
 
-async function supplierWith(...names: string[]) {
-  const created = await call('POST', '/v1/admin/suppliers', OPERATOR_KEY, { name: 'S' });
-  const key: string = created.body.apiKey;
-  const supplierId: string = created.body.supplier.id;
-  const partners: Record<string, { id: string; key: string }> = {};
-  for (const name of names) {
-    const res = await call('POST', '/v1/partners', key, { name });
-    partners[name] = { id: res.body.partner.id, key: res.body.apiKey };
-  }
-  const partner = (name: string) => partners[name] ?? { id: '', key: '' };
-  return { key, supplierId, partner };
-}
+const supplierWith = (...names: string[]) => supplierWithPartners(api, OPERATOR_KEY, ...names);
 
 const usGroup = { name: 'US', conditions: [{ field: 'country', op: 'equals', value: 'US' }] };
 const bigGroup = { name: 'Big', conditions: [{ field: 'score', op: 'gte', value: 80 }] };

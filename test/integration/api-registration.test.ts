@@ -1,7 +1,6 @@
 import { leadIdFor } from '@leadrelay/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, answer, type TestApi, testApi } from '../support/api';
-import { apiEvent } from '../support/events';
+import { callApi, supplierWithPartners, type TestApi, testApi } from '../support/api';
 import { testTable } from '../support/store';
 
 /**
@@ -19,28 +18,14 @@ beforeAll(async () => {
   api = testApi(table, OPERATOR_KEY);
 });
 
-async function call(method: string, target: string, key: string, body?: unknown): Promise<Answer> {
-  const [path = '', search] = target.split('?');
-  const query = search ? Object.fromEntries(new URLSearchParams(search)) : undefined;
-  return answer(
-    api,
-    apiEvent({ method, path, key, ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) }),
-  );
-}
+const call = (method: string, target: string, key: string, body?: unknown) =>
+  callApi(api, method, target, key, body);
 
 async function supplierWith(...names: string[]) {
-  const created = await call('POST', '/v1/admin/suppliers', OPERATOR_KEY, { name: 'S' });
-  const key: string = created.body.apiKey;
-  const supplierId: string = created.body.supplier.id;
-  const partners: Record<string, { id: string; key: string }> = {};
-  for (const name of names) {
-    const res = await call('POST', '/v1/partners', key, { name });
-    partners[name] = { id: res.body.partner.id, key: res.body.apiKey };
-  }
-  const partner = (name: string) => partners[name] ?? { id: '', key: '' };
-  const ids = async (target: string, who = key) =>
+  const supplier = await supplierWithPartners(api, OPERATOR_KEY, ...names);
+  const ids = async (target: string, who = supplier.key) =>
     ((await call('GET', target, who)).body.items as { id: string }[]).map((l) => l.id).sort();
-  return { key, supplierId, partner, ids };
+  return { ...supplier, ids };
 }
 
 const uniqueEmail = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@buyer.example`;

@@ -2,8 +2,7 @@ import { countersOf, REPORT_NAMES, shapeReport } from '@leadrelay/core';
 import { DynamoReportStore } from '@leadrelay/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateBatch } from '../../functions/aggregate/aggregate';
-import { type Answer, answer, type TestApi, testApi } from '../support/api';
-import { apiEvent } from '../support/events';
+import { callApi, type TestApi, testApi } from '../support/api';
 import { allLeads, readStream } from '../support/report-leads';
 import { testTable } from '../support/store';
 
@@ -26,14 +25,8 @@ afterAll(async () => {
   table?.client.destroy();
 });
 
-async function call(method: string, target: string, key: string, body?: unknown): Promise<Answer> {
-  const [path = '', search] = target.split('?');
-  const query = search ? Object.fromEntries(new URLSearchParams(search)) : undefined;
-  return answer(
-    api,
-    apiEvent({ method, path, key, ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) }),
-  );
-}
+const call = (method: string, target: string, key: string, body?: unknown) =>
+  callApi(api, method, target, key, body);
 
 const today = () => new Date().toISOString().slice(0, 10);
 

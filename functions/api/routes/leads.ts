@@ -1,6 +1,7 @@
 import {
   type AssignDeps,
   assignLead,
+  type ErrorDetail,
   HistoryEntry,
   Intake,
   type IntakeDeps,
@@ -151,13 +152,7 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
           const { source, ...input } = partnerBody(body);
           const [result] = await Registration.createPartnerLeads(deps, principal, [input], source ?? 'API');
           const now = deps.clock.now();
-          if (!result || result.status === 'rejected') {
-            const details = result?.status === 'rejected' ? result.errors : [];
-            throw new ValidationError(
-              `Lead refused: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-              details,
-            );
-          }
+          if (!result || result.status === 'rejected') throw refused(result);
           return result.status === 'created'
             ? json(201, partnerCreated(result, now))
             : json(200, { ...partnerCreated(result, now), deduplicated: true });
@@ -165,13 +160,7 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
         const { source, partnerId, ...input } = body;
         const [result] = await submit(principal.supplierId, [{ input, partner: partnerId }], source ?? 'API');
         const now = deps.clock.now();
-        if (!result || result.status === 'rejected') {
-          const details = result?.status === 'rejected' ? result.errors : [];
-          throw new ValidationError(
-            `Lead refused: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-            details,
-          );
-        }
+        if (!result || result.status === 'rejected') throw refused(result);
         return result.status === 'created'
           ? json(201, { lead: leadView(result.lead, now) })
           : json(200, { lead: leadView(result.lead, now), deduplicated: true });
@@ -394,4 +383,13 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
       },
     }),
   ];
+}
+
+/** The 400 of a single lead intake refused (its errors name the fields). */
+function refused(result: { status: 'rejected'; errors: ErrorDetail[] } | undefined): ValidationError {
+  const details = result?.errors ?? [];
+  return new ValidationError(
+    `Lead refused: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+    details,
+  );
 }
