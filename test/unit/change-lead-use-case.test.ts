@@ -3,6 +3,7 @@ import {
   ConflictError,
   changeLead,
   type Lead,
+  leadWithLatestHistory,
   MAX_CHANGE_ATTEMPTS,
   reject,
   type Transition,
@@ -171,5 +172,31 @@ describe('changing a lead', () => {
     await expect(changeLead(world.leads, lead.id, toBeta)).rejects.toBeInstanceOf(ConflictError);
     expect(await world.leads.getLead(lead.id)).toEqual(before);
     expect([await load(alpha.id), await load(beta.id)]).toEqual([1, 1]);
+  });
+
+  it('answers a lead with the history of its own version when a change lands between the two reads', async () => {
+    const { world, lead, decision } = await pendingLead();
+    const read = (await world.leads.getLead(lead.id)) as Lead;
+    let changed = false;
+    // The accept lands just after the history was read for the version read first.
+    const racing = {
+      getLead: (id: string) => world.leads.getLead(id),
+      listHistory: async (id: string, page: { limit: number }) => {
+        const history = await world.leads.listHistory(id, page);
+        if (!changed) {
+          changed = true;
+          await changeLead(world.leads, lead.id, (current) => accept(current, decision));
+        }
+        return history;
+      },
+    };
+
+    const answered = await leadWithLatestHistory(racing, read, 20);
+
+    expect(answered).toMatchObject({ distributionStatus: 'Accepted', version: read.version + 1 });
+    expect(answered.history.at(-1)?.type).toBe('accepted');
+    // Without a change, one history read and one check.
+    const quiet = await leadWithLatestHistory(world.leads, answered, 20);
+    expect(quiet).toEqual(answered);
   });
 });

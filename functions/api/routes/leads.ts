@@ -14,6 +14,7 @@ import {
   leadRow,
   leadSummary,
   leadView,
+  leadWithLatestHistory,
   NotFoundError,
   PageQuery,
   PartnerLead,
@@ -111,11 +112,7 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
     id: string | undefined,
   ): Promise<Lead> => {
     const lead = await deps.leads.getLead(id ?? '');
-    // A supplier does not see a partner's own lead until it is registered.
-    const mine =
-      lead?.supplierId === principal.supplierId &&
-      (principal.kind === 'supplier' ? sharedWithSupplier(lead) : lead.partnerId === principal.partnerId);
-    if (!lead || !mine) throw new NotFoundError(`Lead ${id} not found`);
+    if (!lead || !isMine(principal, lead)) throw new NotFoundError(`Lead ${id} not found`);
     return lead;
   };
 
@@ -309,10 +306,14 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
         },
       },
       handle: async ({ principal, params }) => {
-        const lead = await ownLead(principal, params.id);
-        // The latest entries from the history items (the lead carries fewer, and no merges), oldest first.
-        const latest = await deps.leads.listHistory(lead.id, { limit: LATEST_HISTORY });
-        const withHistory = { ...lead, history: latest.items.reverse() };
+        // The latest entries from the history items (the lead carries fewer, and no merges), as of its version.
+        const withHistory = await leadWithLatestHistory(
+          deps.leads,
+          await ownLead(principal, params.id),
+          LATEST_HISTORY,
+        );
+        // Read again: it may have left the partner meanwhile.
+        if (!isMine(principal, withHistory)) throw new NotFoundError(`Lead ${params.id} not found`);
         const now = deps.clock.now();
         return json(200, {
           lead: principal.kind === 'partner' ? partnerLead(withHistory, now) : leadView(withHistory, now),
@@ -391,5 +392,13 @@ function refused(result: { status: 'rejected'; errors: ErrorDetail[] } | undefin
   return new ValidationError(
     `Lead refused: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
     details,
+  );
+}
+
+/** Whether the principal may see the lead: a supplier does not see a partner's own lead until it is registered. */
+function isMine(principal: Extract<Principal, { kind: 'supplier' | 'partner' }>, lead: Lead): boolean {
+  return (
+    lead.supplierId === principal.supplierId &&
+    (principal.kind === 'supplier' ? sharedWithSupplier(lead) : lead.partnerId === principal.partnerId)
   );
 }

@@ -49,3 +49,30 @@ export async function changeLead(
     { path: 'distributionStatus', message: `is ${lead?.distributionStatus ?? 'unknown'}` },
   ]);
 }
+
+/** Reads a lead and its history stay apart before one of them is answered anyway (a lead changing without pause). */
+const SNAPSHOT_ATTEMPTS = 5;
+
+/**
+ * The lead with its latest `limit` history entries (oldest first), as of one version: the
+ * lead item and its history items are two reads, and a change landing between them would
+ * show entries the lead's fields do not have yet. So the lead is read again after the
+ * history; when its version moved, both are read again. A change writes the lead and its
+ * history items in one transaction, so an unchanged version means the history read is that
+ * version's.
+ */
+export async function leadWithLatestHistory(
+  leads: Pick<LeadStore, 'getLead' | 'listHistory'>,
+  lead: Lead,
+  limit: number,
+): Promise<Lead> {
+  let current = lead;
+  let history = (await leads.listHistory(current.id, { limit })).items.reverse();
+  for (let attempt = 1; attempt < SNAPSHOT_ATTEMPTS; attempt++) {
+    const again = await leads.getLead(current.id);
+    if (!again || again.version === current.version) break;
+    current = again;
+    history = (await leads.listHistory(current.id, { limit })).items.reverse();
+  }
+  return { ...current, history };
+}
