@@ -39,6 +39,15 @@ export const EnvName = {
   exportInlineMaxRows: 'EXPORT_INLINE_MAX_ROWS',
   /** Optional: most bytes of an inline export's body, JSON-escaped (default 4 MiB). */
   exportInlineMaxBytes: 'EXPORT_INLINE_MAX_BYTES',
+  /** The Cognito user pool people sign in to (the console); unset: API keys only. */
+  userPoolId: 'USER_POOL_ID',
+  /** The console's app client of that pool: the audience of its ID tokens. */
+  userPoolClientId: 'USER_POOL_CLIENT_ID',
+  /**
+   * The tokens' issuer, whose `/.well-known/jwks.json` holds the keys: in AWS
+   * `https://cognito-idp.<region>.amazonaws.com/<poolId>`; locally the Cognito emulator's.
+   */
+  tokenIssuer: 'TOKEN_ISSUER',
 } as const;
 
 const nonEmpty = z.string().trim().min(1);
@@ -76,9 +85,21 @@ export const ConfigSchemas = {
       EXPORT_FUNCTION_NAME: nonEmpty,
       EXPORT_INLINE_MAX_ROWS: count,
       EXPORT_INLINE_MAX_BYTES: count,
+      USER_POOL_ID: nonEmpty.optional(),
+      USER_POOL_CLIENT_ID: nonEmpty.optional(),
+      TOKEN_ISSUER: z.url().optional(),
       ...linkKeySettings,
     })
     .refine(...hasLinkKeys)
+    .refine(
+      (c) =>
+        [c.USER_POOL_ID, c.USER_POOL_CLIENT_ID, c.TOKEN_ISSUER].every((v) => v === undefined) ||
+        [c.USER_POOL_ID, c.USER_POOL_CLIENT_ID, c.TOKEN_ISSUER].every((v) => v !== undefined),
+      {
+        message: 'set USER_POOL_ID, USER_POOL_CLIENT_ID and TOKEN_ISSUER together (or none)',
+        path: ['USER_POOL_ID'],
+      },
+    )
     .refine((c) => c.OPERATOR_KEY_SECRET_ARN !== undefined || c.OPERATOR_KEY !== undefined, {
       message: 'set OPERATOR_KEY_SECRET_ARN (AWS) or OPERATOR_KEY (local)',
       path: ['OPERATOR_KEY_SECRET_ARN'],
