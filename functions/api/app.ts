@@ -4,6 +4,7 @@ import {
   type ExportFiles,
   type ExportLimits,
   type ExportStore,
+  type IdentityProvider,
   type LeadStore,
   type LeadViews,
   type LinkKeys,
@@ -12,9 +13,11 @@ import {
   type RulesStore,
   type RunExportEvent,
   type TenantStore,
-  Tenants,
+  type TokenVerifier,
   type UploadStore,
   type UploadUrlSigner,
+  type UserStore,
+  Users,
 } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
@@ -34,6 +37,7 @@ import { reportRoutes } from './routes/reports';
 import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
 import { uploadRoutes } from './routes/uploads';
+import { userRoutes } from './routes/users';
 
 export interface ApiDeps {
   store: TenantStore;
@@ -61,6 +65,11 @@ export interface ApiDeps {
   };
   /** The report counters; without it /v1/reports is not served. */
   reports?: ReportStore;
+  /**
+   * People who sign in (the user pool, their memberships, the token check); without it a token
+   * is refused (API keys only) and /v1/users, /v1/me are not served.
+   */
+  people?: { users: UserStore; identities: IdentityProvider; verifier: TokenVerifier };
 }
 
 const VERSION = '0.1.0';
@@ -118,10 +127,19 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
         })
       : []),
     ...(deps.reports ? reportRoutes({ reports: deps.reports, tenants: deps.store, clock: deps.clock }) : []),
+    ...(deps.people
+      ? userRoutes({
+          users: deps.people.users,
+          identities: deps.people.identities,
+          tenants: deps.store,
+          clock: deps.clock,
+        })
+      : []),
   ];
   const router = new Router(
     routes,
-    (authorization) => Tenants.authenticate(deps, authorization),
+    (headers) =>
+      Users.authenticateRequest({ ...deps, ...(deps.people ? { people: deps.people } : {}) }, headers),
     deps.idempotency,
   );
 

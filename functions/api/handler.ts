@@ -1,7 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
+  CognitoIdentities,
   createS3Client,
+  IdTokenVerifier,
   LambdaInvoker,
   linkKeysSource,
   loadConfig,
@@ -18,6 +20,7 @@ import {
   DynamoRulesStore,
   DynamoTenantStore,
   DynamoUploadStore,
+  DynamoUserStore,
   searchableLeadStore,
 } from '@leadrelay/store';
 import middy from '@middy/core';
@@ -55,6 +58,18 @@ const api = createApi(
       },
     },
     reports: new DynamoReportStore(db, config.TABLE_NAME),
+    ...(config.USER_POOL_ID && config.USER_POOL_CLIENT_ID && config.TOKEN_ISSUER
+      ? {
+          people: {
+            users: new DynamoUserStore(db, config.TABLE_NAME),
+            identities: new CognitoIdentities(config.USER_POOL_ID),
+            verifier: new IdTokenVerifier({
+              issuer: config.TOKEN_ISSUER,
+              clientId: config.USER_POOL_CLIENT_ID,
+            }),
+          },
+        }
+      : {}),
   },
   logger,
 );

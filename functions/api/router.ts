@@ -1,4 +1,11 @@
-import { ForbiddenError, type Principal, type PrincipalKind, parseInput } from '@leadrelay/core';
+import {
+  type Caller,
+  ForbiddenError,
+  type Principal,
+  type PrincipalKind,
+  parseInput,
+  type SignedInUser,
+} from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { HttpError, json, readJsonBody } from './http';
@@ -8,6 +15,8 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteContext<Body, Query, P extends Principal | undefined> {
   principal: P;
+  /** The signed-in person, when a token (not an API key) authenticated the request. */
+  user?: SignedInUser;
   params: Record<string, string>;
   body: Body;
   query: Query;
@@ -81,7 +90,8 @@ function compile(route: Route): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}/?$`), names };
 }
 
-export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
+/** Who calls, from the request's headers (Authorization, and the tenant a person chose). */
+export type Authenticator = (headers: Record<string, string | undefined>) => Promise<Caller>;
 
 /**
  * Matches a request to a route, authenticates, validates body and query with the
@@ -121,8 +131,9 @@ export class Router {
     const params = pathParams(hit.c.names, hit.m);
 
     let principal: Principal | undefined;
+    let user: SignedInUser | undefined;
     if (route.auth !== 'public') {
-      principal = await this.authenticate(event.headers.authorization);
+      ({ principal, user } = await this.authenticate(event.headers));
       if (!route.auth.includes(principal.kind)) {
         throw new ForbiddenError(`This route is not for a ${principal.kind} key`, [
           { path: 'authorization', message: `needs a ${route.auth.join(' or ')} key` },
@@ -143,7 +154,7 @@ export class Router {
     const query = route.query
       ? parseInput(route.query, event.queryStringParameters ?? {}, 'query')
       : undefined;
-    const run = () => route.handle({ principal, params, body, query, event });
+    const run = () => route.handle({ principal, params, body, query, event, ...(user ? { user } : {}) });
     const key = route.idempotent ? idempotencyKey(event.headers['idempotency-key']) : undefined;
     if (key === undefined || !this.idempotent) return run();
     return this.idempotent(

@@ -1,7 +1,7 @@
-import { ApiKey, PageQuery, type Principal, type TenantDeps, Tenants } from '@leadrelay/core';
+import { ApiKey, PageQuery, type Principal, type TenantDeps, Tenants, Users } from '@leadrelay/core';
 import { z } from 'zod';
 import { json } from '../http';
-import { route } from '../router';
+import { type Route, route } from '../router';
 
 const KeyAnswer = z.object({ key: ApiKey });
 const KeyCreated = KeyAnswer.extend({
@@ -36,6 +36,7 @@ export function keyRoutes(deps: TenantDeps) {
     await Tenants.getSupplier(deps, supplierId);
     return { kind: 'supplier', supplierId };
   };
+  // A key can do whatever its tenant can: only an admin (or a key) manages them.
   return [
     route({
       method: 'GET',
@@ -142,5 +143,18 @@ export function keyRoutes(deps: TenantDeps) {
         });
       },
     }),
-  ];
+  ].map(adminOnly);
+}
+
+/** The route, refused to a signed-in member (an API key or an admin passes). */
+function adminOnly(spec: Route): Route {
+  return {
+    ...spec,
+    handle: async (ctx) => {
+      if (ctx.principal && ctx.principal.kind !== 'operator' && ctx.user) {
+        Users.assertAdmin({ principal: ctx.principal, user: ctx.user });
+      }
+      return spec.handle(ctx);
+    },
+  };
 }

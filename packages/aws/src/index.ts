@@ -5,3 +5,4 @@ export * from './files';
 export * from './invoke';
 export * from './mail';
 export * from './secrets';
+export * from './users';

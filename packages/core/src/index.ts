@@ -46,4 +46,17 @@ export * from './tenants/schemas';
 export type { AuthDeps, PartnerResult, TenantDeps } from './tenants/tenants';
 export * as Tenants from './tenants/tenants';
 export * from './uploads';
+export type {
+  Caller,
+  IdentityProvider,
+  Membership,
+  SignedInUser,
+  Tenant,
+  TokenVerifier,
+  UserDeps,
+  UserStore,
+  UserView,
+} from './users/users';
+export * as Users from './users/users';
+export { InviteUser, TENANT_HEADER, tenantRef, UserRole } from './users/users';
 export * from './validation';

@@ -13,3 +13,4 @@ export * from './table';
 export * from './table-input';
 export * from './tenant-store';
 export * from './upload-store';
+export * from './user-store';

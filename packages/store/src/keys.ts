@@ -76,6 +76,11 @@ import { normaliseName } from '@leadrelay/core';
  * | Idempotency record | IDEMPOTENCY          | <function name>#           | —                                   | the API's Idempotency-Key: the same key and body |
  * |   (API)            |                      |   md5([principal, key, method, path]) |                           |   answer the first response; `validation` holds  |
  * |                    |                      |                            |                                     |   the body's hash. TTL `expiresAt`: 24 hours     |
+ * | Membership         | USER#<userId>        | MEMBER#<tenant>            | —                                   | a person's memberships (a signed-in request reads |
+ * |                    |                      |   (supplier:<sid> or       |                                     |   them all: a removed one stops working at once); |
+ * |                    |                      |   partner:<sid>:<pid>)     |                                     |   `<userId>` is the user pool's `sub`             |
+ * | TenantMember       | <tenant>#USERS       | <email>#<userId>           | —                                   | a tenant's users by email (the same membership,   |
+ * |                    |                      |                            |                                     |   written with it in one transaction)             |
  * | ReportMeta         | SUP#<supplierId>     | REPORTS                    | —                                   | the supplier's report generations: `current`     |
  * |                    |                      |                            |                                     |   (reports read it), `building` (a rebuild fills |
  * |                    |                      |                            |                                     |   it; the consumer writes both); none: 0         |
@@ -289,6 +294,15 @@ export const Keys = {
   ownLeadsUpdatedOf: (supplierId: string, partnerId: string, shard: number) => ({
     GSI4PK: `SUP#${supplierId}#PARTNER#${partnerId}#OWNUPDATED#${shard}`,
   }),
+  /** A person's membership of a tenant (`tenantRef`: supplier:<sid> or partner:<sid>:<pid>). */
+  membership: (userId: string, tenant: string) => ({ PK: `USER#${userId}`, SK: `MEMBER#${tenant}` }),
+  memberships: (userId: string) => ({ PK: `USER#${userId}`, SKPrefix: 'MEMBER#' }),
+  /** The same membership in its tenant's list of users, by email. */
+  tenantMember: (tenant: string, email: string, userId: string) => ({
+    PK: `${tenant}#USERS`,
+    SK: `${email}#${userId}`,
+  }),
+  tenantMembers: (tenant: string) => ({ PK: `${tenant}#USERS` }),
   /** byStatus: a supplier's leads of one distribution status, within each of DIM_SHARDS shards. */
   leadStatus: (supplierId: string, status: string, leadId: string, createdAt: string) => ({
     GSI5PK: `SUP#${supplierId}#STATUS#${status}#${dimShard(leadId)}`,
@@ -462,6 +476,8 @@ export const Entity = {
   reportCounter: 'ReportCounter',
   leadReported: 'LeadReported',
   leadAlias: 'LeadAlias',
+  membership: 'Membership',
+  tenantMember: 'TenantMember',
 } as const;
 
 /**

@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import {
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  InitiateAuthCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+
+/**
+ * The user pool on one machine: `cognito-local` (a Cognito emulator speaking the
+ * same API: AdminCreateUser, InitiateAuth / RespondToAuthChallenge, JWKS at
+ * `<endpoint>/<poolId>/.well-known/jwks.json`), in a process of its own, its data in
+ * `dataDir` (it keeps its pools and users there across restarts). Its invitation
+ * "emails" (the temporary password) go to its output, which `onOutput` receives.
+ */
+export interface CognitoLocal {
+  endpoint: string;
+  client: CognitoIdentityProviderClient;
+  stop(): Promise<void>;
+  /** SIGKILL, synchronously (last resort). */
+  killNow(): void;
+}
+
+const require = createRequire(import.meta.url);
+
+export async function startCognitoLocal(options: {
+  dataDir: string;
+  host: string;
+  port: number;
+  onOutput?: (text: string) => void;
+  startTimeoutMs?: number;
+}): Promise<CognitoLocal> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const entry = require.resolve('cognito-local/lib/bin/start.js');
+  const child: ChildProcess = spawn(process.execPath, [entry], {
+    cwd: dataDir,
+    env: {
+      ...process.env,
+      PORT: String(options.port),
+      HOST: options.host,
+      // The emulator brings aws-sdk v2, which prints a notice on start.
+      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const onData = (chunk: Buffer) => options.onOutput?.(chunk.toString('utf8'));
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  let exited = false;
+  const gone = new Promise<void>((done) =>
+    child.once('exit', () => {
+      exited = true;
+      done();
+    }),
+  );
+  const endpoint = `http://${options.host}:${options.port}`;
+  const client = cognitoClient(endpoint);
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (exited || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  for (;;) {
+    if (exited) throw new Error('cognito-local exited while starting');
+    try {
+      await client.send(new ListUserPoolsCommand({ MaxResults: 1 }));
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        killGroup('SIGKILL');
+        throw new Error(`cognito-local did not answer on ${endpoint}: ${(error as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    endpoint,
+    client,
+    stop: async () => {
+      client.destroy();
+      killGroup('SIGTERM');
+      await gone;
+    },
+    killNow: () => killGroup('SIGKILL'),
+  };
+}
+
+export function cognitoClient(endpoint: string): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+export interface LocalUserPool {
+  userPoolId: string;
+  clientId: string;
+  /** The tokens' `iss`: the emulator's endpoint and the pool id. */
+  issuer: string;
+}
+
+/**
+ * The pool named `name` and its `console` app client, created on first use (the stack's
+ * settings that matter here: email as the username, password sign-in).
+ */
+export async function ensureUserPool(
+  local: Pick<CognitoLocal, 'client' | 'endpoint'>,
+  name: string,
+): Promise<LocalUserPool> {
+  const { client } = local;
+  const pools = (await client.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools ?? [];
+  const userPoolId =
+    pools.find((p) => p.Name === name)?.Id ??
+    (await client.send(new CreateUserPoolCommand({ PoolName: name, UsernameAttributes: ['email'] }))).UserPool
+      ?.Id;
+  if (!userPoolId) throw new Error('cognito-local created no user pool');
+  const clients =
+    (await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 })))
+      .UserPoolClients ?? [];
+  const clientId =
+    clients.find((c) => c.ClientName === 'console')?.ClientId ??
+    (
+      await client.send(
+        new CreateUserPoolClientCommand({
+          UserPoolId: userPoolId,
+          ClientName: 'console',
+          ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        }),
+      )
+    ).UserPoolClient?.ClientId;
+  if (!clientId) throw new Error('cognito-local created no app client');
+  return { userPoolId, clientId, issuer: `${local.endpoint}/${userPoolId}` };
+}
+
+/** Sets a person's password for good (no change asked at sign-in): the demo users and tests. */
+export async function setPassword(
+  client: CognitoIdentityProviderClient,
+  userPoolId: string,
+  email: string,
+  password: string,
+): Promise<void> {
+  await client.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: userPoolId,
+      Username: email,
+      Password: password,
+      Permanent: true,
+    }),
+  );
+}
+
+/** Signs in with email and password (USER_PASSWORD_AUTH) and answers the ID token. */
+export async function signIn(
+  client: CognitoIdentityProviderClient,
+  clientId: string,
+  email: string,
+  password: string,
+): Promise<string> {
+  const answer = await client.send(
+    new InitiateAuthCommand({
+      ClientId: clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
+  );
+  const token = answer.AuthenticationResult?.IdToken;
+  if (!token) throw new Error(`sign-in of ${email} answered ${answer.ChallengeName ?? 'no token'}`);
+  return token;
+}
