@@ -12,6 +12,7 @@ import { Ingest } from './constructs/ingest';
 import { Mail, parseMailFrom } from './constructs/mail';
 import { Streams } from './constructs/streams';
 import { UploadSweeper } from './constructs/upload-sweeper';
+import { Users } from './constructs/users';
 
 /** The id (and CloudFormation name) of the one stack. */
 export const stackId = 'LeadRelay';
@@ -65,6 +66,7 @@ export class LeadRelayStack extends Stack {
   readonly alarms: Alarms;
   readonly uploadSweeper: UploadSweeper;
   readonly exports: Exports;
+  readonly users: Users;
 
   constructor(scope: Construct, id: string, props: LeadRelayStackProps) {
     super(scope, id, { description: 'Lead Relay: channel lead distribution', ...props });
@@ -92,6 +94,10 @@ export class LeadRelayStack extends Stack {
       sweeper: fns['upload-sweeper'],
       ingest: fns.ingest,
     });
+
+    // People's sign-in (the console): the api verifies the pool's ID tokens and invites people into it.
+    this.users = new Users(this, 'Users');
+    this.users.allowManaging(fns.api);
 
     // The All Leads view's large exports, written to the bucket by a function of their own.
     this.exports = new Exports(this, 'Exports', { api: fns.api, exporter: fns.export, data: this.data });
@@ -121,6 +127,14 @@ export class LeadRelayStack extends Stack {
     new CfnOutput(this, 'OperatorKeySecretArn', {
       value: this.data.operatorKey.secretArn,
       description: 'Secret holding the operator API key',
+    });
+    new CfnOutput(this, 'UserPoolId', {
+      value: this.users.pool.userPoolId,
+      description: "Cognito user pool of people's sign-in (the console)",
+    });
+    new CfnOutput(this, 'UserPoolClientId', {
+      value: this.users.consoleClient.userPoolClientId,
+      description: "The console's app client of that pool (no secret)",
     });
     new CfnOutput(this, 'ScheduleGroupName', { value: this.deadlines.group.scheduleGroupName });
     new CfnOutput(this, 'AlarmTopicArn', {

@@ -50,7 +50,7 @@ describe('the stack', () => {
     expect(Token.isUnresolved(synthesized.stack.region)).toBe(true);
   });
 
-  it('outputs the API URL, bucket, table, operator key secret, schedule group and alarm topic', () => {
+  it('outputs the API URL, bucket, table, operator key secret, user pool and its client, schedule group and alarm topic', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
@@ -60,15 +60,19 @@ describe('the stack', () => {
         'OperatorKeySecretArn',
         'ScheduleGroupName',
         'TableName',
+        'UserPoolClientId',
+        'UserPoolId',
       ].sort(),
     );
-    const { alarms, api, data, deadlines } = synthesized.stack;
+    const { alarms, api, data, deadlines, users } = synthesized.stack;
     expect(outputs.AlarmTopicArn?.Value).toEqual(resolve(alarms.topic.topicArn));
     expect(outputs.ApiUrl?.Value).toEqual(resolve(api.url));
     expect(outputs.BucketName?.Value).toEqual(resolve(data.inbox.bucketName));
     expect(outputs.TableName?.Value).toEqual(resolve(data.table.tableName));
     expect(outputs.OperatorKeySecretArn?.Value).toEqual(resolve(data.operatorKey.secretArn));
     expect(outputs.ScheduleGroupName?.Value).toEqual(resolve(deadlines.group.scheduleGroupName));
+    expect(outputs.UserPoolId?.Value).toEqual(resolve(users.pool.userPoolId));
+    expect(outputs.UserPoolClientId?.Value).toEqual(resolve(users.consoleClient.userPoolClientId));
   });
 });
 
@@ -214,7 +218,14 @@ describe('the functions', () => {
 
   /** What each handler must get on AWS: what its schema requires, plus the AWS side of an either/or. */
   const awsSide: Partial<Record<FunctionName, string[]>> = {
-    api: [EnvName.operatorKeySecretArn, EnvName.linkKeysSecretArn],
+    api: [
+      EnvName.operatorKeySecretArn,
+      EnvName.linkKeysSecretArn,
+      // Optional for the handler (API keys only without them); the stack always has the pool.
+      EnvName.userPoolId,
+      EnvName.userPoolClientId,
+      EnvName.tokenIssuer,
+    ],
     distribute: [EnvName.linkKeysSecretArn],
   };
   const common = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
@@ -231,8 +242,10 @@ describe('the functions', () => {
       .Variables;
     const expected = [...requiredBy(name), ...(awsSide[name] ?? []), ...common];
     expect(Object.keys(env).sort()).toEqual([...new Set(expected)].sort());
-    // ...and that set is enough for the handler's loadConfig at cold start.
-    const asStrings = Object.fromEntries(Object.keys(env).map((key) => [key, 'x']));
+    // ...and that set is enough for the handler's loadConfig at cold start (the issuer is a URL).
+    const asStrings = Object.fromEntries(
+      Object.keys(env).map((key) => [key, key === EnvName.tokenIssuer ? 'https://issuer.example' : 'x']),
+    );
     expect(ConfigSchemas[name].safeParse(asStrings).success).toBe(true);
   });
 
@@ -252,6 +265,9 @@ describe('the functions', () => {
       [EnvName.publicUrl]: stack.api.url,
       [EnvName.ingestFunctionName]: stack.functions.byName.ingest.functionArn,
       [EnvName.exportFunctionName]: stack.functions.byName.export.functionArn,
+      [EnvName.userPoolId]: stack.users.pool.userPoolId,
+      [EnvName.userPoolClientId]: stack.users.consoleClient.userPoolClientId,
+      [EnvName.tokenIssuer]: stack.users.tokenIssuer,
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'lead-relay',
     };
