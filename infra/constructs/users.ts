@@ -7,16 +7,12 @@ import { acknowledge } from '../nag';
 
 /**
  * What the api may do on the pool: invite a person (AdminCreateUser emails the
- * temporary password), read one, remove one, and sign one out everywhere (their
- * refresh tokens stop working) when they are removed or disabled. Nothing else:
- * no listing, no attribute or password changes on someone's behalf.
+ * temporary password) and read one (a person the pool has already, a user of another
+ * tenant). Nothing else: removing someone removes their membership (the api reads it on
+ * every request), not their account; no listing, no attribute or password changes on
+ * someone's behalf.
  */
-export const userAdminActions = [
-  'cognito-idp:AdminCreateUser',
-  'cognito-idp:AdminGetUser',
-  'cognito-idp:AdminDeleteUser',
-  'cognito-idp:AdminUserGlobalSignOut',
-] as const;
+export const userAdminActions = ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminGetUser'] as const;
 
 /** How long an invitation's temporary password works. */
 const TEMPORARY_PASSWORD_DAYS = 7;

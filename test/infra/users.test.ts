@@ -158,20 +158,16 @@ describe('the api and the user pool', () => {
     }
   });
 
-  it('lets the api invite, read, delete and sign out users of this pool, and nothing more', () => {
+  it('lets the api invite and read users of this pool, and nothing more', () => {
     const cognito = statementsOfRole('api').filter((s) => actionsOf(s).some((a) => a.startsWith('cognito')));
     expect(cognito).toHaveLength(1);
     const [statement] = cognito as [Statement & { Condition?: unknown }];
     expect(statement.Effect).toBe('Allow');
     expect(statement.Condition).toBeUndefined();
-    expect([...actionsOf(statement)].sort()).toEqual(
-      [
-        'cognito-idp:AdminCreateUser',
-        'cognito-idp:AdminDeleteUser',
-        'cognito-idp:AdminGetUser',
-        'cognito-idp:AdminUserGlobalSignOut',
-      ].sort(),
-    );
+    expect([...actionsOf(statement)].sort()).toEqual([
+      'cognito-idp:AdminCreateUser',
+      'cognito-idp:AdminGetUser',
+    ]);
     expect([...userAdminActions].sort()).toEqual([...actionsOf(statement)].sort());
     expect(statement.Resource).toEqual({ 'Fn::GetAtt': [poolId(), 'Arn'] });
   });
