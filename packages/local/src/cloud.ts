@@ -14,6 +14,7 @@ import { ConfigSchemas, EnvName } from '@leadrelay/aws';
 import { createDynamoClient } from '@leadrelay/store';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type FunctionName, functionNames } from '../../../functions/registry';
+import { type CognitoLocal, ensureUserPool, type LocalUserPool, startCognitoLocal } from './cognito';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
 import { matchesEventPattern } from './event-pattern';
 import { startHttpApi } from './http-api';
@@ -27,7 +28,7 @@ import {
 import { type Ports, resolvePorts } from './ports';
 import { type ObjectCreatedNotification, s3rverCredentials, startLocalS3 } from './s3';
 import { startSchedulerEmulator } from './scheduler';
-import { type Demo, seedDemo } from './seed';
+import { type Demo, type DemoUser, seedDemo, seedPeople } from './seed';
 import { type SesEmulator, startSesEmulator } from './ses';
 import { startStreamPoller } from './stream-poller';
 import { isLocalScheduleName, localTriggers } from './triggers';
@@ -69,6 +70,8 @@ export interface LocalEndpoints {
   ses: string;
   mailbox: string;
   scheduler: string;
+  /** The Cognito emulator and the user pool people sign in to. */
+  cognito: { endpoint: string; userPoolId: string; clientId: string; issuer: string };
   invocations: string;
   bucket: string;
   table: string;
@@ -80,6 +83,8 @@ export interface LocalEndpoints {
     supplierKey: string;
     partnerKeys: Record<string, string>;
     partnerIds: Record<string, string>;
+    /** The demo people: one admin of the supplier and of each partner, and their password. */
+    users: DemoUser[];
   } | null;
   startedAt: string;
   pid: number;
@@ -123,7 +128,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     applyEnvironment(handlerEnvironment({ urls, operatorKey, linkKeys }));
 
     const dispatcher = new Dispatcher();
-    const services = await startServices({ ports, urls, localDir, files, dispatcher, teardown, options });
+    const services = await startServices({
+      ports,
+      urls,
+      localDir,
+      files,
+      dispatcher,
+      teardown,
+      options,
+      print,
+    });
     options.signal?.throwIfAborted();
     const { region, accountId } = localSettings;
     const lambda = createLambdaRuntime({
@@ -156,7 +170,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await registerSchedules({ endpoint: scheduler.endpoint, functionArn: lambda.functionArn });
 
     options.signal?.throwIfAborted();
-    const demo = await seedDemoOrWarn({ apiUrl: api.url, operatorKey, file: files.demo }, warnings);
+    const demo = await seedDemoOrWarn(
+      {
+        apiUrl: api.url,
+        operatorKey,
+        file: files.demo,
+        people: { file: files.demoUsers, cognito: services.cognito, pool: services.pool },
+      },
+      warnings,
+    );
     const endpoints = endpointsOf({ api, services, scheduler, operatorKey, demo, startedAt });
     await writeFileAtomically(files.endpoints, `${JSON.stringify(endpoints, null, 2)}\n`);
 
@@ -183,6 +205,7 @@ interface HomeFiles {
   demo: string;
   lock: string;
   dynamodbPid: string;
+  demoUsers: string;
 }
 
 /** Creates `.local` under the home, takes its lock and removes an earlier run's endpoints.json. */
@@ -195,6 +218,7 @@ async function openHome(home: string): Promise<{ localDir: string; files: HomeFi
     demo: join(localDir, 'demo.json'),
     lock: join(localDir, 'local-cloud.pid'),
     dynamodbPid: join(localDir, 'dynamodb.pid'),
+    demoUsers: join(localDir, 'demo-users.json'),
   };
   await mkdir(localDir, { recursive: true });
   await takeLock(files.lock);
@@ -296,7 +320,7 @@ class Dispatcher {
   }
 }
 
-type Urls = Record<'api' | 'dynamodb' | 's3' | 'ses' | 'scheduler', string>;
+type Urls = Record<'api' | 'dynamodb' | 's3' | 'ses' | 'scheduler' | 'cognito', string>;
 
 function urlsOf(ports: Ports): Urls {
   const url = (port: number) => `http://${localSettings.host}:${port}`;
@@ -306,6 +330,7 @@ function urlsOf(ports: Ports): Urls {
     s3: url(ports.s3),
     ses: url(ports.ses),
     scheduler: url(ports.scheduler),
+    cognito: url(ports.cognito),
   };
 }
 
@@ -322,6 +347,7 @@ async function startServices(input: {
   dispatcher: Dispatcher;
   teardown: Teardown;
   options: LocalCloudOptions;
+  print: (line: string) => void;
 }) {
   const { ports, localDir, dispatcher, teardown, options } = input;
   const { host, region, accountId, credentials } = localSettings;
@@ -333,6 +359,21 @@ async function startServices(input: {
   });
   teardown.add('dynamodb client', async () => dynamoClient.destroy());
 
+  // Its invitations (a temporary password, as Cognito's email) go to the log, a line each.
+  const cognito = teardown
+    .started(
+      'Cognito emulator',
+      startCognitoLocal({
+        dataDir: join(localDir, 'cognito'),
+        host,
+        port: ports.cognito,
+        onInvitation: (email, code) =>
+          input.print(`cognito: invitation to ${email}, temporary password ${code}`),
+      }),
+      (c) => c.stop(),
+      (c) => c.killNow(),
+    )
+    .then(async (local) => ({ local, pool: await ensureUserPool(local, 'lead-relay') }));
   const results = await Promise.allSettled([
     teardown.started(
       'DynamoDB Local',
@@ -373,14 +414,32 @@ async function startServices(input: {
       ),
       (s) => s.stop(),
     ),
-    loadHandlers(),
+    // The handlers read their settings when loaded: the user pool's ids come first.
+    cognito.then(async ({ pool }) => {
+      applyEnvironment(userPoolEnvironment(pool, input.urls.cognito));
+      return loadHandlers();
+    }),
+    cognito,
   ]);
+  const { local, pool } = settledValue(results[4]);
   return {
     dynamoClient,
     dynamodb: settledValue(results[0]),
     s3: settledValue(results[1]),
     ses: settledValue(results[2]),
     handlers: settledValue(results[3]),
+    cognito: local,
+    pool,
+  };
+}
+
+/** The api's user pool settings and the SDK's endpoint for it (the emulator). */
+function userPoolEnvironment(pool: LocalUserPool, endpoint: string): Record<string, string> {
+  return {
+    [EnvName.userPoolId]: pool.userPoolId,
+    [EnvName.userPoolClientId]: pool.clientId,
+    [EnvName.tokenIssuer]: pool.issuer,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoint,
   };
 }
 
@@ -457,11 +516,17 @@ function startApi(port: number, lambda: LambdaRuntime) {
 
 /** A demo that cannot be seeded is a warning, not a failed start: the next start tries again. */
 async function seedDemoOrWarn(
-  input: { apiUrl: string; operatorKey: string; file: string },
+  input: {
+    apiUrl: string;
+    operatorKey: string;
+    file: string;
+    people: { file: string; cognito: CognitoLocal; pool: LocalUserPool };
+  },
   warnings: string[],
-): Promise<Demo | undefined> {
+): Promise<(Demo & { users: DemoUser[] }) | undefined> {
   try {
-    return await seedDemo(input);
+    const demo = await seedDemo(input);
+    return { ...demo, users: await seedPeople({ apiUrl: input.apiUrl, demo, ...input.people }) };
   } catch (error) {
     warnings.push(
       `demo data not seeded (${error instanceof Error ? error.message : String(error)}); ` +
@@ -473,10 +538,16 @@ async function seedDemoOrWarn(
 
 function endpointsOf(input: {
   api: { url: string };
-  services: { dynamodb: { endpoint: string }; s3: { endpoint: string }; ses: SesEmulator };
+  services: {
+    dynamodb: { endpoint: string };
+    s3: { endpoint: string };
+    ses: SesEmulator;
+    cognito: CognitoLocal;
+    pool: LocalUserPool;
+  };
   scheduler: { endpoint: string };
   operatorKey: string;
-  demo: Demo | undefined;
+  demo: (Demo & { users: DemoUser[] }) | undefined;
   startedAt: Date;
 }): LocalEndpoints {
   const { api, services, demo } = input;
@@ -488,6 +559,7 @@ function endpointsOf(input: {
     ses: services.ses.endpoint,
     mailbox: services.ses.mailboxUrl,
     scheduler: input.scheduler.endpoint,
+    cognito: { endpoint: services.cognito.endpoint, ...services.pool },
     invocations: `${api.url}/_local/invocations`,
     bucket: localSettings.bucketName,
     table: localSettings.tableName,
@@ -500,6 +572,7 @@ function endpointsOf(input: {
           supplierKey: demo.supplierKey,
           partnerKeys: Object.fromEntries(Object.entries(demo.partners).map(([name, p]) => [name, p.key])),
           partnerIds: Object.fromEntries(Object.entries(demo.partners).map(([name, p]) => [name, p.id])),
+          users: demo.users,
         }
       : null,
     startedAt: input.startedAt.toISOString(),

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
@@ -16,8 +16,9 @@ import {
  * The user pool on one machine: `cognito-local` (a Cognito emulator speaking the
  * same API: AdminCreateUser, InitiateAuth / RespondToAuthChallenge, JWKS at
  * `<endpoint>/<poolId>/.well-known/jwks.json`), in a process of its own, its data in
- * `dataDir` (it keeps its pools and users there across restarts). Its invitation
- * "emails" (the temporary password) go to its output, which `onOutput` receives.
+ * `dataDir` (it keeps its pools and users there across restarts). It prints the
+ * invitations Cognito would email (a box with the destination and the temporary
+ * password); `onInvitation` receives each, read line by line from its output.
  */
 export interface CognitoLocal {
   endpoint: string;
@@ -27,18 +28,17 @@ export interface CognitoLocal {
   killNow(): void;
 }
 
-const require = createRequire(import.meta.url);
-
 export async function startCognitoLocal(options: {
   dataDir: string;
   host: string;
   port: number;
-  onOutput?: (text: string) => void;
+  /** Each invitation it would email: the person and their temporary password. */
+  onInvitation?: (email: string, temporaryPassword: string) => void;
   startTimeoutMs?: number;
 }): Promise<CognitoLocal> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const entry = require.resolve('cognito-local/lib/bin/start.js');
+  const entry = fileURLToPath(new URL('./cognito-server.cjs', import.meta.url));
   const child: ChildProcess = spawn(process.execPath, [entry], {
     cwd: dataDir,
     env: {
@@ -51,7 +51,7 @@ export async function startCognitoLocal(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const onData = (chunk: Buffer) => options.onOutput?.(chunk.toString('utf8'));
+  const onData = invitationReader(options.onInvitation);
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   let exited = false;
@@ -145,19 +145,23 @@ export async function ensureUserPool(
   return { userPoolId, clientId, issuer: `${local.endpoint}/${userPoolId}` };
 }
 
-/** Sets a person's password for good (no change asked at sign-in): the demo users and tests. */
+/**
+ * Sets a person's password: for good (no change asked at sign-in: the demo people, tests),
+ * or, `temporary`, as an invitation's, which the first sign-in must change.
+ */
 export async function setPassword(
   client: CognitoIdentityProviderClient,
   userPoolId: string,
   email: string,
   password: string,
+  options: { temporary?: boolean } = {},
 ): Promise<void> {
   await client.send(
     new AdminSetUserPasswordCommand({
       UserPoolId: userPoolId,
       Username: email,
       Password: password,
-      Permanent: true,
+      Permanent: options.temporary !== true,
     }),
   );
 }
@@ -179,4 +183,28 @@ export async function signIn(
   const token = answer.AuthenticationResult?.IdToken;
   if (!token) throw new Error(`sign-in of ${email} answered ${answer.ChallengeName ?? 'no token'}`);
   return token;
+}
+
+/** Reads the emulator's log (a JSON line per record): a record with a Destination and a Code is one invitation. */
+function invitationReader(
+  onInvitation: ((email: string, temporaryPassword: string) => void) | undefined,
+): (chunk: Buffer) => void {
+  let partial = '';
+  return (chunk) => {
+    if (!onInvitation) return;
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      let msg: unknown;
+      try {
+        msg = (JSON.parse(line) as { msg?: unknown }).msg;
+      } catch {
+        continue;
+      }
+      if (typeof msg !== 'string') continue;
+      const to = /Destination:\s+(\S+)/.exec(msg)?.[1];
+      const code = /Code:\s+(\S+)/.exec(msg)?.[1];
+      if (to && code) onInvitation(to, code);
+    }
+  };
 }

@@ -126,6 +126,7 @@ function printBanner(cloud: LocalCloud, home: string, readySeconds: number): voi
     e.scheduler,
     `group ${localSettings.scheduleGroup}; → reroute (+ ${triggers.schedules.map((s) => s.name).join(', ')})`,
   );
+  row('Cognito', e.cognito.endpoint, `user pool ${e.cognito.userPoolId}, app client ${e.cognito.clientId}`);
   row('Region', e.region, `credentials ${e.credentials.accessKeyId} / ${e.credentials.secretAccessKey}`);
   row('Data', localDir, '(endpoints.json, keys, data; delete the folder to start over)');
   print();
@@ -134,6 +135,15 @@ function printBanner(cloud: LocalCloud, home: string, readySeconds: number): voi
   if (e.demo) {
     row('supplier', e.demo.supplierKey, `Acme Demo Supplier (${e.demo.supplierId})`);
     for (const [name, key] of Object.entries(e.demo.partnerKeys)) row('partner', key, name);
+    print();
+    print('People (sign in with email and password; local only):');
+    for (const user of e.demo.users) {
+      row(
+        user.of === 'supplier' ? 'supplier' : 'partner',
+        `${user.email}  ${user.password}`,
+        `admin of ${user.of === 'supplier' ? 'Acme Demo Supplier' : user.of}`,
+      );
+    }
   }
   for (const warning of cloud.warnings) print(`\n  ⚠ ${warning}`);
   print();
@@ -147,6 +157,18 @@ function printBanner(cloud: LocalCloud, home: string, readySeconds: number): voi
       `--endpoint-url ${e.s3}`,
   );
   print(`  curl -s ${e.mailbox}`);
+  const person = e.demo?.users[0];
+  if (person) {
+    // The ID token of a sign-in (as the console gets it), then the API with it instead of a key.
+    print(
+      `  curl -s ${e.cognito.endpoint} -H 'Content-Type: application/x-amz-json-1.1' ` +
+        `-H 'X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth' \\\n    -d '${JSON.stringify({
+          ClientId: e.cognito.clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: person.email, PASSWORD: person.password },
+        })}'   # → AuthenticationResult.IdToken: curl -H "Authorization: Bearer <IdToken>" ${e.api}/v1/me`,
+    );
+  }
   print();
   print(`Invocation log (one line per handler run; Ctrl-C stops everything; home ${home}):`);
 }

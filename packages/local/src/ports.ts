@@ -7,6 +7,7 @@ export const defaultPorts = {
   s3: 4569,
   ses: 8005,
   scheduler: 8006,
+  cognito: 9229,
 } as const;
 
 export type ServiceName = keyof typeof defaultPorts;
@@ -77,6 +78,7 @@ export async function resolvePorts(options: { api?: number } = {}): Promise<Port
     s3: await pick('s3', defaultPorts.s3, false),
     ses: await pick('ses', defaultPorts.ses, false),
     scheduler: await pick('scheduler', defaultPorts.scheduler, false),
+    cognito: await pick('cognito', defaultPorts.cognito, false),
   };
 }
 

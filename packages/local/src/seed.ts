@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { setPassword } from './cognito';
 
 /** What `npm start` seeded, kept in .local/demo.json so a restart shows the same keys. */
 export interface Demo {
@@ -129,4 +132,66 @@ export async function readDemo(file: string): Promise<Demo | undefined> {
 async function writeDemo(file: string, demo: Demo): Promise<void> {
   await writeFile(`${file}.tmp`, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
   await rename(`${file}.tmp`, file);
+}
+
+/** A demo person: who they are an admin of, and how they sign in. */
+export interface DemoUser {
+  email: string;
+  password: string;
+  /** `supplier`, or the partner's name. */
+  of: string;
+}
+
+/** The demo people's sign-in: the supplier's channel manager and one admin per demo partner. */
+function demoPeople(demo: Demo): { email: string; of: string; key: string }[] {
+  const slug = (name: string) => name.toLowerCase().split(/\s+/)[0] ?? 'partner';
+  return [
+    { email: 'channel.manager@acme-demo.example', of: 'supplier', key: demo.supplierKey },
+    ...Object.entries(demo.partners).map(([name, p]) => ({
+      email: `admin@${slug(name)}-partner.example`,
+      of: name,
+      key: p.key,
+    })),
+  ];
+}
+
+/**
+ * Invites the demo people through the API (POST /v1/users with each tenant's key, the
+ * path an admin takes; one already there is a 409 and stays), then sets their password
+ * for good in the emulator, so they sign in at once: one password per home, generated
+ * once into `file`.
+ */
+export async function seedPeople(options: {
+  apiUrl: string;
+  demo: Demo;
+  file: string;
+  cognito: { client: CognitoIdentityProviderClient };
+  pool: { userPoolId: string };
+}): Promise<DemoUser[]> {
+  const password = await loadOrCreatePassword(options.file);
+  const people = demoPeople(options.demo);
+  for (const person of people) {
+    const response = await fetch(`${options.apiUrl}/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${person.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: person.email, role: 'admin' }),
+    });
+    const text = await response.text();
+    if (response.status !== 201 && response.status !== 409) {
+      throw new SeedError(`POST /v1/users answered ${response.status}: ${text.slice(0, 500)}`);
+    }
+    await setPassword(options.cognito.client, options.pool.userPoolId, person.email, password);
+  }
+  return people.map(({ email, of }) => ({ email, of, password }));
+}
+
+async function loadOrCreatePassword(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const stored = text === undefined ? undefined : (JSON.parse(text) as { password?: unknown }).password;
+  if (typeof stored === 'string' && stored !== '') return stored;
+  // Upper, lower, digits and a symbol: any pool's password policy takes it.
+  const password = `Demo-${randomBytes(9).toString('base64url')}-7a`;
+  await writeFile(`${file}.tmp`, `${JSON.stringify({ password }, null, 2)}\n`, { mode: 0o600 });
+  await rename(`${file}.tmp`, file);
+  return password;
 }
