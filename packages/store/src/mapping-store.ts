@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { HeaderMappingStore, RememberedMapping } from '@leadrelay/core';
 import { fromItem } from './items';
 import { Entity, Keys } from './keys';
+import { queryPrefix } from './prefix-query';
 
 /** Most remembered mappings ingest loads for one supplier (pages of a Query, never a Scan). */
 const MAX_LISTED = 1000;
@@ -48,21 +49,9 @@ export class DynamoHeaderMappingStore implements HeaderMappingStore {
 
   // every mapping of a supplier — main table, Query begins_with HEADERMAP#
   async listHeaderMappings(supplierId: string): Promise<RememberedMapping[]> {
-    const { PK, SKPrefix } = Keys.headerMappingsOf(supplierId);
-    const out: RememberedMapping[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix },
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...Items.map((item) => fromItem<RememberedMapping>(item)));
-      start = LastEvaluatedKey;
-    } while (start && out.length < MAX_LISTED);
-    return out;
+    const items = await queryPrefix(this.db, this.tableName, Keys.headerMappingsOf(supplierId), {
+      max: MAX_LISTED,
+    });
+    return items.map((item) => fromItem<RememberedMapping>(item));
   }
 }

@@ -16,6 +16,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor';
 import { fromItem } from './items';
 import { Entity, Keys } from './keys';
+import { queryPrefix } from './prefix-query';
 import { withRetries } from './retries';
 
 /**
@@ -85,23 +86,8 @@ export class DynamoUserStore implements UserStore {
 
   // a person's memberships — one consistent Query of USER#<id> begins_with MEMBER# (a person has few)
   async listMembershipsOf(userId: string): Promise<Membership[]> {
-    const { PK, SKPrefix } = Keys.memberships(userId);
-    const out: Membership[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...Items.map((item) => fromItem<Membership>(item)));
-      start = LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryPrefix(this.db, this.tableName, Keys.memberships(userId), { consistent: true });
+    return items.map((item) => fromItem<Membership>(item));
   }
 
   // a tenant's users by email — Query of <tenant>#USERS
