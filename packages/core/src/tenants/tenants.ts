@@ -55,17 +55,28 @@ export async function authenticate(deps: AuthDeps, authorization: string | undef
   const record = await deps.store.getApiKey(hashApiKey(key));
   if (!record || record.revokedAt) throw new UnauthorizedError('The API key is not valid');
   const { principal } = record;
-  if (principal.kind === 'partner') {
-    const partner = await deps.store.getPartner(principal.supplierId, principal.partnerId);
-    if (!partner) throw new UnauthorizedError('The API key is not valid');
-    if (partner.disabled) {
-      throw new ForbiddenError('This partner is disabled; its supplier can enable it again', [
-        { path: 'authorization', message: 'the key’s partner is disabled' },
-      ]);
-    }
-  }
+  if (principal.kind === 'partner')
+    await assertPartnerActive(deps.store, principal, 'The API key is not valid');
   await noteUse(deps, record);
   return principal;
+}
+
+/**
+ * A partner principal may act while its partner exists (else a 401 with `gone`) and is not
+ * disabled (a 403: its supplier can enable it again), whether a key or a person calls.
+ */
+export async function assertPartnerActive(
+  store: Pick<TenantStore, 'getPartner'>,
+  principal: Extract<Principal, { kind: 'partner' }>,
+  gone: string,
+): Promise<void> {
+  const partner = await store.getPartner(principal.supplierId, principal.partnerId);
+  if (!partner) throw new UnauthorizedError(gone);
+  if (partner.disabled) {
+    throw new ForbiddenError('This partner is disabled; its supplier can enable it again', [
+      { path: 'authorization', message: 'the partner is disabled' },
+    ]);
+  }
 }
 
 /**

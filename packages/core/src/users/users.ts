@@ -5,7 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, Valida
 import type { Page, PageQuery } from '../pages';
 import type { Principal } from '../principal';
 import type { TenantStore } from '../tenants/ports';
-import { type AuthDeps, authenticate } from '../tenants/tenants';
+import { type AuthDeps, assertPartnerActive, authenticate } from '../tenants/tenants';
 
 /**
  * People who sign in (the console): a person is an identity of the user pool (its
@@ -151,13 +151,7 @@ export async function authenticateUser(
   }
   const { tenant } = membership;
   if (tenant.kind === 'partner') {
-    const partner = await deps.tenants.getPartner(tenant.supplierId, tenant.partnerId);
-    if (!partner) throw new UnauthorizedError('The partner you are a user of is gone');
-    if (partner.disabled) {
-      throw new ForbiddenError('This partner is disabled; its supplier can enable it again', [
-        { path: 'authorization', message: 'the user’s partner is disabled' },
-      ]);
-    }
+    await assertPartnerActive(deps.tenants, tenant, 'The partner you are a user of is gone');
   }
   return { principal: tenant, user: { id: person.userId, email: membership.email, role: membership.role } };
 }
