@@ -72,7 +72,7 @@ export interface ApiDeps {
   people?: { users: UserStore; identities: IdentityProvider; verifier: TokenVerifier };
 }
 
-const VERSION = '0.1.0';
+const INFO = { title: 'Lead Relay API', version: '0.1.0' };
 
 /**
  * The HTTP API as one function of an API Gateway v2 event: every route, plus the
@@ -96,7 +96,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
       tag: 'Platform',
       auth: 'public',
       responses: { 200: { description: 'The document' } },
-      handle: async () => json(200, openApiDocument(routes, { title: 'Lead Relay API', version: VERSION })),
+      handle: async () => json(200, openApiDocument(routes, INFO)),
     }),
     // Before leadRoutes only for reading order: the router matches /v1/leads/export before /v1/leads/{id}.
     ...(deps.exports
@@ -150,6 +150,8 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
 
   return {
     routes,
+    /** The OpenAPI document of these routes (what GET /v1/openapi.json answers). */
+    document: () => openApiDocument(routes, INFO),
     async handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
       const started = Date.now();
       let response: APIGatewayProxyStructuredResultV2;

@@ -1,0 +1,6 @@
+import { PageTitle } from '../../ui/form';
+
+/** Register a lead (to be built). */
+export default function Page() {
+  return <PageTitle>Register a lead</PageTitle>;
+}
