@@ -406,7 +406,6 @@ export function WhyThisPartner({ detail, title = 'Why this partner' }: { detail:
   const skipped = Array.isArray(detail.skipped) ? (detail.skipped as Skip[]) : [];
   const by = decidedBy(detail);
   const strategy = str(detail.strategy);
-  const sequence = num(detail.sequence);
   return (
     <div class="lead-why">
       <p class="lead-why-title">
@@ -422,10 +421,7 @@ export function WhyThisPartner({ detail, title = 'Why this partner' }: { detail:
         {strategy ? (
           <>
             <dt>Strategy</dt>
-            <dd>
-              {STRATEGY_WORDS[strategy] ?? strategy}
-              {sequence !== undefined ? <span class="muted"> (turn {sequence})</span> : null}
-            </dd>
+            <dd>{STRATEGY_WORDS[strategy] ?? strategy}</dd>
           </>
         ) : detail.path === 'rule' ? (
           <>
@@ -557,12 +553,7 @@ export function describeEntry(
     case 'routed':
       return {
         title: `Routed to ${partner ?? 'a partner'}`,
-        body: (
-          <>
-            {explanation ? <p>{explanation}</p> : null}
-            <WhyThisPartner detail={d} />
-          </>
-        ),
+        body: d.path ? <WhyThisPartner detail={d} /> : explanation ? <p>{explanation}</p> : undefined,
       };
     case 'assigned':
       return {
@@ -587,8 +578,11 @@ export function describeEntry(
               <strong>Reason:</strong> {why ? why(from) : str(d.trigger)}
               {num(d.rerouteCount) !== undefined ? ` · reroute ${num(d.rerouteCount)}` : null}
             </p>
-            {explanation ? <p>{explanation}</p> : null}
-            <WhyThisPartner detail={d} title="Why the new partner" />
+            {d.path ? (
+              <WhyThisPartner detail={d} title="Why the new partner" />
+            ) : explanation ? (
+              <p>{explanation}</p>
+            ) : null}
             {triedList}
           </>
         ),
