@@ -24,6 +24,8 @@ export default defineConfig({
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
+          // The stack deploys the built console: built once here when packages/console/dist is missing.
+          globalSetup: ['test/infra/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

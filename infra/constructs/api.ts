@@ -1,4 +1,5 @@
 import { EnvName } from '@leadrelay/aws';
+import { Fn } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -78,6 +79,11 @@ export class Api extends Construct {
   /** The base URL of the API, ending in `/`. */
   get url(): string {
     return this.stage.url;
+  }
+
+  /** The API's host name, `<id>.execute-api.<region>.amazonaws.com`: the third part of `url`. */
+  get domainName(): string {
+    return Fn.select(2, Fn.split('/', this.url));
   }
 
   /** PUBLIC_URL: the base URL for links in emails. */
