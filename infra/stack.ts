@@ -114,7 +114,6 @@ export class LeadRelayStack extends Stack {
       eventsHandler: fns['email-events'],
     });
     this.mail.allowSending(fns.distribute);
-    this.api.linkFrom(fns.distribute);
 
     // 4. Reroute deadlines.
     this.deadlines = new Deadlines(this, 'Deadlines', { reroute: fns.reroute });
@@ -122,6 +121,7 @@ export class LeadRelayStack extends Stack {
 
     // 7. The web console, and the one origin of the product: the console's files and the API (links included).
     this.webConsole = new Console(this, 'Console', { api: this.api, users: this.users, data: this.data });
+    this.webConsole.linkFrom(fns.distribute);
 
     new CfnOutput(this, 'ConsoleUrl', {
       value: this.webConsole.url,

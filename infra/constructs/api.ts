@@ -1,4 +1,3 @@
-import { EnvName } from '@leadrelay/aws';
 import { Fn } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -84,10 +83,5 @@ export class Api extends Construct {
   /** The API's host name, `<id>.execute-api.<region>.amazonaws.com`: the third part of `url`. */
   get domainName(): string {
     return Fn.select(2, Fn.split('/', this.url));
-  }
-
-  /** PUBLIC_URL: the base URL for links in emails. */
-  linkFrom(fn: lambda.Function): void {
-    fn.addEnvironment(EnvName.publicUrl, this.url);
   }
 }

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { EnvName } from '@leadrelay/aws';
 import { DefaultStackSynthesizer, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
@@ -47,7 +49,7 @@ export interface ConsoleProps {
  * The web console in AWS, and the product's one origin: a CloudFront distribution whose
  * default behaviour serves the console's static files from a private S3 bucket (origin
  * access control), and whose `/v1/*`, `/l/*` and `/health` go to the HTTP API, uncached.
- * The browser talks to one origin, so there is no CORS.
+ * The browser talks to one origin, so there is no CORS; the email links use it too.
  *
  * The console's files are Vite's build (`consoleDist`) and its config.json (the pool and
  * client ids), written by the same deploy under `console/`.
@@ -220,6 +222,11 @@ export class Console extends Construct {
   /** The product's origin for browsers: `https://<distribution domain>`. */
   get origin(): string {
     return `https://${this.distribution.distributionDomainName}`;
+  }
+
+  /** PUBLIC_URL: email links are `<origin>/l/<token>`, on the same origin as the console. */
+  linkFrom(fn: lambda.Function): void {
+    fn.addEnvironment(EnvName.publicUrl, `${this.origin}/`);
   }
 }
 

@@ -420,7 +420,7 @@ describe("the console's files", () => {
   });
 });
 
-describe('the console URL', () => {
+describe('the console URL and the email links', () => {
   it('outputs https://<distribution domain>/console/', () => {
     const outputs = synthesized.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.ConsoleUrl?.Value).toEqual({
@@ -428,6 +428,14 @@ describe('the console URL', () => {
         '',
         ['https://', { 'Fn::GetAtt': [logicalIdOf(site().distribution), 'DomainName'] }, '/console/'],
       ],
+    });
+  });
+
+  it("puts the email links on the console's origin", () => {
+    const fn = resourceOf(logicalIdOf(synthesized.stack.functions.byName.distribute));
+    const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.PUBLIC_URL).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdOf(site().distribution), 'DomainName'] }, '/']],
     });
   });
 });

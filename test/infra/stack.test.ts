@@ -264,7 +264,8 @@ describe('the functions', () => {
       [EnvName.schedulerRoleArn]: stack.deadlines.role.roleArn,
       [EnvName.rerouteFunctionArn]: stack.functions.byName.reroute.functionArn,
       [EnvName.deadlineDeadLetterArn]: stack.deadlines.deadLetters.queue.queueArn,
-      [EnvName.publicUrl]: stack.api.url,
+      // Email links on the console's origin (the distribution routes /l/* to the API).
+      [EnvName.publicUrl]: `${stack.webConsole.origin}/`,
       [EnvName.ingestFunctionName]: stack.functions.byName.ingest.functionArn,
       [EnvName.exportFunctionName]: stack.functions.byName.export.functionArn,
       [EnvName.userPoolId]: stack.users.pool.userPoolId,
