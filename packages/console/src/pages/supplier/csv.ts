@@ -43,15 +43,3 @@ export function csvHeader(text: string): string[] {
   const headers = cells.map((h) => h.trim());
   return headers.some(Boolean) ? headers : [];
 }
-
-/** Offers text as a file download (a Blob behind an object URL, clicked, then let go). */
-export function download(fileName: string, text: string, type = 'text/csv;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

@@ -6,7 +6,7 @@ import { PageTitle } from '../../ui/form';
 import { when } from '../../ui/format';
 import { Pager, usePager } from '../../ui/pager';
 import { type ColumnDef, DataTable } from '../../ui/table';
-import { download, toCsv } from './csv';
+import { toCsv } from './csv';
 import {
   isFinal,
   mappingSourceWords,
@@ -19,6 +19,18 @@ import {
 import './intake.css';
 
 type RowError = Schemas['UploadRowError'];
+
+/** Offers text as a file download (a Blob behind an object URL, clicked, then let go). */
+export function download(fileName: string, text: string, type = 'text/csv;charset=utf-8'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 const ERRORS_PER_PAGE = 100;
 /** The most the API answers per page: the CSV download asks for that many at a time. */
