@@ -118,70 +118,67 @@ export function KeysPanel(props: {
       <ErrorNote error={keys.error} title="Could not load the keys." />
       <ErrorNote error={revoke.error} title="Not revoked." />
       <Outcome message={revoke.outcome} />
-      <div class="table-wrap">
-        <table class="grid">
-          <caption class="sr-only">{props.title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Key</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(keys.data?.items ?? []).length === 0 ? (
+      {(keys.data?.items ?? []).length === 0 ? (
+        <p class="muted">{keys.loading ? 'Loading…' : `No keys: ${props.owner} has none yet.`}</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="grid">
+            <caption class="sr-only">{props.title}</caption>
+            <thead>
               <tr>
-                <td colSpan={5} class="empty">
-                  {keys.loading ? 'Loading…' : 'No keys.'}
-                </td>
+                <th scope="col">Key</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
               </tr>
-            ) : null}
-            {(keys.data?.items ?? []).map((k) => (
-              <tr key={k.id} data-key-id={k.id}>
-                <td>
-                  <code>{k.prefix}…</code>
-                </td>
-                <td>{when(k.createdAt)}</td>
-                <td>{k.lastUsedAt ? when(k.lastUsedAt) : 'Never'}</td>
-                <td>
-                  {k.revokedAt ? (
-                    <span class="badge badge-bad">Revoked {when(k.revokedAt)}</span>
-                  ) : (
-                    <span class="badge badge-ok">Active</span>
-                  )}
-                </td>
-                <td>
-                  {k.revokedAt ? null : (
-                    <button
-                      type="button"
-                      class="danger"
-                      disabled={revoke.busy}
-                      aria-label={`Revoke key ${k.prefix}`}
-                      onClick={() => {
-                        if (
-                          !confirm(
-                            `Revoke key ${k.prefix}… of ${props.owner}? Whatever uses it is refused from its next request on.`,
+            </thead>
+            <tbody>
+              {(keys.data?.items ?? []).map((k) => (
+                <tr key={k.id} data-key-id={k.id}>
+                  <td>
+                    <code>{k.prefix}…</code>
+                  </td>
+                  <td>{when(k.createdAt)}</td>
+                  <td>{k.lastUsedAt ? when(k.lastUsedAt) : 'Never'}</td>
+                  <td>
+                    {k.revokedAt ? (
+                      <span class="badge badge-bad">Revoked {when(k.revokedAt)}</span>
+                    ) : (
+                      <span class="badge badge-ok">Active</span>
+                    )}
+                  </td>
+                  <td>
+                    {k.revokedAt ? null : (
+                      <button
+                        type="button"
+                        class="danger"
+                        disabled={revoke.busy}
+                        aria-label={`Revoke key ${k.prefix}`}
+                        onClick={() => {
+                          if (
+                            !confirm(
+                              `Revoke key ${k.prefix}… of ${props.owner}? Whatever uses it is refused from its next request on.`,
+                            )
                           )
-                        )
-                          return;
-                        void revoke
-                          .run(() => props.revoke(k.id), `Revoked key ${k.prefix}….`)
-                          .then(() => keys.reload());
-                      }}
-                    >
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+                            return;
+                          void revoke
+                            .run(() => props.revoke(k.id), `Revoked key ${k.prefix}….`)
+                            .then(() => keys.reload());
+                        }}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       <Pager
         pager={pager}
         nextCursor={keys.data?.nextCursor}

@@ -60,13 +60,11 @@ export default function Partners() {
       <PageTitle>Partners</PageTitle>
       <AddPartner onAdded={list.reload} />
       <ErrorNote error={list.error} title="Could not load the partners." />
-      <DataTable
-        caption="Partners"
-        data={list.data?.items ?? []}
-        columns={columns}
-        rowId={(p) => p.id}
-        empty={list.loading ? 'Loading…' : 'No partners yet: add the first above.'}
-      />
+      {list.data?.items.length ? (
+        <DataTable caption="Partners" data={list.data.items} columns={columns} rowId={(p) => p.id} />
+      ) : (
+        <p class="muted">{list.loading ? 'Loading…' : 'No partners yet: add the first above.'}</p>
+      )}
       <Pager
         pager={pager}
         nextCursor={list.data?.nextCursor}

@@ -245,13 +245,16 @@ export default function UploadPage(props: { params: { id: string } }) {
         </p>
         <ErrorNote error={save.error} title="The errors were not downloaded." />
         <Outcome message={save.outcome} />
-        <DataTable
-          caption="Row errors"
-          data={upload.errors}
-          columns={errorColumns}
-          rowId={(e) => `${e.row}:${e.column ?? ''}:${e.message}`}
-          empty={isFinal(upload.status) ? 'No row errors.' : 'No row errors so far.'}
-        />
+        {upload.errors.length ? (
+          <DataTable
+            caption="Row errors"
+            data={upload.errors}
+            columns={errorColumns}
+            rowId={(e) => `${e.row}:${e.column ?? ''}:${e.message}`}
+          />
+        ) : (
+          <p class="muted">{isFinal(upload.status) ? 'No row errors.' : 'No row errors so far.'}</p>
+        )}
         <Pager
           pager={pager}
           nextCursor={report.data?.errorsCursor}

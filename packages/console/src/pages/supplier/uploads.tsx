@@ -128,13 +128,11 @@ export default function Uploads() {
         Files sent here or by the API, and files dropped straight into the inbox bucket, newest first.
       </p>
       <ErrorNote error={list.error} title="Could not load the uploads." />
-      <DataTable
-        caption="Past uploads"
-        data={list.data?.items ?? []}
-        columns={columns}
-        rowId={(u) => u.id}
-        empty={list.loading ? 'Loading…' : 'No uploads yet.'}
-      />
+      {list.data?.items.length ? (
+        <DataTable caption="Past uploads" data={list.data.items} columns={columns} rowId={(u) => u.id} />
+      ) : (
+        <p class="muted">{list.loading ? 'Loading…' : 'No uploads yet.'}</p>
+      )}
       <Pager
         pager={pager}
         nextCursor={list.data?.nextCursor}
