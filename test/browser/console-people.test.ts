@@ -24,8 +24,7 @@ describe('console: signing in, people and tenants', () => {
   it('signs in a printed demo person, with axe clean on the sign-in page and a wrong password refused', async () => {
     const { page } = await h.newPage();
     await page.getByRole('form', { name: 'Sign in' }).waitFor();
-    await h.axe(page, 'sign-in');
-    await h.screenshots(page, 'sign-in');
+    await h.look(page, 'sign-in');
     const admin = h.person('supplier');
     const form = page.getByRole('form', { name: 'Sign in' });
     await form.getByLabel('Email').fill(admin.email);
@@ -55,8 +54,7 @@ describe('console: signing in, people and tenants', () => {
       email,
     );
     await page.getByRole('cell', { name: email, exact: true }).waitFor();
-    await h.axe(page, 'users');
-    await h.screenshots(page, 'users');
+    await h.look(page, 'users');
 
     // The pool emailed a temporary password; the test sets a known one, still temporary.
     const { cognito } = h.endpoints;
@@ -111,8 +109,7 @@ describe('console: signing in, people and tenants', () => {
     await form.getByLabel('Password').fill(partnerAdmin.password);
     await form.getByRole('button', { name: 'Sign in' }).click();
     await heading(other.page, 'Choose where to work');
-    await h.axe(other.page, 'choose-tenant');
-    await h.screenshots(other.page, 'choose-tenant');
+    await h.look(other.page, 'choose-tenant');
     await other.page.getByRole('button', { name: new RegExp(`^${partnerName} at`) }).click();
     await heading(other.page, 'Inbox');
     await other.page.getByRole('button', { name: 'Switch' }).click();

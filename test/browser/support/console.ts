@@ -32,6 +32,8 @@ export interface ConsoleHarness {
   violations: string[];
   /** The page at 1280 and at 390 px wide (full page), then back to the width it had. */
   screenshots(page: Page, name: string): Promise<void>;
+  /** At each width: axe (as `axe` does) and the screenshot. What every screen's test calls. */
+  look(page: Page, name: string): Promise<void>;
   /** Page errors and CSP violations the browser reported (a test asserts none). */
   browserErrors: string[];
   stop(): Promise<void>;
@@ -103,6 +105,15 @@ export async function startConsole(name: string): Promise<ConsoleHarness> {
       const before = page.viewportSize() ?? { width: 1280, height: 900 };
       for (const width of WIDTHS) {
         await page.setViewportSize({ width, height: 900 });
+        await page.screenshot({ path: join(screensDir, `${shot}-${width}.png`), fullPage: true });
+      }
+      await page.setViewportSize(before);
+    },
+    async look(page, shot) {
+      const before = page.viewportSize() ?? { width: 1280, height: 900 };
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: 900 });
+        await harness.axe(page, `${shot}@${width}`);
         await page.screenshot({ path: join(screensDir, `${shot}-${width}.png`), fullPage: true });
       }
       await page.setViewportSize(before);
