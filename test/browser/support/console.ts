@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { DemoUser, LocalEndpoints } from '@leadrelay/local';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { api, type CloudProcess, repoRoot, startCloudProcess } from '../../e2e/support/local-cloud-process';
+import { type CloudProcess, repoRoot, startCloudProcess } from '../../e2e/support/local-cloud-process';
 
 export { api, waitFor } from '../../e2e/support/local-cloud-process';
 
