@@ -1,5 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleDist } from '../../packages/console/build';
 import { cognitoClient, setPassword } from '../../packages/local/src/cognito';
 import { type ConsoleHarness, startConsole } from './support/console';
 
@@ -116,6 +120,28 @@ describe('console: signing in, people and tenants', () => {
     await other.page.getByRole('button', { name: /^Acme Demo Supplier/ }).click();
     await heading(other.page, 'All Leads');
     expect(h.browserErrors).toEqual([]);
+  });
+
+  it('loads at most 250 KB of gzipped JavaScript up to the first screen (the budget)', async () => {
+    const { page } = await h.newPage();
+    const scripts = new Set<string>();
+    page.on('response', (response) => {
+      const path = new URL(response.url()).pathname;
+      if (path.endsWith('.js')) scripts.add(path);
+    });
+    await page.reload();
+    await h.signIn(page, h.person('supplier'));
+    await heading(page, 'All Leads');
+    let gzipped = 0;
+    for (const path of scripts) {
+      const file = join(consoleDist, path.replace(/^\/console\//, ''));
+      gzipped += gzipSync(await readFile(file), { level: 9 }).length;
+    }
+    process.stdout.write(
+      `console first load: ${scripts.size} scripts, ${(gzipped / 1024).toFixed(1)} KB gzipped (budget 250 KB)\n`,
+    );
+    expect(scripts.size).toBeGreaterThan(0);
+    expect(gzipped).toBeLessThanOrEqual(250 * 1024);
   });
 
   it('finds no serious or critical accessibility violations', () => {
