@@ -643,7 +643,7 @@ export function describeEntry(
     }
     case 'conflict':
       return {
-        title: `Channel conflict: ${partner ?? 'another partner'} registered this lead's email`,
+        title: `Channel conflict: ${str(d.claimedByName) ?? partner ?? 'another partner'} registered this lead's email`,
         body: explanation ? <p>{explanation}</p> : undefined,
       };
     case 'conflict.settled':

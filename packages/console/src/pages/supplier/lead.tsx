@@ -57,7 +57,7 @@ export default function LeadPage(props: { params: { id: string } }) {
   return (
     <>
       <PageTitle actions={<Link href={lastViewHref()}>Back to All Leads</Link>}>
-        {data ? data.displayEmail : 'Lead'}
+        <span class="lead-title">{data ? data.displayEmail : 'Lead'}</span>
       </PageTitle>
       <ErrorNote error={lead.error} title="Could not load the lead." />
       {!data ? (
