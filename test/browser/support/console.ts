@@ -44,9 +44,13 @@ export interface ConsoleHarness {
  * served by its API server with the CSP CloudFront sends), Debian's Chromium through
  * playwright-core, and the demo people it printed.
  */
-export async function startConsole(name: string): Promise<ConsoleHarness> {
+export async function startConsole(
+  name: string,
+  options: { env?: Record<string, string> } = {},
+): Promise<ConsoleHarness> {
   const home = await mkdtemp(join(tmpdir(), `leadrelay-console-${name}-`));
-  const cloud = await startCloudProcess(home);
+  // `env`: settings of the local cloud a test needs (e.g. a small inline export limit).
+  const cloud = await startCloudProcess(home, undefined, options.env);
   const endpoints = cloud.endpoints;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
   await mkdir(screensDir, { recursive: true });
