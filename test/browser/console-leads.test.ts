@@ -182,8 +182,12 @@ describe('console: All Leads and a lead', () => {
     await page.getByRole('button', { name: 'Add custom field' }).click();
     await page.getByLabel('Add a column').selectOption('company');
     await page.getByRole('button', { name: 'Add column' }).click();
+    // A removed or moved column keeps the keyboard's place: the focus goes to the next button, or follows the row.
+    const focused = () => page.evaluate("document.activeElement?.getAttribute('aria-label')");
     await page.getByRole('button', { name: 'Remove Source' }).click();
+    expect(await focused()).toBe('Remove region');
     await page.getByRole('button', { name: 'Move region up' }).click();
+    expect(await focused()).toBe('Move region up');
     const chosen = [
       'Email',
       'Partner',

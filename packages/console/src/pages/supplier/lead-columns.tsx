@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Field } from '../../ui/form';
 import {
   CORE_COLUMNS,
@@ -73,7 +73,22 @@ export function ColumnChooser({
   const coreLeft = CORE_COLUMNS.filter((c) => !shown.has(c.id));
   const customLeft = seenCustom.filter((name) => !shown.has(`${CUSTOM_PREFIX}${name}`));
 
-  const update = (next: string[], message: string) => {
+  // A moved or removed row takes its buttons with it: the focus goes where the keyboard expects it.
+  const box = useRef<HTMLElement>(null);
+  const focusNext = useRef<string[]>([]);
+  useLayoutEffect(() => {
+    const labels = focusNext.current;
+    if (labels.length === 0) return;
+    focusNext.current = [];
+    for (const label of labels) {
+      const target = box.current?.querySelector<HTMLButtonElement>(
+        `button[aria-label="${CSS.escape(label)}"]`,
+      );
+      if (target && !target.disabled) return target.focus();
+    }
+  });
+  const update = (next: string[], message: string, focus: string[] = []) => {
+    focusNext.current = focus;
     onChange(next);
     setSaid(message);
   };
@@ -82,7 +97,11 @@ export function ColumnChooser({
     const [column] = next.splice(index, 1);
     if (column === undefined) return;
     next.splice(index + by, 0, column);
-    update(next, `${columnLabel(column)} moved ${by < 0 ? 'up' : 'down'}.`);
+    const name = columnLabel(column);
+    update(next, `${name} moved ${by < 0 ? 'up' : 'down'}.`, [
+      `Move ${name} ${by < 0 ? 'up' : 'down'}`,
+      `Move ${name} ${by < 0 ? 'down' : 'up'}`,
+    ]);
   };
   const add = (column: string) => {
     if (shown.has(column)) return update(columns, `${columnLabel(column)} is already shown.`);
@@ -90,7 +109,7 @@ export function ColumnChooser({
   };
 
   return (
-    <section class="panel leads-columns" aria-labelledby="leads-columns-title">
+    <section class="panel leads-columns" aria-labelledby="leads-columns-title" ref={box}>
       <h2 id="leads-columns-title">Columns</h2>
       <p class="muted">
         Your choice is kept in this browser, for you and this supplier. Export writes the lead id and the
@@ -124,12 +143,14 @@ export function ColumnChooser({
                 type="button"
                 aria-label={`Remove ${columnLabel(column)}`}
                 disabled={columns.length === 1}
-                onClick={() =>
+                onClick={() => {
+                  const after = columns[index + 1] ?? columns[index - 1];
                   update(
                     columns.filter((c) => c !== column),
                     `${columnLabel(column)} removed.`,
-                  )
-                }
+                    after ? [`Remove ${columnLabel(after)}`] : [],
+                  );
+                }}
               >
                 Remove
               </button>
