@@ -405,13 +405,14 @@ function ReportSection(props: {
         <h2 id={heading}>{props.title}</h2>
         <button
           type="button"
+          aria-label={`Download CSV: ${props.title}`}
           onClick={() => {
             const name = csvFileName(props.id, props.range);
             save(name, toCsv(CSV_COLUMNS[props.id], report.rows));
             setDone(`Downloaded ${name} (${report.rows.length} rows).`);
           }}
         >
-          Download CSV<span class="sr-only">: {props.title}</span>
+          Download CSV
         </button>
       </div>
       <Outcome message={done} />
@@ -607,6 +608,7 @@ function OpportunityDetails({ range }: { range: Range }) {
         <h2 id="opportunity-details-heading">Opportunity leads</h2>
         <button
           type="button"
+          aria-label="Download CSV: Opportunity leads"
           disabled={download.busy}
           onClick={() =>
             void download.run(
@@ -620,7 +622,7 @@ function OpportunityDetails({ range }: { range: Range }) {
             )
           }
         >
-          Download CSV<span class="sr-only">: Opportunity leads</span>
+          Download CSV
         </button>
       </div>
       <ErrorNote error={download.error} title="Not downloaded." />
