@@ -52,7 +52,7 @@ let synthesized: Synthesized;
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
-  // The console's construct reads the built console (test/infra/global-setup.ts); no handlers to bundle.
+  // The console's construct reads the built console (built once by test/support/console-build.ts); no handlers to bundle.
   synthesized = synth({ bundle: false });
   resources = synthesized.template.toJSON().Resources as Record<string, Resource>;
 }, 120_000);
