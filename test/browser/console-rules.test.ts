@@ -124,7 +124,7 @@ describe('console: routing rules and reports', () => {
       'must be a number or an ISO-8601 date for gte',
     );
     expect(await condition(nordics, 1).locator('.field-error').count()).toBe(0);
-    await h.axe(page, 'routing-errors');
+    await h.look(page, 'routing-rules-errors');
     await page.getByRole('button', { name: 'Group 1 “Nordics”, condition 2, value' }).click();
     await expect(badValue.evaluate((el) => el.matches(':focus'))).resolves.toBe(true);
 
@@ -192,8 +192,7 @@ describe('console: routing rules and reports', () => {
       'td',
     );
     expect(Object.fromEntries(totals.map(([name, n]) => [name, Number(n)]))).toEqual(answer.totals);
-    await h.axe(page, 'routing-preview');
-    await h.screenshots(page, 'routing-rules');
+    await h.look(page, 'routing-rules');
 
     // Published: the API holds version 1, as drafted, and says who published it.
     await page.getByRole('button', { name: 'Publish' }).click();
@@ -228,8 +227,8 @@ describe('console: routing rules and reports', () => {
     await heading(page, 'Reports');
 
     // A range the person types that the API refuses is named at its field.
-    await page.getByLabel('From').fill('2026-02-10');
-    await page.getByLabel('To').fill('2026-02-01');
+    await page.getByLabel('From', { exact: true }).fill('2026-02-10');
+    await page.getByLabel('To', { exact: true }).fill('2026-02-01');
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByRole('alert').filter({ hasText: 'Could not load the reports.' }).waitFor();
     await page
@@ -245,8 +244,8 @@ describe('console: routing rules and reports', () => {
     await expect(
       page.getByRole('button', { name: 'Last 7 days' }).getAttribute('aria-pressed'),
     ).resolves.toBe('true');
-    await expect(page.getByLabel('From').inputValue()).resolves.toBe(from);
-    await expect(page.getByLabel('To').inputValue()).resolves.toBe(to);
+    await expect(page.getByLabel('From', { exact: true }).inputValue()).resolves.toBe(from);
+    await expect(page.getByLabel('To', { exact: true }).inputValue()).resolves.toBe(to);
     await page.getByRole('alert').first().waitFor({ state: 'detached' });
 
     const report = (name: string) => call<Report>('GET', `/v1/reports/${name}?from=${from}&to=${to}`);
@@ -284,8 +283,7 @@ describe('console: routing rules and reports', () => {
         .getByRole('row', { name: source });
       await expect(row.locator('td').last().innerText()).resolves.toBe(String(n));
     }
-    await h.axe(page, 'reports');
-    await h.screenshots(page, 'reports');
+    await h.look(page, 'reports');
 
     // The distribution report's CSV: its rows, as the API answered them.
     const download = page.waitForEvent('download');

@@ -1,9 +1,8 @@
-import { CSV_BOM as CORE_BOM, csvLine } from '@leadrelay/core';
+import { CSV_BOM as CORE_BOM } from '@leadrelay/core';
 import { describe, expect, it } from 'vitest';
 import {
   CSV_BOM,
   CSV_COLUMNS,
-  csvCell,
   csvFileName,
   lastDays,
   partnerLabel,
@@ -107,22 +106,11 @@ describe('the reports screen’s numbers', () => {
     );
   });
 
-  it('quotes and neutralises cells as the leads export does', () => {
-    const hostile = [
-      'plain',
-      'a,b',
-      'say "hi"',
-      'two\nlines',
-      '=HYPERLINK("x")',
-      '+1',
-      '-2',
-      '@SUM(A1)',
-      '\tx',
-      '',
-    ];
-    for (const value of hostile) expect(csvCell(value)).toBe(csvLine([value]).slice(0, -2));
-    expect(csvCell(-3)).toBe('-3');
-    expect(csvCell(null)).toBe('');
+  it('quotes and disarms a report’s untrusted text (a reject reason) in its CSV', () => {
+    const csv = toCsv(CSV_COLUMNS.rejections, [
+      { partnerId: 'p1', partnerName: 'North, East', source: 'API', reason: '=HYPERLINK("x")', count: 1 },
+    ]);
+    expect(csv.slice(1).split('\r\n')[1]).toBe('p1,"North, East",API,"\'=HYPERLINK(""x"")",1');
     expect(CSV_BOM).toBe(CORE_BOM);
   });
 });

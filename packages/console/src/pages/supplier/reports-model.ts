@@ -1,5 +1,6 @@
 // The generated types themselves (not the client): this module is pure, and the unit tests import it.
 import type { components } from '../../api/schema';
+import { toCsv as rowsToCsv } from './csv';
 
 /**
  * The reports screen's arithmetic, pure: date ranges, a report's long-form rows pivoted
@@ -204,32 +205,13 @@ export const DETAIL_COLUMNS: CsvColumn<OpportunityDetail>[] = [
   { name: 'currency', value: (d) => d.opportunityValue?.currency },
 ];
 
-/** UTF-8's byte order mark (so Excel reads the file as UTF-8) and RFC 4180's line end, as the leads export. */
+/** UTF-8's byte order mark, first in the file, so Excel reads partner names and reasons as UTF-8 (as the leads export). */
 export const CSV_BOM = '\uFEFF';
-const EOL = '\r\n';
-const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]/;
 
-/**
- * One cell, as the leads export writes them: quoted when it holds a comma, a quote or a
- * line break (quotes doubled); text that a spreadsheet would run as a formula (`=`, `+`,
- * `-`, `@`, tab, CR first: lead data and reject reasons are untrusted) gets a quote before
- * it. Numbers are ours and stay numbers.
- */
-export function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  if (FORMULA_START.test(value)) return `"'${value.replaceAll('"', '""')}"`;
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-/** A whole CSV file: the header row, then a line per row. */
+/** A whole CSV file: the header row, then a line per row (cells quoted and disarmed by ./csv). */
 export function toCsv<T>(columns: readonly CsvColumn<T>[], rows: readonly T[]): string {
-  const line = (cells: (string | number | null | undefined)[]) => cells.map(csvCell).join(',') + EOL;
   return (
-    CSV_BOM +
-    line(columns.map((c) => c.name)) +
-    rows.map((r) => line(columns.map((c) => c.value(r)))).join('')
+    CSV_BOM + rowsToCsv([columns.map((c) => c.name), ...rows.map((r) => columns.map((c) => c.value(r)))])
   );
 }
 

@@ -429,10 +429,23 @@ function ReportSection(props: {
   );
 }
 
+/**
+ * A table's wrapper that scrolls sideways when the table is wider than the screen: focusable,
+ * so the keyboard scrolls it too (axe's scrollable-region-focusable), and named.
+ */
+function ScrollRegion({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable from the keyboard
+    <section class="table-wrap" aria-label={label} tabIndex={0}>
+      {children}
+    </section>
+  );
+}
+
 function RowsTable(props: { caption: string; report: Report; columns: RowColumn[]; valued: boolean }) {
   const { report } = props;
   return (
-    <div class="table-wrap">
+    <ScrollRegion label={props.caption}>
       <table class="grid">
         <caption class="sr-only">{props.caption}</caption>
         <thead>
@@ -482,7 +495,7 @@ function RowsTable(props: { caption: string; report: Report; columns: RowColumn[
           </tr>
         </tfoot>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 
@@ -518,7 +531,7 @@ function Figure(props: {
           {...(props.tick ? { tick: props.tick } : {})}
         />
       ) : null}
-      <div class="table-wrap">
+      <ScrollRegion label={`${title}: table`}>
         <table class="grid">
           <caption class="sr-only">{title}</caption>
           <thead>
@@ -582,7 +595,7 @@ function Figure(props: {
             </tfoot>
           ) : null}
         </table>
-      </div>
+      </ScrollRegion>
     </figure>
   );
 }
