@@ -14,10 +14,11 @@ import { ConfigSchemas, EnvName } from '@leadrelay/aws';
 import { createDynamoClient } from '@leadrelay/store';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type FunctionName, functionNames } from '../../../functions/registry';
+import { consoleDist } from '../../console/build';
 import { type CognitoLocal, ensureUserPool, type LocalUserPool, startCognitoLocal } from './cognito';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
 import { matchesEventPattern } from './event-pattern';
-import { startHttpApi } from './http-api';
+import { type ConsoleHosting, startHttpApi } from './http-api';
 import {
   createLambdaRuntime,
   functionArnOf,
@@ -163,7 +164,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       lambda,
     });
     teardown.add('scheduler emulator', () => scheduler.stop());
-    const api = await startApi(ports.api, lambda);
+    const api = await startApi(ports.api, lambda, {
+      dir: consoleDist,
+      config: () => ({
+        cognito: {
+          region: localSettings.region,
+          userPoolId: services.pool.userPoolId,
+          clientId: services.pool.clientId,
+          endpoint: services.cognito.endpoint,
+        },
+      }),
+    });
     teardown.add('http api', () => api.stop());
     // Stopped first: its last batch may still email, schedule and invoke, through the emulators above.
     teardown.add('stream poller (drain)', stopStreamConsumers);
@@ -496,12 +507,13 @@ async function startScheduler(input: { port: number; dataDir: string; lambda: La
   });
 }
 
-function startApi(port: number, lambda: LambdaRuntime) {
+function startApi(port: number, lambda: LambdaRuntime, hosting: ConsoleHosting) {
   const { host, region, accountId } = localSettings;
   return startHttpApi({
     host,
     port,
     accountId,
+    console: hosting,
     invoke: (event) => lambda.invoke('api', event),
     log: lambda.log,
     // Handlers that invoke a function (ingest continuing a long file) reach it here.

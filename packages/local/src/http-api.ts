@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import sirv from 'sirv';
 import { type FunctionName, functionNames } from '../../../functions/registry';
 import { readBody } from './http-body';
 import type { InvocationLog } from './lambda';
@@ -19,6 +20,17 @@ export interface HttpApiOptions {
    * that invoke a function with the SDK (AWS_ENDPOINT_URL_LAMBDA points here).
    */
   lambda?: LambdaInvokeApi;
+  /** The built web console, served at `/` and `/console/` as CloudFront serves it in AWS. */
+  console?: ConsoleHosting;
+}
+
+export interface ConsoleHosting {
+  /** The Vite build (index.html, assets/). */
+  dir: string;
+  /** What `/console/config.json` answers (the user pool to sign in to). */
+  config(): unknown;
+  /** Sent with every console file (the same security headers CloudFront adds in AWS). */
+  headers?: Record<string, string>;
 }
 
 export interface LambdaInvokeApi {
@@ -47,8 +59,9 @@ const API_ID = 'local';
  * the handler's result becomes the response the way API Gateway reads it.
  */
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  const consoleFiles = options.console ? consoleServer(options.console) : undefined;
   const server = createServer((req, res) => {
-    handle(req, res, options).catch((error: unknown) => {
+    handle(req, res, options, consoleFiles).catch((error: unknown) => {
       // Only reached when writing the response itself failed (client gone): nothing left to answer.
       process.stderr.write(`http-api: ${error instanceof Error ? error.message : String(error)}\n`);
       res.destroy();
@@ -76,10 +89,20 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: HttpApiOptions): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: HttpApiOptions,
+  consoleFiles: ConsoleServer | undefined,
+): Promise<void> {
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
   const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
+
+  if (consoleFiles && isConsolePath(rawPath) && (req.method === 'GET' || req.method === 'HEAD')) {
+    consoleFiles(req, res, rawPath);
+    return;
+  }
 
   if (rawPath === '/_local/invocations') {
     serveInvocations(req, res, url, options.log);
@@ -117,6 +140,52 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpAp
     return;
   }
   writeResult(res, result);
+}
+
+type ConsoleServer = (req: IncomingMessage, res: ServerResponse, rawPath: string) => void;
+
+const isConsolePath = (path: string) => path === '/' || path === '/console' || path.startsWith('/console/');
+
+/**
+ * The console's files as the distribution serves them: `/` and every `/console/...` path
+ * without a file of its own answer index.html (the console routes in the browser), hashed
+ * assets are cached for good, index.html and config.json never.
+ */
+function consoleServer(hosting: ConsoleHosting): ConsoleServer {
+  let files: ReturnType<typeof sirv> | undefined;
+  const secure = hosting.headers ?? {};
+  return (req, res, rawPath) => {
+    for (const [name, value] of Object.entries(secure)) res.setHeader(name, value);
+    if (rawPath === '/console/config.json') {
+      send(
+        res,
+        200,
+        { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        JSON.stringify(hosting.config()),
+      );
+      return;
+    }
+    files ??= sirv(hosting.dir, {
+      single: true,
+      etag: true,
+      setHeaders: (response, pathname) =>
+        response.setHeader(
+          'cache-control',
+          pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        ),
+      onNoMatch: (_req, response) => {
+        files = undefined; // Built later: look again next time.
+        send(
+          response,
+          503,
+          { 'content-type': 'text/plain; charset=utf-8' },
+          'The console is not built yet: restart npm start (it builds it), or run npx vite build in packages/console.\n',
+        );
+      },
+    });
+    req.url = (req.url ?? '/').replace(/^\/console(?=\/|$|\?)/, '') || '/';
+    files(req, res);
+  };
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;

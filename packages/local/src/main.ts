@@ -5,6 +5,7 @@
  */
 import { relative, resolve } from 'node:path';
 import { inboxPrefix } from '@leadrelay/core';
+import { ensureConsoleBuilt } from '../../console/build';
 import { type LocalCloud, localSettings, startLocalCloud } from './cloud';
 import { parsePortSetting } from './ports';
 import { localTriggers } from './triggers';
@@ -76,6 +77,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  try {
+    await ensureConsoleBuilt({ log: print });
+  } catch (error) {
+    process.stderr.write(
+      `The console did not build: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
   print(`Starting the Lead Relay local cloud in ${home} …`);
   starting = startLocalCloud({
     home,
@@ -109,6 +118,7 @@ function printBanner(cloud: LocalCloud, home: string, readySeconds: number): voi
   print();
   print(`Lead Relay local cloud — ready in ${readySeconds.toFixed(1)} s`);
   print();
+  row('Console', `${e.api}/console/`, '(sign in as one of the people below)');
   row('API', e.api, '(handler: api)');
   row('Invocations', e.invocations, '(?fn=<name>&limit=)');
   row('Mailbox', e.mailbox, '(every email sent, as the inbox shows it)');
