@@ -124,8 +124,9 @@ export default function Lead(props: { params: { id: string } }) {
         {lead.registration?.status === 'unregistered' ? (
           <Register
             lead={lead}
-            onRegistered={(next) => {
+            onRegistered={(next, message) => {
               setLead(next);
+              setDecided((d) => ({ message, n: (d?.n ?? 0) + 1 }));
               loaded.reload();
             }}
           />
@@ -153,7 +154,13 @@ export default function Lead(props: { params: { id: string } }) {
   );
 }
 
-function Register({ lead, onRegistered }: { lead: PartnerLead; onRegistered: (lead: PartnerLead) => void }) {
+function Register({
+  lead,
+  onRegistered,
+}: {
+  lead: PartnerLead;
+  onRegistered: (lead: PartnerLead, message: string) => void;
+}) {
   const action = useAction();
   return (
     <div class="register">
@@ -164,9 +171,11 @@ function Register({ lead, onRegistered }: { lead: PartnerLead; onRegistered: (le
         disabled={action.busy}
         onClick={() =>
           void action
-            .run(
-              () => Leads.register(lead.id),
-              (r) =>
+            .run(() => Leads.register(lead.id))
+            .then((r) => {
+              if (!r) return;
+              onRegistered(
+                r.lead,
                 r.outcome === 'registered'
                   ? 'Registered with the supplier: it now sees this lead (source Partner Registered).'
                   : r.outcome === 'linked'
@@ -174,14 +183,13 @@ function Register({ lead, onRegistered }: { lead: PartnerLead; onRegistered: (le
                       ? 'The supplier already had a lead of this email with another partner (or none): yours is linked to it, and the supplier sees a channel conflict to settle.'
                       : 'The supplier already had this lead with you: yours is linked to it, no duplicate.'
                     : 'It was registered already; nothing changed.',
-            )
-            .then((r) => r && onRegistered(r.lead))
+              );
+            })
         }
       >
         {action.busy ? 'Registering…' : 'Register with the supplier'}
       </button>
       <ErrorNote error={action.error} title="Not registered." />
-      <Outcome message={action.outcome} />
     </div>
   );
 }
