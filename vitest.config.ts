@@ -24,6 +24,7 @@ export default defineConfig({
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
+          // The stack deploys the built console: built here once, when its sources changed.
           globalSetup: ['test/support/console-build.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,

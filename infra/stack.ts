@@ -4,6 +4,7 @@ import { functionNames, functionSpecs } from '../functions/registry';
 import { tableDefinition } from '../packages/store/src/table';
 import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
+import { Console } from './constructs/console';
 import { Data } from './constructs/data';
 import { Deadlines } from './constructs/deadlines';
 import { Exports } from './constructs/exports';
@@ -67,6 +68,7 @@ export class LeadRelayStack extends Stack {
   readonly uploadSweeper: UploadSweeper;
   readonly exports: Exports;
   readonly users: Users;
+  readonly webConsole: Console;
 
   constructor(scope: Construct, id: string, props: LeadRelayStackProps) {
     super(scope, id, { description: 'Lead Relay: channel lead distribution', ...props });
@@ -112,13 +114,24 @@ export class LeadRelayStack extends Stack {
       eventsHandler: fns['email-events'],
     });
     this.mail.allowSending(fns.distribute);
-    this.api.linkFrom(fns.distribute);
 
     // 4. Reroute deadlines.
     this.deadlines = new Deadlines(this, 'Deadlines', { reroute: fns.reroute });
     this.deadlines.allowScheduling(fns.distribute);
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    // 7. The web console, and the one origin of the product: the console's files and the API (links included).
+    this.webConsole = new Console(this, 'Console', { api: this.api, users: this.users, data: this.data });
+    this.webConsole.linkFrom(fns.distribute);
+
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: this.webConsole.url,
+      description:
+        'The web console; the same origin serves the API (/v1/*, /health) and the email links (/l/*)',
+    });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'Base URL of the HTTP API itself (API Gateway; the console origin routes to it)',
+    });
     new CfnOutput(this, 'BucketName', {
       value: this.data.inbox.bucketName,
       description: 'Inbox bucket: drop lead files under inbox/<supplierId>/',

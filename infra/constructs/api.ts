@@ -1,4 +1,4 @@
-import { EnvName } from '@leadrelay/aws';
+import { Fn } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -80,8 +80,8 @@ export class Api extends Construct {
     return this.stage.url;
   }
 
-  /** PUBLIC_URL: the base URL for links in emails. */
-  linkFrom(fn: lambda.Function): void {
-    fn.addEnvironment(EnvName.publicUrl, this.url);
+  /** The API's host name, `<id>.execute-api.<region>.amazonaws.com`: the third part of `url`. */
+  get domainName(): string {
+    return Fn.select(2, Fn.split('/', this.url));
   }
 }

@@ -21,6 +21,8 @@ import { acknowledge, nagResource } from '../nag';
 export class Data extends Construct {
   readonly table: dynamodb.Table;
   readonly inbox: s3.Bucket;
+  /** Receives the server access logs of the stack's other buckets, each under a prefix of its own. */
+  readonly accessLogs: s3.Bucket;
   readonly operatorKey: secretsmanager.Secret;
   readonly linkKeys: secretsmanager.Secret;
 
@@ -60,8 +62,9 @@ export class Data extends Construct {
     acknowledge(
       accessLogs,
       'AwsSolutions-S1',
-      'This bucket receives the inbox bucket server access logs; logging it to itself would loop.',
+      'This bucket receives the server access logs of the other buckets; logging it to itself would loop.',
     );
+    this.accessLogs = accessLogs;
 
     this.inbox = new s3.Bucket(this, 'Inbox', {
       encryption: s3.BucketEncryption.S3_MANAGED,

@@ -50,13 +50,14 @@ describe('the stack', () => {
     expect(Token.isUnresolved(synthesized.stack.region)).toBe(true);
   });
 
-  it('outputs the API URL, bucket, table, operator key secret, user pool and its client, schedule group and alarm topic', () => {
+  it('outputs the console URL, API URL, bucket, table, operator key secret, user pool and its client, schedule group and alarm topic', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
         'AlarmTopicArn',
         'ApiUrl',
         'BucketName',
+        'ConsoleUrl',
         'OperatorKeySecretArn',
         'ScheduleGroupName',
         'TableName',
@@ -64,9 +65,10 @@ describe('the stack', () => {
         'UserPoolId',
       ].sort(),
     );
-    const { alarms, api, data, deadlines, users } = synthesized.stack;
+    const { alarms, api, data, deadlines, users, webConsole } = synthesized.stack;
     expect(outputs.AlarmTopicArn?.Value).toEqual(resolve(alarms.topic.topicArn));
     expect(outputs.ApiUrl?.Value).toEqual(resolve(api.url));
+    expect(outputs.ConsoleUrl?.Value).toEqual(resolve(webConsole.url));
     expect(outputs.BucketName?.Value).toEqual(resolve(data.inbox.bucketName));
     expect(outputs.TableName?.Value).toEqual(resolve(data.table.tableName));
     expect(outputs.OperatorKeySecretArn?.Value).toEqual(resolve(data.operatorKey.secretArn));
@@ -262,7 +264,8 @@ describe('the functions', () => {
       [EnvName.schedulerRoleArn]: stack.deadlines.role.roleArn,
       [EnvName.rerouteFunctionArn]: stack.functions.byName.reroute.functionArn,
       [EnvName.deadlineDeadLetterArn]: stack.deadlines.deadLetters.queue.queueArn,
-      [EnvName.publicUrl]: stack.api.url,
+      // Email links on the console's origin (the distribution routes /l/* to the API).
+      [EnvName.publicUrl]: `${stack.webConsole.origin}/`,
       [EnvName.ingestFunctionName]: stack.functions.byName.ingest.functionArn,
       [EnvName.exportFunctionName]: stack.functions.byName.export.functionArn,
       [EnvName.userPoolId]: stack.users.pool.userPoolId,

@@ -179,6 +179,11 @@ describe('supplier settings and partners', () => {
     ]);
     const list = await call(apiEvent({ method: 'GET', path: '/v1/partners', key: apiKey }));
     expect(list.body).toEqual({ items: [created.body.partner], nextCursor: null });
+    // Reading the partner again warns the same (the console shows it next to the owner).
+    const read = await call(
+      apiEvent({ method: 'GET', path: `/v1/partners/${created.body.partner.id}`, key: apiKey }),
+    );
+    expect(read.body).toEqual({ partner: created.body.partner, warnings: created.body.warnings });
   });
 
   it('answers 409 for a second partner with the same name', async () => {

@@ -8,6 +8,7 @@ import {
   PatchPartner,
   PatchSupplierSettings,
   PutPartnerSettings,
+  roleAddressWarnings,
   Supplier,
   SupplierSettings,
   type TenantDeps,
@@ -110,13 +111,13 @@ export function tenantRoutes(deps: TenantDeps) {
     route({
       method: 'GET',
       path: '/v1/partners/{id}',
-      summary: 'Read one partner',
+      summary: 'Read one partner (with the warnings its lead owners would get on a write)',
       tag: 'Partners',
       auth: ['supplier'],
-      responses: { 200: { description: 'The partner', schema: z.object({ partner: Partner }) } },
+      responses: { 200: { description: 'The partner', schema: PartnerAnswer } },
       handle: async ({ principal, params }) => {
-        const id = params.id ?? '';
-        return json(200, { partner: await Tenants.getPartner(deps, principal.supplierId, id) });
+        const partner = await Tenants.getPartner(deps, principal.supplierId, params.id ?? '');
+        return json(200, { partner, ...warned(roleAddressWarnings(partner.leadOwners)) });
       },
     }),
     route({

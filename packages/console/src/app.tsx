@@ -23,6 +23,12 @@ function SignedIn({ email, tenant }: { email: string; tenant: string | undefined
   const me = useLoad(() => ok(api.GET('/v1/me')), [email, tenant]);
   const tenants = me.data?.tenants ?? [];
   const chosen = tenant ? tenants.find((t) => t.tenant === tenant) : undefined;
+  // Back to the tab after a while: ask again, so a removed person is signed out at once.
+  useEffect(() => {
+    const again = () => document.visibilityState === 'visible' && me.reload();
+    document.addEventListener('visibilitychange', again);
+    return () => document.removeEventListener('visibilitychange', again);
+  }, [me.reload]);
   useEffect(() => {
     // One tenant: nothing to choose.
     if (!tenant && tenants.length === 1 && tenants[0]) session.chooseTenant(tenants[0].tenant);
@@ -61,7 +67,14 @@ function ChooseTenant({ me }: { me: Me }) {
       <ul class="choices">
         {me.tenants.map((t) => (
           <li key={t.tenant}>
-            <button type="button" onClick={() => session.chooseTenant(t.tenant)}>
+            <button
+              type="button"
+              onClick={() => {
+                // Each tenant kind has its own screens: start at the new tenant's first one.
+                history.replaceState(null, '', '/console/');
+                session.chooseTenant(t.tenant);
+              }}
+            >
               {tenantLabel(t)}{' '}
               <span class="muted">
                 ({t.kind}, {t.role})

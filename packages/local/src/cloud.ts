@@ -15,6 +15,7 @@ import { createDynamoClient } from '@leadrelay/store';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type FunctionName, functionNames } from '../../../functions/registry';
 import { consoleDist } from '../../console/build';
+import { consoleHeaders } from '../../console/hosting';
 import { type CognitoLocal, ensureUserPool, type LocalUserPool, startCognitoLocal } from './cognito';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
 import { matchesEventPattern } from './event-pattern';
@@ -166,6 +167,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     teardown.add('scheduler emulator', () => scheduler.stop());
     const api = await startApi(ports.api, lambda, {
       dir: consoleDist,
+      // The CSP CloudFront sends in AWS, with the local pool and the local S3 (presigned uploads).
+      headers: consoleHeaders({ cognito: [services.cognito.endpoint], uploads: [urls.s3] }),
       config: () => ({
         cognito: {
           region: localSettings.region,

@@ -17,6 +17,6 @@ export {
 export { defaultPorts, PortInUseError, resolvePorts } from './ports';
 export { encodeS3EventKey, s3rverCredentials, startLocalS3 } from './s3';
 export { startSchedulerEmulator } from './scheduler';
-export { type Demo, demoPartners, demoSupplierName, seedDemo } from './seed';
+export { type Demo, type DemoUser, demoPartners, demoSupplierName, seedDemo } from './seed';
 export { startSesEmulator } from './ses';
 export { startStreamPoller } from './stream-poller';

@@ -48,7 +48,7 @@ async function freshToken(force = false): Promise<string | undefined> {
 
 /**
  * Every API call: the person's ID token (refreshed before it expires) and the chosen tenant.
- * A 401 after a fresh token means the person is no longer a user here: the session ends at
+ * A 401 for a token that is not about to expire means the person is no longer a user here: the session ends at
  * once and the sign-in page says why. A 403 naming the tenant header means they were removed
  * from the tenant they chose: the choice is dropped, and the console asks again.
  */
@@ -61,8 +61,10 @@ async function authorizedFetch(request: Request): Promise<Response> {
     return fetch(r);
   };
   let response = await send(await freshToken());
-  if (response.status === 401 && session.get()) {
-    response = await send(await freshToken(true));
+  const current = session.get();
+  if (response.status === 401 && current) {
+    // Refused although the token was fresh: the API's verdict (a removed person), not an expiry.
+    if (current.tokens.expiresAt - Date.now() < 5 * 60_000) response = await send(await freshToken(true));
     if (response.status === 401) {
       const body = (await response
         .clone()

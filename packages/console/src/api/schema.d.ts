@@ -466,7 +466,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read one partner
+         * Read one partner (with the warnings its lead owners would get on a write)
          * @description Key: supplier.
          */
         get: operations["getV1PartnersById"];
@@ -3096,6 +3096,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         partner: components["schemas"]["Partner"];
+                        /** @description Accepted, but worth a look (e.g. role addresses among the lead owners). */
+                        warnings: {
+                            message: string;
+                            path: string;
+                        }[];
                     };
                 };
             };

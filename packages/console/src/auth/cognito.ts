@@ -107,12 +107,14 @@ function tokensOf(
 }
 
 /** Cognito's error as a sentence for the sign-in form (the SDK names the exception). */
-export function signInMessage(error: unknown): string {
+export function signInMessage(error: unknown, step: 'sign-in' | 'new-password' = 'sign-in'): string {
   const name = (error as { name?: string }).name ?? '';
   const message = error instanceof Error ? error.message : String(error);
-  if (name === 'NotAuthorizedException') return 'Incorrect email or password.';
+  if (name === 'NotAuthorizedException' && step === 'sign-in') return 'Incorrect email or password.';
   if (name === 'UserNotFoundException') return 'Incorrect email or password.';
-  if (name === 'InvalidPasswordException') return message;
+  // cognito-local answers a wrong password at sign-in with this; Cognito with NotAuthorizedException.
+  if (name === 'InvalidPasswordException' && step === 'sign-in') return 'Incorrect email or password.';
+  if (name === 'InvalidPasswordException') return `That password is not allowed: ${message}`;
   if (name === 'CodeMismatchException') return 'That code is not right; check the email and try again.';
   if (name === 'ExpiredCodeException') return 'That code has expired; ask for a new one.';
   if (name === 'LimitExceededException' || name === 'TooManyRequestsException')

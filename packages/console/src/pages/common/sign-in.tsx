@@ -25,7 +25,7 @@ export function SignIn({ cognito }: { cognito: Cognito }) {
     try {
       await fn();
     } catch (e) {
-      setError(signInMessage(e));
+      setError(signInMessage(e, step.kind === 'sign-in' ? 'sign-in' : 'new-password'));
     } finally {
       setBusy(false);
     }
