@@ -307,9 +307,33 @@ describe('routing rules', () => {
     };
     const saved = await call(apiEvent({ method: 'PUT', path: '/v1/routing-rules', key, body: good }));
     expect(saved.body.version).toBe(1);
+    // A key has no person: who saved them is not known, when is.
+    expect(saved.body).toMatchObject({ updatedAt: expect.any(String), updatedBy: null });
     expect((await call(apiEvent({ method: 'GET', path: '/v1/routing-rules', key }))).body).toEqual(
       saved.body,
     );
+  });
+
+  it('answers version 0 and no time before the first save, and refuses a stale version with 409', async () => {
+    const { key, ids } = await supplierWith({ P: {} });
+    expect((await call(apiEvent({ method: 'GET', path: '/v1/routing-rules', key }))).body).toEqual({
+      groups: [],
+      version: 0,
+      updatedAt: null,
+      updatedBy: null,
+    });
+    const rules = (name: string, version: number) => ({
+      version,
+      groups: [{ name, conditions: [{ field: 'email', op: 'exists' }], assign: { partnerId: ids.P } }],
+    });
+    const put = (body: unknown) => call(apiEvent({ method: 'PUT', path: '/v1/routing-rules', key, body }));
+    expect((await put(rules('First', 0))).body.version).toBe(1);
+    expect((await put(rules('Second', 1))).body.version).toBe(2);
+    const stale = await put(rules('Lost', 1));
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.details[0].path).toBe('version');
+    const now = await call(apiEvent({ method: 'GET', path: '/v1/routing-rules', key }));
+    expect(now.body).toMatchObject({ version: 2, groups: [{ name: 'Second' }] });
   });
 
   it('previews a draft over recent leads without changing them', async () => {
@@ -331,6 +355,20 @@ describe('routing rules', () => {
       wouldGo: { partnerId: ids.P, group: 'DE' },
     });
     expect(res.body.totals).toEqual({ P: 1 });
+    expect(res.body.items[0]).toEqual({
+      leadId: lead.body.lead.id,
+      displayEmail: 'pre@example.com',
+      current: { partnerId: null, partnerName: null, distributionStatus: 'Unassigned' },
+      wouldGo: {
+        partnerId: ids.P,
+        partnerName: 'P',
+        path: 'rule',
+        group: 'DE',
+        groupIndex: 0,
+        skipped: [],
+        explanation: expect.any(String),
+      },
+    });
     const after = await call(apiEvent({ method: 'GET', path: `/v1/leads/${lead.body.lead.id}`, key }));
     expect(after.body.lead.distributionStatus).toBe('Unassigned');
   });

@@ -122,6 +122,29 @@ describe('people who sign in', () => {
     expect((await call('GET', '/v1/keys', admin)).status).toBe(200);
   });
 
+  it('records who saved the routing rules', async () => {
+    const { key, partner } = await supplierWithPartners(api, OPERATOR_KEY, 'North');
+    const email = someone('rules');
+    await call('POST', '/v1/users', key, { email, role: 'member' });
+    const token = await tokenOf(email);
+    const rules = {
+      groups: [
+        {
+          name: 'All',
+          conditions: [{ field: 'email', op: 'exists' }],
+          assign: { partnerId: partner('North').id },
+        },
+      ],
+    };
+    const saved = await call('PUT', '/v1/routing-rules', token, { ...rules, version: 0 });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ version: 1, updatedBy: email });
+    expect((await call('GET', '/v1/routing-rules', key)).body).toMatchObject({
+      version: 1,
+      updatedBy: email,
+    });
+  });
+
   it('refuses a removed person’s token at their next request', async () => {
     const { key } = await supplierWithPartners(api, OPERATOR_KEY);
     const adminEmail = someone('admin');

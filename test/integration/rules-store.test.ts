@@ -56,6 +56,19 @@ describe('rules store on DynamoDB Local', () => {
     });
   });
 
+  it('keeps who saved the rules when a person did', async () => {
+    const supplierId = newId();
+    await store.putRules(supplierId, 'routing', routing, 0, '2025-03-01T09:00:00.000Z', 'ann@example.com');
+    expect(await store.getRules(supplierId, 'routing')).toEqual({
+      rules: routing,
+      version: 1,
+      updatedAt: '2025-03-01T09:00:00.000Z',
+      updatedBy: 'ann@example.com',
+    });
+    await store.putRules(supplierId, 'routing', routing, 1, '2025-03-01T10:00:00.000Z');
+    expect((await store.getRules(supplierId, 'routing'))?.updatedBy).toBeUndefined();
+  });
+
   it('refuses a second first put with a ConflictError on version', async () => {
     const supplierId = newId();
     await store.putRules(supplierId, 'routing', routing, 0, '2025-03-01T09:00:00.000Z');

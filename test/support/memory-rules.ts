@@ -18,13 +18,19 @@ export class MemoryRulesStore implements RulesStore {
     rules: unknown,
     expectedVersion: number,
     now: string,
+    updatedBy?: string,
   ): Promise<number> {
     const key = `${supplierId}#${kind}`;
     const version = this.sets.get(key)?.version ?? 0;
     if (version !== expectedVersion) {
       throw rulesChangedMeanwhile(kind, expectedVersion);
     }
-    this.sets.set(key, { rules: structuredClone(rules), version: expectedVersion + 1, updatedAt: now });
+    this.sets.set(key, {
+      rules: structuredClone(rules),
+      version: expectedVersion + 1,
+      updatedAt: now,
+      ...(updatedBy !== undefined && { updatedBy }),
+    });
     return expectedVersion + 1;
   }
 }

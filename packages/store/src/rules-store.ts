@@ -16,7 +16,12 @@ export class DynamoRulesStore implements RulesStore {
       new GetCommand({ TableName: this.tableName, Key: Keys.rules(supplierId, kind), ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    return { rules: Item.rules, version: Number(Item.version), updatedAt: String(Item.updatedAt) };
+    return {
+      rules: Item.rules,
+      version: Number(Item.version),
+      updatedAt: String(Item.updatedAt),
+      ...(typeof Item.updatedBy === 'string' && { updatedBy: Item.updatedBy }),
+    };
   }
 
   // put a supplier's rules if the version is still the one read — main table, conditional put
@@ -26,6 +31,7 @@ export class DynamoRulesStore implements RulesStore {
     rules: unknown,
     expectedVersion: number,
     now: string,
+    updatedBy?: string,
   ): Promise<number> {
     const version = expectedVersion + 1;
     try {
@@ -40,6 +46,7 @@ export class DynamoRulesStore implements RulesStore {
             rules,
             version,
             updatedAt: now,
+            ...(updatedBy !== undefined && { updatedBy }),
           },
           ...(expectedVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(PK)' }

@@ -1601,6 +1601,52 @@ export interface components {
             amount: number;
             currency: string;
         };
+        RoutingPreview: {
+            /** @description The most recent leads, newest first. */
+            items: components["schemas"]["RoutingPreviewItem"][];
+            /** @description Leads per partner name (Unassigned: none). */
+            totals: {
+                [key: string]: number;
+            };
+        };
+        RoutingPreviewItem: {
+            current: {
+                distributionStatus: string;
+                partnerId: string | null;
+                partnerName: string | null;
+            };
+            displayEmail: string;
+            leadId: string;
+            wouldGo: {
+                /** @description One sentence: why the lead would go there. */
+                explanation: string;
+                /** @description The rule group that matched (path rule). */
+                group?: string;
+                groupIndex?: number;
+                partnerId: string | null;
+                partnerName: string | null;
+                /**
+                 * @description What decided: account ownership, a rule group, or none (Unassigned).
+                 * @enum {string}
+                 */
+                path: "explicit" | "ownership" | "rule" | "none" | "error";
+                sequence?: number;
+                /** @description Partners passed over, and why. */
+                skipped: {
+                    partnerId: string;
+                    partnerName: string;
+                    /** @enum {string} */
+                    reason: "paused" | "at capacity" | "excluded" | "disabled";
+                    /** @enum {string} */
+                    role?: "explicit" | "owner";
+                }[];
+                /** @enum {string} */
+                strategy?: "round-robin" | "weighted" | "least-loaded";
+                /** @enum {string} */
+                via?: "domain" | "company";
+                warning?: string;
+            };
+        };
         /** @description One test on a lead field; text compares case-insensitively. */
         RuleCondition: {
             /** @description A core lead field, `domain` (the email domain), or `custom.<name>`. */
@@ -1655,6 +1701,15 @@ export interface components {
             groups: components["schemas"]["RegistrationGroup"][];
             /** @description When the rules were last saved; null before that. */
             updatedAt: string | null;
+            /** @description 0 until the supplier first saves rules; send it back to refuse lost updates. */
+            version: number;
+        };
+        StoredRoutingRules: {
+            groups: components["schemas"]["RuleGroup"][];
+            /** @description When the rules were last saved; null before that. */
+            updatedAt: string | null;
+            /** @description The email of the person who last saved them; null when an API key did (or before that). */
+            updatedBy: string | null;
             /** @description 0 until the supplier first saves rules; send it back to refuse lost updates. */
             version: number;
         };
@@ -3571,10 +3626,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        groups: components["schemas"]["RuleGroup"][];
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["StoredRoutingRules"];
                 };
             };
             /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
@@ -3607,11 +3659,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        groups: components["schemas"]["RuleGroup"][];
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["StoredRoutingRules"];
                 };
+            };
+            /** @description Invalid rules, every problem named by its path (`groups.2.conditions.0.op`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The rules changed since the version sent */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
             default: {
@@ -3641,6 +3704,15 @@ export interface operations {
         responses: {
             /** @description Where each lead would go, and totals per partner */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingPreview"];
+                };
+            };
+            /** @description Invalid draft rules, every problem named by its path, as the PUT names them */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

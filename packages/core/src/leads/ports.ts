@@ -234,6 +234,8 @@ export interface StoredRules {
   rules: unknown;
   version: number;
   updatedAt: string;
+  /** The email of the person who saved them; absent when an API key did (or before it was recorded). */
+  updatedBy?: string;
 }
 
 /** What every RulesStore throws for a put on a version that is no longer the stored one (0: none stored yet). */
@@ -252,12 +254,16 @@ export function rulesChangedMeanwhile(kind: RulesKind, expectedVersion: number):
 /** A supplier's rule sets (routing, registration), versioned; each put is conditional on the version read. */
 export interface RulesStore {
   getRules(supplierId: string, kind: RulesKind): Promise<StoredRules | undefined>;
-  /** Stores the rules if the stored version is still `expectedVersion` (0: none yet); answers the new version. Throws ConflictError otherwise. */
+  /**
+   * Stores the rules if the stored version is still `expectedVersion` (0: none yet); answers the new version.
+   * Throws ConflictError otherwise. `updatedBy`: the person saving them (none for an API key).
+   */
   putRules(
     supplierId: string,
     kind: RulesKind,
     rules: unknown,
     expectedVersion: number,
     now: string,
+    updatedBy?: string,
   ): Promise<number>;
 }
