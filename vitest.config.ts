@@ -2,6 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker per core less one: a single worker on these 2-core machines.
+    // The tests mostly wait (on DynamoDB Local, the local cloud, Chromium), so three files at a
+    // time keep both cores busy: the whole run took 6.2 min instead of 10.9 in one measurement.
+    maxWorkers: 3,
     // These machines run Node 20; the Lambda runtime is Node 22. The SDK's notice about that is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [

@@ -108,6 +108,15 @@ describe('console: the partner screens', () => {
     await page.keyboard.press('Enter');
     await expect.poll(focused).toBe('reason');
     await h.look(page, 'partner-inbox-reject');
+    // A blank reason (spaces only): the API's words show at the reason, which keeps focus.
+    await page.keyboard.type('   ');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('form', { name: /^Reject reject\./ });
+    await expect.poll(() => form.locator('.field-error').textContent()).toBe('a reason is required');
+    await expect.poll(focused).toBe('reason');
+    expect((await get(`/v1/leads/${ids.reject}`)).lead.distributionStatus).toBe('Pending');
+    await page.keyboard.press('Control+A');
     await page.keyboard.type('Outside our territory');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');

@@ -27,7 +27,7 @@ import {
   type LambdaRuntime,
   loadHandlers,
 } from './lambda';
-import { type Ports, resolvePorts } from './ports';
+import { type Ports, releasePortClaims, resolvePorts } from './ports';
 import { type ObjectCreatedNotification, s3rverCredentials, startLocalS3 } from './s3';
 import { startSchedulerEmulator } from './scheduler';
 import { type Demo, type DemoUser, seedDemo, seedPeople } from './seed';
@@ -179,6 +179,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }),
     });
     teardown.add('http api', () => api.stop());
+    // Every service listens now: the probes of a cloud starting next see them taken.
+    releasePortClaims();
     // Stopped first: its last batch may still email, schedule and invoke, through the emulators above.
     teardown.add('stream poller (drain)', stopStreamConsumers);
     await registerSchedules({ endpoint: scheduler.endpoint, functionArn: lambda.functionArn });
@@ -205,6 +207,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       killNow: () => teardown.killNow(),
     };
   } catch (error) {
+    releasePortClaims();
     teardown.killNow();
     await teardown.stop();
     throw error;

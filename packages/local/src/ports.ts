@@ -1,4 +1,7 @@
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Where each local service listens unless that port is taken. */
 export const defaultPorts = {
@@ -40,6 +43,53 @@ export function probePort(port: number): Promise<number | undefined> {
 }
 
 /**
+ * A port that was free when probed is only bound later, when its service starts: two local
+ * clouds starting at once (parallel test files) would both pick the same default. So each
+ * pick is claimed by an exclusive file per port, shared by every process on the machine; a
+ * claim is void once its process is gone or after two minutes (its service has bound by then,
+ * and the probe sees it), and the cloud releases its claims once its services listen.
+ */
+const claimsDir = join(tmpdir(), 'leadrelay-port-claims');
+const claimLifetimeMs = 120_000;
+const claimedHere = new Set<number>();
+
+function claimPort(port: number): boolean {
+  const file = join(claimsDir, String(port));
+  mkdirSync(claimsDir, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      claimedHere.add(port);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!claimIsVoid(file)) return false;
+      rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+
+function claimIsVoid(file: string): boolean {
+  try {
+    if (Date.now() - statSync(file).mtimeMs > claimLifetimeMs) return true;
+    const pid = Number(readFileSync(file, 'utf8'));
+    if (!Number.isInteger(pid) || pid <= 0) return true;
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // ENOENT: released meanwhile; ESRCH: its process is gone. EPERM: alive, another user's.
+    return (error as NodeJS.ErrnoException).code !== 'EPERM';
+  }
+}
+
+/** Gives up this process's port claims: its services listen now (or never will). */
+export function releasePortClaims(): void {
+  for (const port of claimedHere) rmSync(join(claimsDir, String(port)), { force: true });
+  claimedHere.clear();
+}
+
+/**
  * Picks a port for each service: the default when it is free, any free port
  * otherwise. The API port is the one a user types, so an explicitly requested
  * API port that is taken is an error rather than a silent move; 0 means "any".
@@ -49,7 +99,7 @@ export async function resolvePorts(options: { api?: number } = {}): Promise<Port
   const pick = async (service: ServiceName, wanted: number, strict: boolean): Promise<number> => {
     if (wanted !== 0 && !chosen.has(wanted)) {
       const bound = await probePort(wanted);
-      if (bound !== undefined) {
+      if (bound !== undefined && claimPort(bound)) {
         chosen.add(bound);
         return bound;
       }
@@ -63,7 +113,7 @@ export async function resolvePorts(options: { api?: number } = {}): Promise<Port
     // An ephemeral port can repeat once its probe socket closed, so skip ones already handed out.
     for (let attempt = 0; attempt < 20; attempt++) {
       const bound = await probePort(0);
-      if (bound !== undefined && !chosen.has(bound)) {
+      if (bound !== undefined && !chosen.has(bound) && claimPort(bound)) {
         chosen.add(bound);
         return bound;
       }

@@ -85,8 +85,9 @@ export function EmailStatusBadge({ status }: { status: EmailStatus }) {
   return <span class={EMAIL_TONE[status] ?? 'badge'}>{EMAIL_STATUS_WORDS[status] ?? status}</span>;
 }
 
-export function PipelineBadge({ status }: { status: PipelineStatus | undefined }) {
-  if (!status) return null;
+/** `unset` is what a lead without one shows (nothing, in a grid cell). */
+export function PipelineBadge({ status, unset }: { status: PipelineStatus | undefined; unset?: string }) {
+  if (!status) return unset ? <span class="muted">{unset}</span> : null;
   return <span class={PIPELINE_TONE[status] ?? 'badge'}>{status}</span>;
 }
 
@@ -218,31 +219,49 @@ export function ColumnValue({ lead, column }: { lead: LeadSummary; column: strin
   }
 }
 
-/** The lead's contact and custom fields. */
-export function LeadFields({ lead }: { lead: LeadSummary }) {
-  const text = [
-    'email',
-    'firstName',
-    'lastName',
-    'company',
-    'title',
-    'phone',
-    'mobilePhone',
-    'country',
-    'state',
-    'city',
-    'postalCode',
-    'product',
-    'campaign',
-    'score',
-  ] as const;
+/** The lead's text fields, as the API's lead has them (a unit test keeps this equal to core's list). */
+export const LEAD_TEXT_FIELDS = [
+  'email',
+  'firstName',
+  'lastName',
+  'company',
+  'title',
+  'phone',
+  'mobilePhone',
+  'country',
+  'state',
+  'city',
+  'postalCode',
+  'product',
+  'campaign',
+] as const;
+
+/** What LeadFields reads: the supplier's lead and the partner's view of it both have it. */
+export type LeadWithFields = Pick<LeadSummary, (typeof LEAD_TEXT_FIELDS)[number] | 'score' | 'customFields'>;
+
+/**
+ * The lead's contact and custom fields, each labelled as All Leads' columns are; an empty one
+ * says so. `more` adds rows after the score (the partner's screen: source, type, times).
+ */
+export function LeadFields({
+  lead,
+  more = [],
+}: {
+  lead: LeadWithFields;
+  more?: readonly [string, ComponentChildren][];
+}) {
   const custom = Object.entries(lead.customFields);
   return (
     <>
       <dl class="fields">
-        {text.map((field) => (
+        {[...LEAD_TEXT_FIELDS, 'score' as const].map((field) => (
           <Pair key={field} term={columnLabel(field)}>
             {lead[field] === undefined || lead[field] === '' ? <Empty /> : String(lead[field])}
+          </Pair>
+        ))}
+        {more.map(([term, value]) => (
+          <Pair key={term} term={term}>
+            {value === undefined || value === '' ? <Empty /> : value}
           </Pair>
         ))}
       </dl>

@@ -1,4 +1,3 @@
-import { type ComponentChildren, Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Schemas } from '../../api/client';
 import { useTenant } from '../../tenant';
@@ -6,7 +5,8 @@ import { useAction } from '../../ui/data';
 import { detailsAt, ErrorNote } from '../../ui/errors';
 import { Field } from '../../ui/form';
 import { countdown, money, when } from '../../ui/format';
-import { type DistributionStatus, Leads, type PartnerLead, type PipelineStatus } from './data';
+import { LeadFields as SharedLeadFields, PipelineBadge as SharedPipelineBadge } from '../../ui/lead-parts';
+import { Leads, type PartnerLead, type PipelineStatus } from './data';
 import './partner.css';
 
 /**
@@ -53,22 +53,11 @@ export function Deadline({ at, now }: { at: string | undefined; now: number }) {
   );
 }
 
-const STATUS_BADGE: Record<DistributionStatus, string> = {
-  Pending: 'badge-warn',
-  Rerouted: 'badge-info',
-  Accepted: 'badge-ok',
-  Rejected: 'badge-bad',
-  Unassigned: '',
-};
+export { StatusBadge } from '../../ui/lead-parts';
 
-export function StatusBadge({ status }: { status: DistributionStatus }) {
-  return <span class={`badge ${STATUS_BADGE[status]}`}>{status}</span>;
-}
-
+/** A partner's lead without a pipeline status says so in words. */
 export function PipelineBadge({ status }: { status: PipelineStatus | undefined }) {
-  if (!status) return <span class="muted">Not set</span>;
-  const tone = status === 'Opportunity' ? 'badge-ok' : status === 'Unqualified' ? 'badge-bad' : 'badge-info';
-  return <span class={`badge ${tone}`}>{status}</span>;
+  return <SharedPipelineBadge status={status} unset="Not set" />;
 }
 
 /** Where a lead of the partner's own stands with the supplier, in words; a distributed lead shows nothing. */
@@ -213,7 +202,8 @@ export function Decide({
                 id={id}
                 ref={reasonBox}
                 name="reason"
-                required
+                // Not `required`: the browser's own bubble would hide the API's words for a blank reason.
+                aria-required="true"
                 maxLength={500}
                 aria-describedby={d}
                 value={reason}
@@ -236,40 +226,18 @@ export function Decide({
   );
 }
 
-/** The lead's own fields, those it has. */
+/** The lead's fields, and where it came from and when. */
 export function LeadFields({ lead }: { lead: PartnerLead }) {
-  const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
-  const rows: [string, ComponentChildren][] = [
-    ['Email', lead.email],
-    ['Name', name],
-    ['Company', lead.company],
-    ['Title', lead.title],
-    ['Phone', lead.phone],
-    ['Mobile phone', lead.mobilePhone],
-    ['Location', [lead.city, lead.state, lead.postalCode, lead.country].filter(Boolean).join(', ')],
-    ['Product', lead.product],
-    ['Campaign', lead.campaign],
-    ['Score', String(lead.score)],
-    ['Source', lead.source],
-    ['Type', lead.type],
-    ['Created', when(lead.createdAt)],
-    ['Updated', when(lead.updatedAt)],
-    ...Object.entries(lead.customFields).map(([key, value]): [string, ComponentChildren] => [
-      key,
-      value === null ? '' : String(value),
-    ]),
-  ];
   return (
-    <dl class="fields">
-      {rows
-        .filter(([, value]) => value !== undefined && value !== '')
-        .map(([label, value]) => (
-          <Fragment key={label}>
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-          </Fragment>
-        ))}
-    </dl>
+    <SharedLeadFields
+      lead={lead}
+      more={[
+        ['Source', lead.source],
+        ['Type', lead.type],
+        ['Created', when(lead.createdAt)],
+        ['Updated', when(lead.updatedAt)],
+      ]}
+    />
   );
 }
 
