@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { Link } from 'wouter-preact';
 import type { HistoryEntry, LeadSummary } from '../data/leads';
 import { countdown, money } from './format';
+import { LEAD_TEXT_FIELDS } from './lead-fields';
 import './lead-parts.css';
 
 /**
@@ -218,23 +219,6 @@ export function ColumnValue({ lead, column }: { lead: LeadSummary; column: strin
       return <>{columnText(lead, column)}</>;
   }
 }
-
-/** The lead's text fields, as the API's lead has them (a unit test keeps this equal to core's list). */
-export const LEAD_TEXT_FIELDS = [
-  'email',
-  'firstName',
-  'lastName',
-  'company',
-  'title',
-  'phone',
-  'mobilePhone',
-  'country',
-  'state',
-  'city',
-  'postalCode',
-  'product',
-  'campaign',
-] as const;
 
 /** What LeadFields reads: the supplier's lead and the partner's view of it both have it. */
 export type LeadWithFields = Pick<LeadSummary, (typeof LEAD_TEXT_FIELDS)[number] | 'score' | 'customFields'>;
