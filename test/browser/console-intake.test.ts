@@ -13,6 +13,7 @@ import {
   startCloudProcess,
   waitFor,
 } from '../e2e/support/local-cloud-process';
+import { parseCsv } from '../support/csv';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
 type Json = any;
@@ -22,7 +23,8 @@ type Json = any;
  * channel manager: Uploads (file input and a drop, a real progress bar, live status and
  * counts, past uploads with a file dropped straight into the bucket), one upload (row
  * errors and their CSV), Partners (add with a role-address owner, edit, keys), Settings
- * (reroute timing, the supplier's keys). Every outcome is checked in the API too; axe and
+ * (reroute timing, the supplier's keys), and the issue's whole supplier flow: from the
+ * uploaded file to its leads in All Leads, one opened and reassigned, the view exported. Every outcome is checked in the API too; axe and
  * screenshots at 1280 and 390 px on each screen.
  */
 describe('console intake screens in Chromium', () => {
@@ -383,6 +385,61 @@ describe('console intake screens in Chromium', () => {
     expect((await api(endpoints.api, 'GET', '/v1/settings', key)).status).toBe(200);
     expect((await get('/v1/keys')).items).toHaveLength(keysBefore + 1);
     await look('settings');
+  });
+
+  it('goes on from that file to its leads: filters All Leads to them, opens one, reassigns it, and exports the view', async () => {
+    // The keyword index follows the table's stream: the file's leads are searchable once indexed.
+    // (The other files of this run carry the same tag: the view is every file's leads.)
+    await waitFor(async () => {
+      const found = (await get(`/v1/leads?q=${tag}&source=CSV%20Upload`)).items as Json[];
+      return ['ann', 'bo'].every((who) => found.some((l) => l.email.startsWith(`${who}.${tag}@`)));
+    }, 'the file’s two leads indexed');
+    await goTo('All Leads', 'All Leads');
+    const table = page.locator('.leads-table[aria-busy="false"]');
+    await page.getByLabel('Source', { exact: true }).selectOption('CSV Upload');
+    await page.waitForURL(/source=CSV/);
+    await page.getByRole('searchbox', { name: 'Search' }).fill(tag);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.waitForURL(new RegExp(`q=${tag}`));
+    await table.waitFor();
+    const view = (await get(`/v1/leads?q=${tag}&source=CSV%20Upload`)).items.map((l: Json) => l.id);
+    const shown = await table
+      .locator('tbody a[data-lead]')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('data-lead') ?? ''));
+    expect(shown).toEqual(view);
+
+    const ann = `ann.${tag}@buyer-one.example`;
+    await page.getByRole('link', { name: ann }).click();
+    await page.getByRole('heading', { level: 1, name: ann }).waitFor();
+    const id = view.find((leadId: string) => page.url().endsWith(leadId)) as string;
+    const before = (await get(`/v1/leads/${id}`)).lead;
+    const partners = (await get('/v1/partners')).items as Json[];
+    const other = partners.find((p) => p.id !== before.partnerId && !p.paused);
+    // Assign when the rules left it Unassigned (no rule matched it), Reassign when they routed it.
+    const verb = before.partnerId ? 'Reassign' : 'Assign';
+    const form = page.getByRole('form', { name: verb });
+    await form.getByLabel('Partner').selectOption(other.id);
+    await form.getByRole('button', { name: verb }).click();
+    await form
+      .getByRole('status')
+      .filter({ hasText: `Assigned to ${other.name}` })
+      .waitFor();
+    expect((await get(`/v1/leads/${id}`)).lead.partnerId).toBe(other.id);
+
+    // Back to the same filtered view, and its export: exactly the file's leads.
+    await page.getByRole('link', { name: 'Back to All Leads' }).click();
+    await page.waitForURL(new RegExp(`q=${tag}`));
+    await table.waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export' }).click(),
+    ]);
+    const rows = parseCsv((await readFile(await download.path(), 'utf8')).replace(/^\uFEFF/, ''));
+    const idColumn = rows[0]?.indexOf('id') ?? -1;
+    expect(idColumn).toBeGreaterThanOrEqual(0);
+    const exported = rows.slice(1).filter((r) => r.some((c) => c !== ''));
+    expect(exported.map((r) => r[idColumn]).sort()).toEqual([...view].sort());
+    expect(exported.find((r) => r[idColumn] === id)).toContain(other.name);
   });
 
   it('found no serious or critical accessibility problem on any screen', () => {
