@@ -188,6 +188,35 @@ describe('POST /v1/leads/batch', () => {
     expect(res.body.results[3].lead).toMatchObject({ city: 'Oslo' });
   });
 
+  it('keeps each lead’s own source when the items name different ones, and the results in the items’ order', async () => {
+    const { key } = await supplierWith({});
+    const res = await post(key, '/v1/leads/batch', {
+      leads: [
+        { email: 'by-hand@sources.example', source: 'Manual' },
+        { email: 'plain@sources.example' },
+        { email: 'crm@sources.example', source: 'Integration' },
+        { email: 'by-hand-2@sources.example', source: 'Manual' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const results = res.body.results as {
+      index: number;
+      status: string;
+      lead: { email: string; source: string };
+    }[];
+    expect(results.map((r) => [r.index, r.status, r.lead.email, r.lead.source])).toEqual([
+      [0, 'created', 'by-hand@sources.example', 'Manual'],
+      [1, 'created', 'plain@sources.example', 'API'],
+      [2, 'created', 'crm@sources.example', 'Integration'],
+      [3, 'created', 'by-hand-2@sources.example', 'Manual'],
+    ]);
+    // As stored, too.
+    for (const r of res.body.results as { lead: { id: string; source: string } }[]) {
+      const stored = await call(apiEvent({ method: 'GET', path: `/v1/leads/${r.lead.id}`, key }));
+      expect(stored.body.lead.source).toBe(r.lead.source);
+    }
+  });
+
   it('refuses more than 500 leads', async () => {
     const { key } = await supplierWith({});
     const res = await post(key, '/v1/leads/batch', {

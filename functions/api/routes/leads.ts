@@ -187,25 +187,36 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
           result.success ? [{ index, data: result.data }] : [],
         );
         const outcomes = new Map<number, IntakeResult | PartnerLeadResult>();
-        // One source per call keeps history honest; items may not mix sources.
-        const source = valid[0]?.data.source ?? 'API';
-        const submitted: (IntakeResult | PartnerLeadResult)[] =
-          principal.kind === 'partner'
-            ? await Registration.createPartnerLeads(
-                deps,
-                principal,
-                valid.map(({ data: { source: _s, partnerId: _p, ...input } }) => input),
-                source,
-              )
-            : await submit(
-                principal.supplierId,
-                valid.map(({ data: { source: _s, partnerId, ...input } }) => ({ input, partner: partnerId })),
-                source,
-              );
-        valid.forEach(({ index }, i) => {
-          const outcome = submitted[i];
-          if (outcome) outcomes.set(index, outcome);
-        });
+        // Each lead keeps the source it names: one intake call per source (its history says how
+        // the lead came in), in the order the sources first appear.
+        type Source = NonNullable<(typeof valid)[number]['data']['source']>;
+        const bySource = new Map<Source, typeof valid>();
+        for (const item of valid) {
+          const source: Source = item.data.source ?? 'API';
+          bySource.set(source, [...(bySource.get(source) ?? []), item]);
+        }
+        for (const [source, items] of bySource) {
+          const submitted: (IntakeResult | PartnerLeadResult)[] =
+            principal.kind === 'partner'
+              ? await Registration.createPartnerLeads(
+                  deps,
+                  principal,
+                  items.map(({ data: { source: _s, partnerId: _p, ...input } }) => input),
+                  source,
+                )
+              : await submit(
+                  principal.supplierId,
+                  items.map(({ data: { source: _s, partnerId, ...input } }) => ({
+                    input,
+                    partner: partnerId,
+                  })),
+                  source,
+                );
+          items.forEach(({ index }, i) => {
+            const outcome = submitted[i];
+            if (outcome) outcomes.set(index, outcome);
+          });
+        }
         const now = deps.clock.now();
         const results = parsed.map(({ index, result }) => {
           if (!result.success) {
