@@ -376,7 +376,7 @@ async function startServices(input: {
   });
   teardown.add('dynamodb client', async () => dynamoClient.destroy());
 
-  // Its invitations (a temporary password, as Cognito's email) go to the log, a line each.
+  // What Cognito would email (an invitation's temporary password, a reset code) goes to the log, a line each.
   const cognito = teardown
     .started(
       'Cognito emulator',
@@ -384,8 +384,10 @@ async function startServices(input: {
         dataDir: join(localDir, 'cognito'),
         host,
         port: ports.cognito,
-        onInvitation: (email, code) =>
-          input.print(`cognito: invitation to ${email}, temporary password ${code}`),
+        onCode: (email, code) =>
+          input.print(
+            `cognito: email to ${email} (an invitation's temporary password, or a reset code): ${code}`,
+          ),
       }),
       (c) => c.stop(),
       (c) => c.killNow(),

@@ -1,6 +1,10 @@
 // The Cognito emulator started as its bin starts it (createDefaultServer, its public API), but
 // with its log as one JSON line per record, written synchronously, instead of its bin's boxes in
-// colour: cognito.ts reads the invitations out of it. cognito.ts runs this in a child process.
+// colour. What Cognito would email (an invitation's temporary password, a reset code) is written
+// as a line of its own, {"delivery": {"destination", "code"}}, straight to stdout: cognito.ts
+// reads those. (Read out of the log's boxes, a reset code sometimes reached the reader only with
+// the emulator's next record.) cognito.ts runs this in a child process.
+const { writeSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { createDefaultServer } = require('cognito-local');
 
@@ -10,6 +14,13 @@ const logger = pino(
   { level: process.env.DEBUG ? 'debug' : 'info' },
   pino.destination({ dest: 1, sync: true }),
 );
+
+// The emulator's console "sender" (its own class, used for every email and SMS it would send).
+const { ConsoleMessageSender } = fromCognitoLocal('./services/messageDelivery/consoleMessageSender');
+ConsoleMessageSender.prototype.sendToConsole = (_ctx, _user, destination, message) => {
+  writeSync(1, `${JSON.stringify({ delivery: { destination, code: message.__code } })}\n`);
+  return Promise.resolve();
+};
 
 createDefaultServer(logger)
   .then((server) => server.start())

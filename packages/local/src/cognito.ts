@@ -17,8 +17,9 @@ import {
  * same API: AdminCreateUser, InitiateAuth / RespondToAuthChallenge, JWKS at
  * `<endpoint>/<poolId>/.well-known/jwks.json`), in a process of its own, its data in
  * `dataDir` (it keeps its pools and users there across restarts). It prints the
- * invitations Cognito would email (a box with the destination and the temporary
- * password); `onInvitation` receives each, read line by line from its output.
+ * emails Cognito would send (a box with the destination and the code: an invitation's
+ * temporary password, or a password reset's code; the box does not say which);
+ * `onCode` receives each, read line by line from its output.
  */
 export interface CognitoLocal {
   endpoint: string;
@@ -32,8 +33,8 @@ export async function startCognitoLocal(options: {
   dataDir: string;
   host: string;
   port: number;
-  /** Each invitation it would email: the person and their temporary password. */
-  onInvitation?: (email: string, temporaryPassword: string) => void;
+  /** Each email it would send: the person and the code (a temporary password, or a reset code). */
+  onCode?: (email: string, code: string) => void;
   startTimeoutMs?: number;
 }): Promise<CognitoLocal> {
   const dataDir = resolve(options.dataDir);
@@ -51,9 +52,9 @@ export async function startCognitoLocal(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const onData = invitationReader(options.onInvitation);
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  // A reader per stream: a line half read from one must not be joined to the other's.
+  child.stdout?.on('data', codeReader(options.onCode));
+  child.stderr?.on('data', codeReader(options.onCode));
   let exited = false;
   const gone = new Promise<void>((done) =>
     child.once('exit', () => {
@@ -185,26 +186,22 @@ export async function signIn(
   return token;
 }
 
-/** Reads the emulator's log (a JSON line per record): a record with a Destination and a Code is one invitation. */
-function invitationReader(
-  onInvitation: ((email: string, temporaryPassword: string) => void) | undefined,
-): (chunk: Buffer) => void {
+/** Reads the emulator's output (a JSON line per record): a `delivery` record is one email it would send. */
+function codeReader(onCode: ((email: string, code: string) => void) | undefined): (chunk: Buffer) => void {
   let partial = '';
   return (chunk) => {
-    if (!onInvitation) return;
+    if (!onCode) return;
     const lines = (partial + chunk.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      let msg: unknown;
+      let delivery: unknown;
       try {
-        msg = (JSON.parse(line) as { msg?: unknown }).msg;
+        delivery = (JSON.parse(line) as { delivery?: unknown }).delivery;
       } catch {
         continue;
       }
-      if (typeof msg !== 'string') continue;
-      const to = /Destination:\s+(\S+)/.exec(msg)?.[1];
-      const code = /Code:\s+(\S+)/.exec(msg)?.[1];
-      if (to && code) onInvitation(to, code);
+      const { destination, code } = (delivery ?? {}) as { destination?: unknown; code?: unknown };
+      if (typeof destination === 'string' && typeof code === 'string') onCode(destination, code);
     }
   };
 }
