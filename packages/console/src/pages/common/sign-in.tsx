@@ -186,6 +186,9 @@ export function SignIn({ cognito }: { cognito: Cognito }) {
           <button type="submit" class="primary" disabled={busy}>
             Change password
           </button>
+          <button type="button" class="link" onClick={() => setStep({ kind: 'forgot', email: step.email })}>
+            No code? Send another
+          </button>
         </form>
       ) : null}
     </main>
