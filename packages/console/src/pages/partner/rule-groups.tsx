@@ -1,6 +1,7 @@
 import type { Schemas } from '../../api/client';
 import { detailsAt } from '../../ui/errors';
 import { Field, splitList } from '../../ui/form';
+import { LEAD_TEXT_FIELDS } from '../../ui/lead-fields';
 import type { RegistrationGroup, RuleCondition } from './data';
 
 /**
@@ -13,25 +14,7 @@ type Op = RuleCondition['op'];
 type Value = RuleCondition['value'];
 
 /** The fields a condition may test (the API's list; anything else is `custom.<name>`). */
-export const RULE_FIELDS = [
-  'email',
-  'domain',
-  'company',
-  'firstName',
-  'lastName',
-  'title',
-  'phone',
-  'mobilePhone',
-  'country',
-  'state',
-  'city',
-  'postalCode',
-  'product',
-  'campaign',
-  'score',
-  'source',
-  'type',
-] as const;
+export const RULE_FIELDS = [...LEAD_TEXT_FIELDS, 'domain', 'score', 'source', 'type'] as const;
 
 const FIELD_WORDS: Record<string, string> = {
   email: 'Email',

@@ -5,6 +5,7 @@ import { useAction, useLoad } from '../../ui/data';
 import { detailsAt, ErrorNote } from '../../ui/errors';
 import { Field, PageTitle } from '../../ui/form';
 import { when } from '../../ui/format';
+import { LEAD_TEXT_FIELDS } from '../../ui/lead-fields';
 import { Pager, usePager } from '../../ui/pager';
 import { type ColumnDef, DataTable } from '../../ui/table';
 import { csvHeader } from './csv';
@@ -18,22 +19,7 @@ type Partner = Schemas['Partner'];
  * What a column may be mapped to. The lead fields are checked against the API's Lead type
  * (a renamed field fails the type check); `partner` and `fullName` are the mapping's own.
  */
-const LEAD_FIELDS = [
-  'email',
-  'firstName',
-  'lastName',
-  'company',
-  'title',
-  'phone',
-  'mobilePhone',
-  'country',
-  'state',
-  'city',
-  'postalCode',
-  'product',
-  'campaign',
-  'score',
-] as const satisfies readonly (keyof Schemas['LeadView'])[];
+const LEAD_FIELDS = [...LEAD_TEXT_FIELDS, 'score'] as const satisfies readonly (keyof Schemas['LeadView'])[];
 const FIELD_WORDS: Record<string, string> = {
   email: 'Email',
   firstName: 'First name',
