@@ -23,7 +23,7 @@ type Json = any;
  * channel manager: Uploads (file input and a drop, a real progress bar, live status and
  * counts, past uploads with a file dropped straight into the bucket), one upload (row
  * errors and their CSV), Partners (add with a role-address owner, edit, keys), Settings
- * (reroute timing, the supplier's keys), and the issue's whole supplier flow: from the
+ * (reroute timing, the supplier's keys), and a supplier's whole first day: from the
  * uploaded file to its leads in All Leads, one opened and reassigned, the view exported. Every outcome is checked in the API too; axe and
  * screenshots at 1280 and 390 px on each screen.
  */
