@@ -81,12 +81,12 @@ interface MailboxEmail {
 }
 
 /** Nearest rank: the smallest value with at least `q` of the values at or below it. */
-function percentile(sorted: readonly number[], q: number): number {
+export function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 }
 
 /** Polls `probe` every `intervalMs` until it gives a value or the deadline passes; never a fixed sleep. */
-async function until<T>(
+export async function until<T>(
   probe: () => Promise<T | undefined>,
   what: () => string,
   timeoutMs = DEADLINE_MS,
@@ -101,7 +101,13 @@ async function until<T>(
   }
 }
 
-async function call<T>(endpoints: LocalEndpoints, method: string, path: string, key: string, body?: unknown) {
+export async function call<T>(
+  endpoints: LocalEndpoints,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+) {
   const response = await fetch(`${endpoints.api}${path}`, {
     method,
     headers: {
@@ -152,7 +158,7 @@ async function emailsFor(bench: Bench, ids: ReadonlySet<string>, stats: { polls:
 }
 
 /** Until no invocation is running and none ran for QUIET_MS: a run's aftermath (SES events) stays out of the next. */
-async function quiet(cloud: LocalCloud): Promise<void> {
+export async function quiet(cloud: LocalCloud): Promise<void> {
   await until(
     async () => {
       await cloud.runtime.idle();
@@ -164,7 +170,7 @@ async function quiet(cloud: LocalCloud): Promise<void> {
   );
 }
 
-function failuresSince(cloud: LocalCloud, sinceMs: number): string[] {
+export function failuresSince(cloud: LocalCloud, sinceMs: number): string[] {
   return cloud.runtime.log
     .list({ limit: 2000 })
     .filter((i) => !i.ok && Date.parse(i.at) >= sinceMs)

@@ -7,7 +7,9 @@
  * write units of one lead's life on DynamoDB Local (write-units.ts), with and without
  * the All Leads view's GSIs; the All Leads view's page one per filter (views.ts); keyword
  * search (search.ts); the reports over 90 days at two sizes (reports.ts); a large export
- * (export.ts); partner leads and registration (registration.ts); one summary table. BENCH_PARTS (e.g. `2,5`) runs only those parts, for a quick comparison.
+ * (export.ts); partner leads and registration (registration.ts); the web console's All Leads
+ * render budget in Chromium on the local cloud (console.ts); one summary table. BENCH_PARTS
+ * (e.g. `2,5`) runs only those parts, for a quick comparison.
  *
  * Every ingest runs in a child process of its own (ingest-rss.ts), so its memory
  * figures are its own and not this process's. Lead files are generated to a temp
@@ -21,6 +23,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { leadIdFor } from '@leadrelay/core';
 import { localCredentials, localRegion, startDynamoDbLocal } from '../support/dynamodb-local';
 import { runInChild } from './child';
+import { benchConsole, CONSOLE_LEADS, consoleSummaryRows, printConsoleBench } from './console';
 import { benchExport, describeExport } from './export';
 import { type FileSummary, firstGoodEmail, PARTNERS, RULE_GROUPS, writeLeadFile } from './fixture';
 import { WRITER_CONCURRENCY } from './ingest-call';
@@ -494,6 +497,14 @@ async function main(): Promise<void> {
           '',
         ],
       );
+    }
+
+    // 11. The web console's All Leads in Chromium (the local cloud, in a process of its own)
+    if (runs(11)) {
+      heading(`11. Console: All Leads render budget in Chromium (local cloud, ${int(CONSOLE_LEADS)} leads)`);
+      const rendered = await benchConsole({ log: (line) => console.log(line) });
+      printConsoleBench(rendered);
+      summary.push(...consoleSummaryRows(rendered));
     }
 
     // Summary
