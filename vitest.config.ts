@@ -4,9 +4,8 @@ export default defineConfig({
   test: {
     // Vitest's default is one worker per core less one: a single worker on these 2-core machines.
     // The tests mostly wait (on DynamoDB Local, the local cloud, Chromium), so two files at a time
-    // keep both cores busy. Three were faster still on a quiet machine (6.2 min against 10.9 for
-    // one), but on a loaded one three brute-force files at once on the one DynamoDB Local ran out
-    // of their two minutes.
+    // keep both cores busy. The integration files share one DynamoDB Local, and two of its
+    // brute-force files at once slowed each other tenfold: that project runs one file at a time.
     maxWorkers: 2,
     // These machines run Node 20; the Lambda runtime is Node 22. The SDK's notice about that is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -17,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          maxWorkers: 1,
           globalSetup: ['test/support/global-setup.ts'],
           // Every file shares one DynamoDB Local, and the race tests send it hundreds of requests at
           // once (alone they take 7-15 s): on a loaded 2-core machine they need room. These are
