@@ -193,7 +193,9 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
         const bySource = new Map<Source, typeof valid>();
         for (const item of valid) {
           const source: Source = item.data.source ?? 'API';
-          bySource.set(source, [...(bySource.get(source) ?? []), item]);
+          const group = bySource.get(source);
+          if (group) group.push(item);
+          else bySource.set(source, [item]);
         }
         for (const [source, items] of bySource) {
           const submitted: (IntakeResult | PartnerLeadResult)[] =
