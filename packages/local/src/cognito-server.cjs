@@ -22,6 +22,13 @@ ConsoleMessageSender.prototype.sendToConsole = (_ctx, _user, destination, messag
   return Promise.resolve();
 };
 
+// It runs detached (a process group of its own): when the local cloud that started it is killed
+// hard, nothing stops it, so it stops itself once its parent is gone (it is then reparented).
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(0);
+}, 1000).unref();
+
 createDefaultServer(logger)
   .then((server) => server.start())
   .catch((error) => {
