@@ -2,11 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // Vitest's default is one worker per core less one: a single worker on these 2-core machines.
-    // The tests mostly wait (on DynamoDB Local, the local cloud, Chromium), so two files at a time
-    // keep both cores busy. The integration files share one DynamoDB Local, and two of its
-    // brute-force files at once slowed each other tenfold: that project runs one file at a time.
-    maxWorkers: 2,
+    // One file at a time (Vitest's default on these 2-core machines). Two or three at once were
+    // faster (6.2 min against 10.9 on a quiet machine), but the integration files share one
+    // DynamoDB Local, and its heaviest files then ran out of their time on a loaded machine.
     // These machines run Node 20; the Lambda runtime is Node 22. The SDK's notice about that is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
@@ -16,7 +14,6 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          maxWorkers: 1,
           globalSetup: ['test/support/global-setup.ts'],
           // Every file shares one DynamoDB Local, and the race tests send it hundreds of requests at
           // once (alone they take 7-15 s): on a loaded 2-core machine they need room. These are
