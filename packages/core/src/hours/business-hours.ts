@@ -40,7 +40,10 @@ export const TimeZoneName = z
   .trim()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
-  .refine(isTimeZone, 'must be an IANA time zone like Europe/London or America/New_York');
+  .refine(isTimeZone, {
+    message: 'must be an IANA time zone like Europe/London or America/New_York',
+    when: (payload) => payload.issues.length === 0,
+  });
 
 const OPENING = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const CLOSING = /^(([01]\d|2[0-3]):([0-5]\d)|24:00)$/;
@@ -53,14 +56,17 @@ export const LocalDate = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((value) => {
-    try {
-      Temporal.PlainDate.from(value, { overflow: 'reject' });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be a date that exists');
+  .refine(
+    (value) => {
+      try {
+        Temporal.PlainDate.from(value, { overflow: 'reject' });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a date that exists', when: (payload) => payload.issues.length === 0 },
+  );
 
 const fields = {
   timeZone: TimeZoneName.describe('IANA time zone the hours and holidays are in, e.g. America/New_York.'),
