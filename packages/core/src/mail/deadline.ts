@@ -42,12 +42,15 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
  */
 export function formatDateTime(at: Date, timeZone = 'UTC'): string {
   let fmt: Intl.DateTimeFormat;
+  let zone = timeZone;
   try {
     fmt = formatter(timeZone);
   } catch {
     fmt = formatter('UTC');
+    zone = 'UTC';
   }
-  const zone = fmt.resolvedOptions().timeZone;
+  // The name as given (ICU would answer Asia/Katmandu for Asia/Kathmandu); UTC's aliases read as UTC.
+  if (fmt.resolvedOptions().timeZone === 'UTC') zone = 'UTC';
   const part = Object.fromEntries(fmt.formatToParts(at).map((p) => [p.type, p.value]));
   const when = `${part.weekday} ${part.day} ${part.month} ${part.year}, ${part.hour}:${part.minute}`;
   return zone === 'UTC' ? `${when} UTC` : `${when} (${zone})`;

@@ -16,6 +16,9 @@ const SETTING_WORDS: Record<keyof Patch, string> = {
   rerouteRejected: 'reroute rejected leads',
   defaultLeadScore: 'default lead score',
   reopenClosedDuplicates: 'route closed duplicates again',
+  businessHours: 'business hours',
+  remindBeforeMinutes: 'reminder',
+  escalationEmail: 'escalation email',
 };
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
