@@ -13,7 +13,6 @@ import {
   type Lead,
   parseSesEvent,
   type RerouteDeps,
-  type RulesStore,
   reminderScheduleName,
   remindPartner,
   rerouteLead,
