@@ -67,6 +67,8 @@ function toDraft(s: PartnerSettings): Draft {
   };
 }
 
+const OPENING_WORDS = { days: 'Open days', start: 'Opens at', end: 'Closes at', holidays: 'Holidays' };
+
 /** The partner's hours as the API takes them: only what it sets itself, or null for the supplier's. */
 function hoursBody(d: Draft): PutPartnerSettings['businessHours'] {
   const zone = d.zone.trim();
@@ -201,12 +203,15 @@ export default function Settings() {
           {draft.ownHours ? (
             <OpeningFields draft={draft.hours} error={problem} onChange={(hours) => update({ hours })} />
           ) : null}
-          {!draft.ownHours && !draft.zone.trim()
-            ? detailsAt(problem, 'businessHours').map((m) => (
-                <p key={m} class="field-error">
-                  {m}
-                </p>
-              ))
+          {/* Without its own days and times, what the API misses there is said here. */}
+          {!draft.ownHours
+            ? (['days', 'start', 'end', 'holidays'] as const).flatMap((field) =>
+                detailsAt(problem, `businessHours.${field}`).map((m) => (
+                  <p key={`${field}-${m}`} class="field-error">
+                    {`${OPENING_WORDS[field]}: ${m}`}
+                  </p>
+                )),
+              )
             : null}
         </section>
 
