@@ -194,14 +194,18 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
   },
   reroute: {
     entry: 'functions/reroute/handler.ts',
-    description: 'Scheduler: a reroute deadline fired, or the periodic sweep',
+    description: 'Scheduler: a reroute deadline or its reminder fired, or the periodic sweep',
     memorySize: 512,
     timeoutSeconds: 300,
     // The safety net of the deadlines: the sweep looks for those whose schedule was lost.
     schedule: { everyMinutes: 5, input: { kind: 'sweep' } satisfies RerouteEvent },
     // A reroute reads rules, partners and loads, reserves sequence numbers and writes the lead with its
-    // load changes; the sweep queries the deadline index.
-    table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], query: ['table', 'byDeadline'] },
+    // load changes; the sweep queries the deadline index; a reminder reads the lead, supplier and partner,
+    // writes the lead, and the mailer's idempotency records are put, read, updated and deleted after a failure.
+    table: {
+      items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      query: ['table', 'byDeadline'],
+    },
   },
   aggregate: {
     entry: 'functions/aggregate/handler.ts',

@@ -229,6 +229,7 @@ describe('the functions', () => {
       EnvName.tokenIssuer,
     ],
     distribute: [EnvName.linkKeysSecretArn],
+    reroute: [EnvName.linkKeysSecretArn],
   };
   const common = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
   const requiredBy = (name: FunctionName): string[] => {
@@ -339,9 +340,12 @@ describe('the functions', () => {
       ...stream,
     },
     'email-events': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
-    // Reroutes (rules, partners, loads, sequences, the lead with its loads) and the deadline index.
+    // Reroutes (rules, partners, loads, sequences, the lead with its loads) and the deadline index; the
+    // reminder's lead, supplier and partner, and the mailer's idempotency records (deleted after a failure).
     reroute: {
-      table: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      table: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map(
+        (a) => `dynamodb:${a}`,
+      ),
       GSI3: ['dynamodb:Query'],
     },
     // Report generations, applied contributions, and the transactions onto the counters; the token
@@ -458,7 +462,7 @@ describe('the functions', () => {
     }
   });
 
-  it('lets only api (verifies) and distribute (signs) read the link keys secret', () => {
+  it('lets only api (verifies), distribute and reroute (sign, for the lead email and its reminder) read the link keys secret', () => {
     const secretId = logicalIdOf(synthesized.stack.data.linkKeys);
     for (const name of functionNames) {
       const readsSecret = statementsOfRole(roleIdOf(name)).some(
@@ -466,7 +470,10 @@ describe('the functions', () => {
           actionsOf(statement).includes('secretsmanager:GetSecretValue') &&
           referencedIds(statement.Resource).includes(secretId),
       );
-      expect({ name, readsSecret }).toEqual({ name, readsSecret: name === 'api' || name === 'distribute' });
+      expect({ name, readsSecret }).toEqual({
+        name,
+        readsSecret: name === 'api' || name === 'distribute' || name === 'reroute',
+      });
     }
   });
 });
@@ -619,10 +626,10 @@ describe('mail', () => {
     });
   });
 
-  it('lets only distribute send, from MAIL_FROM, with this configuration set', () => {
+  it('lets only distribute and reroute (the reminder) send, from MAIL_FROM, with this configuration set', () => {
     for (const name of functionNames) {
       const sends = statementsOfRole(roleIdOf(name)).filter((s) => actionsOf(s).includes('ses:SendEmail'));
-      if (name !== 'distribute') {
+      if (name !== 'distribute' && name !== 'reroute') {
         expect({ name, sends }).toEqual({ name, sends: [] });
         continue;
       }

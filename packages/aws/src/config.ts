@@ -123,7 +123,16 @@ export const ConfigSchemas = {
     })
     .refine(...hasLinkKeys),
   'email-events': z.object({ TABLE_NAME: nonEmpty }),
-  reroute: z.object({ TABLE_NAME: nonEmpty }),
+  // The reminder before a deadline is sent from here, with the same signed links as the lead email.
+  reroute: z
+    .object({
+      TABLE_NAME: nonEmpty,
+      SES_CONFIGURATION_SET: nonEmpty,
+      MAIL_FROM: nonEmpty,
+      PUBLIC_URL: nonEmpty,
+      ...linkKeySettings,
+    })
+    .refine(...hasLinkKeys),
   aggregate: z.object({ TABLE_NAME: nonEmpty }),
   'upload-sweeper': z.object({ TABLE_NAME: nonEmpty, INGEST_FUNCTION_NAME: nonEmpty }),
   export: z.object({ TABLE_NAME: nonEmpty, BUCKET_NAME: nonEmpty, S3_FORCE_PATH_STYLE: flag }),

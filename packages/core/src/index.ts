@@ -4,6 +4,7 @@ export * from './distribution';
 export * from './errors';
 export * from './events';
 export * from './exports';
+export * from './hours/business-hours';
 export * from './ids';
 export * from './leads/assign';
 export * from './leads/change';

@@ -874,6 +874,38 @@ export interface components {
              */
             mode: "off" | "supplier" | "own";
         };
+        /** @description When a partner is open: deadlines count open minutes only. Example: {"timeZone": "Europe/London", "days": ["Mon","Tue","Wed","Thu","Fri"], "start": "09:00", "end": "17:00", "holidays": ["2026-12-25"]} */
+        BusinessHours: {
+            /** @description Open days, Mon to Sun. */
+            days: ("Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun")[];
+            /** @description Closing time, HH:MM local time, after start on the same day (24:00 allowed). */
+            end: string;
+            /**
+             * @description Closed dates, YYYY-MM-DD in that time zone.
+             * @default []
+             */
+            holidays: string[];
+            /** @description Opening time, HH:MM local time. */
+            start: string;
+            /** @description IANA time zone the hours and holidays are in, e.g. America/New_York. */
+            timeZone: string;
+        };
+        /** @description When a partner is open: deadlines count open minutes only. Example: {"timeZone": "Europe/London", "days": ["Mon","Tue","Wed","Thu","Fri"], "start": "09:00", "end": "17:00", "holidays": ["2026-12-25"]} */
+        BusinessHoursInput: {
+            /** @description Open days, Mon to Sun. */
+            days: ("Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun")[];
+            /** @description Closing time, HH:MM local time, after start on the same day (24:00 allowed). */
+            end: string;
+            /**
+             * @description Closed dates, YYYY-MM-DD in that time zone.
+             * @default []
+             */
+            holidays: string[];
+            /** @description Opening time, HH:MM local time. */
+            start: string;
+            /** @description IANA time zone the hours and holidays are in, e.g. America/New_York. */
+            timeZone: string;
+        };
         CreateLeadInput: {
             campaign?: string;
             city?: string;
@@ -1096,6 +1128,11 @@ export interface components {
             };
             /** @enum {string} */
             emailStatus: "NotSent" | "Sent" | "Opened" | "Clicked" | "Failed";
+            escalated?: {
+                /** Format: date-time */
+                at: string;
+                key: string;
+            };
             firstName?: string;
             id: string;
             lastName?: string;
@@ -1124,6 +1161,15 @@ export interface components {
             product?: string;
             registration?: components["schemas"]["Registration"];
             rejectReason?: string;
+            /** Format: date-time */
+            remindAt?: string;
+            reminded?: {
+                assignmentVersion: number;
+                /** Format: date-time */
+                at: string;
+                messageId?: string;
+                to?: string;
+            };
             rerouteCount: number;
             rerouteFailure?: {
                 /** Format: date-time */
@@ -1190,6 +1236,11 @@ export interface components {
             };
             /** @enum {string} */
             emailStatus: "NotSent" | "Sent" | "Opened" | "Clicked" | "Failed";
+            escalated?: {
+                /** Format: date-time */
+                at: string;
+                key: string;
+            };
             firstName?: string;
             history: components["schemas"]["HistoryEntry"][];
             id: string;
@@ -1219,6 +1270,15 @@ export interface components {
             product?: string;
             registration?: components["schemas"]["Registration"];
             rejectReason?: string;
+            /** Format: date-time */
+            remindAt?: string;
+            reminded?: {
+                assignmentVersion: number;
+                /** Format: date-time */
+                at: string;
+                messageId?: string;
+                to?: string;
+            };
             rerouteCount: number;
             rerouteFailure?: {
                 /** Format: date-time */
@@ -1301,6 +1361,8 @@ export interface components {
              *     }
              */
             autoRegistration: components["schemas"]["AutoRegistration"];
+            /** @description The partner’s own hours (its settings). */
+            businessHours?: components["schemas"]["PartnerBusinessHours"];
             /**
              * @description Most Pending leads at once; null for no limit.
              * @default null
@@ -1353,6 +1415,32 @@ export interface components {
              */
             weight: number;
         };
+        /** @description The partner’s hours: the fields given replace the supplier’s; without supplier hours all but holidays are required. */
+        PartnerBusinessHours: {
+            /** @description Open days, Mon to Sun. */
+            days?: ("Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun")[];
+            /** @description Closing time, HH:MM local time, after start on the same day (24:00 allowed). */
+            end?: string;
+            /** @description Closed dates, YYYY-MM-DD in that time zone. */
+            holidays?: string[];
+            /** @description Opening time, HH:MM local time. */
+            start?: string;
+            /** @description IANA time zone the hours and holidays are in, e.g. America/New_York. */
+            timeZone?: string;
+        };
+        /** @description The partner’s hours: the fields given replace the supplier’s; without supplier hours all but holidays are required. */
+        PartnerBusinessHoursInput: {
+            /** @description Open days, Mon to Sun. */
+            days?: ("Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun")[];
+            /** @description Closing time, HH:MM local time, after start on the same day (24:00 allowed). */
+            end?: string;
+            /** @description Closed dates, YYYY-MM-DD in that time zone. */
+            holidays?: string[];
+            /** @description Opening time, HH:MM local time. */
+            start?: string;
+            /** @description IANA time zone the hours and holidays are in, e.g. America/New_York. */
+            timeZone?: string;
+        };
         PartnerLead: {
             /** Format: date-time */
             assignedAt?: string;
@@ -1386,6 +1474,11 @@ export interface components {
             };
             /** @enum {string} */
             emailStatus: "NotSent" | "Sent" | "Opened" | "Clicked" | "Failed";
+            escalated?: {
+                /** Format: date-time */
+                at: string;
+                key: string;
+            };
             firstName?: string;
             history: components["schemas"]["HistoryEntry"][];
             id: string;
@@ -1404,6 +1497,15 @@ export interface components {
             product?: string;
             registration?: components["schemas"]["Registration"];
             rejectReason?: string;
+            /** Format: date-time */
+            remindAt?: string;
+            reminded?: {
+                assignmentVersion: number;
+                /** Format: date-time */
+                at: string;
+                messageId?: string;
+                to?: string;
+            };
             rerouteCount: number;
             salesRepId?: string;
             score: number;
@@ -1451,6 +1553,11 @@ export interface components {
             };
             /** @enum {string} */
             emailStatus: "NotSent" | "Sent" | "Opened" | "Clicked" | "Failed";
+            escalated?: {
+                /** Format: date-time */
+                at: string;
+                key: string;
+            };
             firstName?: string;
             id: string;
             lastName?: string;
@@ -1468,6 +1575,15 @@ export interface components {
             product?: string;
             registration?: components["schemas"]["Registration"];
             rejectReason?: string;
+            /** Format: date-time */
+            remindAt?: string;
+            reminded?: {
+                assignmentVersion: number;
+                /** Format: date-time */
+                at: string;
+                messageId?: string;
+                to?: string;
+            };
             rerouteCount: number;
             salesRepId?: string;
             score: number;
@@ -1486,6 +1602,8 @@ export interface components {
             /** @description Accept this partner’s leads at once, with an informational email. */
             autoAccept: boolean;
             autoRegistration: components["schemas"]["AutoRegistration"];
+            /** @description The partner’s own hours for its deadlines, over the supplier’s (absent: the supplier’s). */
+            businessHours?: components["schemas"]["PartnerBusinessHours"];
             /** @description Company names (case and spaces ignored) or email domains (`acme.com` also covers `eu.acme.com`) whose leads are never auto-registered. */
             ignoredCompanies: string[];
             /** @description Default lead owners: who gets the lead emails. */
@@ -1516,8 +1634,14 @@ export interface components {
             weight?: number;
         };
         PatchSupplierSettingsInput: {
+            /** @description null clears them: deadlines count wall-clock time. */
+            businessHours?: components["schemas"]["BusinessHoursInput"] | null;
             defaultLeadScore?: number;
+            /** @description null turns escalation emails off. */
+            escalationEmail?: string | null;
             maxReroutes?: number;
+            /** @description null turns reminders off. */
+            remindBeforeMinutes?: number | null;
             reopenClosedDuplicates?: boolean;
             rerouteAfterMinutes?: number;
             rerouteRejected?: boolean;
@@ -1537,6 +1661,8 @@ export interface components {
             /** @description Accept this partner’s leads at once, with an informational email. */
             autoAccept?: boolean;
             autoRegistration?: components["schemas"]["PutAutoRegistrationInput"];
+            /** @description The fields given replace the supplier’s; without supplier hours all but holidays are required; null clears them. */
+            businessHours?: components["schemas"]["PartnerBusinessHoursInput"] | null;
             /** @description Company names (case and spaces ignored) or email domains (`acme.com` also covers `eu.acme.com`) whose leads are never auto-registered. */
             ignoredCompanies?: string[];
             /** @description Default lead owners: who gets the lead emails. */
@@ -1724,16 +1850,25 @@ export interface components {
             version: number;
         };
         SupplierSettings: {
+            /** @description When set, rerouteAfterMinutes (and remindBeforeMinutes) count open minutes only, in these hours (a partner may override them). A deadline is fixed when the lead’s email goes out: changing the hours moves no deadline already set. */
+            businessHours?: components["schemas"]["BusinessHours"];
             /**
              * @description Score given to new distributed leads.
              * @default 50
              */
             defaultLeadScore: number;
             /**
+             * Format: email
+             * @description Told by email when a lead runs out of partners (Unassigned by a reroute) or a partner’s email bounces with no other lead owner left.
+             */
+            escalationEmail?: string;
+            /**
              * @description How many times one lead may be rerouted.
              * @default 3
              */
             maxReroutes: number;
+            /** @description One reminder email to the partner this long before the deadline (open minutes with business hours); absent: no reminder. */
+            remindBeforeMinutes?: number;
             /**
              * @description A known email arriving again for a closed lead (Rejected, or Unqualified in the pipeline): false updates its fields and leaves it closed; true routes it again as a new assignment.
              * @default false
