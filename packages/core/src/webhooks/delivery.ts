@@ -270,8 +270,8 @@ export async function pumpLane(deps: DeliveryDeps, lane: Pick<Lane, 'webhookId' 
     const claim = claimOf(deps, [head.status]);
     const claimed = await deps.deliveries.claimDelivery(head, claim);
     if (!claimed) return;
-    const status = await attempt(deps, claimed, claim.token);
-    if (status !== 'delivered' && status !== 'failed') return;
+    // Lost: someone finished it meanwhile (a redelivery by hand); the lane is looked at again.
+    if ((await attempt(deps, claimed, claim.token)) === 'retrying') return;
   }
 }
 
@@ -289,8 +289,7 @@ export async function retryDue(deps: DeliveryDeps, event: WebhookRetryEvent): Pr
     const claim = claimOf(deps, ['retrying']);
     const claimed = await deps.deliveries.claimDelivery(d, claim);
     if (claimed) {
-      const status = await attempt(deps, claimed, claim.token);
-      if (status === 'retrying' || status === 'lost') return;
+      if ((await attempt(deps, claimed, claim.token)) === 'retrying') return;
     }
   }
   if (d.lane !== 'test') await pumpLane(deps, { webhookId: d.webhookId, lane: d.lane });
