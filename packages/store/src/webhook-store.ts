@@ -140,12 +140,19 @@ export class DynamoWebhookStore implements WebhookStore, DeliveryStore {
         ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'PK', value: PK }),
       }),
     );
-    return { items: Items.map((i) => fromItem<StoredWebhook>(i)), nextCursor: encodeCursor(LastEvaluatedKey) };
+    return {
+      items: Items.map((i) => fromItem<StoredWebhook>(i)),
+      nextCursor: encodeCursor(LastEvaluatedKey),
+    };
   }
 
   // every subscription of an owner (at most 20) — the same Query, all pages
   async webhooksOf(owner: WebhookOwner): Promise<StoredWebhook[]> {
-    const items = await queryPrefix(this.db, this.tableName, Keys.webhooksOf(owner.supplierId, webhookOwnerRef(owner)));
+    const items = await queryPrefix(
+      this.db,
+      this.tableName,
+      Keys.webhooksOf(owner.supplierId, webhookOwnerRef(owner)),
+    );
     return items.map((i) => fromItem<StoredWebhook>(i));
   }
 
@@ -236,7 +243,12 @@ export class DynamoWebhookStore implements WebhookStore, DeliveryStore {
           UpdateExpression: change.update,
           ConditionExpression: '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':from': change.from, ':to': change.to, ':now': change.now, ':one': 1 },
+          ExpressionAttributeValues: {
+            ':from': change.from,
+            ':to': change.to,
+            ':now': change.now,
+            ':one': 1,
+          },
         }),
       );
       return true;

@@ -3,7 +3,7 @@ import type { Clock } from '../clock';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import type { Lead } from '../leads/lead';
-import { type RetryPolicy, nextAttemptAt } from './backoff';
+import { nextAttemptAt, type RetryPolicy } from './backoff';
 import {
   digest32,
   laneSeq,
@@ -213,7 +213,12 @@ async function attempt(
   const status = result.ok ? 'delivered' : retryAt ? 'retrying' : 'failed';
   if (retryAt) {
     // The schedule first: a retry state without its schedule would hold up the lane.
-    const input: WebhookRetryEvent = { kind: 'retry', webhookId: d.webhookId, leadId: d.lane, deliveryId: d.id };
+    const input: WebhookRetryEvent = {
+      kind: 'retry',
+      webhookId: d.webhookId,
+      leadId: d.lane,
+      deliveryId: d.id,
+    };
     await deps.retries.schedule(retryScheduleName(d.id, attempts + 1), retryAt, input);
   }
   const recorded = await deps.deliveries.finishAttempt(d, token, {
@@ -237,7 +242,8 @@ async function attempt(
 
 function claimable(head: StoredDelivery, now: Date): boolean {
   if (head.status === 'queued') return true;
-  if (head.status === 'sending') return head.leaseUntil !== undefined && Date.parse(head.leaseUntil) < now.getTime();
+  if (head.status === 'sending')
+    return head.leaseUntil !== undefined && Date.parse(head.leaseUntil) < now.getTime();
   if (head.status === 'retrying') {
     return (
       head.nextAttemptAt !== undefined && Date.parse(head.nextAttemptAt) + LOST_RETRY_AFTER_MS < now.getTime()

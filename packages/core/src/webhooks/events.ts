@@ -57,9 +57,7 @@ export function leadEvents(old: Lead | undefined, lead: Lead | undefined): LeadE
   ) {
     types.push('lead.registered');
   }
-  const reassigned = old
-    ? lead.assignmentVersion > old.assignmentVersion
-    : !own && lead.partnerId !== null;
+  const reassigned = old ? lead.assignmentVersion > old.assignmentVersion : !own && lead.partnerId !== null;
   if (reassigned) {
     if (lead.partnerId === null) types.push('lead.unassigned');
     else if (lead.distributionStatus === 'Rerouted') types.push('lead.rerouted');

@@ -1,6 +1,7 @@
 export * from './backoff';
 export * from './delivery';
 export * from './events';
+export * from './failing';
 export * from './ports';
 export * from './schemas';
 export * from './signing';

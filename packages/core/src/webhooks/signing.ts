@@ -28,7 +28,9 @@ export function signedHeaders(input: {
   secrets: readonly string[];
 }): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
   const at = new Date(Math.floor(input.at.getTime() / 1000) * 1000);
-  const signatures = input.secrets.map((secret) => new StandardWebhook(secret).sign(input.id, at, input.body));
+  const signatures = input.secrets.map((secret) =>
+    new StandardWebhook(secret).sign(input.id, at, input.body),
+  );
   return {
     'webhook-id': input.id,
     'webhook-timestamp': String(at.getTime() / 1000),

@@ -82,7 +82,11 @@ export async function getWebhook(deps: SubscriptionDeps, owner: WebhookOwner, id
 }
 
 /** The subscription as stored (the api's delivery routes sign with its secrets). */
-export function storedWebhook(deps: SubscriptionDeps, owner: WebhookOwner, id: string): Promise<StoredWebhook> {
+export function storedWebhook(
+  deps: SubscriptionDeps,
+  owner: WebhookOwner,
+  id: string,
+): Promise<StoredWebhook> {
   return mine(deps, owner, id);
 }
 
