@@ -21,6 +21,11 @@ export interface HttpWebhookSenderOptions {
   resolver?: Resolver;
   /** For the whole attempt: resolving, connecting and the answer (default 5 s). */
   timeoutMs?: number;
+  /**
+   * Which addresses are refused (default core refusedAddress). Tests name loopback
+   * addresses "public" and "private" with it, since no test may reach a real public host.
+   */
+  refused?: (address: string) => string | undefined;
 }
 
 /** How much of an answer is read (the rest is dropped), and how much of it the log keeps. */
@@ -45,10 +50,12 @@ class Refused extends Error {}
 export class HttpWebhookSender implements WebhookSender {
   private readonly resolver: Resolver;
   private readonly timeoutMs: number;
+  private readonly refused: (address: string) => string | undefined;
 
   constructor(private readonly options: HttpWebhookSenderOptions) {
     this.resolver = options.resolver ?? systemResolver;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.refused = options.refused ?? refusedAddress;
   }
 
   async send(request: WebhookRequest): Promise<SendResult> {
@@ -95,7 +102,7 @@ export class HttpWebhookSender implements WebhookSender {
   ): Promise<{ address: string; family: number } | undefined> {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIpLiteral(host)) {
-      const refused = this.options.allowPrivateTargets ? undefined : refusedAddress(host);
+      const refused = this.options.allowPrivateTargets ? undefined : this.refused(host);
       if (refused) throw new Refused(refused);
       return undefined;
     }
@@ -106,7 +113,7 @@ export class HttpWebhookSender implements WebhookSender {
     if (addresses.length === 0) throw new Refused(`${host} has no address`);
     if (!this.options.allowPrivateTargets) {
       for (const { address } of addresses) {
-        const refused = refusedAddress(address);
+        const refused = this.refused(address);
         if (refused) throw new Refused(`${host}: ${refused}`);
       }
     }
