@@ -58,9 +58,13 @@ export function webhookBatch(
       }
     });
     const pumped = [...lanes.values()].filter(({ record }) => record < firstFailed);
+    const cached: DeliveryDeps = {
+      ...deps,
+      webhookOf: async (owner, id) => (await subscriptions(owner)).find((w) => w.id === id),
+    };
     await eachLimited(pumped, LANES_AT_ONCE, async ({ lane, record }) => {
       try {
-        await pumpLane(deps, lane);
+        await pumpLane(cached, lane);
       } catch (error) {
         log.warn('lane failed', { error: String(error), webhookId: lane.webhookId, leadId: lane.lane });
         firstFailed = Math.min(firstFailed, record);

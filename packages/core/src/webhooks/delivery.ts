@@ -48,6 +48,12 @@ export interface DeliveryDeps {
   random: () => number;
   /** A subscription just started failing (once per failing spell): tell its owner. */
   onFailing?: (webhook: StoredWebhook, now: Date) => Promise<void>;
+  /**
+   * How an attempt reads its subscription (default: from the store). The stream
+   * consumer answers from the batch's subscription cache: the deliveries it sends
+   * were made from that same read a moment before.
+   */
+  webhookOf?: (owner: WebhookOwner, webhookId: string) => Promise<StoredWebhook | undefined>;
 }
 
 /** One lane: the deliveries of one subscription for one lead (or its test events), sent one at a time in order. */
@@ -190,7 +196,10 @@ async function attempt(
   d: StoredDelivery,
   token: string,
 ): Promise<DeliveryStatus | 'lost'> {
-  const webhook = await deps.webhooks.getWebhook(d.owner, d.webhookId);
+  const webhook = await (deps.webhookOf ?? ((o, id) => deps.webhooks.getWebhook(o, id)))(
+    d.owner,
+    d.webhookId,
+  );
   const started = deps.clock.now();
   const stopped = !webhook
     ? 'the subscription was deleted'
