@@ -10,8 +10,11 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 
 type Image = Parameters<typeof leadFromStreamImage>[0];
 
-/** Lanes (and records) handled at once: one slow receiver holds up only its own lanes. */
-export const LANES_AT_ONCE = 8;
+/**
+ * Lanes (and records) handled at once: one slow receiver holds up only its own lanes.
+ * A receiver may so get up to this many requests of one subscription at once (one per lead).
+ */
+export const LANES_AT_ONCE = 25;
 
 /** Runs `work` on every item, at most `limit` at a time. */
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
