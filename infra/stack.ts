@@ -122,6 +122,11 @@ export class LeadRelayStack extends Stack {
     this.deadlines = new Deadlines(this, 'Deadlines', { reroute: fns.reroute });
     this.deadlines.allowScheduling(fns.distribute);
 
+    // 6. Webhooks: the third stream consumer (Streams above); its retries are one-time schedules, and a
+    // subscription that starts failing is told by email.
+    this.deadlines.allowWebhookRetries(fns.webhooks);
+    this.mail.allowSending(fns.webhooks);
+
     // 7. The web console, and the one origin of the product: the console's files and the API (links included).
     this.webConsole = new Console(this, 'Console', { api: this.api, users: this.users, data: this.data });
     this.webConsole.linkFrom(fns.distribute);

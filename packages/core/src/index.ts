@@ -61,3 +61,4 @@ export type {
 export * as Users from './users/users';
 export { InviteUser, TENANT_HEADER, tenantRef, UserRole } from './users/users';
 export * from './validation';
+export * from './webhooks/index';
