@@ -2,19 +2,22 @@ import {
   DEFAULT_RETRY_POLICY,
   type DeliveryDeps,
   enqueueLeadChange,
+  failingAlert,
   type Lead,
+  type OutgoingEmail,
   pumpLane,
   retryDue,
   type SendResult,
   type StoredDelivery,
   type StoredWebhook,
+  SupplierSettings,
   subscriptionCache,
   systemClock,
   type WebhookRequest,
   type WebhookRetryEvent,
   Webhooks,
 } from '@leadrelay/core';
-import { DynamoWebhookStore } from '@leadrelay/store';
+import { DynamoTenantStore, DynamoUserStore, DynamoWebhookStore } from '@leadrelay/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testLead } from '../support/leads';
 import { testTable } from '../support/store';
@@ -40,12 +43,25 @@ class KeptRetries {
   }
 }
 
+/** Mailer stand-in (the SES path is exercised by the e2e tests): keeps what was sent, under which key. */
+class KeptMail {
+  readonly sent: { email: OutgoingEmail; key: string }[] = [];
+  async send(email: OutgoingEmail, key: string) {
+    this.sent.push({ email, key });
+    return { messageId: `m-${this.sent.length}` };
+  }
+}
+
 let store: DynamoWebhookStore;
+let tenants: DynamoTenantStore;
+let users: DynamoUserStore;
 let run = 0;
 
 beforeAll(async () => {
   const table = await testTable('webhooks');
   store = new DynamoWebhookStore(table.db, table.tableName);
+  tenants = new DynamoTenantStore(table.db, table.tableName);
+  users = new DynamoUserStore(table.db, table.tableName);
 });
 
 async function subscription(events: StoredWebhook['events'] = ['lead.created', 'lead.accepted']) {
@@ -193,5 +209,87 @@ describe('webhook deliveries on DynamoDB Local', () => {
     expect(await store.deleteWebhook(owner, first?.id ?? '')).toBe(true);
     await create();
     await expect(create()).rejects.toThrow(/At most 20/);
+  });
+
+  it('marks a subscription failing when a delivery runs out of retries, tells its owner once per spell, and clears it on a delivery', async () => {
+    const { supplierId, webhookId } = await subscription(['lead.created', 'lead.accepted']);
+    const owner = { kind: 'supplier' as const, supplierId };
+    const created = '2026-01-01T00:00:00.000Z';
+    await tenants.createSupplier(
+      {
+        id: supplierId,
+        name: 'Failing Co',
+        settings: SupplierSettings.parse({}),
+        createdAt: created,
+        updatedAt: created,
+        version: 1,
+      },
+      {
+        keyHash: `h-${supplierId}`,
+        id: `K-${supplierId}`,
+        prefix: 'lr_test',
+        principal: owner,
+        createdAt: created,
+      },
+    );
+    for (const [email, role] of [
+      ['admin@failing.example', 'admin'],
+      ['member@failing.example', 'member'],
+    ] as const) {
+      await users.putMembership({
+        userId: `u-${email}`,
+        email,
+        tenant: owner,
+        role,
+        createdAt: created,
+        invitedBy: 'key',
+      });
+    }
+    const mail = new KeptMail();
+    // No retry window: the first failed attempt is the last.
+    const failing = (sender: ScriptedSender): DeliveryDeps => ({
+      ...deps(sender),
+      policy: { ...DEFAULT_RETRY_POLICY, windowMs: 0 },
+      onFailing: failingAlert({ tenants, users, mailer: mail }),
+    });
+
+    // Two leads fail while the subscription is failing: one email for the spell, to the admins.
+    const sender = new ScriptedSender([500, 503]);
+    for (const n of [1, 2]) {
+      const lead = leadOf(supplierId, { id: `01JFAIL${String(run * 10 + n).padStart(19, '0')}` });
+      await enqueueLeadChange(failing(sender), subscriptionCache(store), undefined, lead);
+      await pumpLane(failing(sender), { webhookId, lane: lead.id });
+    }
+    expect(sender.got).toHaveLength(2);
+    const marked = await store.getWebhook(owner, webhookId);
+    expect(marked).toMatchObject({ status: 'failing' });
+    expect(mail.sent.map((m) => m.email.to)).toEqual([['admin@failing.example']]);
+    expect(mail.sent[0]?.email.subject).toContain('Webhook failing');
+    expect(mail.sent[0]?.email.text).toContain(webhookId);
+    const deliveries = (await store.listDeliveries(webhookId, { limit: 10 })).items;
+    expect(deliveries.map((d) => d.status)).toEqual(['failed', 'failed']);
+
+    // A delivery clears the mark.
+    const good = new ScriptedSender([200]);
+    const lead = leadOf(supplierId, { id: `01JGOOD${String(run).padStart(19, '0')}` });
+    await enqueueLeadChange(failing(good), subscriptionCache(store), undefined, lead);
+    await pumpLane(failing(good), { webhookId, lane: lead.id });
+    expect((await store.getWebhook(owner, webhookId))?.status).not.toBe('failing');
+
+    // The next spell goes to the escalation address, once the supplier has set one.
+    await tenants.updateSupplierSettings(
+      supplierId,
+      { escalationEmail: 'channel@failing.example' },
+      new Date().toISOString(),
+    );
+    const again = new ScriptedSender([500]);
+    const third = leadOf(supplierId, { id: `01JTHRD${String(run).padStart(19, '0')}` });
+    await enqueueLeadChange(failing(again), subscriptionCache(store), undefined, third);
+    await pumpLane(failing(again), { webhookId, lane: third.id });
+    expect(mail.sent.map((m) => m.email.to)).toEqual([
+      ['admin@failing.example'],
+      ['channel@failing.example'],
+    ]);
+    expect(new Set(mail.sent.map((m) => m.key)).size).toBe(2);
   });
 });

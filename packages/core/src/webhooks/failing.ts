@@ -36,9 +36,8 @@ export interface FailingAlertDeps {
 export async function failingRecipients(deps: FailingAlertDeps, webhook: StoredWebhook): Promise<string[]> {
   if (webhook.owner.kind === 'supplier') {
     const supplier = await deps.tenants.getSupplier(webhook.owner.supplierId);
-    // Read as an optional setting: not every deployment has it.
-    const escalation = (supplier?.settings as Record<string, unknown> | undefined)?.escalationEmail;
-    if (typeof escalation === 'string' && escalation !== '') return [escalation];
+    const escalation = supplier?.settings.escalationEmail;
+    if (escalation) return [escalation];
   }
   if (!deps.users) return [];
   const page = await deps.users.listMembers(webhook.owner, { limit: 100 });
