@@ -1,38 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SchedulerDeadlines, SesMailer } from '@leadrelay/aws';
 import {
   applyEmailEvent,
-  type Clock,
-  type DistributeDeps,
   deadlineScheduleName,
-  type Lead,
   parseSesEvent,
-  type RerouteDeps,
   type RulesStore,
   rerouteLead,
   sweepDeadlines,
 } from '@leadrelay/core';
-import type { Context, DynamoDBRecord } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { distributeRecord } from '../../functions/distribute/distribute';
-import { idempotentMailer } from '../../functions/shared/idempotency';
-import { type SchedulerEmulator, startSchedulerEmulator } from '../../packages/local/src/scheduler';
-import {
-  type MailboxEmail,
-  type SesEmulator,
-  type SesEventDetail,
-  startSesEmulator,
-} from '../../packages/local/src/ses';
-import { type Answer, answer, type TestApi, testApi } from '../support/api';
+import type { MailboxEmail } from '../../packages/local/src/ses';
+import { testApi } from '../support/api';
+import { distributionRig } from '../support/distribution-rig';
 import { apiEvent } from '../support/events';
-import { testLinkKeys } from '../support/link-keys';
-import { rawLeadItem, testTable } from '../support/store';
-import { waitFor } from '../support/wait';
 
 /**
  * Distribution on real parts: DynamoDB Local, the SES emulator (mailbox and
@@ -42,167 +21,17 @@ import { waitFor } from '../support/wait';
  * handed to applyEmailEvent as the email-events handler does.
  */
 
-const region = 'us-east-1';
-const accountId = '000000000000';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const GROUP = 'lead-deadlines';
 const OPERATOR_KEY = 'operator-key-for-distribution-tests-0123';
-
-let table: Awaited<ReturnType<typeof testTable>>;
-let ses: SesEmulator;
-let scheduler: SchedulerEmulator;
-let dataDir: string;
-let deps: DistributeDeps & RerouteDeps;
-let api: TestApi;
-const sesEvents: SesEventDetail[] = [];
-let now = new Date();
-const clock: Clock = { now: () => now };
-
-beforeAll(async () => {
-  table = await testTable('distribution');
-  dataDir = await mkdtemp(join(tmpdir(), 'distribution-'));
-  ses = await startSesEmulator({
-    host: '127.0.0.1',
-    port: 0,
-    region,
-    accountId,
-    onEvent: async (event) => {
-      sesEvents.push(event.detail);
-    },
-  });
-  scheduler = await startSchedulerEmulator({
-    host: '127.0.0.1',
-    port: 0,
-    region,
-    accountId,
-    dataDir,
-    invoke: async () => {},
-    tickMs: 60_000,
-  });
-  const schedulerClient = new SchedulerClient({ endpoint: scheduler.endpoint, region, credentials });
-  await schedulerClient.send(new CreateScheduleGroupCommand({ Name: GROUP }));
-  const sesMailer = new SesMailer(new SESv2Client({ endpoint: ses.endpoint, region, credentials }), {
-    from: 'leads@relay.example',
-    configurationSet: 'lead-relay',
-  });
-  const mailer = idempotentMailer((email) => sesMailer.send(email), table.client, table.tableName);
-  // The Lambda context the handler registers: how long an in-flight send holds its idempotency key.
-  mailer.registerContext({ getRemainingTimeInMillis: () => 60_000 } as Context);
-  deps = {
-    leads: table.leads,
-    tenants: table.tenants,
-    rules: table.rules,
-    mailer,
-    deadlines: new SchedulerDeadlines(schedulerClient, {
-      groupName: GROUP,
-      roleArn: `arn:aws:iam::${accountId}:role/scheduler`,
-      targetArn: `arn:aws:lambda:${region}:${accountId}:function:reroute`,
-    }),
-    linkKeys: async () => testLinkKeys,
-    publicUrl: 'https://api.relay.example',
-    clock,
-  };
-  api = testApi(table, OPERATOR_KEY, { clock });
-});
-
-afterAll(async () => {
-  await ses?.stop();
-  await scheduler?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-async function call(method: string, path: string, key: string, body?: unknown): Promise<Answer> {
-  return answer(api, apiEvent({ method, path, key, ...(body === undefined ? {} : { body }) }));
-}
-
-interface Setup {
-  supplierId: string;
-  key: string;
-  partners: Record<string, { id: string; key: string }>;
-}
-
-/** A supplier and partners (name → lead owners, auto-accept) made over the API. */
-async function supplierWith(
-  partners: Record<string, { owners?: string[]; autoAccept?: boolean }>,
-  settings: Record<string, unknown> = {},
-): Promise<Setup> {
-  const created = await call('POST', '/v1/admin/suppliers', OPERATOR_KEY, {
-    name: `Supplier ${crypto.randomUUID().slice(0, 8)}`,
-  });
-  const key: string = created.body.apiKey;
-  if (Object.keys(settings).length > 0)
-    expect((await call('PATCH', '/v1/settings', key, settings)).status).toBe(200);
-  const made: Setup['partners'] = {};
-  for (const [name, p] of Object.entries(partners)) {
-    const res = await call('POST', '/v1/partners', key, {
-      name,
-      leadOwners: (p.owners ?? []).map((email) => ({ email })),
-      autoAccept: p.autoAccept ?? false,
-    });
-    expect(res.status).toBe(201);
-    made[name] = { id: res.body.partner.id, key: res.body.apiKey };
-  }
-  return { supplierId: created.body.supplier.id, key, partners: made };
-}
-
-async function newLead(setup: Setup, partner: string): Promise<string> {
-  const res = await call('POST', '/v1/leads', setup.key, {
-    email: `${crypto.randomUUID()}@buyer.example`,
-    firstName: 'Ada <b>',
-    company: 'Analytical & Co',
-    partnerId: partner,
-  });
-  expect(res.status).toBe(201);
-  return res.body.lead.id;
-}
-
-/** The lead's item as the stream carries it (DynamoDB JSON). */
-async function image(leadId: string): Promise<Record<string, AttributeValue>> {
-  return rawLeadItem(table, leadId);
-}
-
-/** aws-lambda's stream AttributeValue is the SDK's under another declaration. */
-type StreamImage = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>;
-
-function record(
-  newImage: Record<string, AttributeValue>,
-  oldImage?: Record<string, AttributeValue>,
-): DynamoDBRecord {
-  return {
-    eventName: oldImage ? 'MODIFY' : 'INSERT',
-    dynamodb: {
-      NewImage: newImage as StreamImage,
-      ...(oldImage ? { OldImage: oldImage as StreamImage } : {}),
-    },
-  };
-}
-
-async function lead(id: string): Promise<Lead> {
-  const found = await table.leads.getLead(id);
-  if (!found) throw new Error(`no lead ${id}`);
-  return found;
-}
-
-async function mailboxTo(address: string): Promise<MailboxEmail[]> {
-  const res = await fetch(ses.mailboxUrl);
-  const { emails } = (await res.json()) as { emails: MailboxEmail[] };
-  return emails.filter((e) => e.destination.to.includes(address));
-}
-
-async function eventsOf(messageId: string, type: string): Promise<SesEventDetail> {
-  return waitFor(
-    () => sesEvents.find((e) => e.mail.messageId === messageId && e.eventType === type),
-    `${type} event of ${messageId}`,
-  );
-}
+const rig = distributionRig({ name: 'distribution', group: 'lead-deadlines', operatorKey: OPERATOR_KEY });
+const { time, clock, call, supplierWith, newLead, image, record, lead, mailboxTo, eventsOf } = rig;
 
 describe('distribute', () => {
   it('sends one email and creates one deadline for a Pending lead, even when the record comes three times, two at once', async () => {
-    now = new Date();
+    time.now = new Date();
     const owner = `owner-${crypto.randomUUID()}@partner.example`;
     const setup = await supplierWith({ North: { owners: [owner] } }, { rerouteAfterMinutes: 90 });
     const id = await newLead(setup, 'North');
-    const handle = distributeRecord(deps);
+    const handle = distributeRecord(rig.deps);
     const inserted = record(await image(id));
 
     await Promise.allSettled([handle(inserted), handle(inserted)]);
@@ -221,7 +50,7 @@ describe('distribute', () => {
     const after = await lead(id);
     expect(after.notified).toMatchObject({ assignmentVersion: 1, attempt: 0, kind: 'decide', to: owner });
     expect(Date.parse(after.deadlineAt ?? '')).toBe(Date.parse(after.assignedAt ?? '') + 90 * 60_000);
-    const schedules = scheduler.list().filter((s) => s.name === deadlineScheduleName(id, 1));
+    const schedules = rig.scheduler.list().filter((s) => s.name === deadlineScheduleName(id, 1));
     expect(schedules).toHaveLength(1);
     expect(schedules[0]?.scheduleExpression).toBe(`at(${after.deadlineAt?.slice(0, 19)})`);
     expect(JSON.parse(schedules[0]?.target.Input ?? '{}')).toEqual({
@@ -237,7 +66,7 @@ describe('distribute', () => {
     const owner = `auto-${crypto.randomUUID()}@partner.example`;
     const setup = await supplierWith({ Auto: { owners: [owner], autoAccept: true } });
     const id = await newLead(setup, 'Auto');
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
 
     const [email] = await mailboxTo(owner);
     expect(email?.subject).toContain('accepted automatically');
@@ -245,29 +74,29 @@ describe('distribute', () => {
     const after = await lead(id);
     expect(after).toMatchObject({ distributionStatus: 'Accepted', emailStatus: 'NotSent' });
     expect(after.notified?.kind).toBe('info');
-    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
+    expect(rig.scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
   });
 
   it('marks the email Failed with "no lead owners" for a partner without any, and still sets the deadline', async () => {
     const setup = await supplierWith({ Nobody: {} });
     const id = await newLead(setup, 'Nobody');
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
 
     const after = await lead(id);
     expect(after).toMatchObject({ emailStatus: 'Failed', emailFailure: { reason: 'no lead owners' } });
-    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(true);
+    expect(rig.scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(true);
   });
 
   it('deletes the deadline schedule when the partner accepts', async () => {
     const setup = await supplierWith({ Quick: { owners: ['quick@partner.example'] } });
     const id = await newLead(setup, 'Quick');
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
     const before = await image(id);
     expect((await call('POST', `/v1/leads/${id}/accept`, setup.partners.Quick?.key ?? '')).status).toBe(200);
 
-    await distributeRecord(deps)(record(await image(id), before));
+    await distributeRecord(rig.deps)(record(await image(id), before));
 
-    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
+    expect(rig.scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
   });
 
   it('sends nothing and schedules nothing for a stream copy of an assignment the supplier has changed since', async () => {
@@ -282,15 +111,15 @@ describe('distribute', () => {
     expect(moved.status).toBe(200);
 
     // The stream catches up late: its record still shows the first assignment.
-    await distributeRecord(deps)(record(behind));
+    await distributeRecord(rig.deps)(record(behind));
 
     expect(await mailboxTo(before)).toEqual([]);
-    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
+    expect(rig.scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
     expect((await lead(id)).history.some((h) => h.type === 'email.queued')).toBe(false);
     // The reassignment's own record does the new assignment's work.
-    await distributeRecord(deps)(record(await image(id), behind));
+    await distributeRecord(rig.deps)(record(await image(id), behind));
     expect(await mailboxTo(after)).toHaveLength(1);
-    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 2))).toBe(true);
+    expect(rig.scheduler.list().some((s) => s.name === deadlineScheduleName(id, 2))).toBe(true);
   });
 
   it('sends no Accept/Reject email for a lead its partner accepted before the stream caught up', async () => {
@@ -300,10 +129,10 @@ describe('distribute', () => {
     const behind = await image(id);
     expect((await call('POST', `/v1/leads/${id}/accept`, setup.partners.Early?.key ?? '')).status).toBe(200);
 
-    await distributeRecord(deps)(record(behind));
+    await distributeRecord(rig.deps)(record(behind));
 
     expect(await mailboxTo(owner)).toEqual([]);
-    expect(scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
+    expect(rig.scheduler.list().some((s) => s.name === deadlineScheduleName(id, 1))).toBe(false);
   });
 });
 
@@ -312,7 +141,7 @@ describe('email events', () => {
     const owner = `events-${crypto.randomUUID()}@partner.example`;
     const setup = await supplierWith({ Reader: { owners: [owner] } });
     const id = await newLead(setup, 'Reader');
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
     const [email] = await mailboxTo(owner);
     const send = await eventsOf(email?.messageId ?? '', 'Send');
     const delivery = await eventsOf(email?.messageId ?? '', 'Delivery');
@@ -323,16 +152,16 @@ describe('email events', () => {
     };
     const open = { ...send, eventType: 'Open', open: { timestamp: new Date().toISOString() } };
 
-    expect(await applyEmailEvent(deps, parseSesEvent(click))).toBe('applied');
-    expect(await applyEmailEvent(deps, parseSesEvent(open))).toBe('applied');
-    expect(await applyEmailEvent(deps, parseSesEvent(send))).toBe('applied');
-    expect(await applyEmailEvent(deps, parseSesEvent(delivery))).toBe('applied');
-    expect(await applyEmailEvent(deps, parseSesEvent(click))).toBe('seen-before');
+    expect(await applyEmailEvent(rig.deps, parseSesEvent(click))).toBe('applied');
+    expect(await applyEmailEvent(rig.deps, parseSesEvent(open))).toBe('applied');
+    expect(await applyEmailEvent(rig.deps, parseSesEvent(send))).toBe('applied');
+    expect(await applyEmailEvent(rig.deps, parseSesEvent(delivery))).toBe('applied');
+    expect(await applyEmailEvent(rig.deps, parseSesEvent(click))).toBe('seen-before');
 
     const after = await lead(id);
     expect(after.emailStatus).toBe('Clicked');
     // The whole history (the lead keeps only its latest entries), oldest first.
-    const history = (await table.leads.listHistory(id, { limit: 500 })).items.reverse();
+    const history = (await rig.table.leads.listHistory(id, { limit: 500 })).items.reverse();
     const types = history
       .filter((h) => h.type.startsWith('email.') && h.type !== 'email.queued')
       .map((h) => h.type);
@@ -344,26 +173,26 @@ describe('email events', () => {
       Bouncy: { owners: ['bounce@simulator.amazonses.com', `second-${crypto.randomUUID()}@partner.example`] },
     });
     const second =
-      (await table.tenants.getPartner(setup.supplierId, setup.partners.Bouncy?.id ?? ''))?.leadOwners[1]
+      (await rig.table.tenants.getPartner(setup.supplierId, setup.partners.Bouncy?.id ?? ''))?.leadOwners[1]
         ?.email ?? '';
     const id = await newLead(setup, 'Bouncy');
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
     const [first] = (await mailboxTo('bounce@simulator.amazonses.com')).filter((e) => e.tags.leadId === id);
     const bounce = await eventsOf(first?.messageId ?? '', 'Bounce');
 
-    expect(await applyEmailEvent(deps, parseSesEvent(bounce))).toBe('applied');
+    expect(await applyEmailEvent(rig.deps, parseSesEvent(bounce))).toBe('applied');
     const retried = await lead(id);
     expect(retried).toMatchObject({ emailAttempt: 1, emailStatus: 'NotSent' });
     expect(retried.history.at(-1)).toMatchObject({ type: 'email.retry', detail: { to: second, attempt: 1 } });
 
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
     const [again] = await mailboxTo(second);
     expect(again?.tags).toMatchObject({ leadId: id, attempt: '1' });
     // A late event of the first message no longer moves anything.
     expect(
       await applyEmailEvent(
-        deps,
-        parseSesEvent({ ...bounce, eventType: 'Open', open: { timestamp: now.toISOString() } }),
+        rig.deps,
+        parseSesEvent({ ...bounce, eventType: 'Open', open: { timestamp: time.now.toISOString() } }),
       ),
     ).toBe('stale');
   });
@@ -381,7 +210,7 @@ describe('email links', () => {
   }
 
   const page = async (method: 'GET' | 'POST', path: string, form?: string) => {
-    const res = await api.handle(
+    const res = await rig.api.handle(
       apiEvent({
         method,
         path,
@@ -395,7 +224,7 @@ describe('email links', () => {
     const owner = `links-${crypto.randomUUID()}@partner.example`;
     const setup = await supplierWith({ Linker: { owners: [owner] } });
     const id = await newLead(setup, 'Linker');
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
     const { accept } = await linksOf(owner, id);
     const before = await lead(id);
 
@@ -421,7 +250,7 @@ describe('email links', () => {
     const owner = `reject-${crypto.randomUUID()}@partner.example`;
     const setup = await supplierWith({ Rejecter: { owners: [owner] } });
     const id = await newLead(setup, 'Rejecter');
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
     const { reject } = await linksOf(owner, id);
 
     const missing = await page('POST', reject, 'reason=+');
@@ -442,7 +271,7 @@ describe('email links', () => {
     const owner = `form-${crypto.randomUUID()}@partner.example`;
     const setup = await supplierWith({ Former: { owners: [owner] } }, settings);
     const id = await newLead(setup, 'Former');
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
     return { setup, id, owner, ...(await linksOf(owner, id)) };
   }
 
@@ -525,7 +354,7 @@ describe('email links', () => {
       Second: { owners: ['second@partner.example'] },
     });
     const id = await newLead(setup, 'First');
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
     const { accept } = await linksOf(owner, id);
     const token = accept.slice(3);
     const flipped = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`;
@@ -533,10 +362,10 @@ describe('email links', () => {
     expect((await page('GET', `/l/${flipped}`)).status).toBe(403);
     expect((await page('GET', '/l/not-a-token')).status).toBe(400);
     expect((await page('GET', '/l/%E0%A4%A')).status).toBe(400);
-    const later = now;
-    now = new Date(Date.parse((await lead(id)).deadlineAt ?? '') + 31 * 86_400_000);
+    const later = time.now;
+    time.now = new Date(Date.parse((await lead(id)).deadlineAt ?? '') + 31 * 86_400_000);
     expect((await page('GET', accept)).status).toBe(410);
-    now = later;
+    time.now = later;
 
     // The supplier moves the lead by hand: the first partner's link is stale now.
     const moved = await call('POST', `/v1/leads/${id}/assign`, setup.key, {
@@ -576,20 +405,20 @@ describe('reroute', () => {
     const { setup, ids, id } = await poolSupplier();
     const first = (await lead(id)).partnerId;
 
-    expect(await rerouteLead({ ...table, clock }, { leadId: id, assignmentVersion: 7 })).toMatchObject({
+    expect(await rerouteLead({ ...rig.table, clock }, { leadId: id, assignmentVersion: 7 })).toMatchObject({
       skipped: 'stale',
     });
-    const result = await rerouteLead({ ...table, clock }, { leadId: id, assignmentVersion: 1 });
+    const result = await rerouteLead({ ...rig.table, clock }, { leadId: id, assignmentVersion: 1 });
 
     expect(result).toMatchObject({ outcome: 'rerouted' });
     const after = await lead(id);
     expect(after).toMatchObject({ distributionStatus: 'Rerouted', rerouteCount: 1, assignmentVersion: 2 });
     expect(after.partnerId).not.toBe(first);
     expect(after.previousPartnerIds).toEqual([first]);
-    const loads = await table.leads.partnerLoads(setup.supplierId, ids);
+    const loads = await rig.table.leads.partnerLoads(setup.supplierId, ids);
     expect([...loads.values()].sort()).toEqual([0, 1]);
     // Nobody left who has not had it: the next reroute leaves it Unassigned, with why.
-    await rerouteLead({ ...table, clock }, { leadId: id, assignmentVersion: 2 });
+    await rerouteLead({ ...rig.table, clock }, { leadId: id, assignmentVersion: 2 });
     const last = await lead(id);
     expect(last).toMatchObject({ distributionStatus: 'Unassigned', partnerId: null });
     expect(JSON.stringify(last.history.at(-1))).toContain('no-eligible-partner');
@@ -610,7 +439,7 @@ describe('reroute', () => {
       expect(await lead(id)).toMatchObject({ distributionStatus: 'Rejected', partnerId: first });
 
       const rejected = record(await image(id), pending);
-      const handle = distributeRecord(deps);
+      const handle = distributeRecord(rig.deps);
       await Promise.all([handle(rejected), handle(rejected)]);
       await handle(rejected);
 
@@ -639,7 +468,7 @@ describe('reroute', () => {
 
   it('retries a reroute on rejection that failed: the link page still answers with a page, the lead stays Rejected until the retry', async () => {
     const { setup, id } = await poolSupplier({ rerouteRejected: true });
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
     const owner = (await lead(id)).notified?.to ?? '';
     const [email] = (await mailboxTo(owner)).filter((e) => e.tags.leadId === id);
     const rejectLink = /https:\/\/api\.relay\.example(\/l\/[A-Za-z0-9_.-]+)/g;
@@ -648,10 +477,10 @@ describe('reroute', () => {
     let broken = true;
     const rules: RulesStore = {
       getRules: (...args) =>
-        broken ? Promise.reject(new Error('rules unavailable')) : table.rules.getRules(...args),
-      putRules: (...args) => table.rules.putRules(...args),
+        broken ? Promise.reject(new Error('rules unavailable')) : rig.table.rules.getRules(...args),
+      putRules: (...args) => rig.table.rules.putRules(...args),
     };
-    const flakyApi = testApi({ ...table, rules }, OPERATOR_KEY, { clock });
+    const flakyApi = testApi({ ...rig.table, rules }, OPERATOR_KEY, { clock });
     const pending = await image(id);
 
     const res = await flakyApi.handle(
@@ -667,11 +496,11 @@ describe('reroute', () => {
     expect(res.headers?.['content-type']).toContain('text/html');
     expect(String(res.body)).toContain('Lead rejected');
     const rejected = record(await image(id), pending);
-    await expect(distributeRecord({ ...deps, rules })(rejected)).rejects.toThrow('rules unavailable');
+    await expect(distributeRecord({ ...rig.deps, rules })(rejected)).rejects.toThrow('rules unavailable');
     expect(await lead(id)).toMatchObject({ distributionStatus: 'Rejected', rerouteCount: 0 });
 
     broken = false;
-    await distributeRecord({ ...deps, rules })(rejected);
+    await distributeRecord({ ...rig.deps, rules })(rejected);
     const after = await lead(id);
     expect(after).toMatchObject({ distributionStatus: 'Rerouted', rerouteCount: 1 });
     expect(setup.partners.A?.id === after.partnerId || setup.partners.B?.id === after.partnerId).toBe(true);
@@ -679,13 +508,13 @@ describe('reroute', () => {
 
   it('sweeps a lead whose deadline passed (its schedule lost) through the index', async () => {
     const { id } = await poolSupplier();
-    await distributeRecord(deps)(record(await image(id)));
+    await distributeRecord(rig.deps)(record(await image(id)));
     const waiting = await lead(id);
-    const later = now;
-    now = new Date(Date.parse(waiting.deadlineAt ?? '') + 10 * 60_000);
+    const later = time.now;
+    time.now = new Date(Date.parse(waiting.deadlineAt ?? '') + 10 * 60_000);
 
-    const swept = await sweepDeadlines({ ...table, clock });
-    now = later;
+    const swept = await sweepDeadlines({ ...rig.table, clock });
+    time.now = later;
 
     expect(swept.rerouted).toBeGreaterThanOrEqual(1);
     const after = await lead(id);
@@ -695,13 +524,13 @@ describe('reroute', () => {
   });
 
   it('goes on past a lead whose reroute always throws, records it, and flags it after three sweeps', async () => {
-    const start = now;
+    const start = time.now;
     // A lead whose reroute always throws: its supplier's stored routing rules no longer parse
     // (stored by hand here, as an old or damaged item would be).
     const bad = await poolSupplier();
-    await distributeRecord(deps)(record(await image(bad.id)));
-    const stored = await table.rules.getRules(bad.setup.supplierId, 'routing');
-    await table.rules.putRules(
+    await distributeRecord(rig.deps)(record(await image(bad.id)));
+    const stored = await rig.table.rules.getRules(bad.setup.supplierId, 'routing');
+    await rig.table.rules.putRules(
       bad.setup.supplierId,
       'routing',
       { groups: 'damaged' },
@@ -709,23 +538,23 @@ describe('reroute', () => {
       start.toISOString(),
     );
     // Another supplier's lead, due a second later: behind the bad one in the deadline index.
-    now = new Date(start.getTime() + 1_000);
+    time.now = new Date(start.getTime() + 1_000);
     const good = await poolSupplier();
-    await distributeRecord(deps)(record(await image(good.id)));
+    await distributeRecord(rig.deps)(record(await image(good.id)));
     const goodBefore = await lead(good.id);
     const badBefore = await lead(bad.id);
     expect(Date.parse(badBefore.deadlineAt ?? '')).toBeLessThan(Date.parse(goodBefore.deadlineAt ?? ''));
     const sweepAt = new Date(Date.parse(goodBefore.deadlineAt ?? '') + 10 * 60_000);
     const sweep = async () => {
-      now = sweepAt;
+      time.now = sweepAt;
       try {
-        return await sweepDeadlines({ ...table, clock });
+        return await sweepDeadlines({ ...rig.table, clock });
       } finally {
-        now = start;
+        time.now = start;
       }
     };
     const dueIds = async () =>
-      (await table.leads.dueDeadlines(new Date(sweepAt.getTime() - 5 * 60_000), 500)).map((l) => l.id);
+      (await rig.table.leads.dueDeadlines(new Date(sweepAt.getTime() - 5 * 60_000), 500)).map((l) => l.id);
 
     const first = await sweep();
 
@@ -792,7 +621,7 @@ describe('reroute', () => {
       ids.map(async (id) => {
         const [accepted, rerouted] = await Promise.all([
           call('POST', `/v1/leads/${id}/accept`, racer),
-          rerouteLead({ ...table, clock }, { leadId: id, assignmentVersion: 1 }),
+          rerouteLead({ ...rig.table, clock }, { leadId: id, assignmentVersion: 1 }),
         ]);
         return { id, accepted: accepted.status === 200, rerouted: 'outcome' in rerouted };
       }),
@@ -803,7 +632,7 @@ describe('reroute', () => {
       const final = await lead(id);
       expect(final.distributionStatus).toBe(accepted ? 'Accepted' : 'Rerouted');
     }
-    const loads = await table.leads.partnerLoads(setup.supplierId, [
+    const loads = await rig.table.leads.partnerLoads(setup.supplierId, [
       setup.partners.Racer?.id ?? '',
       setup.partners.Other?.id ?? '',
     ]);
