@@ -3,18 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalEndpoints } from '@leadrelay/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MailboxEmail } from '../../packages/local/src/ses';
 import { api, type CloudProcess, startCloudProcess, waitFor } from './support/local-cloud-process';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
 type Json = any;
-
-interface MailboxEmail {
-  messageId: string;
-  destination: { to: string[] };
-  subject: string;
-  body: { html: string | null; text: string | null };
-  tags: Record<string, string>;
-}
 
 /**
  * Distribution through the local cloud (`npm start`), as a supplier and its

@@ -9,18 +9,11 @@ import {
 } from '@aws-sdk/client-scheduler';
 import type { LocalEndpoints } from '@leadrelay/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MailboxEmail } from '../../packages/local/src/ses';
 import { api, type CloudProcess, startCloudProcess, waitFor } from './support/local-cloud-process';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
 type Json = any;
-
-interface MailboxEmail {
-  messageId: string;
-  destination: { to: string[] };
-  subject: string;
-  body: { html: string | null; text: string | null };
-  tags: Record<string, string>;
-}
 
 /**
  * Reminders and escalation through the local cloud (`npm start`): minute-scale
