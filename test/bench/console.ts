@@ -62,9 +62,6 @@ const ADDED_COLUMNS = [
   { value: 'custom.budget', label: 'budget (custom)' },
 ];
 
-// The SDK's notice that Node 20 support ends in 2027 would be printed by every client.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 interface LongTask {
   startTime: number;
   duration: number;

@@ -270,7 +270,6 @@ export function describeExport(result: ExportBenchResult): string[] {
 }
 
 async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [first, ...rest] = process.argv.slice(2);
   if (first === '--child') {
     const result = await childRun(rest);

@@ -38,8 +38,6 @@ import { CountingLeadStore, CountingUploadStore, type SinkCounts } from './count
 import { createBenchSupplier, writeLeadFile } from './fixture';
 import { type BenchStores, runIngest } from './ingest-call';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export type Sink = 'counting' | 'dynamodb';
 
 export interface IngestRunResult {

@@ -45,9 +45,6 @@ const STEP_MS = 50;
 /** The cloud counts as quiet when no invocation ran for this long (the stream poller looks every 200 ms). */
 const QUIET_MS = 1_000;
 
-// The SDK's notice that Node 20 support ends in 2027 would be printed by every client.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export interface LatencyRun {
   path: 'file' | 'batch';
   leads: number;

@@ -254,7 +254,6 @@ export function describeRegistration(result: RegistrationBench): string[] {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dynamo = await startDynamoDbLocal();
   try {
     for (const line of describeRegistration(await benchRegistration(dynamo.endpoint))) console.log(line);

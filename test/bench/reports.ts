@@ -226,7 +226,6 @@ export function reportsTable(result: ReportBenchResult): { header: string[]; row
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const sizes = process.argv
     .slice(2)
     .map(Number)

@@ -67,9 +67,6 @@ const EXPORT_COUNT = Number(process.env.BENCH_EXPORT_LEADS ?? 100_000);
 const PARTS = process.env.BENCH_PARTS?.split(',').map(Number);
 const runs = (part: number) => !PARTS || PARTS.includes(part);
 
-// The SDK's notice that Node 20 support ends in 2027 would be printed by every process.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const CHILD = fileURLToPath(new URL('./ingest-rss.ts', import.meta.url));
 
 const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);

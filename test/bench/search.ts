@@ -371,7 +371,6 @@ export function printSearchBench(study: GramStudyRow[], result: SearchBenchResul
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const study = gramStudy(fixtureLeads(SEARCH_LEADS, 'S-study'), GRAM_CANDIDATES);
   if (process.env.BENCH_SEARCH_STUDY_ONLY) {
     printSearchBench(study, undefined);

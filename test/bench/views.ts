@@ -196,7 +196,6 @@ export function viewsTable(result: ViewsResult): { header: string[]; rows: strin
 }
 
 async function main() {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const count = Number(process.argv[2] ?? VIEW_LEADS);
   const dynamo = await startDynamoDbLocal();
   try {

@@ -195,7 +195,6 @@ export function writeUnitsTable(result: WriteUnitsResult): { header: string[]; r
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dynamo = await startDynamoDbLocal();
   try {
     const result = await benchWriteUnits(dynamo.endpoint);

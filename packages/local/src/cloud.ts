@@ -647,9 +647,6 @@ function handlerEnvironment(input: {
     AWS_ENDPOINT_URL_SCHEDULER: input.urls.scheduler,
     // Lambda's Invoke API is served by the local HTTP API server (POST /2015-03-31/functions/<name>/invocations).
     AWS_ENDPOINT_URL_LAMBDA: input.urls.api,
-    // The project runs on Node 20 on purpose; the SDK's notice about its 2027 releases is noise in a dev console.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED:
-      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
     // Handler logs at WARN and up unless asked for more, so the invocation log stays readable.
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? process.env.AWS_LAMBDA_LOG_LEVEL ?? 'WARN',
   };
