@@ -1,13 +1,15 @@
 import { loadConfig } from '@leadrelay/aws';
-import { createDocumentClient, DynamoReportStore } from '@leadrelay/store';
+import { createDocumentClient, createDynamoClient, DynamoReportStore } from '@leadrelay/store';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { functionLogger } from '../shared/logger';
+import { functionTracer } from '../shared/tracer';
 import { aggregateBatch } from './aggregate';
 import { tableSearchIndexer } from './search';
 
 const config = loadConfig('aggregate');
 const logger = functionLogger('aggregate');
-const db = createDocumentClient();
+const { traced } = functionTracer('aggregate');
+const db = createDocumentClient(traced(createDynamoClient()));
 const reports = aggregateBatch({ reports: new DynamoReportStore(db, config.TABLE_NAME) }, logger);
 const indexSearch = tableSearchIndexer(db, config.TABLE_NAME);
 

@@ -21,11 +21,12 @@ import {
 } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import type { Counter } from '../shared/metrics';
 import { errorResponse, internalError, json } from './http';
 import type { IdempotentRun } from './idempotency';
 import { linkRoutes } from './links';
 import { openApiDocument } from './openapi';
-import { type Route, Router, route } from './router';
+import { type Route, Router, requestNote, route } from './router';
 import { decisionRoutes } from './routes/decisions';
 import { exportRoutes } from './routes/exports';
 import { keyRoutes } from './routes/keys';
@@ -74,6 +75,8 @@ export interface ApiDeps {
   people?: { users: UserStore; identities: IdentityProvider; verifier: TokenVerifier };
   /** Webhook subscriptions, their delivery log, test events and redeliveries; without it /v1/webhooks is not served. */
   webhooks?: Omit<WebhookRouteDeps, 'clock'>;
+  /** Where the requests' counts go (leads in, links acted on); without it nothing is counted. */
+  counter?: Counter;
 }
 
 const INFO = { title: 'Lead Relay API', version: '0.1.0' };
@@ -159,16 +162,22 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
     document: () => openApiDocument(routes, INFO),
     async handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
       const started = Date.now();
+      const note = requestNote(deps.counter);
       let response: APIGatewayProxyStructuredResultV2;
       try {
-        response = (await links(event)) ?? (await router.dispatch(event));
+        response = (await links(event, note)) ?? (await router.dispatch(event, note));
       } catch (error) {
         const known = errorResponse(error);
         if (!known)
-          logger.error('request failed', { error: error as Error, path: loggablePath(event.rawPath) });
+          logger.error('request failed', {
+            ...note.keys,
+            error: error as Error,
+            path: loggablePath(event.rawPath),
+          });
         response = known ?? internalError(event.requestContext.requestId);
       }
       logger.info('request', {
+        ...note.keys,
         method: event.requestContext.http.method,
         path: loggablePath(event.rawPath),
         status: response.statusCode,

@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CognitoIdentities,
@@ -28,15 +29,19 @@ import {
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { functionLogger } from '../shared/logger';
+import { functionMetrics } from '../shared/metrics';
+import { functionTracer } from '../shared/tracer';
 import { createApi } from './app';
 import { powertoolsIdempotency } from './idempotency';
 
 const config = loadConfig('api');
 const logger = functionLogger('api');
-const dynamo = createDynamoClient();
+const metrics = functionMetrics('api');
+const { traced } = functionTracer('api');
+const dynamo = traced(createDynamoClient());
 const db = createDocumentClient(dynamo);
-const s3 = createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE });
-const invoker = new LambdaInvoker(new LambdaClient({}));
+const s3 = traced(createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }));
+const invoker = new LambdaInvoker(traced(new LambdaClient({})));
 const api = createApi(
   {
     store: new DynamoTenantStore(db, config.TABLE_NAME),
@@ -69,7 +74,10 @@ const api = createApi(
       ? {
           people: {
             users: new DynamoUserStore(db, config.TABLE_NAME),
-            identities: new CognitoIdentities(config.USER_POOL_ID),
+            identities: new CognitoIdentities(
+              config.USER_POOL_ID,
+              traced(new CognitoIdentityProviderClient({})),
+            ),
             verifier: new IdTokenVerifier({
               issuer: config.TOKEN_ISSUER,
               clientId: config.USER_POOL_CLIENT_ID,
@@ -77,11 +85,18 @@ const api = createApi(
           },
         }
       : {}),
+    counter: metrics,
   },
   logger,
 );
 
-/** API Gateway HTTP API ($default route) → the router. */
+/** API Gateway HTTP API ($default route) → the router; the request's counts written as it ends. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler((event) => api.handle(event));
+  .handler(async (event) => {
+    try {
+      return await api.handle(event);
+    } finally {
+      metrics.flush();
+    }
+  });

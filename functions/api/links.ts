@@ -12,7 +12,9 @@ import {
   showLink,
 } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { Metric } from '../shared/metrics';
 import { statusOf } from './http';
+import { type RequestNote, requestNote } from './router';
 
 /** Pages only: inline styles, forms posting back here, nothing else loads. */
 const CSP =
@@ -126,11 +128,15 @@ function failurePage(error: unknown, logger: Pick<Logger, 'error'>): Shown {
 /**
  * `/l/{token}` (a trailing slash too): the pages behind the email's Accept and
  * Reject links. GET shows the lead and the forms and changes nothing (mail
- * scanners follow links); POST does what the form's `action` says. Undefined for
- * any other path.
+ * scanners follow links); POST does what the form's `action` says, and an action
+ * done is counted (LinksActed) with the lead named in the request's log keys.
+ * Undefined for any other path.
  */
 export function linkRoutes(deps: LinkDeps, logger: Pick<Logger, 'error'>) {
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
+  return async (
+    event: APIGatewayProxyEventV2,
+    note: RequestNote = requestNote(),
+  ): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
     const match = PATH.exec(event.rawPath);
     if (!match?.[1]) return undefined;
     let token: string;
@@ -145,14 +151,16 @@ export function linkRoutes(deps: LinkDeps, logger: Pick<Logger, 'error'>) {
       if (method === 'GET' || method === 'HEAD') return page(shown(await showLink(deps, token)));
       if (method === 'POST') {
         const form = formOf(event);
-        return page(
-          shown(
-            await actOnLink(deps, token, {
-              action: form.get('action') ?? undefined,
-              reason: form.get('reason') ?? undefined,
-            }),
-          ),
-        );
+        const answer = await actOnLink(deps, token, {
+          action: form.get('action') ?? undefined,
+          reason: form.get('reason') ?? undefined,
+        });
+        if (answer.ok && answer.acted) {
+          note.count(Metric.linksActed);
+          note.keys.supplierId = answer.acted.supplierId;
+          note.keys.leadId = answer.acted.leadId;
+        }
+        return page(shown(answer));
       }
     } catch (error) {
       return page(failurePage(error, logger));

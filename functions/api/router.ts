@@ -8,10 +8,37 @@ import {
 } from '@leadrelay/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import type { Counter, MetricName } from '../shared/metrics';
 import { HttpError, json, readJsonBody } from './http';
 import { type IdempotentRun, idempotencyKey } from './idempotency';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The ids a request's log line names, where known: never a key, a token or an email. */
+export interface RequestKeys {
+  supplierId?: string;
+  partnerId?: string;
+  leadId?: string;
+  uploadId?: string;
+}
+
+/**
+ * What one request did, for its log line and the metrics: the ids it touched
+ * (the router fills in the caller's tenant and the path's lead or upload; a
+ * route adds the lead or upload it created) and its counts. One per request, so
+ * requests handled at once (the local cloud runs them in one process) never mix.
+ */
+export interface RequestNote extends Counter {
+  readonly keys: RequestKeys;
+}
+
+/** A note whose counts go to `counter`. */
+export function requestNote(counter?: Counter): RequestNote {
+  return {
+    keys: {},
+    count: (metric: MetricName, value?: number) => counter?.count(metric, value),
+  };
+}
 
 export interface RouteContext<Body, Query, P extends Principal | undefined> {
   principal: P;
@@ -21,6 +48,8 @@ export interface RouteContext<Body, Query, P extends Principal | undefined> {
   body: Body;
   query: Query;
   event: APIGatewayProxyEventV2;
+  /** The request's log keys and counts. */
+  note: RequestNote;
 }
 
 export interface ResponseSpec {
@@ -110,7 +139,10 @@ export class Router {
     this.compiled = [...routes].sort((a, b) => specificity(a) - specificity(b)).map(compile);
   }
 
-  async dispatch(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  async dispatch(
+    event: APIGatewayProxyEventV2,
+    note: RequestNote = requestNote(),
+  ): Promise<APIGatewayProxyStructuredResultV2> {
     const method = event.requestContext.http.method.toUpperCase();
     const path = event.rawPath;
     const matches = this.compiled
@@ -129,11 +161,14 @@ export class Router {
     }
     const { route } = hit.c;
     const params = pathParams(hit.c.names, hit.m);
+    noteIds(note, route.path, params);
 
     let principal: Principal | undefined;
     let user: SignedInUser | undefined;
     if (route.auth !== 'public') {
       ({ principal, user } = await this.authenticate(event.headers));
+      if (principal.kind !== 'operator') note.keys.supplierId = principal.supplierId;
+      if (principal.kind === 'partner') note.keys.partnerId = principal.partnerId;
       if (!route.auth.includes(principal.kind)) {
         throw new ForbiddenError(`This route is not for a ${principal.kind} key`, [
           { path: 'authorization', message: `needs a ${route.auth.join(' or ')} key` },
@@ -154,7 +189,8 @@ export class Router {
     const query = route.query
       ? parseInput(route.query, event.queryStringParameters ?? {}, 'query')
       : undefined;
-    const run = () => route.handle({ principal, params, body, query, event, ...(user ? { user } : {}) });
+    const run = () =>
+      route.handle({ principal, params, body, query, event, note, ...(user ? { user } : {}) });
     const key = route.idempotent ? idempotencyKey(event.headers['idempotency-key']) : undefined;
     if (key === undefined || !this.idempotent) return run();
     return this.idempotent(
@@ -162,6 +198,14 @@ export class Router {
       run,
     );
   }
+}
+
+/** The lead or upload a path names (`/v1/leads/{id}/...`, `/v1/uploads/{id}`), as the request's log keys. */
+function noteIds(note: RequestNote, template: string, params: Record<string, string>): void {
+  const id = params.id;
+  if (id === undefined) return;
+  if (template.startsWith('/v1/leads/{id}')) note.keys.leadId = id;
+  else if (template.startsWith('/v1/uploads/{id}')) note.keys.uploadId = id;
 }
 
 /** Every path parameter is an id: opaque, at most 64 characters (ULIDs are 26). */

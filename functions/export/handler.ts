@@ -1,17 +1,24 @@
 import { createS3Client, loadConfig, S3ExportFiles } from '@leadrelay/aws';
 import { type RunExportEvent, runExport, systemClock } from '@leadrelay/core';
-import { createDocumentClient, DynamoExportStore, searchableLeadStore } from '@leadrelay/store';
+import {
+  createDocumentClient,
+  createDynamoClient,
+  DynamoExportStore,
+  searchableLeadStore,
+} from '@leadrelay/store';
 import { functionLogger } from '../shared/logger';
+import { functionTracer } from '../shared/tracer';
 
 const config = loadConfig('export');
 const logger = functionLogger('export');
-const db = createDocumentClient();
+const { traced } = functionTracer('export');
+const db = createDocumentClient(traced(createDynamoClient()));
 const deps = {
   // Keyword filters go to the token index, as the api's list does.
   views: searchableLeadStore(db, config.TABLE_NAME),
   exports: new DynamoExportStore(db, config.TABLE_NAME),
   files: new S3ExportFiles(
-    createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }),
+    traced(createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE })),
     config.BUCKET_NAME,
   ),
   clock: systemClock,
@@ -32,5 +39,5 @@ export const handler = async (event: RunExportEvent): Promise<void> => {
     return;
   }
   const outcome = await runExport(deps, event);
-  logger.info('export', { exportId: event.exportId, outcome });
+  logger.info('export', { supplierId: event.supplierId, exportId: event.exportId, outcome });
 };

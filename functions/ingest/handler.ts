@@ -3,6 +3,7 @@ import { createS3Client, LambdaInvoker, loadConfig, S3Files } from '@leadrelay/a
 import { systemClock } from '@leadrelay/core';
 import {
   createDocumentClient,
+  createDynamoClient,
   DynamoHeaderMappingStore,
   DynamoLeadStore,
   DynamoRulesStore,
@@ -11,13 +12,20 @@ import {
 } from '@leadrelay/store';
 import type { Context } from 'aws-lambda';
 import { functionLogger } from '../shared/logger';
+import { functionMetrics } from '../shared/metrics';
+import { functionTracer } from '../shared/tracer';
 import { createIngestHandler, type IngestEvent } from './ingest';
 
 const config = loadConfig('ingest');
 const logger = functionLogger('ingest');
-const db = createDocumentClient();
-const files = new S3Files(createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }), config.BUCKET_NAME);
-const invoker = new LambdaInvoker(new LambdaClient({}));
+const metrics = functionMetrics('ingest');
+const { traced } = functionTracer('ingest');
+const db = createDocumentClient(traced(createDynamoClient()));
+const files = new S3Files(
+  traced(createS3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE })),
+  config.BUCKET_NAME,
+);
+const invoker = new LambdaInvoker(traced(new LambdaClient({})));
 
 const ingest = createIngestHandler({
   leads: new DynamoLeadStore(db, config.TABLE_NAME),
@@ -30,10 +38,19 @@ const ingest = createIngestHandler({
   open: (key, object) => files.opener(key, object),
   invokeAsync: (functionName, event) => invoker.invokeAsync(functionName, event),
   logger,
+  counter: metrics,
 });
 
 /**
  * S3 ObjectCreated under inbox/<supplierId>/ (or ingest's own `{kind: 'resume'}`)
- * → the lead file is streamed in; see createIngestHandler.
+ * → the lead file is streamed in; see createIngestHandler. What the runs read is
+ * counted and written once per invocation, also when a later record throws (the
+ * earlier records' leads are in).
  */
-export const handler = (event: IngestEvent, context: Context): Promise<void> => ingest(event, context);
+export const handler = async (event: IngestEvent, context: Context): Promise<void> => {
+  try {
+    await ingest(event, context);
+  } finally {
+    metrics.flush();
+  }
+};

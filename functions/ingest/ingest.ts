@@ -12,6 +12,7 @@ import {
 } from '@leadrelay/core';
 import { matchHeader, normaliseHeader, type OpenFile, readLeadRows } from '@leadrelay/files';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
+import { type Counter, Metric, noCounter } from '../shared/metrics';
 
 export interface IngestHandlerDeps extends Omit<IngestDeps, 'files' | 'logger'> {
   /** The inbox bucket (S3 events from any other bucket are skipped). */
@@ -24,6 +25,8 @@ export interface IngestHandlerDeps extends Omit<IngestDeps, 'files' | 'logger'> 
   /** Queues an event for a function (Lambda InvocationType Event). */
   invokeAsync(functionName: string, event: unknown): Promise<void>;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** What each run read: rows in, leads created and deduplicated, rows rejected (default: not counted). */
+  counter?: Counter;
 }
 
 export interface IngestHandlerOptions {
@@ -44,6 +47,15 @@ export function inboxLeadFiles(open: IngestHandlerDeps['open']): LeadFiles {
     matchHeader,
     normaliseHeader,
   };
+}
+
+/** A run's rows as metrics: what this run read, not the upload's totals (a resumed file is not counted twice). */
+function countRun(counter: Counter, outcome: UploadRunOutcome): void {
+  if (outcome.kind !== 'done' && outcome.kind !== 'continued') return;
+  counter.count(Metric.leadsIngested, outcome.ran.total);
+  counter.count(Metric.leadsCreated, outcome.ran.created);
+  counter.count(Metric.leadsDeduplicated, outcome.ran.updated);
+  counter.count(Metric.uploadRowsRejected, outcome.ran.rejected);
 }
 
 /** A run's outcome as the log says it. */
@@ -77,6 +89,7 @@ function described(outcome: UploadRunOutcome): string {
 export function createIngestHandler(deps: IngestHandlerDeps, options: IngestHandlerOptions = {}) {
   const yieldBelowMs = options.yieldBelowMs ?? 90_000;
   const { logger } = deps;
+  const counter = deps.counter ?? noCounter;
   const ingest = { ...deps, files: inboxLeadFiles(deps.open), logger };
 
   const run = async (
@@ -84,21 +97,22 @@ export function createIngestHandler(deps: IngestHandlerDeps, options: IngestHand
     uploadId: string,
     context: Pick<Context, 'functionName' | 'getRemainingTimeInMillis'>,
     object?: UploadObject,
-  ): Promise<string> =>
-    described(
-      await runUpload(
-        { ...ingest, continueLater: (resume) => deps.invokeAsync(context.functionName, resume) },
-        {
-          supplierId,
-          uploadId,
-          object,
-          shouldYield: () => context.getRemainingTimeInMillis() < yieldBelowMs,
-          chunkRows: options.chunkRows,
-          maxBytes: options.maxBytes,
-          leaseMs: options.leaseMs,
-        },
-      ),
+  ): Promise<string> => {
+    const outcome = await runUpload(
+      { ...ingest, continueLater: (resume) => deps.invokeAsync(context.functionName, resume) },
+      {
+        supplierId,
+        uploadId,
+        object,
+        shouldYield: () => context.getRemainingTimeInMillis() < yieldBelowMs,
+        chunkRows: options.chunkRows,
+        maxBytes: options.maxBytes,
+        leaseMs: options.leaseMs,
+      },
     );
+    countRun(counter, outcome);
+    return described(outcome);
+  };
 
   const onObject = async (record: S3EventRecord, context: Context) => {
     const inbox = inboxObject(record.s3.object.key);
@@ -123,11 +137,14 @@ export function createIngestHandler(deps: IngestHandlerDeps, options: IngestHand
       dropId: dropId(record),
     });
     if (!upload) {
-      logger.warn('lead file for an unknown supplier skipped', { key: inbox.key });
+      logger.warn('lead file for an unknown supplier skipped', {
+        supplierId: inbox.supplierId,
+        key: inbox.key,
+      });
       return;
     }
     const outcome = await run(inbox.supplierId, upload.id, context, object);
-    logger.info('lead file', { key: inbox.key, uploadId: upload.id, outcome });
+    logger.info('lead file', { supplierId: inbox.supplierId, uploadId: upload.id, key: inbox.key, outcome });
   };
 
   return async (event: IngestEvent, context: Context): Promise<void> => {
@@ -142,7 +159,7 @@ export function createIngestHandler(deps: IngestHandlerDeps, options: IngestHand
     }
     const { supplierId, uploadId } = resume.data;
     const outcome = await run(supplierId, uploadId, context);
-    logger.info('lead file resumed', { uploadId, outcome });
+    logger.info('lead file resumed', { supplierId, uploadId, outcome });
   };
 }
 

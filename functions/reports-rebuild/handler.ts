@@ -1,12 +1,19 @@
 import { loadConfig } from '@leadrelay/aws';
-import { createDocumentClient, DynamoLeadStore, DynamoReportStore } from '@leadrelay/store';
+import {
+  createDocumentClient,
+  createDynamoClient,
+  DynamoLeadStore,
+  DynamoReportStore,
+} from '@leadrelay/store';
 import type { Context } from 'aws-lambda';
 import { functionLogger } from '../shared/logger';
+import { functionTracer } from '../shared/tracer';
 import { runRebuild } from './rebuild';
 
 const config = loadConfig('reports-rebuild');
 const logger = functionLogger('reports-rebuild');
-const db = createDocumentClient();
+const { traced } = functionTracer('reports-rebuild');
+const db = createDocumentClient(traced(createDynamoClient()));
 const deps = {
   reports: new DynamoReportStore(db, config.TABLE_NAME),
   leads: new DynamoLeadStore(db, config.TABLE_NAME),

@@ -1,4 +1,3 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { linkKeysSource, loadConfig, SesMailer } from '@leadrelay/aws';
 import {
@@ -19,18 +18,17 @@ import {
 import type { Context } from 'aws-lambda';
 import { idempotentMailer } from '../shared/idempotency';
 import { functionLogger } from '../shared/logger';
+import { functionMetrics, Metric } from '../shared/metrics';
+import { functionTracer } from '../shared/tracer';
 import { reportSweep } from './report';
 
 const config = loadConfig('reroute');
 const logger = functionLogger('reroute');
-const metrics = new Metrics({
-  namespace: 'LeadRelay',
-  serviceName: 'lead-relay',
-  defaultDimensions: { fn: 'reroute' },
-});
-const dynamo = createDynamoClient();
+const metrics = functionMetrics('reroute');
+const { traced } = functionTracer('reroute');
+const dynamo = traced(createDynamoClient());
 const db = createDocumentClient(dynamo);
-const ses = new SesMailer(new SESv2Client({ retryMode: 'adaptive', maxAttempts: 8 }), {
+const ses = new SesMailer(traced(new SESv2Client({ retryMode: 'adaptive', maxAttempts: 8 })), {
   from: config.MAIL_FROM,
   configurationSet: config.SES_CONFIGURATION_SET,
 });
@@ -51,15 +49,18 @@ const deps = {
  * (`reminder`: one email to the partner while the lead still waits on that
  * assignment, once whatever the retries), or the periodic sweep that catches
  * deadlines whose schedule was lost (`sweep`; a lead it cannot reroute is logged
- * and counted, and never stops the others).
+ * and counted, and never stops the others). Every lead moved on counts as a
+ * reroute (whatever it ended in: the lead's own stream record counts it
+ * Unassigned in distribute).
  */
 export const handler = async (event: unknown, context?: Context): Promise<void> => {
   if (context) mailer.registerContext(context);
   const input = parseInput(RerouteEvent, event, 'reroute event');
   if (input.kind === 'sweep') {
     const swept = await sweepDeadlines(deps);
-    reportSweep(swept, logger, metrics);
-    metrics.publishStoredMetrics();
+    reportSweep(swept, logger, metrics.metrics);
+    metrics.count(Metric.reroutes, swept.rerouted);
+    metrics.flush();
     return;
   }
   if (input.kind === 'reminder') {
@@ -67,15 +68,23 @@ export const handler = async (event: unknown, context?: Context): Promise<void> 
       leadId: input.leadId,
       assignmentVersion: input.assignmentVersion,
     });
-    logger.info('reminder', { leadId: input.leadId, assignmentVersion: input.assignmentVersion, outcome });
+    logger.info('reminder', {
+      leadId: input.leadId,
+      supplierId: input.supplierId,
+      assignmentVersion: input.assignmentVersion,
+      outcome,
+    });
     return;
   }
   const result = await rerouteLead(deps, {
     leadId: input.leadId,
     assignmentVersion: input.assignmentVersion,
   });
+  if ('outcome' in result) metrics.count(Metric.reroutes);
+  metrics.flush();
   logger.info('deadline', {
     leadId: input.leadId,
+    supplierId: input.supplierId,
     assignmentVersion: input.assignmentVersion,
     ...summary(result),
   });

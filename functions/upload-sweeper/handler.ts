@@ -1,14 +1,16 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { LambdaInvoker, loadConfig } from '@leadrelay/aws';
 import { type ResumeUpload, sweepStalledUploads, systemClock } from '@leadrelay/core';
-import { createDocumentClient, DynamoUploadStore } from '@leadrelay/store';
+import { createDocumentClient, createDynamoClient, DynamoUploadStore } from '@leadrelay/store';
 import { functionLogger } from '../shared/logger';
+import { functionTracer } from '../shared/tracer';
 
 const config = loadConfig('upload-sweeper');
 const logger = functionLogger('upload-sweeper');
-const db = createDocumentClient();
+const { traced } = functionTracer('upload-sweeper');
+const db = createDocumentClient(traced(createDynamoClient()));
 const uploads = new DynamoUploadStore(db, config.TABLE_NAME);
-const invoker = new LambdaInvoker(new LambdaClient({}));
+const invoker = new LambdaInvoker(traced(new LambdaClient({})));
 
 /**
  * EventBridge Scheduler, every few minutes → each upload left `processing` with an

@@ -19,15 +19,19 @@ import {
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { idempotentMailer } from '../shared/idempotency';
 import { functionLogger } from '../shared/logger';
+import { functionMetrics, Metric } from '../shared/metrics';
+import { functionTracer } from '../shared/tracer';
 import { webhookBatch } from './consume';
 
 const config = loadConfig('webhooks');
 const logger = functionLogger('webhooks');
-const dynamo = createDynamoClient();
+const metrics = functionMetrics('webhooks');
+const { traced } = functionTracer('webhooks');
+const dynamo = traced(createDynamoClient());
 const db = createDocumentClient(dynamo);
 const store = new DynamoWebhookStore(db, config.TABLE_NAME);
-const scheduler = new SchedulerClient({});
-const ses = new SesMailer(new SESv2Client({ retryMode: 'adaptive', maxAttempts: 8 }), {
+const scheduler = traced(new SchedulerClient({}));
+const ses = new SesMailer(traced(new SESv2Client({ retryMode: 'adaptive', maxAttempts: 8 })), {
   from: config.MAIL_FROM,
   configurationSet: config.SES_CONFIGURATION_SET,
 });
@@ -66,6 +70,8 @@ function depsFor(context: Context): DeliveryDeps {
     policy,
     random: Math.random,
     onFailing: (webhook) => onFailing(webhook),
+    onAttempt: (status) =>
+      metrics.count(status === 'delivered' ? Metric.webhookDeliveries : Metric.webhookFailures),
   };
 }
 
@@ -76,6 +82,7 @@ function isRetry(event: unknown): event is WebhookRetryEvent {
 /**
  * Table stream → signed webhook deliveries (Standard Webhooks), in order per lead
  * and subscription, at least once; and the Scheduler's retries of those that failed.
+ * Every attempt is counted, delivered or not, also when the batch throws.
  */
 export const handler = async (
   event: DynamoDBStreamEvent | WebhookRetryEvent,
@@ -83,13 +90,18 @@ export const handler = async (
 ): Promise<DynamoDBBatchResponse | undefined> => {
   mailer.registerContext(context);
   const deps = depsFor(context);
-  if (isRetry(event)) {
-    await retryDue(deps, event);
-    return undefined;
+  try {
+    if (isRetry(event)) {
+      await retryDue(deps, event);
+      logger.info('webhook retry', { webhookId: event.webhookId, leadId: event.leadId });
+      return undefined;
+    }
+    const response = await webhookBatch(deps, logger)(event.Records);
+    if (response.batchItemFailures.length > 0) {
+      logger.warn('records failed', { failed: response.batchItemFailures.length, of: event.Records.length });
+    }
+    return response;
+  } finally {
+    metrics.flush();
   }
-  const response = await webhookBatch(deps, logger)(event.Records);
-  if (response.batchItemFailures.length > 0) {
-    logger.warn('records failed', { failed: response.batchItemFailures.length, of: event.Records.length });
-  }
-  return response;
 };

@@ -141,7 +141,7 @@ describe('ingest use case: claiming an upload', () => {
     const outcome = await w.run(upload, { object });
 
     const rows = { total: 25, created: 23, updated: 0, rejected: 2 };
-    expect(outcome).toEqual({ kind: 'done', rows });
+    expect(outcome).toEqual({ kind: 'done', rows, ran: rows });
     const done = await w.stored(upload);
     expect(done).toMatchObject({ status: 'done', rows, routing: { mode: 'rules' } });
     // The run's bookkeeping is gone with the run.
@@ -224,6 +224,8 @@ describe('ingest use case: checkpoints', () => {
     expect(await w.run(upload, { object })).toEqual({
       kind: 'done',
       rows: { total: 50, created: 50, updated: 0, rejected: 0 },
+      // What this run read: the rows after the checkpoint, none of those before it again.
+      ran: { total: 30, created: 30, updated: 0, rejected: 0 },
     });
     expect(w.leadsOf(supplierId)).toHaveLength(50);
     expect(
@@ -242,16 +244,25 @@ describe('ingest use case: checkpoints', () => {
 
     const first = await w.run(upload, { object, shouldYield: () => true });
 
-    expect(first).toEqual({ kind: 'continued', rows: { total: 10, created: 9, updated: 0, rejected: 1 } });
+    const firstRows = { total: 10, created: 9, updated: 0, rejected: 1 };
+    expect(first).toEqual({ kind: 'continued', rows: firstRows, ran: firstRows });
     expect(w.continued).toEqual([{ kind: 'resume', supplierId, uploadId: upload.id }]);
     // Handed over at once: the continuation may claim it without waiting for the lease.
     expect(await w.stored(upload)).toMatchObject({ leaseUntil: w.deps.clock.now().toISOString() });
     let last = first;
+    const runs = [first];
     for (let next = w.continued.shift(); next; next = w.continued.shift()) {
       last = await w.run(upload, { shouldYield: () => true });
+      runs.push(last);
     }
 
-    expect(last).toEqual({ kind: 'done', rows: { total: 25, created: 23, updated: 0, rejected: 2 } });
+    const rows = { total: 25, created: 23, updated: 0, rejected: 2 };
+    expect(last).toMatchObject({ kind: 'done', rows });
+    // The runs' own counts add up to the upload's: a continued file is counted once.
+    const ran = runs.map((run) => ('ran' in run ? run.ran : undefined));
+    for (const field of ['total', 'created', 'updated', 'rejected'] as const) {
+      expect(ran.reduce((sum, r) => sum + (r?.[field] ?? 0), 0)).toBe(rows[field]);
+    }
     expect(w.opens).toHaveLength(3);
     expect(w.opens.slice(1).every((o) => (o.start ?? 0) > 0)).toBe(true);
     expect(w.leadsOf(supplierId)).toHaveLength(23);
@@ -315,7 +326,8 @@ describe('ingest use case: checkpoints', () => {
     };
 
     expect(await w.run(upload, { object })).toEqual({ kind: 'taken over' });
-    expect(other).toEqual({ kind: 'continued', rows: { total: 10, created: 10, updated: 0, rejected: 0 } });
+    const otherRows = { total: 10, created: 10, updated: 0, rejected: 0 };
+    expect(other).toEqual({ kind: 'continued', rows: otherRows, ran: otherRows });
     expect(await w.stored(upload)).toMatchObject({
       status: 'processing',
       rows: { total: 10, created: 10, updated: 0 },
@@ -325,6 +337,7 @@ describe('ingest use case: checkpoints', () => {
     expect(await w.run(upload)).toEqual({
       kind: 'done',
       rows: { total: 20, created: 20, updated: 0, rejected: 0 },
+      ran: { total: 10, created: 10, updated: 0, rejected: 0 },
     });
     const done = await w.stored(upload);
     // An old claim can write nothing: its version is gone.
@@ -379,6 +392,7 @@ describe('ingest use case: the partner column', () => {
     expect(await w.run(upload, { object })).toEqual({
       kind: 'done',
       rows: { total: 4, created: 3, updated: 0, rejected: 1 },
+      ran: { total: 4, created: 3, updated: 0, rejected: 1 },
     });
 
     expect(await w.stored(upload)).toMatchObject({ routing: { mode: 'column' } });

@@ -33,8 +33,9 @@ import {
   viewFilter,
 } from '@leadrelay/core';
 import { z } from 'zod';
+import { Metric } from '../../shared/metrics';
 import { json } from '../http';
-import { route } from '../router';
+import { type RequestNote, route } from '../router';
 
 export const MAX_BATCH = 500;
 /** How many of the latest history entries `GET /v1/leads/{id}` shows (the history route pages through all). */
@@ -95,6 +96,13 @@ function partnerCreated(result: Extract<PartnerLeadResult, { lead: Lead }>, now:
   };
 }
 
+/** What an intake call did, as metrics: every lead sent counts as ingested, refused ones included. */
+function countIntake(note: RequestNote, sent: number, statuses: readonly (string | undefined)[]): void {
+  note.count(Metric.leadsIngested, sent);
+  note.count(Metric.leadsCreated, statuses.filter((s) => s === 'created').length);
+  note.count(Metric.leadsDeduplicated, statuses.filter((s) => s === 'updated').length);
+}
+
 /** Lead intake, reading and manual assignment. */
 export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
   const submit = async (
@@ -144,12 +152,14 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
           }),
         },
       },
-      handle: async ({ principal, body }) => {
+      handle: async ({ principal, body, note }) => {
         if (principal.kind === 'partner') {
           const { source, ...input } = partnerBody(body);
           const [result] = await Registration.createPartnerLeads(deps, principal, [input], source ?? 'API');
           const now = deps.clock.now();
+          countIntake(note, 1, [result?.status]);
           if (!result || result.status === 'rejected') throw refused(result);
+          note.keys.leadId = result.lead.id;
           return result.status === 'created'
             ? json(201, partnerCreated(result, now))
             : json(200, { ...partnerCreated(result, now), deduplicated: true });
@@ -157,7 +167,9 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
         const { source, partnerId, ...input } = body;
         const [result] = await submit(principal.supplierId, [{ input, partner: partnerId }], source ?? 'API');
         const now = deps.clock.now();
+        countIntake(note, 1, [result?.status]);
         if (!result || result.status === 'rejected') throw refused(result);
+        note.keys.leadId = result.lead.id;
         return result.status === 'created'
           ? json(201, { lead: leadView(result.lead, now) })
           : json(200, { lead: leadView(result.lead, now), deduplicated: true });
@@ -179,7 +191,7 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
       responses: {
         200: { description: 'Per-lead results', schema: z.object({ results: z.array(BatchItemResult) }) },
       },
-      handle: async ({ principal, body }) => {
+      handle: async ({ principal, body, note }) => {
         const schema: z.ZodType<z.output<typeof CreateLead>> =
           principal.kind === 'partner' ? CreatePartnerLead : CreateLead;
         const parsed = body.leads.map((raw, index) => ({ index, result: schema.safeParse(raw) }));
@@ -259,6 +271,11 @@ export function leadRoutes(deps: IntakeDeps & AssignDeps & RegistrationDeps) {
               : {}),
           };
         });
+        countIntake(
+          note,
+          results.length,
+          results.map((r) => r.status),
+        );
         return json(200, { results });
       },
     }),

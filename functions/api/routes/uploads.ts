@@ -46,8 +46,9 @@ export function uploadRoutes(deps: UploadDeps) {
           schema: z.object({ upload: UploadView, uploadUrl: z.string() }),
         },
       },
-      handle: async ({ principal, body }) => {
+      handle: async ({ principal, body, note }) => {
         const { upload, uploadUrl } = await Uploads.createUpload(deps, principal.supplierId, body);
+        note.keys.uploadId = upload.id;
         return json(201, { upload: uploadView(upload), uploadUrl });
       },
     }),

@@ -649,6 +649,11 @@ function handlerEnvironment(input: {
     AWS_ENDPOINT_URL_LAMBDA: input.urls.api,
     // Handler logs at WARN and up unless asked for more, so the invocation log stays readable.
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? process.env.AWS_LAMBDA_LOG_LEVEL ?? 'WARN',
+    // The EMF metric lines (one JSON document per invocation) stay out of the console unless asked
+    // for with POWERTOOLS_METRICS_DISABLED=false; there is no CloudWatch here to read them.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    // No X-Ray daemon here: tracing off (Powertools also turns it off outside Lambda by itself).
+    POWERTOOLS_TRACE_ENABLED: 'false',
   };
 }
 

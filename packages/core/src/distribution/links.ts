@@ -37,8 +37,15 @@ export interface LinkDeps {
 export type LinkFailure = LinkTokenFailure | 'lead-gone' | 'partner-gone' | 'partner-disabled' | 'view-only';
 
 export type LinkAnswer =
-  /** The confirmation (the lead and both forms), or what the action did. */
-  | { ok: true; page: LinkPageInput }
+  /**
+   * The confirmation (the lead and both forms), or what the action did; `acted`
+   * names the lead and the decision when the POST changed it (for the caller's log and counts).
+   */
+  | {
+      ok: true;
+      page: LinkPageInput;
+      acted?: { leadId: string; supplierId: string; action: 'accept' | 'reject' };
+    }
   /** The link did nothing, and nothing changed. */
   | { ok: false; failure: LinkFailure }
   /**
@@ -184,6 +191,7 @@ export async function actOnLink(deps: LinkDeps, token: string, form: LinkForm): 
   if ('refused' in outcome) return { ok: false, refused: outcome.refused as DecisionRefusal };
   return {
     ok: true,
+    acted: { leadId: outcome.lead.id, supplierId: outcome.lead.supplierId, action },
     page:
       action === 'reject'
         ? { title: 'Lead rejected', message: 'Thank you. The supplier sees your reason.', lead: outcome.lead }

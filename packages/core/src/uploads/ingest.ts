@@ -80,9 +80,10 @@ export interface IngestOutcome {
 export type UploadRunOutcome =
   /** Done, failed, leased by a live run, or unknown; or an API upload whose file has not come. */
   | { kind: 'skipped'; reason: 'not claimable' | 'no object' }
-  | { kind: 'done'; rows: UploadRows }
+  /** `rows`: the upload's counts so far; `ran`: what this run added to them (for the run's metrics). */
+  | { kind: 'done'; rows: UploadRows; ran: UploadRows }
   /** Stopped in time: a fresh run continues after the saved checkpoint. */
-  | { kind: 'continued'; rows: UploadRows }
+  | { kind: 'continued'; rows: UploadRows; ran: UploadRows }
   | { kind: 'taken over' }
   | { kind: 'failed'; code: string };
 
@@ -211,9 +212,10 @@ export async function runUpload(
   }
   try {
     const outcome = await ingestUpload(deps, { ...input, leaseMs, upload: claimed, object: bytes });
-    if (outcome.done) return { kind: 'done', rows: outcome.rows };
+    const ran = rowsAdded(claimed.checkpoint === undefined ? NO_ROWS : claimed.rows, outcome.rows);
+    if (outcome.done) return { kind: 'done', rows: outcome.rows, ran };
     await deps.continueLater({ kind: 'resume', supplierId, uploadId });
-    return { kind: 'continued', rows: outcome.rows };
+    return { kind: 'continued', rows: outcome.rows, ran };
   } catch (error) {
     if (error instanceof UploadLeaseLostError) return { kind: 'taken over' };
     if (error instanceof FileError || error instanceof UploadObjectGoneError) {
@@ -224,6 +226,16 @@ export async function runUpload(
     await releaseUpload(deps, supplierId, uploadId, error);
     throw error;
   }
+}
+
+/** The counts a run added: its end minus where it started (the checkpoint's counts, or none). */
+function rowsAdded(before: UploadRows, after: UploadRows): UploadRows {
+  return {
+    total: after.total - before.total,
+    created: after.created - before.created,
+    updated: after.updated - before.updated,
+    rejected: after.rejected - before.rejected,
+  };
 }
 
 /** The file cannot be read (or no run can finish it): the upload fails with the reason, keeping what was read before. */

@@ -54,6 +54,12 @@ export interface DeliveryDeps {
    * were made from that same read a moment before.
    */
   webhookOf?: (owner: WebhookOwner, webhookId: string) => Promise<StoredWebhook | undefined>;
+  /**
+   * An attempt of a lead event was recorded: delivered, retrying or failed (for
+   * the caller's counts; test events are not reported). Called once per
+   * recorded attempt: an attempt whose claim was lost is not.
+   */
+  onAttempt?: (status: DeliveryStatus) => void;
 }
 
 /** One lane: the deliveries of one subscription for one lead (or its test events), sent one at a time in order. */
@@ -238,6 +244,7 @@ async function attempt(
     now: now.toISOString(),
   });
   if (!recorded) return 'lost';
+  if (d.lane !== 'test') deps.onAttempt?.(status);
   if (webhook && status === 'delivered' && webhook.status === 'failing') {
     await deps.webhooks.clearFailing(webhook.owner, webhook.id, now.toISOString());
   }
