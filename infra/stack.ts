@@ -2,9 +2,10 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { functionNames, functionSpecs } from '../functions/registry';
 import { tableDefinition } from '../packages/store/src/table';
-import { Alarms } from './constructs/alarms';
+import { Alarms, ServiceAlarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { Console } from './constructs/console';
+import { apiServerErrorRate, Dashboard, sesReputation } from './constructs/dashboard';
 import { Data } from './constructs/data';
 import { Deadlines } from './constructs/deadlines';
 import { Exports } from './constructs/exports';
@@ -69,6 +70,8 @@ export class LeadRelayStack extends Stack {
   readonly exports: Exports;
   readonly users: Users;
   readonly webConsole: Console;
+  readonly serviceAlarms: ServiceAlarms;
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: LeadRelayStackProps) {
     super(scope, id, { description: 'Lead Relay: channel lead distribution', ...props });
@@ -131,6 +134,14 @@ export class LeadRelayStack extends Stack {
     this.webConsole = new Console(this, 'Console', { api: this.api, users: this.users, data: this.data });
     this.webConsole.linkFrom(fns.distribute);
     this.webConsole.linkFrom(fns.reroute);
+
+    // Operating it: the product-wide alarms and the one dashboard (after every queue it shows).
+    this.serviceAlarms = new ServiceAlarms(this, 'ServiceAlarms', {
+      apiServerErrorRate: apiServerErrorRate(this.api.httpApi),
+      sesBounceRate: sesReputation('BounceRate'),
+      sesComplaintRate: sesReputation('ComplaintRate'),
+    });
+    this.dashboard = new Dashboard(this, 'Dashboard', { functions: fns, api: this.api.httpApi });
 
     new CfnOutput(this, 'ConsoleUrl', {
       value: this.webConsole.url,

@@ -137,3 +137,64 @@ export class DeadLetters extends Construct {
     });
   }
 }
+
+/** SES puts an account under review at a 5 % bounce rate and a 0.1 % complaint rate (fractions here). */
+export const sesReviewThresholds = { bounceRate: 0.05, complaintRate: 0.001 } as const;
+/** A stream consumer this far behind (the age of its oldest record) is stuck or too slow. */
+export const iteratorAgeThresholdMs = 5 * 60_000;
+/** The share of API requests answered 5xx (percent, per 5 minutes, twice in a row) that wakes ops. */
+export const apiServerErrorRateThreshold = 1;
+
+export interface ServiceAlarmsProps {
+  /** The API's 5xx rate in percent (see dashboard.ts apiServerErrorRate). */
+  readonly apiServerErrorRate: cloudwatch.IMetric;
+  /** SES's reputation metrics of the account. */
+  readonly sesBounceRate: cloudwatch.IMetric;
+  readonly sesComplaintRate: cloudwatch.IMetric;
+}
+
+/**
+ * The alarms on how the product as a whole is doing (the per-queue and per-consumer
+ * ones sit beside their resources): the account's SES bounce and complaint rates
+ * over SES's own review thresholds, and the API's 5xx rate. SES's Reputation
+ * metrics are used, not the configuration set's event counts: they are the very
+ * figures SES reviews (and pauses) the account by, computed by SES over a
+ * representative window of the account's sending, where a rate of our own
+ * counts in a 5-minute period would swing on a handful of emails. They cover
+ * everything the account sends: a shared account's other mail counts too, as it
+ * does for SES.
+ */
+export class ServiceAlarms extends Construct {
+  readonly bounceRate: cloudwatch.Alarm;
+  readonly complaintRate: cloudwatch.Alarm;
+  readonly apiServerErrors: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
+    super(scope, id);
+    const over = (threshold: number, evaluationPeriods = 1) => ({
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods,
+      // No mail sent or no request made: nothing to judge, not a problem.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.bounceRate = new cloudwatch.Alarm(this, 'SesBounceRate', {
+      alarmDescription:
+        'The SES account bounce rate is over 5 %, where SES reviews the account (and pauses sending at 10 %): ' +
+        'check the partners’ lead owner addresses',
+      metric: props.sesBounceRate,
+      ...over(sesReviewThresholds.bounceRate),
+    });
+    this.complaintRate = new cloudwatch.Alarm(this, 'SesComplaintRate', {
+      alarmDescription:
+        'The SES account complaint rate is over 0.1 %, where SES reviews the account (and pauses sending at 0.5 %)',
+      metric: props.sesComplaintRate,
+      ...over(sesReviewThresholds.complaintRate),
+    });
+    this.apiServerErrors = new cloudwatch.Alarm(this, 'ApiServerErrorRate', {
+      alarmDescription: `More than ${apiServerErrorRateThreshold} % of API requests answered 5xx for 10 minutes: read the api function's errors`,
+      metric: props.apiServerErrorRate,
+      ...over(apiServerErrorRateThreshold, 2),
+    });
+  }
+}

@@ -7,6 +7,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type FunctionName, type StreamTrigger, triggersOf } from '../../functions/registry';
 import { acknowledge } from '../nag';
+import { iteratorAgeThresholdMs } from './alarms';
+import { iteratorAge } from './dashboard';
 import { constructIdOf } from './functions';
 
 export interface StreamsProps {
@@ -38,10 +40,13 @@ function streamSource(table: dynamodb.ITable, trigger: StreamTrigger, queue: sqs
  * The table's stream, read by each consumer with partial batch failures: a bad
  * record is retried alone (bisect), at most a few times, then its coordinates
  * land in that consumer's failure queue, and an alarm fires on the first one.
+ * Another fires when a consumer falls more than 5 minutes behind.
  */
 export class Streams extends Construct {
   readonly failureQueues: Partial<Record<FunctionName, sqs.Queue>> = {};
   readonly alarms: Partial<Record<FunctionName, cloudwatch.Alarm>> = {};
+  /** Per consumer: its oldest record is over 5 minutes old (stuck on a record, or too slow). */
+  readonly iteratorAgeAlarms: Partial<Record<FunctionName, cloudwatch.Alarm>> = {};
 
   constructor(scope: Construct, id: string, props: StreamsProps) {
     super(scope, id);
@@ -78,6 +83,16 @@ export class Streams extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       this.failureQueues[name] = queue;
+
+      this.iteratorAgeAlarms[name] = new cloudwatch.Alarm(this, `${consumerId}IteratorAgeAlarm`, {
+        alarmDescription: `The ${name} consumer is more than 5 minutes behind the table's stream`,
+        metric: iteratorAge(consumer),
+        threshold: iteratorAgeThresholdMs,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No batch in the period: nothing is waiting.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
     }
   }
 }
