@@ -28,7 +28,7 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           // The stack deploys the built console: built here once, when its sources changed.
-          globalSetup: ['test/support/console-build.ts'],
+          globalSetup: ['test/support/console-build.ts', 'test/support/synth-dir.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

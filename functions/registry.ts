@@ -19,6 +19,7 @@ export const functionNames = [
   'upload-sweeper',
   'export',
   'reports-rebuild',
+  'webhooks',
 ] as const;
 export type FunctionName = (typeof functionNames)[number];
 
@@ -103,7 +104,7 @@ export interface EventPattern {
   [field: string]: string[] | EventPattern;
 }
 
-/** Both stream consumers act on leads only, and read the stream the same way. */
+/** The stream consumers act on leads only, and read the stream the same way. */
 const leadRecords: StreamTrigger = {
   entity: Entity.lead,
   batchSize: 100,
@@ -194,14 +195,18 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
   },
   reroute: {
     entry: 'functions/reroute/handler.ts',
-    description: 'Scheduler: a reroute deadline fired, or the periodic sweep',
+    description: 'Scheduler: a reroute deadline or its reminder fired, or the periodic sweep',
     memorySize: 512,
     timeoutSeconds: 300,
     // The safety net of the deadlines: the sweep looks for those whose schedule was lost.
     schedule: { everyMinutes: 5, input: { kind: 'sweep' } satisfies RerouteEvent },
     // A reroute reads rules, partners and loads, reserves sequence numbers and writes the lead with its
-    // load changes; the sweep queries the deadline index.
-    table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], query: ['table', 'byDeadline'] },
+    // load changes; the sweep queries the deadline index; a reminder reads the lead, supplier and partner,
+    // writes the lead, and the mailer's idempotency records are put, read, updated and deleted after a failure.
+    table: {
+      items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      query: ['table', 'byDeadline'],
+    },
   },
   aggregate: {
     entry: 'functions/aggregate/handler.ts',
@@ -247,5 +252,19 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     // (byCreated) and reads them (BatchGetItem); the aggregate's writes; starts and finishes the
     // generation on the meta item (UpdateItem).
     table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], query: ['byCreated'] },
+  },
+  webhooks: {
+    entry: 'functions/webhooks/handler.ts',
+    description:
+      'Table stream and Scheduler: signed webhook deliveries of lead events, in order per lead, retried',
+    memorySize: 512,
+    // A batch's lanes, a few at a time, each attempt at most 5 s.
+    timeoutSeconds: 120,
+    stream: leadRecords,
+    // Subscriptions (GetItem; Query of the owner's partition), deliveries put once (PutItem), claimed and
+    // finished (UpdateItem), lanes read in order (Query on the table); the subscription's failing mark
+    // (UpdateItem); the failing email's recipients (the supplier, GetItem; its users, Query) and the
+    // mailer's idempotency records (put, read, updated, deleted after a failure).
+    table: { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], query: ['table'] },
   },
 };

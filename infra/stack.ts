@@ -90,6 +90,7 @@ export class LeadRelayStack extends Stack {
     this.data.readOperatorKey(fns.api);
     this.data.readLinkKeys(fns.api);
     this.data.readLinkKeys(fns.distribute);
+    this.data.readLinkKeys(fns.reroute);
     this.ingest = new Ingest(this, 'Ingest', { inbox: this.data.inbox, handler: fns.ingest });
     this.data.readInbox(fns.ingest);
     this.uploadSweeper = new UploadSweeper(this, 'UploadSweeper', {
@@ -114,14 +115,22 @@ export class LeadRelayStack extends Stack {
       eventsHandler: fns['email-events'],
     });
     this.mail.allowSending(fns.distribute);
+    // The reminder before a deadline: sent by reroute, which the reminder's schedule fires.
+    this.mail.allowSending(fns.reroute);
 
     // 4. Reroute deadlines.
     this.deadlines = new Deadlines(this, 'Deadlines', { reroute: fns.reroute });
     this.deadlines.allowScheduling(fns.distribute);
 
+    // 6. Webhooks: the third stream consumer (Streams above); its retries are one-time schedules, and a
+    // subscription that starts failing is told by email.
+    this.deadlines.allowWebhookRetries(fns.webhooks);
+    this.mail.allowSending(fns.webhooks);
+
     // 7. The web console, and the one origin of the product: the console's files and the API (links included).
     this.webConsole = new Console(this, 'Console', { api: this.api, users: this.users, data: this.data });
     this.webConsole.linkFrom(fns.distribute);
+    this.webConsole.linkFrom(fns.reroute);
 
     new CfnOutput(this, 'ConsoleUrl', {
       value: this.webConsole.url,

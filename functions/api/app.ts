@@ -38,6 +38,8 @@ import { routingRoutes } from './routes/routing';
 import { tenantRoutes } from './routes/tenants';
 import { uploadRoutes } from './routes/uploads';
 import { userRoutes } from './routes/users';
+import type { WebhookRouteDeps } from './routes/webhooks';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface ApiDeps {
   store: TenantStore;
@@ -70,6 +72,8 @@ export interface ApiDeps {
    * is refused (API keys only) and /v1/users, /v1/me are not served.
    */
   people?: { users: UserStore; identities: IdentityProvider; verifier: TokenVerifier };
+  /** Webhook subscriptions, their delivery log, test events and redeliveries; without it /v1/webhooks is not served. */
+  webhooks?: Omit<WebhookRouteDeps, 'clock'>;
 }
 
 const INFO = { title: 'Lead Relay API', version: '0.1.0' };
@@ -135,6 +139,7 @@ export function createApi(deps: ApiDeps, logger: Pick<Logger, 'info' | 'error' |
           clock: deps.clock,
         })
       : []),
+    ...(deps.webhooks ? webhookRoutes({ ...deps.webhooks, clock: deps.clock }) : []),
   ];
   const router = new Router(
     routes,

@@ -3,6 +3,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CognitoIdentities,
   createS3Client,
+  HttpWebhookSender,
   IdTokenVerifier,
   LambdaInvoker,
   linkKeysSource,
@@ -21,6 +22,7 @@ import {
   DynamoTenantStore,
   DynamoUploadStore,
   DynamoUserStore,
+  DynamoWebhookStore,
   searchableLeadStore,
 } from '@leadrelay/store';
 import middy from '@middy/core';
@@ -58,6 +60,11 @@ const api = createApi(
       },
     },
     reports: new DynamoReportStore(db, config.TABLE_NAME),
+    webhooks: {
+      store: new DynamoWebhookStore(db, config.TABLE_NAME),
+      sender: new HttpWebhookSender({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
+      targets: { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS },
+    },
     ...(config.USER_POOL_ID && config.USER_POOL_CLIENT_ID && config.TOKEN_ISSUER
       ? {
           people: {

@@ -3,6 +3,7 @@ import {
   cancelObsoleteDeadline,
   type DistributeDeps,
   distributeLead,
+  escalateLead,
   type RerouteDeps,
   rerouteIfRejected,
 } from '@leadrelay/core';
@@ -13,10 +14,12 @@ type Image = Record<string, AttributeValue>;
 
 /**
  * One table-stream record → what the lead's new state calls for: the old
- * assignment's reroute schedule deleted when the wait ended, the reroute of a
- * lead just rejected (when the supplier reroutes rejected leads; its own change
- * comes back as a record of its own), and the email (and new deadline) the lead
- * is owed. Other entities and removals are ignored.
+ * assignment's reroute (and reminder) schedules deleted when the wait ended, the
+ * reroute of a lead just rejected (when the supplier reroutes rejected leads; its
+ * own change comes back as a record of its own), the email (and new deadline) the
+ * lead is owed, and the supplier's escalation email when the lead ran out of
+ * partners or its partner's email bounced with nobody left to try. Other
+ * entities and removals are ignored.
  */
 export function distributeRecord(deps: DistributeDeps & RerouteDeps) {
   return async (record: DynamoDBRecord): Promise<void> => {
@@ -26,5 +29,6 @@ export function distributeRecord(deps: DistributeDeps & RerouteDeps) {
     await cancelObsoleteDeadline(deps, old, lead);
     await rerouteIfRejected(deps, old, lead);
     if (lead) await distributeLead(deps, lead);
+    await escalateLead(deps, old, lead);
   };
 }

@@ -19,7 +19,8 @@ export interface DeadlinesProps {
  * schedule per assignment in the deadline group; when it fires, Scheduler invokes
  * reroute with the execution role below, which can do nothing else. A sweeper in
  * the default group (so distribute, which may delete deadline schedules, cannot
- * touch it) runs on the registry's schedule of reroute as the safety net.
+ * touch it) runs on the registry's schedule of reroute as the safety net. Webhook
+ * retries are one-time schedules in the same group, invoking the webhooks function.
  */
 export class Deadlines extends Construct {
   readonly group: scheduler.ScheduleGroup;
@@ -39,7 +40,7 @@ export class Deadlines extends Construct {
 
     this.role = schedulerExecutionRole(
       this,
-      'EventBridge Scheduler: invokes the Lead Relay reroute function, nothing else',
+      'EventBridge Scheduler: invokes the Lead Relay reroute and webhooks functions, nothing else',
       [this.group.scheduleGroupArn],
     );
     props.reroute.grantInvoke(this.role);
@@ -74,6 +75,50 @@ export class Deadlines extends Construct {
   }
 
   /**
+   * Webhook retries: each is a one-time schedule in the deadline group that invokes
+   * `fn` (the webhooks function) itself. The execution role may invoke it too, and
+   * `fn` gets SCHEDULE_GROUP, SCHEDULER_ROLE_ARN and DEADLINE_DLQ_ARN and the right to
+   * create schedules there (they delete themselves when done) and pass the role.
+   */
+  allowWebhookRetries(fn: lambda.Function): void {
+    fn.grantInvoke(this.role);
+    fn.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.deadLetters.queue),
+    });
+    acknowledge(
+      this.role,
+      `AwsSolutions-IAM5[Resource::${nagResource(this, fn.functionArn)}:*]`,
+      'lambda:InvokeFunction on the webhooks function and its versions and aliases (function ARN with :*) only.',
+    );
+    fn.addEnvironment(EnvName.scheduleGroup, this.group.scheduleGroupName);
+    fn.addEnvironment(EnvName.schedulerRoleArn, this.role.roleArn);
+    fn.addEnvironment(EnvName.deadlineDeadLetterArn, this.deadLetters.queue.queueArn);
+    const schedules = this.groupSchedules();
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedules] }),
+    );
+    this.role.grantPassRole(fn.grantPrincipal);
+    if (fn.role) {
+      acknowledge(
+        fn.role,
+        `AwsSolutions-IAM5[Resource::${nagResource(fn, schedules)}]`,
+        'One schedule per webhook retry, named at run time (deterministic, per delivery and attempt), ' +
+          'so the grant covers the schedules of the deadline group only.',
+      );
+    }
+  }
+
+  private groupSchedules(): string {
+    return Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.group.scheduleGroupName}/*`,
+    });
+  }
+
+  /**
    * SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, REROUTE_FUNCTION_ARN and DEADLINE_DLQ_ARN (each
    * deadline schedule's dead-letter queue), and the rights to create and delete
    * schedules in the deadline group and to pass the execution role.
@@ -84,11 +129,7 @@ export class Deadlines extends Construct {
     fn.addEnvironment(EnvName.rerouteFunctionArn, this.reroute.functionArn);
     fn.addEnvironment(EnvName.deadlineDeadLetterArn, this.deadLetters.queue.queueArn);
 
-    const schedules = Stack.of(this).formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${this.group.scheduleGroupName}/*`,
-    });
+    const schedules = this.groupSchedules();
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],

@@ -8,7 +8,8 @@
  * the All Leads view's GSIs; the All Leads view's page one per filter (views.ts); keyword
  * search (search.ts); the reports over 90 days at two sizes (reports.ts); a large export
  * (export.ts); partner leads and registration (registration.ts); the web console's All Leads
- * render budget in Chromium on the local cloud (console.ts); one summary table. BENCH_PARTS
+ * render budget in Chromium on the local cloud (console.ts); webhook delivery latency and
+ * deliveries a second on the local cloud (webhooks.ts); one summary table. BENCH_PARTS
  * (e.g. `2,5`) runs only those parts, for a quick comparison.
  *
  * Every ingest runs in a child process of its own (ingest-rss.ts), so its memory
@@ -49,6 +50,7 @@ import {
   RATIO_TARGET as VIEW_RATIO_TARGET,
   viewsTable,
 } from './views';
+import { benchWebhooks, WEBHOOK_BURST, WEBHOOK_LEADS, webhookRows } from './webhooks';
 import { benchWriteUnits, writeUnitsTable } from './write-units';
 
 /** Row counts; BENCH_SMALL_ROWS / BENCH_LARGE_ROWS override them for a quick trial of the harness. */
@@ -505,6 +507,18 @@ async function main(): Promise<void> {
       const rendered = await benchConsole({ log: (line) => console.log(line) });
       printConsoleBench(rendered);
       summary.push(...consoleSummaryRows(rendered));
+    }
+
+    // 12. Webhooks: from a lead change to the receiver (the local cloud, in a process of its own)
+    if (runs(12)) {
+      heading(
+        `12. Webhooks: delivery latency over ${int(WEBHOOK_LEADS)} leads, deliveries/s over a burst of ${int(WEBHOOK_BURST)} (local cloud)`,
+      );
+      const delivered = await benchWebhooks({ log: (line) => console.log(line) });
+      const rows = webhookRows(delivered);
+      table(['figure', 'value', 'target', ''], rows);
+      if (delivered.unverified > 0) console.log(`\n${delivered.unverified} requests did not verify`);
+      summary.push(...rows);
     }
 
     // Summary

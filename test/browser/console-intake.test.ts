@@ -387,6 +387,47 @@ describe('console intake screens in Chromium', () => {
     await look('settings');
   });
 
+  it('sets business hours, a reminder and an escalation address; a time zone that does not exist is named at its field', async () => {
+    await goTo('Settings', 'Settings');
+    await page.getByLabel('Count open hours only').check();
+    await page.getByLabel('Time zone', { exact: true }).fill('Mars/Olympus_Mons');
+    await page.getByLabel('Saturday').check();
+    await page.getByLabel('Holidays').fill('2026-12-25\n2026-12-26');
+    await page.getByLabel('Remind the partner before the deadline (minutes)').fill('60');
+    await page.getByLabel('Escalation email').fill(`ops.${tag}@supplier.example`);
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    const zoneField = page.locator('.field', { has: page.getByLabel('Time zone', { exact: true }) });
+    await zoneField.locator('.field-error').waitFor();
+    await expect(zoneField.locator('.field-error').textContent()).resolves.toContain('IANA time zone');
+    expect((await get('/v1/settings')).settings.businessHours).toBeUndefined();
+
+    await page.getByLabel('Time zone', { exact: true }).fill('Europe/London');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved: business hours, reminder, escalation email.').waitFor();
+    expect((await get('/v1/settings')).settings).toMatchObject({
+      businessHours: {
+        timeZone: 'Europe/London',
+        days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'],
+        start: '09:00',
+        end: '17:00',
+        holidays: ['2026-12-25', '2026-12-26'],
+      },
+      remindBeforeMinutes: 60,
+      escalationEmail: `ops.${tag}@supplier.example`,
+    });
+    await look('settings-hours');
+
+    // Off again: each setting cleared.
+    await page.getByLabel('Count open hours only').uncheck();
+    await page.getByLabel('Remind the partner before the deadline (minutes)').fill('');
+    await page.getByLabel('Escalation email').fill('');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved: business hours, reminder, escalation email.').waitFor();
+    const cleared = (await get('/v1/settings')).settings;
+    for (const field of ['businessHours', 'remindBeforeMinutes', 'escalationEmail'])
+      expect(cleared).not.toHaveProperty(field);
+  });
+
   it('goes on from that file to its leads: filters All Leads to them, opens one, reassigns it, and exports the view', async () => {
     // The keyword index follows the table's stream: the file's leads are searchable once indexed.
     // (The other files of this run carry the same tag: the view is every file's leads.)

@@ -306,6 +306,38 @@ describe('console: the partner screens', () => {
     expect(h.browserErrors).toEqual([]);
   });
 
+  it('sets its own time zone for its deadlines: whole hours are needed while the supplier has none', async () => {
+    await goTo('Settings', 'Settings');
+    await page.getByLabel('My time zone (optional)').fill('Europe/London');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/Open days: is required: the supplier has no business hours/).waitFor();
+    expect((await get('/v1/partner/settings', ptr)).settings.businessHours).toBeUndefined();
+
+    const hours = {
+      timeZone: 'UTC',
+      days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
+      start: '09:00',
+      end: '17:00',
+    };
+    expect((await api(h.endpoints.api, 'PATCH', '/v1/settings', sup, { businessHours: hours })).status).toBe(
+      200,
+    );
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await status(/^Saved/).waitFor();
+    expect((await get('/v1/partner/settings', ptr)).settings.businessHours).toEqual({
+      timeZone: 'Europe/London',
+    });
+    await h.look(page, 'partner-settings-hours');
+
+    await page.getByLabel('My time zone (optional)').fill('');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await status(/^Saved/).waitFor();
+    expect((await get('/v1/partner/settings', ptr)).settings).not.toHaveProperty('businessHours');
+    expect((await api(h.endpoints.api, 'PATCH', '/v1/settings', sup, { businessHours: null })).status).toBe(
+      200,
+    );
+  });
+
   it('finds no serious or critical accessibility violations', () => {
     expect(h.violations).toEqual([]);
   });

@@ -9,6 +9,7 @@ import type { LocalEndpoints } from '@leadrelay/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notGranted, readTableCalls } from '../support/check-table-calls';
 import { api, type CloudProcess, repoRoot, startCloudProcess, waitFor } from './support/local-cloud-process';
+import { startReceiver } from './support/webhook-receiver';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
 type Json = any;
@@ -25,10 +26,12 @@ describe('table access: every DynamoDB call a handler makes is one the registry 
   let cloud: CloudProcess;
   let endpoints: LocalEndpoints;
   let callsFile: string;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const run = crypto.randomUUID().slice(0, 8);
   const owner = (name: string) => `${name}-${run}@partners.example`;
 
   beforeAll(async () => {
+    receiver = await startReceiver();
     home = await mkdtemp(join(tmpdir(), 'leadrelay-table-access-'));
     callsFile = join(home, 'table-calls.jsonl');
     const recorder = pathToFileURL(join(repoRoot, 'test/support/record-table-calls.mjs')).href;
@@ -37,16 +40,19 @@ describe('table access: every DynamoDB call a handler makes is one the registry 
       LEADRELAY_TABLE_CALLS: callsFile,
       // Small inline exports: a view of a few leads already goes the large way (the export function).
       EXPORT_INLINE_MAX_ROWS: '3',
+      // Webhook retries within the test: a first wait of about a second.
+      WEBHOOK_RETRY_BASE_SECONDS: '1',
     });
     endpoints = cloud.endpoints;
   });
 
   afterAll(async () => {
     await cloud?.kill();
+    await receiver?.stop();
     if (home) await rm(home, { recursive: true, force: true });
   });
 
-  it('drives api, ingest, distribute, email-events, reroute and export through their paths within their grants', async () => {
+  it('drives api, ingest, distribute, email-events, reroute, export and webhooks through their paths within their grants', async () => {
     const call = async (method: string, path: string, key: string, body?: unknown): Promise<Json> => {
       const res = await api(endpoints.api, method, path, key, body);
       expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
@@ -58,6 +64,15 @@ describe('table access: every DynamoDB call a handler makes is one the registry 
     // Key rotation: a second key, then the first revoked while the second is checked to stay active.
     const rotated = await call('POST', '/v1/keys', first);
     const sup = rotated.apiKey as string;
+    // A webhook of every lead event whose receiver fails each delivery's first attempt: the stream
+    // path and the Scheduler's retry path of the webhooks function.
+    const hook = await call('POST', '/v1/webhooks', sup, {
+      url: `${receiver.base}/access`,
+      events: ['lead.created', 'lead.routed', 'lead.accepted', 'lead.rejected', 'lead.notified'],
+    });
+    // The test event and the first lead delivery fail: that delivery is retried through the Scheduler.
+    receiver.path('/access', hook.secret, (count) => (count < 2 ? 500 : 200));
+    await call('POST', `/v1/webhooks/${hook.webhook.id}/test`, sup);
     const old = (await call('GET', '/v1/keys', sup)).items.find((k: Json) => k.id !== rotated.key.id);
     await call('DELETE', `/v1/keys/${old.id}`, sup);
     expect((await api(endpoints.api, 'GET', '/v1/settings', first)).status).toBe(401);
@@ -197,9 +212,14 @@ describe('table access: every DynamoDB call a handler makes is one the registry 
     expect(file.split('\r\n').filter((line) => line !== '')).toHaveLength(finished.rows + 1);
     expect(finished.rows).toBeGreaterThanOrEqual(7);
 
+    await waitFor(
+      () => receiver.at('/access').some((r) => r.status === 200 && r.event?.type !== 'webhook.test'),
+      'a webhook delivered after a failed attempt',
+      30_000,
+    );
     const calls = readTableCalls(callsFile);
     const callers = new Set(calls.map((c) => c.fn));
-    for (const fn of ['api', 'ingest', 'distribute', 'email-events', 'reroute', 'export'])
+    for (const fn of ['api', 'ingest', 'distribute', 'email-events', 'reroute', 'export', 'webhooks'])
       expect(callers).toContain(fn);
     expect(notGranted(calls)).toEqual([]);
   });

@@ -229,6 +229,7 @@ describe('the functions', () => {
       EnvName.tokenIssuer,
     ],
     distribute: [EnvName.linkKeysSecretArn],
+    reroute: [EnvName.linkKeysSecretArn],
   };
   const common = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
   const requiredBy = (name: FunctionName): string[] => {
@@ -339,9 +340,12 @@ describe('the functions', () => {
       ...stream,
     },
     'email-events': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
-    // Reroutes (rules, partners, loads, sequences, the lead with its loads) and the deadline index.
+    // Reroutes (rules, partners, loads, sequences, the lead with its loads) and the deadline index; the
+    // reminder's lead, supplier and partner, and the mailer's idempotency records (deleted after a failure).
     reroute: {
-      table: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      table: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map(
+        (a) => `dynamodb:${a}`,
+      ),
       GSI3: ['dynamodb:Query'],
     },
     // Report generations, applied contributions, and the transactions onto the counters; the token
@@ -365,6 +369,12 @@ describe('the functions', () => {
       ...Object.fromEntries(
         ['GSI1', 'GSI2', 'GSI4', 'GSI5', 'GSI6', 'GSI7', 'GSI8', 'GSI9'].map((g) => [g, ['dynamodb:Query']]),
       ),
+    },
+    // Subscriptions, deliveries put once, claimed and finished, lanes read in order; the failing mark,
+    // its email's recipients and the mailer's idempotency records.
+    webhooks: {
+      table: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+      ...stream,
     },
   };
 
@@ -458,7 +468,7 @@ describe('the functions', () => {
     }
   });
 
-  it('lets only api (verifies) and distribute (signs) read the link keys secret', () => {
+  it('lets only api (verifies), distribute and reroute (sign, for the lead email and its reminder) read the link keys secret', () => {
     const secretId = logicalIdOf(synthesized.stack.data.linkKeys);
     for (const name of functionNames) {
       const readsSecret = statementsOfRole(roleIdOf(name)).some(
@@ -466,7 +476,10 @@ describe('the functions', () => {
           actionsOf(statement).includes('secretsmanager:GetSecretValue') &&
           referencedIds(statement.Resource).includes(secretId),
       );
-      expect({ name, readsSecret }).toEqual({ name, readsSecret: name === 'api' || name === 'distribute' });
+      expect({ name, readsSecret }).toEqual({
+        name,
+        readsSecret: name === 'api' || name === 'distribute' || name === 'reroute',
+      });
     }
   });
 });
@@ -481,7 +494,7 @@ describe('the table stream', () => {
     return (mappings[0] as [string, Resource])[1].Properties;
   };
 
-  it('feeds distribute and aggregate, and nothing else', () => {
+  it('feeds distribute, aggregate and webhooks, and nothing else', () => {
     const consumers = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) =>
       referencedIds(m.Properties.FunctionName),
     );
@@ -489,11 +502,12 @@ describe('the table stream', () => {
       [
         logicalIdOf(synthesized.stack.functions.byName.distribute),
         logicalIdOf(synthesized.stack.functions.byName.aggregate),
+        logicalIdOf(synthesized.stack.functions.byName.webhooks),
       ].sort(),
     );
   });
 
-  it.each(['distribute', 'aggregate'] as const)(
+  it.each(['distribute', 'aggregate', 'webhooks'] as const)(
     'reads the stream into %s from the trim horizon, lead records only',
     (name) => {
       const mapping = mappingOf(name);
@@ -508,7 +522,7 @@ describe('the table stream', () => {
     },
   );
 
-  it.each(['distribute', 'aggregate'] as const)(
+  it.each(['distribute', 'aggregate', 'webhooks'] as const)(
     'retries a bad record alone in %s, boundedly, then sends it to an SQS queue',
     (name) => {
       const mapping = mappingOf(name);
@@ -536,7 +550,7 @@ describe('the table stream', () => {
     },
   );
 
-  it.each(['distribute', 'aggregate'] as const)(
+  it.each(['distribute', 'aggregate', 'webhooks'] as const)(
     'alarms as soon as a record lands in the %s failure queue',
     (name) => {
       const destination = (mappingOf(name).DestinationConfig as { OnFailure: { Destination: unknown } })
@@ -619,10 +633,10 @@ describe('mail', () => {
     });
   });
 
-  it('lets only distribute send, from MAIL_FROM, with this configuration set', () => {
+  it('lets only distribute, reroute (the reminder) and webhooks (a failing webhook) send, from MAIL_FROM, with this configuration set', () => {
     for (const name of functionNames) {
       const sends = statementsOfRole(roleIdOf(name)).filter((s) => actionsOf(s).includes('ses:SendEmail'));
-      if (name !== 'distribute') {
+      if (name !== 'distribute' && name !== 'reroute' && name !== 'webhooks') {
         expect({ name, sends }).toEqual({ name, sends: [] });
         continue;
       }
@@ -696,6 +710,7 @@ describe('the upload sweeper', () => {
 describe('reroute deadlines', () => {
   const roleId = () => logicalIdOf(synthesized.stack.deadlines.role);
   const rerouteId = () => logicalIdOf(synthesized.stack.functions.byName.reroute);
+  const webhooksId = () => logicalIdOf(synthesized.stack.functions.byName.webhooks);
 
   it('has a scheduler role that only EventBridge Scheduler of this account can assume', () => {
     const role = resourceOf(roleId());
@@ -715,7 +730,7 @@ describe('reroute deadlines', () => {
     expect(sourceArns).toContainEqual(resolve(synthesized.stack.deadlines.group.scheduleGroupArn));
   });
 
-  it('lets the scheduler role invoke the reroute function (and its versions), send to its dead-letter queue, nothing else', () => {
+  it('lets the scheduler role invoke the reroute and webhooks functions (and their versions), send to its dead-letter queue, nothing else', () => {
     const statements = statementsOfRole(roleId());
     const queueId = logicalIdOf(synthesized.stack.deadlines.deadLetters.queue);
     const invoking = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
@@ -724,7 +739,8 @@ describe('reroute deadlines', () => {
       expect(statement.Effect).toBe('Allow');
       if (invoking.includes(statement)) {
         expect(actionsOf(statement)).toEqual(['lambda:InvokeFunction']);
-        expect(new Set(referencedIds(statement.Resource))).toEqual(new Set([rerouteId()]));
+        const invoked = new Set(referencedIds(statement.Resource));
+        expect([rerouteId(), webhooksId()]).toEqual(expect.arrayContaining([...invoked]));
       } else {
         expect({ actions: actionsOf(statement), resource: statement.Resource }).toEqual({
           actions: ['sqs:SendMessage'],
@@ -732,6 +748,9 @@ describe('reroute deadlines', () => {
         });
       }
     }
+    expect(new Set(invoking.flatMap((s) => referencedIds(s.Resource)))).toEqual(
+      new Set([rerouteId(), webhooksId()]),
+    );
     expect(statements.length).toBeGreaterThan(invoking.length);
     const resourcesText = JSON.stringify(statements.map((s) => s.Resource));
     expect(resourcesText).not.toContain('"*"');
@@ -758,22 +777,24 @@ describe('reroute deadlines', () => {
     });
   });
 
-  it("lets distribute create and delete the deadline group's schedules and pass the scheduler role, nothing more", () => {
+  it("lets distribute (create, delete) and webhooks (create) use the deadline group's schedules and pass the scheduler role, nothing more", () => {
     const groupName = resolve(synthesized.stack.deadlines.group.scheduleGroupName);
     expect(typeof groupName).toBe('string');
     for (const name of functionNames) {
       const statements = statementsOfRole(roleIdOf(name));
       const scheduling = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
       const passing = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
-      if (name !== 'distribute') {
+      if (name !== 'distribute' && name !== 'webhooks') {
         expect({ name, scheduling, passing }).toEqual({ name, scheduling: [], passing: [] });
         continue;
       }
       expect(scheduling).toHaveLength(1);
-      expect(actionsOf(scheduling[0] as Statement).sort()).toEqual([
-        'scheduler:CreateSchedule',
-        'scheduler:DeleteSchedule',
-      ]);
+      // Webhook retries only create (each deletes itself when it has fired); deadlines are also cancelled.
+      expect(actionsOf(scheduling[0] as Statement).sort()).toEqual(
+        name === 'distribute'
+          ? ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']
+          : ['scheduler:CreateSchedule'],
+      );
       expect(JSON.stringify(scheduling[0]?.Resource)).toContain(`:schedule/${groupName}/*`);
       expect(passing).toEqual([
         { Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [roleId(), 'Arn'] } },
@@ -804,6 +825,7 @@ describe('dead letters and alarms', () => {
     'reroute',
     'upload-sweeper',
     'export',
+    'webhooks',
   ];
 
   it.each(invokedAsynchronously)(
@@ -868,8 +890,9 @@ describe('dead letters and alarms', () => {
 
   it('keeps every queue encrypted, TLS only, for 14 days, each watched by an alarm on its first message', () => {
     const queues = ofType('AWS::SQS::Queue');
-    // distribute and aggregate (stream failures), email-events, ingest, reroute, upload-sweeper, export.
-    expect(queues).toHaveLength(7);
+    // distribute, aggregate and webhooks (stream failures), email-events, ingest, reroute, upload-sweeper,
+    // export (webhook retries share the deadlines' queue).
+    expect(queues).toHaveLength(8);
     const alarms = ofType('AWS::CloudWatch::Alarm');
     for (const [queueId, queue] of queues) {
       expect(queue.Properties).toMatchObject({

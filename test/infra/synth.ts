@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { inject } from 'vitest';
 import type { FunctionName } from '../../functions/registry';
 import { repoRoot } from '../../infra/constructs/functions';
 import { LeadRelayStack, propsFromContext, stackId } from '../../infra/stack';
@@ -22,7 +23,10 @@ export function synth(options: { context?: Record<string, unknown>; bundle?: boo
   const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
+  // In the run's folder (test/support/synth-dir.ts removes it when the run ends).
+  const outdir = mkdtempSync(join(inject('synthDir'), 'assembly-'));
   const app = new App({
+    outdir,
     context: {
       ...cdkJson.context,
       ...(options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),

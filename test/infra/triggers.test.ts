@@ -142,7 +142,7 @@ describe('the triggers of the function registry', () => {
   it('are the event sources of the stack and of the local cloud, and there are no others', () => {
     const stack = expectStackAndLocalCloudToFollowTheRegistry();
     // The product as it stands: the stream consumers, the inbox, the two sweeps and the SES events.
-    expect(stack.stream.map((s) => s.fn).sort()).toEqual(['aggregate', 'distribute']);
+    expect(stack.stream.map((s) => s.fn).sort()).toEqual(['aggregate', 'distribute', 'webhooks']);
     expect(stack.objectCreated).toEqual([{ fn: 'ingest', prefix: 'inbox/' }]);
     expect(stack.schedule.map((s) => [s.fn, s.expression]).sort()).toEqual([
       ['reroute', 'rate(5 minutes)'],
@@ -170,7 +170,7 @@ describe('the triggers of the function registry', () => {
     };
 
     const stack = expectStackAndLocalCloudToFollowTheRegistry();
-    expect(stack.stream.map((s) => s.fn).sort()).toEqual(['api', 'distribute']);
+    expect(stack.stream.map((s) => s.fn).sort()).toEqual(['api', 'distribute', 'webhooks']);
     expect(stack.objectCreated).toEqual([{ fn: 'ingest', prefix: 'dropbox/' }]);
     expect(stack.schedule.map((s) => [s.fn, s.expression]).sort()).toEqual([
       ['reroute', 'rate(1 minute)'],

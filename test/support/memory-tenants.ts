@@ -73,10 +73,12 @@ export class MemoryTenantStore implements TenantStore {
   ): Promise<Supplier> {
     const supplier = this.suppliers.get(supplierId);
     if (!supplier) throw new NotFoundError(`Supplier ${supplierId} not found`);
-    const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null));
+    const cleared = new Set(Object.entries(patch).flatMap(([k, v]) => (v === null ? [k] : [])));
+    const kept = Object.fromEntries(Object.entries(supplier.settings).filter(([k]) => !cleared.has(k)));
     const next = {
       ...supplier,
-      settings: { ...supplier.settings, ...copy(set) },
+      settings: { ...kept, ...copy(set) } as Supplier['settings'],
       updatedAt: now,
       version: supplier.version + 1,
     };

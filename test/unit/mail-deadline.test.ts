@@ -38,10 +38,10 @@ describe('formatDeadline', () => {
 
   it('shows the time in the given time zone', () => {
     expect(formatDeadline(later(2 * DAY), now, 'Europe/Berlin')).toBe(
-      'within 2 days — by Wed 25 Nov 2026, 11:00 CET',
+      'within 2 days — by Wed 25 Nov 2026, 11:00 (Europe/Berlin)',
     );
     expect(formatDeadline(later(2 * DAY), now, 'America/New_York')).toBe(
-      'within 2 days — by Wed 25 Nov 2026, 05:00 GMT-5',
+      'within 2 days — by Wed 25 Nov 2026, 05:00 (America/New_York)',
     );
   });
 

@@ -135,7 +135,9 @@ describe('newLeadEmail', () => {
   });
 
   it('uses the given time zone for the deadline', () => {
-    expect(render({ timeZone: 'Europe/Berlin' }).text).toContain('by Wed 25 Nov 2026, 11:00 CET.');
+    expect(render({ timeZone: 'Europe/Berlin' }).text).toContain(
+      'by Wed 25 Nov 2026, 11:00 (Europe/Berlin).',
+    );
   });
 
   it('is a self-contained email: no script, no images, no external resources', () => {

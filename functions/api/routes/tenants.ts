@@ -36,6 +36,7 @@ function partnerSettings(partner: Partner): PartnerSettings {
     salesReps: partner.salesReps ?? [],
     autoRegistration: partner.autoRegistration,
     ignoredCompanies: partner.ignoredCompanies,
+    ...(partner.businessHours ? { businessHours: partner.businessHours } : {}),
   };
 }
 

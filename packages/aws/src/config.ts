@@ -48,6 +48,13 @@ export const EnvName = {
    * `https://cognito-idp.<region>.amazonaws.com/<poolId>`; locally the Cognito emulator's.
    */
   tokenIssuer: 'TOKEN_ISSUER',
+  /**
+   * "true": webhooks may go to loopback and private addresses (the local cloud, whose
+   * receivers run on the same machine). Unset (AWS): public addresses only.
+   */
+  webhookAllowPrivateTargets: 'WEBHOOK_ALLOW_PRIVATE_TARGETS',
+  /** Optional: the first webhook retry's longest wait, in seconds (default 30; doubling, at most an hour). */
+  webhookRetryBaseSeconds: 'WEBHOOK_RETRY_BASE_SECONDS',
 } as const;
 
 const nonEmpty = z.string().trim().min(1);
@@ -88,6 +95,7 @@ export const ConfigSchemas = {
       USER_POOL_ID: nonEmpty.optional(),
       USER_POOL_CLIENT_ID: nonEmpty.optional(),
       TOKEN_ISSUER: z.url().optional(),
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: flag,
       ...linkKeySettings,
     })
     .refine(...hasLinkKeys)
@@ -123,11 +131,30 @@ export const ConfigSchemas = {
     })
     .refine(...hasLinkKeys),
   'email-events': z.object({ TABLE_NAME: nonEmpty }),
-  reroute: z.object({ TABLE_NAME: nonEmpty }),
+  // The reminder before a deadline is sent from here, with the same signed links as the lead email.
+  reroute: z
+    .object({
+      TABLE_NAME: nonEmpty,
+      SES_CONFIGURATION_SET: nonEmpty,
+      MAIL_FROM: nonEmpty,
+      PUBLIC_URL: nonEmpty,
+      ...linkKeySettings,
+    })
+    .refine(...hasLinkKeys),
   aggregate: z.object({ TABLE_NAME: nonEmpty }),
   'upload-sweeper': z.object({ TABLE_NAME: nonEmpty, INGEST_FUNCTION_NAME: nonEmpty }),
   export: z.object({ TABLE_NAME: nonEmpty, BUCKET_NAME: nonEmpty, S3_FORCE_PATH_STYLE: flag }),
   'reports-rebuild': z.object({ TABLE_NAME: nonEmpty }),
+  webhooks: z.object({
+    TABLE_NAME: nonEmpty,
+    SCHEDULE_GROUP: nonEmpty,
+    SCHEDULER_ROLE_ARN: nonEmpty,
+    DEADLINE_DLQ_ARN: nonEmpty,
+    SES_CONFIGURATION_SET: nonEmpty,
+    MAIL_FROM: nonEmpty,
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: flag,
+    WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().optional(),
+  }),
 } as const;
 
 export type ConfigFor<N extends keyof typeof ConfigSchemas> = z.infer<(typeof ConfigSchemas)[N]>;

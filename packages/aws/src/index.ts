@@ -6,3 +6,4 @@ export * from './invoke';
 export * from './mail';
 export * from './secrets';
 export * from './users';
+export * from './webhooks';

@@ -26,6 +26,7 @@ export function apiDocument(): Record<string, unknown> {
       exports: { store: never, files: never, startRun: async () => {} },
       reports: never,
       people: { users: never, identities: never, verifier: never },
+      webhooks: { store: never, sender: never, targets: never },
     } as never,
     { info() {}, warn() {}, error() {} },
   );

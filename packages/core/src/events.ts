@@ -10,6 +10,13 @@ export const RerouteEvent = z.discriminatedUnion('kind', [
     leadId: z.string().min(1),
     assignmentVersion: z.int().min(1),
   }),
+  /** The one reminder before a deadline: sent while the lead still waits on that assignment. */
+  z.object({
+    kind: z.literal('reminder'),
+    supplierId: z.string().min(1),
+    leadId: z.string().min(1),
+    assignmentVersion: z.int().min(1),
+  }),
   z.object({ kind: z.literal('sweep') }),
 ]);
 export type RerouteEvent = z.output<typeof RerouteEvent>;

@@ -4,6 +4,7 @@ export * from './distribution';
 export * from './errors';
 export * from './events';
 export * from './exports';
+export * from './hours/business-hours';
 export * from './ids';
 export * from './leads/assign';
 export * from './leads/change';
@@ -60,3 +61,4 @@ export type {
 export * as Users from './users/users';
 export { InviteUser, TENANT_HEADER, tenantRef, UserRole } from './users/users';
 export * from './validation';
+export * from './webhooks/index';

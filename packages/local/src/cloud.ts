@@ -628,6 +628,10 @@ function handlerEnvironment(input: {
     [EnvName.ingestFunctionName]: 'ingest',
     // The api starts large exports the same way, through the same local Lambda API.
     [EnvName.exportFunctionName]: 'export',
+    // Webhook receivers here run on this machine (loopback), which AWS refuses as a target.
+    [EnvName.webhookAllowPrivateTargets]: 'true',
+    // A shorter first retry wait (seconds) when asked for, as the end-to-end tests do.
+    [EnvName.webhookRetryBaseSeconds]: process.env[EnvName.webhookRetryBaseSeconds],
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,

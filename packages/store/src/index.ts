@@ -14,3 +14,4 @@ export * from './table-input';
 export * from './tenant-store';
 export * from './upload-store';
 export * from './user-store';
+export * from './webhook-store';

@@ -66,6 +66,25 @@ import { normaliseName } from '@leadrelay/core';
  * | LeadTokens         | LEAD#<leadId>        | TOKENS                     | —                                   | the lead version the token items hold, and their |
  * |                    |                      |                            |                                     |   grams (a digest of each gram's words): the     |
  * |                    |                      |                            |                                     |   difference a newer version writes              |
+ * | Webhook            | SUP#<supplierId>#WEBHOOKS#<owner> | WEBHOOK#<webhookId> | —                      | a subscription (owner: SUPPLIER, or PARTNER#<pid>:|
+ * |                    |   (owner: SUPPLIER or PARTNER#<partnerId>) |      |                                     |   a partition per tenant, so the stream consumer |
+ * |                    |                      |                            |                                     |   reads the supplier's and the lead's partner's, |
+ * |                    |                      |                            |                                     |   and another tenant's id is simply not there);  |
+ * |                    |                      |                            |                                     |   its secrets (signing), status, version         |
+ * | WebhookCount       | SUP#<supplierId>#WEBHOOKS#<owner> | COUNT         | —                                   | how many subscriptions the tenant has: ADDed in  |
+ * |                    |                      |                            |                                     |   the create / delete transaction, conditional   |
+ * |                    |                      |                            |                                     |   on the limit (20), so two creates at once      |
+ * |                    |                      |                            |                                     |   cannot pass it                                 |
+ * | WebhookDelivery    | WEBHOOK#<webhookId>#LEAD#<leadId> | DLV#<version, 10 digits>#<nn> | byCreated:       | a lane: one subscription's deliveries of one     |
+ * |                    |   (test events:      |   (test: DLV#<ulid>)       |   WEBHOOK#<webhookId>#DELIVERIES /  |   lead in order (Query ascending, consistent,    |
+ * |                    |   WEBHOOK#<wid>#TEST)|                            |   <createdAt>#<deliveryId>          |   the first unfinished is the head; the rest wait)|
+ * |                    |                      |                            |                                     |   put once (not-exists: a replay adds nothing);  |
+ * |                    |                      |                            |                                     |   claimed and finished by conditional updates.   |
+ * |                    |                      |                            |                                     |   byCreated: the subscription's delivery log,    |
+ * |                    |                      |                            |                                     |   newest first. The delivery id (webhook-id)     |
+ * |                    |                      |                            |                                     |   names its lane and place (core events.ts), so  |
+ * |                    |                      |                            |                                     |   it is read by id. TTL `expiresAt`: 30 days     |
+ * |                    |                      |                            |                                     |   after it finished                              |
  * | Export             | SUP#<supplierId>#EXPORT#<exportId> | EXPORT       | —                                   | a large CSV export: its view (filter, columns),  |
  * |                    |                      |                            |                                     |   status, attempts, rows; get by id (the status  |
  * |                    |                      |                            |                                     |   route, the export function). TTL `expiresAt`:  |
@@ -414,6 +433,36 @@ export const Keys = {
     PK: `SUP#${supplierId}#UPLOAD#${uploadId}`,
     SKPrefix: 'ERR#',
   }),
+  /** A subscription, in its owner's partition (`webhookOwnerRef`). */
+  webhook: (supplierId: string, ownerRef: string, webhookId: string) => ({
+    PK: `SUP#${supplierId}#WEBHOOKS#${ownerRef}`,
+    SK: `WEBHOOK#${webhookId}`,
+  }),
+  /** Query prefix: one owner's subscriptions. */
+  webhooksOf: (supplierId: string, ownerRef: string) => ({
+    PK: `SUP#${supplierId}#WEBHOOKS#${ownerRef}`,
+    SKPrefix: 'WEBHOOK#',
+  }),
+  /** How many subscriptions the owner has (the limit's counter). */
+  webhookCount: (supplierId: string, ownerRef: string) => ({
+    PK: `SUP#${supplierId}#WEBHOOKS#${ownerRef}`,
+    SK: 'COUNT',
+  }),
+  /** A delivery in its lane (`lane`: the lead's id, or `test`); `seq` orders the lane. */
+  webhookDelivery: (webhookId: string, lane: string, seq: string) => ({
+    PK: lane === 'test' ? `WEBHOOK#${webhookId}#TEST` : `WEBHOOK#${webhookId}#LEAD#${lane}`,
+    SK: `DLV#${seq}`,
+  }),
+  /** Query prefix: one lane's deliveries, in order. */
+  webhookLane: (webhookId: string, lane: string) => ({
+    PK: lane === 'test' ? `WEBHOOK#${webhookId}#TEST` : `WEBHOOK#${webhookId}#LEAD#${lane}`,
+    SKPrefix: 'DLV#',
+  }),
+  /** byCreated: a subscription's delivery log, newest first (ScanIndexForward false). */
+  webhookDeliveryIndex: (webhookId: string, createdAt: string, deliveryId: string) => ({
+    GSI1PK: `WEBHOOK#${webhookId}#DELIVERIES`,
+    GSI1SK: `${createdAt}#${deliveryId}`,
+  }),
   /** The supplier's report generations (ReportMeta). */
   reportMeta: (supplierId: string) => ({ PK: `SUP#${supplierId}`, SK: 'REPORTS' }),
   /**
@@ -478,6 +527,9 @@ export const Entity = {
   leadAlias: 'LeadAlias',
   membership: 'Membership',
   tenantMember: 'TenantMember',
+  webhook: 'Webhook',
+  webhookCount: 'WebhookCount',
+  webhookDelivery: 'WebhookDelivery',
 } as const;
 
 /**

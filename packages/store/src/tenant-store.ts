@@ -130,17 +130,25 @@ export class DynamoTenantStore implements TenantStore {
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
     const names: Record<string, string> = { '#settings': 'settings' };
     const values: Record<string, unknown> = { ':now': now, ':one': 1 };
-    const sets = entries.map(([field, value], i) => {
+    const sets: string[] = [];
+    const removes: string[] = [];
+    // A null clears an optional setting: the attribute goes, so the setting reads as absent.
+    entries.forEach(([field, value], i) => {
       names[`#f${i}`] = field;
+      if (value === null) {
+        removes.push(`#settings.#f${i}`);
+        return;
+      }
       values[`:v${i}`] = value;
-      return `#settings.#f${i} = :v${i}`;
+      sets.push(`#settings.#f${i} = :v${i}`);
     });
+    const remove = removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : '';
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: Keys.supplier(supplierId),
-          UpdateExpression: `SET ${[...sets, 'updatedAt = :now'].join(', ')} ADD version :one`,
+          UpdateExpression: `SET ${[...sets, 'updatedAt = :now'].join(', ')}${remove} ADD version :one`,
           ConditionExpression: 'attribute_exists(PK)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

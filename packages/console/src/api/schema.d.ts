@@ -826,6 +826,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller’s webhooks, oldest first
+         * @description Key: supplier or partner.
+         */
+        get: operations["getV1Webhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to lead events (answers the signing secret, once)
+         * @description Key: supplier or partner.
+         */
+        post: operations["postV1Webhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook
+         * @description Key: supplier or partner.
+         */
+        get: operations["getV1WebhooksById"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook: nothing more is delivered to it
+         * @description Key: supplier or partner.
+         */
+        delete: operations["deleteV1WebhooksById"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook’s URL, events or description, or switch it off (disabled) and on
+         * @description Key: supplier or partner.
+         */
+        patch: operations["patchV1WebhooksById"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook’s delivery log, newest first
+         * @description Key: supplier or partner.
+         */
+        get: operations["getV1WebhooksByIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{deliveryId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one delivery again now (the same webhook-id); answers the attempt
+         * @description Key: supplier or partner.
+         */
+        post: operations["postV1WebhooksByIdDeliveriesByDeliveryIdRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret (answered once); the old one also signs until overlapMinutes (default 1440) have passed
+         * @description Key: supplier or partner.
+         */
+        post: operations["postV1WebhooksByIdRotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a webhook.test event now (signed like every delivery, logged); answers the attempt
+         * @description Key: supplier or partner.
+         */
+        post: operations["postV1WebhooksByIdTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -873,6 +1005,38 @@ export interface components {
              * @enum {string}
              */
             mode: "off" | "supplier" | "own";
+        };
+        /** @description When a partner is open: deadlines count open minutes only. Example: {"timeZone": "Europe/London", "days": ["Mon","Tue","Wed","Thu","Fri"], "start": "09:00", "end": "17:00", "holidays": ["2026-12-25"]} */
+        BusinessHours: {
+            /** @description Open days, Mon to Sun. */
+            days: ("Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun")[];
+            /** @description Closing time, HH:MM local time, after start on the same day (24:00 allowed). */
+            end: string;
+            /**
+             * @description Closed dates, YYYY-MM-DD in that time zone.
+             * @default []
+             */
+            holidays: string[];
+            /** @description Opening time, HH:MM local time. */
+            start: string;
+            /** @description IANA time zone the hours and holidays are in, e.g. America/New_York. */
+            timeZone: string;
+        };
+        /** @description When a partner is open: deadlines count open minutes only. Example: {"timeZone": "Europe/London", "days": ["Mon","Tue","Wed","Thu","Fri"], "start": "09:00", "end": "17:00", "holidays": ["2026-12-25"]} */
+        BusinessHoursInput: {
+            /** @description Open days, Mon to Sun. */
+            days: ("Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun")[];
+            /** @description Closing time, HH:MM local time, after start on the same day (24:00 allowed). */
+            end: string;
+            /**
+             * @description Closed dates, YYYY-MM-DD in that time zone.
+             * @default []
+             */
+            holidays: string[];
+            /** @description Opening time, HH:MM local time. */
+            start: string;
+            /** @description IANA time zone the hours and holidays are in, e.g. America/New_York. */
+            timeZone: string;
         };
         CreateLeadInput: {
             campaign?: string;
@@ -954,6 +1118,19 @@ export interface components {
             mapping?: components["schemas"]["UploadMappingInput"];
             /** @description Default: mode `rules`. */
             routing?: components["schemas"]["UploadRoutingInput"];
+        };
+        CreateWebhookInput: {
+            description?: string;
+            events: ("lead.created" | "lead.routed" | "lead.notified" | "lead.email_status_changed" | "lead.accepted" | "lead.rejected" | "lead.rerouted" | "lead.unassigned" | "lead.pipeline_changed" | "lead.registered")[];
+            url: string;
+        };
+        DeliveryAttempt: {
+            /** Format: date-time */
+            at: string;
+            durationMs: number;
+            error?: string;
+            responseExcerpt?: string;
+            responseStatus?: number;
         };
         Error: {
             error: {
@@ -1096,6 +1273,11 @@ export interface components {
             };
             /** @enum {string} */
             emailStatus: "NotSent" | "Sent" | "Opened" | "Clicked" | "Failed";
+            escalated?: {
+                /** Format: date-time */
+                at: string;
+                key: string;
+            };
             firstName?: string;
             id: string;
             lastName?: string;
@@ -1124,6 +1306,15 @@ export interface components {
             product?: string;
             registration?: components["schemas"]["Registration"];
             rejectReason?: string;
+            /** Format: date-time */
+            remindAt?: string;
+            reminded?: {
+                assignmentVersion: number;
+                /** Format: date-time */
+                at: string;
+                messageId?: string;
+                to?: string;
+            };
             rerouteCount: number;
             rerouteFailure?: {
                 /** Format: date-time */
@@ -1190,6 +1381,11 @@ export interface components {
             };
             /** @enum {string} */
             emailStatus: "NotSent" | "Sent" | "Opened" | "Clicked" | "Failed";
+            escalated?: {
+                /** Format: date-time */
+                at: string;
+                key: string;
+            };
             firstName?: string;
             history: components["schemas"]["HistoryEntry"][];
             id: string;
@@ -1219,6 +1415,15 @@ export interface components {
             product?: string;
             registration?: components["schemas"]["Registration"];
             rejectReason?: string;
+            /** Format: date-time */
+            remindAt?: string;
+            reminded?: {
+                assignmentVersion: number;
+                /** Format: date-time */
+                at: string;
+                messageId?: string;
+                to?: string;
+            };
             rerouteCount: number;
             rerouteFailure?: {
                 /** Format: date-time */
@@ -1301,6 +1506,8 @@ export interface components {
              *     }
              */
             autoRegistration: components["schemas"]["AutoRegistration"];
+            /** @description The partner’s own hours (its settings). */
+            businessHours?: components["schemas"]["PartnerBusinessHours"];
             /**
              * @description Most Pending leads at once; null for no limit.
              * @default null
@@ -1353,6 +1560,32 @@ export interface components {
              */
             weight: number;
         };
+        /** @description The partner’s hours: the fields given replace the supplier’s; without supplier hours all but holidays are required. */
+        PartnerBusinessHours: {
+            /** @description Open days, Mon to Sun. */
+            days?: ("Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun")[];
+            /** @description Closing time, HH:MM local time, after start on the same day (24:00 allowed). */
+            end?: string;
+            /** @description Closed dates, YYYY-MM-DD in that time zone. */
+            holidays?: string[];
+            /** @description Opening time, HH:MM local time. */
+            start?: string;
+            /** @description IANA time zone the hours and holidays are in, e.g. America/New_York. */
+            timeZone?: string;
+        };
+        /** @description The partner’s hours: the fields given replace the supplier’s; without supplier hours all but holidays are required. */
+        PartnerBusinessHoursInput: {
+            /** @description Open days, Mon to Sun. */
+            days?: ("Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun")[];
+            /** @description Closing time, HH:MM local time, after start on the same day (24:00 allowed). */
+            end?: string;
+            /** @description Closed dates, YYYY-MM-DD in that time zone. */
+            holidays?: string[];
+            /** @description Opening time, HH:MM local time. */
+            start?: string;
+            /** @description IANA time zone the hours and holidays are in, e.g. America/New_York. */
+            timeZone?: string;
+        };
         PartnerLead: {
             /** Format: date-time */
             assignedAt?: string;
@@ -1386,6 +1619,11 @@ export interface components {
             };
             /** @enum {string} */
             emailStatus: "NotSent" | "Sent" | "Opened" | "Clicked" | "Failed";
+            escalated?: {
+                /** Format: date-time */
+                at: string;
+                key: string;
+            };
             firstName?: string;
             history: components["schemas"]["HistoryEntry"][];
             id: string;
@@ -1404,6 +1642,15 @@ export interface components {
             product?: string;
             registration?: components["schemas"]["Registration"];
             rejectReason?: string;
+            /** Format: date-time */
+            remindAt?: string;
+            reminded?: {
+                assignmentVersion: number;
+                /** Format: date-time */
+                at: string;
+                messageId?: string;
+                to?: string;
+            };
             rerouteCount: number;
             salesRepId?: string;
             score: number;
@@ -1451,6 +1698,11 @@ export interface components {
             };
             /** @enum {string} */
             emailStatus: "NotSent" | "Sent" | "Opened" | "Clicked" | "Failed";
+            escalated?: {
+                /** Format: date-time */
+                at: string;
+                key: string;
+            };
             firstName?: string;
             id: string;
             lastName?: string;
@@ -1468,6 +1720,15 @@ export interface components {
             product?: string;
             registration?: components["schemas"]["Registration"];
             rejectReason?: string;
+            /** Format: date-time */
+            remindAt?: string;
+            reminded?: {
+                assignmentVersion: number;
+                /** Format: date-time */
+                at: string;
+                messageId?: string;
+                to?: string;
+            };
             rerouteCount: number;
             salesRepId?: string;
             score: number;
@@ -1486,6 +1747,8 @@ export interface components {
             /** @description Accept this partner’s leads at once, with an informational email. */
             autoAccept: boolean;
             autoRegistration: components["schemas"]["AutoRegistration"];
+            /** @description The partner’s own hours for its deadlines, over the supplier’s (absent: the supplier’s). */
+            businessHours?: components["schemas"]["PartnerBusinessHours"];
             /** @description Company names (case and spaces ignored) or email domains (`acme.com` also covers `eu.acme.com`) whose leads are never auto-registered. */
             ignoredCompanies: string[];
             /** @description Default lead owners: who gets the lead emails. */
@@ -1516,11 +1779,23 @@ export interface components {
             weight?: number;
         };
         PatchSupplierSettingsInput: {
+            /** @description null clears them: deadlines count wall-clock time. */
+            businessHours?: components["schemas"]["BusinessHoursInput"] | null;
             defaultLeadScore?: number;
+            /** @description null turns escalation emails off. */
+            escalationEmail?: string | null;
             maxReroutes?: number;
+            /** @description null turns reminders off. */
+            remindBeforeMinutes?: number | null;
             reopenClosedDuplicates?: boolean;
             rerouteAfterMinutes?: number;
             rerouteRejected?: boolean;
+        };
+        PatchWebhookInput: {
+            description?: string;
+            disabled?: boolean;
+            events?: ("lead.created" | "lead.routed" | "lead.notified" | "lead.email_status_changed" | "lead.accepted" | "lead.rejected" | "lead.rerouted" | "lead.unassigned" | "lead.pipeline_changed" | "lead.registered")[];
+            url?: string;
         };
         /** @description The mode, and optionally the partner’s own groups (left out: kept as they are). */
         PutAutoRegistrationInput: {
@@ -1537,6 +1812,8 @@ export interface components {
             /** @description Accept this partner’s leads at once, with an informational email. */
             autoAccept?: boolean;
             autoRegistration?: components["schemas"]["PutAutoRegistrationInput"];
+            /** @description The fields given replace the supplier’s; without supplier hours all but holidays are required; null clears them. */
+            businessHours?: components["schemas"]["PartnerBusinessHoursInput"] | null;
             /** @description Company names (case and spaces ignored) or email domains (`acme.com` also covers `eu.acme.com`) whose leads are never auto-registered. */
             ignoredCompanies?: string[];
             /** @description Default lead owners: who gets the lead emails. */
@@ -1724,16 +2001,25 @@ export interface components {
             version: number;
         };
         SupplierSettings: {
+            /** @description When set, rerouteAfterMinutes (and remindBeforeMinutes) count open minutes only, in these hours (a partner may override them). A deadline is fixed when the lead’s email goes out: changing the hours moves no deadline already set. */
+            businessHours?: components["schemas"]["BusinessHours"];
             /**
              * @description Score given to new distributed leads.
              * @default 50
              */
             defaultLeadScore: number;
             /**
+             * Format: email
+             * @description Told by email when a lead runs out of partners (Unassigned by a reroute) or a partner’s email bounces with no other lead owner left.
+             */
+            escalationEmail?: string;
+            /**
              * @description How many times one lead may be rerouted.
              * @default 3
              */
             maxReroutes: number;
+            /** @description One reminder email to the partner this long before the deadline (open minutes with business hours); absent: no reminder. */
+            remindBeforeMinutes?: number;
             /**
              * @description A known email arriving again for a closed lead (Rejected, or Unqualified in the pipeline): false updates its fields and leaves it closed; true routes it again as a new assignment.
              * @default false
@@ -1912,6 +2198,40 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "member";
+        };
+        Webhook: {
+            /** Format: date-time */
+            createdAt: string;
+            description?: string;
+            events: ("lead.created" | "lead.routed" | "lead.notified" | "lead.email_status_changed" | "lead.accepted" | "lead.rejected" | "lead.rerouted" | "lead.unassigned" | "lead.pipeline_changed" | "lead.registered")[];
+            /** Format: date-time */
+            failingSince?: string;
+            id: string;
+            /** Format: date-time */
+            previousSecretExpiresAt?: string;
+            /** Format: date-time */
+            secretRotatedAt?: string;
+            /** @enum {string} */
+            status: "active" | "failing" | "disabled";
+            /** Format: date-time */
+            updatedAt: string;
+            url: string;
+        };
+        WebhookDelivery: {
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            eventType: string;
+            /** @description The webhook-id header of every attempt of it */
+            id: string;
+            lastAttempt?: components["schemas"]["DeliveryAttempt"];
+            leadId?: string;
+            /** Format: date-time */
+            nextAttemptAt?: string;
+            /** @enum {string} */
+            status: "queued" | "sending" | "retrying" | "delivered" | "failed";
+            /** Format: date-time */
+            updatedAt: string;
         };
     };
     responses: never;
@@ -4028,6 +4348,392 @@ export interface operations {
                 content?: never;
             };
             /** @description No such user here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getV1Webhooks: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of webhooks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Webhook"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postV1Webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookInput"];
+            };
+        };
+        responses: {
+            /** @description Subscribed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The signing secret (whsec_…): shown once, here */
+                        secret: string;
+                        webhook: components["schemas"]["Webhook"];
+                    };
+                };
+            };
+            /** @description Already at the most webhooks (20 per tenant) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getV1WebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook: components["schemas"]["Webhook"];
+                    };
+                };
+            };
+            /** @description No such webhook of this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteV1WebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such webhook of this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchV1WebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PatchWebhookInput"];
+            };
+        };
+        responses: {
+            /** @description The webhook as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook: components["schemas"]["Webhook"];
+                    };
+                };
+            };
+            /** @description No such webhook of this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Changed meanwhile: read it again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getV1WebhooksByIdDeliveries: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookDelivery"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description No such webhook of this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postV1WebhooksByIdDeliveriesByDeliveryIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempt and the delivery after it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attempt: components["schemas"]["DeliveryAttempt"];
+                        /** @description The receiver answered 2xx */
+                        delivered: boolean;
+                        delivery: components["schemas"]["WebhookDelivery"];
+                    };
+                };
+            };
+            /** @description No such webhook of this tenant, or no such delivery of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postV1WebhooksByIdRotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default 1440 */
+                    overlapMinutes?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The signing secret (whsec_…): shown once, here */
+                        secret: string;
+                        webhook: components["schemas"]["Webhook"];
+                    };
+                };
+            };
+            /** @description No such webhook of this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error: 4xx for bad input, keys and missing resources, 5xx for ours */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postV1WebhooksByIdTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attempt: components["schemas"]["DeliveryAttempt"];
+                        /** @description The receiver answered 2xx */
+                        delivered: boolean;
+                        delivery: components["schemas"]["WebhookDelivery"];
+                    };
+                };
+            };
+            /** @description No such webhook of this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;

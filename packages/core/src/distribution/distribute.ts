@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import type { RerouteEvent, SesEvent } from '../events';
+import { effectiveHours } from '../hours/business-hours';
 import { changeLead } from '../leads/change';
 import type { Lead } from '../leads/lead';
 import type { LeadStore } from '../leads/ports';
@@ -14,6 +15,9 @@ import {
   NOTIFICATION_TAGS,
   notificationDue,
   recordNotification,
+  reminderFor,
+  reminderScheduleName,
+  reminderToCancel,
 } from './notify';
 import { type LinkAction, type LinkKeys, signLinkToken } from './tokens';
 
@@ -109,15 +113,20 @@ export async function distributeLead(deps: DistributeDeps, seen: Lead): Promise<
   if (!supplier || !partner) throw new Error(`Lead ${lead.id}: its supplier or partner no longer exists`);
   const now = deps.clock.now();
   const to = partner.leadOwners[due.attempt]?.email;
+  const hours = effectiveHours(supplier.settings.businessHours, partner.businessHours);
+  const timeZone = hours?.timeZone;
   const deadline =
     due.kind === 'decide'
       ? new Date(
           Math.max(
-            deadlineFor(lead, supplier.settings.rerouteAfterMinutes).getTime(),
+            deadlineFor(lead, supplier.settings.rerouteAfterMinutes, hours).getTime(),
             now.getTime() + MIN_DEADLINE_MS,
           ),
         )
       : undefined;
+  const remindAt = deadline
+    ? reminderFor(deadline, supplier.settings.remindBeforeMinutes, now, hours)
+    : undefined;
 
   let messageId: string | undefined;
   if (to) {
@@ -127,7 +136,7 @@ export async function distributeLead(deps: DistributeDeps, seen: Lead): Promise<
       [NOTIFICATION_TAGS.attempt]: String(due.attempt),
       [NOTIFICATION_TAGS.kind]: due.kind,
     };
-    const base = { supplierName: supplier.name, partnerName: partner.name, lead, now };
+    const base = { supplierName: supplier.name, partnerName: partner.name, lead, now, timeZone };
     let rendered: { subject: string; html: string; text: string };
     if (deadline) {
       const keys = await deps.linkKeys();
@@ -146,12 +155,22 @@ export async function distributeLead(deps: DistributeDeps, seen: Lead): Promise<
     ({ messageId } = await deps.mailer.send({ to: [to], ...rendered, tags }, key));
   }
   if (deadline) {
-    await deps.deadlines.schedule(deadlineScheduleName(lead.id, due.assignmentVersion), deadline, {
-      kind: 'deadline',
+    const assignment = {
       supplierId: lead.supplierId,
       leadId: lead.id,
       assignmentVersion: due.assignmentVersion,
+    };
+    await deps.deadlines.schedule(deadlineScheduleName(lead.id, due.assignmentVersion), deadline, {
+      kind: 'deadline',
+      ...assignment,
     });
+    // Same Scheduler path and target as the deadline; the reminder checks the assignment when it fires.
+    if (remindAt && to) {
+      await deps.deadlines.schedule(reminderScheduleName(lead.id, due.assignmentVersion), remindAt, {
+        kind: 'reminder',
+        ...assignment,
+      });
+    }
   }
   const failure = to
     ? undefined
@@ -159,13 +178,25 @@ export async function distributeLead(deps: DistributeDeps, seen: Lead): Promise<
       ? 'no lead owners'
       : 'no lead owner left to try';
   const outcome = await changeLead(deps.leads, lead.id, (current) =>
-    recordNotification(current, { due, to, messageId, failure, deadline, now }),
+    recordNotification(current, {
+      due,
+      to,
+      messageId,
+      failure,
+      deadline,
+      remindAt: to ? remindAt : undefined,
+      timeZone,
+      now,
+    }),
   );
   if ('refused' in outcome || 'missing' in outcome) return 'moved-on';
   return to ? 'sent' : 'no-owner';
 }
 
-/** A stream change that ended a wait: delete the old assignment's reroute schedule (best effort). */
+/**
+ * A stream change that ended a wait: delete the old assignment's reroute schedule
+ * and its reminder's (best effort; the version checks when they fire are the guarantee).
+ */
 export async function cancelObsoleteDeadline(
   deps: Pick<DistributeDeps, 'deadlines'>,
   old: Lead | undefined,
@@ -173,6 +204,8 @@ export async function cancelObsoleteDeadline(
 ): Promise<void> {
   const name = deadlineToCancel(old, next);
   if (name) await deps.deadlines.cancel(name);
+  const reminder = reminderToCancel(old, next);
+  if (reminder) await deps.deadlines.cancel(reminder);
 }
 
 export type EmailEventOutcome = 'applied' | 'seen-before' | 'stale' | 'unknown-lead' | 'untagged';
@@ -193,6 +226,9 @@ export async function applyEmailEvent(
 ): Promise<EmailEventOutcome> {
   const leadId = event.tags[NOTIFICATION_TAGS.leadId];
   if (!leadId) return 'untagged';
+  // The email status is the first notification's: a reminder's or an escalation's events are not about it.
+  const kind = event.tags[NOTIFICATION_TAGS.kind];
+  if (kind !== undefined && kind !== 'decide' && kind !== 'info') return 'untagged';
   // Only a bounce or complaint may move the email to the next lead owner: only they need the owners.
   const needsOwners = event.eventType === 'Bounce' || event.eventType === 'Complaint';
   const outcome = await changeLead(deps.leads, leadId, async (lead) => {

@@ -6,9 +6,11 @@
  */
 export * from './distribute';
 export * from './email-status';
+export * from './escalate';
 export * from './links';
 export * from './notify';
 export * from './partner-decisions';
+export * from './remind';
 export * from './reroute';
 export * from './reroute-lead';
 export * from './reroute-rejected';

@@ -1,4 +1,10 @@
 import type { SesEvent } from '../events';
+import {
+  addOpenMinutes,
+  type BusinessHours,
+  BusinessHoursUnreachable,
+  subtractOpenMinutes,
+} from '../hours/business-hours';
 import type { HistoryEntry, Lead } from '../leads/lead';
 import {
   EMAIL_EVENTS,
@@ -70,16 +76,65 @@ export function notificationDue(lead: Lead): NotificationDue | undefined {
   return undefined;
 }
 
-/** When a Pending lead goes to the next partner: the assignment time plus the supplier's minutes. */
-export function deadlineFor(lead: Lead, rerouteAfterMinutes: number): Date {
+/** What a partner's time to act counts from: the moment it got the lead (the one place that says so). */
+export function deadlineStart(lead: Pick<Lead, 'assignedAt' | 'distributionStatusChangedAt'>): Date {
+  return new Date(lead.assignedAt ?? lead.distributionStatusChangedAt);
+}
+
+/**
+ * When a Pending lead goes to the next partner: the supplier's minutes after
+ * {@link deadlineStart}, counted in open minutes when business hours apply (the
+ * partner's over the supplier's), else wall-clock minutes. Hours so sparse that
+ * no deadline is found within years count wall-clock minutes instead, rather
+ * than leave the lead without a deadline. Once set on the lead (`deadlineAt`,
+ * when the email goes out) the deadline stays: settings changed later move no
+ * deadline already set.
+ */
+export function deadlineFor(lead: Lead, rerouteAfterMinutes: number, hours?: BusinessHours): Date {
   if (lead.deadlineAt) return new Date(lead.deadlineAt);
-  const from = Date.parse(lead.assignedAt ?? lead.distributionStatusChangedAt);
-  return new Date(from + rerouteAfterMinutes * 60_000);
+  const from = deadlineStart(lead);
+  if (hours) {
+    try {
+      return addOpenMinutes(from, rerouteAfterMinutes, hours);
+    } catch (error) {
+      if (!(error instanceof BusinessHoursUnreachable)) throw error;
+    }
+  }
+  return new Date(from.getTime() + rerouteAfterMinutes * 60_000);
+}
+
+/**
+ * When the one reminder goes out: `remindBeforeMinutes` before the deadline (open
+ * minutes with business hours), or undefined when that is not after `now`
+ * (a reminder in the past is no reminder) or reminders are off.
+ */
+export function reminderFor(
+  deadline: Date,
+  remindBeforeMinutes: number | undefined,
+  now: Date,
+  hours?: BusinessHours,
+): Date | undefined {
+  if (!remindBeforeMinutes) return undefined;
+  let at: Date | undefined;
+  if (hours) {
+    try {
+      at = subtractOpenMinutes(deadline, remindBeforeMinutes, hours);
+    } catch (error) {
+      if (!(error instanceof BusinessHoursUnreachable)) throw error;
+    }
+  }
+  at ??= new Date(deadline.getTime() - remindBeforeMinutes * 60_000);
+  return at.getTime() > now.getTime() ? at : undefined;
 }
 
 /** The reroute schedule of one assignment: deterministic, so creating it twice is a no-op. */
 export function deadlineScheduleName(leadId: string, assignmentVersion: number): string {
   return `reroute-${leadId}-v${assignmentVersion}`;
+}
+
+/** The reminder schedule of one assignment: deterministic, like the reroute's. */
+export function reminderScheduleName(leadId: string, assignmentVersion: number): string {
+  return `remind-${leadId}-v${assignmentVersion}`;
 }
 
 /**
@@ -98,6 +153,12 @@ export function deadlineToCancel(old: Lead | undefined, next: Lead | undefined):
   return stillWaiting ? undefined : deadlineScheduleName(old.id, old.assignmentVersion);
 }
 
+/** The reminder schedule the same change makes pointless: with the deadline's, when the old image had one due. */
+export function reminderToCancel(old: Lead | undefined, next: Lead | undefined): string | undefined {
+  if (!old?.remindAt || !deadlineToCancel(old, next)) return undefined;
+  return reminderScheduleName(old.id, old.assignmentVersion);
+}
+
 export interface SentNotification {
   due: NotificationDue;
   /** The lead owner's address, or undefined when the partner has none to try. */
@@ -106,6 +167,10 @@ export interface SentNotification {
   /** Why nothing was sent (`no lead owners`). */
   failure?: string | undefined;
   deadline?: Date | undefined;
+  /** When the reminder is scheduled, if one is. */
+  remindAt?: Date | undefined;
+  /** Whether the deadline counts open minutes of business hours (their time zone) or wall-clock time. */
+  timeZone?: string | undefined;
   now: Date;
 }
 
@@ -136,6 +201,8 @@ export function recordNotification(lead: Lead, sent: SentNotification): Transiti
       ...(sent.messageId ? { messageId: sent.messageId } : {}),
       ...(sent.failure ? { reason: sent.failure } : {}),
       ...(sent.deadline ? { deadlineAt: sent.deadline.toISOString() } : {}),
+      ...(sent.deadline && sent.timeZone ? { businessHours: sent.timeZone } : {}),
+      ...(sent.remindAt ? { remindAt: sent.remindAt.toISOString() } : {}),
       ...(due.attempt > 0 ? { attempt: due.attempt } : {}),
     },
   };
@@ -150,6 +217,7 @@ export function recordNotification(lead: Lead, sent: SentNotification): Transiti
       at,
     },
     ...(sent.deadline && due.kind === 'decide' ? { deadlineAt: sent.deadline.toISOString() } : {}),
+    ...(sent.remindAt && due.kind === 'decide' ? { remindAt: sent.remindAt.toISOString() } : {}),
     ...(sent.failure && due.kind === 'decide'
       ? { emailStatus: 'Failed' as const, emailFailure: { type: 'NotSent', reason: sent.failure } }
       : {}),

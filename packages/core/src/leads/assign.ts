@@ -49,6 +49,7 @@ export function assignTransition(
     emailFailure: _e,
     emailAttempt: _a,
     deadlineAt: _d,
+    remindAt: _m,
     assignedAt: _t,
     rerouteFailure: _f,
     ...rest

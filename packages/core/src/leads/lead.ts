@@ -192,6 +192,22 @@ export const Lead = z
     assignedAt: z.iso.datetime().optional(),
     /** Pending: when the lead goes to the next partner if nobody acts (set when the email goes out). */
     deadlineAt: z.iso.datetime().optional(),
+    /**
+     * Pending: when the one reminder before the deadline goes out (the supplier's
+     * remindBeforeMinutes; set with the deadline, absent when there is none).
+     */
+    remindAt: z.iso.datetime().optional(),
+    /** The reminder sent for an assignment (its idempotency marker: one per assignment). */
+    reminded: z
+      .object({
+        assignmentVersion: z.int(),
+        to: z.string().optional(),
+        messageId: z.string().optional(),
+        at: z.iso.datetime(),
+      })
+      .optional(),
+    /** The latest escalation email to the supplier (`<assignmentVersion>:<kind>`; one per assignment and kind). */
+    escalated: z.object({ key: z.string(), at: z.iso.datetime() }).optional(),
     /** Which of the partner's default lead owners the email goes to (0 first; the next after a bounce). */
     emailAttempt: z.int().min(0).optional(),
     /** The email sent for the current assignment (distribute's idempotency marker). */

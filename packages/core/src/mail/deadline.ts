@@ -36,18 +36,24 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 }
 
 /**
- * A moment as "Wed 25 Nov 2026, 10:00 UTC" in the given IANA time zone
- * (default UTC; an unknown zone falls back to UTC, still labelled correctly).
+ * A moment as "Wed 25 Nov 2026, 10:00 UTC", or in another IANA time zone, named
+ * in full so that nobody has to decode an abbreviation: "Mon 7 Dec 2026, 16:30
+ * (America/New_York)". An unknown zone falls back to UTC, still labelled correctly.
  */
 export function formatDateTime(at: Date, timeZone = 'UTC'): string {
   let fmt: Intl.DateTimeFormat;
+  let zone = timeZone;
   try {
     fmt = formatter(timeZone);
   } catch {
     fmt = formatter('UTC');
+    zone = 'UTC';
   }
+  // The name as given (ICU would answer Asia/Katmandu for Asia/Kathmandu); UTC's aliases read as UTC.
+  if (fmt.resolvedOptions().timeZone === 'UTC') zone = 'UTC';
   const part = Object.fromEntries(fmt.formatToParts(at).map((p) => [p.type, p.value]));
-  return `${part.weekday} ${part.day} ${part.month} ${part.year}, ${part.hour}:${part.minute} ${part.timeZoneName}`;
+  const when = `${part.weekday} ${part.day} ${part.month} ${part.year}, ${part.hour}:${part.minute}`;
+  return zone === 'UTC' ? `${when} UTC` : `${when} (${zone})`;
 }
 
 /**

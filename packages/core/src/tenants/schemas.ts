@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EmailAddress } from '../email-address';
+import { BusinessHours, PartnerBusinessHours } from '../hours/business-hours';
 import { AutoRegistration, AutoRegistrationMode, IgnoredCompanies } from '../registration/rules';
 
 export { EmailAddress };
@@ -42,6 +43,20 @@ export const SupplierSettings = z
       .describe(
         'A known email arriving again for a closed lead (Rejected, or Unqualified in the pipeline): false updates its fields and leaves it closed; true routes it again as a new assignment.',
       ),
+    businessHours: BusinessHours.optional().describe(
+      'When set, rerouteAfterMinutes (and remindBeforeMinutes) count open minutes only, in these hours (a partner may override them). A deadline is fixed when the lead’s email goes out: changing the hours moves no deadline already set.',
+    ),
+    remindBeforeMinutes: z
+      .int()
+      .min(1, 'must be at least 1 minute')
+      .max(43_200, 'must be at most 43200 minutes (30 days)')
+      .optional()
+      .describe(
+        'One reminder email to the partner this long before the deadline (open minutes with business hours); absent: no reminder.',
+      ),
+    escalationEmail: EmailAddress.optional().describe(
+      'Told by email when a lead runs out of partners (Unassigned by a reroute) or a partner’s email bounces with no other lead owner left.',
+    ),
   })
   .meta({ id: 'SupplierSettings' });
 export type SupplierSettings = z.output<typeof SupplierSettings>;
@@ -53,6 +68,12 @@ export const PatchSupplierSettings = z
     rerouteRejected: SupplierSettings.shape.rerouteRejected.removeDefault(),
     defaultLeadScore: SupplierSettings.shape.defaultLeadScore.removeDefault(),
     reopenClosedDuplicates: SupplierSettings.shape.reopenClosedDuplicates.removeDefault(),
+    businessHours: BusinessHours.nullable().describe('null clears them: deadlines count wall-clock time.'),
+    remindBeforeMinutes: SupplierSettings.shape.remindBeforeMinutes
+      .unwrap()
+      .nullable()
+      .describe('null turns reminders off.'),
+    escalationEmail: EmailAddress.nullable().describe('null turns escalation emails off.'),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, {
@@ -169,6 +190,9 @@ export const PartnerSettings = z
     salesReps: partnerFields.salesReps,
     autoRegistration: AutoRegistration,
     ignoredCompanies: IgnoredCompanies,
+    businessHours: PartnerBusinessHours.optional().describe(
+      'The partner’s own hours for its deadlines, over the supplier’s (absent: the supplier’s).',
+    ),
   })
   .meta({ id: 'PartnerSettings' });
 export type PartnerSettings = z.output<typeof PartnerSettings>;
@@ -192,9 +216,15 @@ export const PutPartnerSettings = z
     salesReps: partnerFields.salesReps.optional(),
     autoRegistration: PutAutoRegistration.optional(),
     ignoredCompanies: IgnoredCompanies.optional(),
+    businessHours: PartnerBusinessHours.nullable()
+      .optional()
+      .describe(
+        'The fields given replace the supplier’s; without supplier hours all but holidays are required; null clears them.',
+      ),
   })
   .refine((p) => Object.values(p).some((v) => v !== undefined), {
-    message: 'name at least one of autoAccept, leadOwners, salesReps, autoRegistration, ignoredCompanies',
+    message:
+      'name at least one of autoAccept, leadOwners, salesReps, autoRegistration, ignoredCompanies, businessHours',
     when: (payload) => payload.issues.length === 0,
   })
   .meta({
@@ -209,6 +239,7 @@ export const Partner = z
     supplierId: z.string(),
     ...CreatePartner.shape,
     ...registrationFields,
+    businessHours: PartnerBusinessHours.optional().describe('The partner’s own hours (its settings).'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: z.int(),

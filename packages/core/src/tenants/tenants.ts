@@ -1,6 +1,14 @@
 import { apiKeyPrefix, generateApiKey, hashApiKey, looksLikeTenantKey, sameKey } from '../api-keys';
 import type { Clock } from '../clock';
-import { ConflictError, type ErrorDetail, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
+import {
+  ConflictError,
+  type ErrorDetail,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from '../errors';
+import { partnerHoursProblems } from '../hours/business-hours';
 import { newId } from '../ids';
 import type { Page, PageQuery } from '../pages';
 import type { ApiKeyRecord, Principal } from '../principal';
@@ -337,12 +345,14 @@ async function changePartner(
 ): Promise<Partner> {
   for (let attempt = 1; ; attempt++) {
     const previous = await getPartner(deps, supplierId, partnerId);
-    const next: Partner = {
+    const merged: Partner = {
       ...previous,
       ...change(previous),
       updatedAt: deps.clock.now().toISOString(),
       version: previous.version + 1,
     };
+    // A change that names a field as undefined clears it (an optional setting set to null).
+    const next = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Partner;
     try {
       await deps.store.replacePartner(previous, next);
       return next;
@@ -372,6 +382,12 @@ export async function updatePartner(
  * those left out stay as they are, and so do its own registration groups when
  * `autoRegistration` names only a mode. Mode `own` without groups is accepted
  * with a warning: it registers nothing until a group is added.
+ *
+ * `businessHours` (null clears them) are the partner's fields over its
+ * supplier's hours: together they must make whole, valid hours, so without
+ * supplier hours every field but `holidays` is required; a problem names the
+ * field (`businessHours.start`). The supplier may change its hours later: a
+ * partner whose override no longer makes whole hours counts wall-clock time.
  */
 export async function updatePartnerSettings(
   deps: TenantDeps,
@@ -379,10 +395,21 @@ export async function updatePartnerSettings(
   partnerId: string,
   settings: PutPartnerSettings,
 ): Promise<PartnerResult> {
-  const { autoRegistration, ...rest } = settings;
+  const { autoRegistration, businessHours, ...rest } = settings;
+  if (businessHours) {
+    const supplier = await getSupplier(deps, supplierId);
+    const problems = partnerHoursProblems(supplier.settings.businessHours, businessHours);
+    if (problems.length > 0) {
+      throw new ValidationError(
+        `Invalid business hours: ${problems[0]?.path}: ${problems[0]?.message}`,
+        problems,
+      );
+    }
+  }
   const set = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<Partner>;
   const partner = await changePartner(deps, supplierId, partnerId, (previous) => ({
     ...set,
+    ...(businessHours === null ? { businessHours: undefined } : businessHours ? { businessHours } : {}),
     ...(autoRegistration
       ? {
           autoRegistration: {

@@ -6,6 +6,13 @@ import { detailsAt, ErrorNote, Outcome } from '../../ui/errors';
 import { Field, PageTitle } from '../../ui/form';
 import { day } from '../../ui/format';
 import {
+  type HoursDraft,
+  holidayList,
+  hoursDraft,
+  OpeningFields,
+  TimeZoneField,
+} from '../common/business-hours';
+import {
   type PartnerLeadSummary,
   type PartnerSettings,
   type PutPartnerSettings,
@@ -39,6 +46,11 @@ interface Draft {
   mode: Mode;
   groups: GroupDraft[];
   ignored: string;
+  /** The partner's own time zone for its deadlines; empty: the supplier's. */
+  zone: string;
+  /** Its own open days and times over the supplier's. */
+  ownHours: boolean;
+  hours: HoursDraft;
 }
 
 function toDraft(s: PartnerSettings): Draft {
@@ -49,6 +61,28 @@ function toDraft(s: PartnerSettings): Draft {
     mode: s.autoRegistration.mode,
     groups: toDrafts(s.autoRegistration.groups),
     ignored: s.ignoredCompanies.join('\n'),
+    zone: s.businessHours?.timeZone ?? '',
+    ownHours: s.businessHours?.days !== undefined || s.businessHours?.start !== undefined,
+    hours: hoursDraft({ ...s.businessHours, timeZone: s.businessHours?.timeZone ?? 'UTC' }),
+  };
+}
+
+const OPENING_WORDS = { days: 'Open days', start: 'Opens at', end: 'Closes at', holidays: 'Holidays' };
+
+/** The partner's hours as the API takes them: only what it sets itself, or null for the supplier's. */
+function hoursBody(d: Draft): PutPartnerSettings['businessHours'] {
+  const zone = d.zone.trim();
+  if (!zone && !d.ownHours) return null;
+  return {
+    ...(zone ? { timeZone: zone } : {}),
+    ...(d.ownHours
+      ? {
+          days: d.hours.days,
+          start: d.hours.start,
+          end: d.hours.end,
+          holidays: holidayList(d.hours.holidays),
+        }
+      : {}),
   };
 }
 
@@ -72,6 +106,7 @@ function toBody(d: Draft): PutPartnerSettings {
     })),
     autoRegistration: { mode: d.mode, groups: fromDrafts(d.groups) },
     ignoredCompanies: ignoredList(d.ignored),
+    businessHours: hoursBody(d),
   };
 }
 
@@ -142,6 +177,42 @@ export default function Settings() {
             Auto-accept: accept every lead at once, with an informational email to the lead owners instead of
             Accept / Reject
           </label>
+        </section>
+
+        <section class="panel" aria-labelledby="s-hours">
+          <h2 id="s-hours">Business hours</h2>
+          <p class="muted">
+            When the supplier counts open hours, your time to act on a lead counts only while you are open.
+            Set your own time zone, or your own days and times, where they differ from the supplier’s.
+          </p>
+          <TimeZoneField
+            label="My time zone (optional)"
+            hint="IANA name, e.g. Europe/London. Leave empty for the supplier’s."
+            value={draft.zone}
+            error={problem}
+            onChange={(zone) => update({ zone })}
+          />
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={draft.ownHours}
+              onChange={(e) => update({ ownHours: (e.currentTarget as HTMLInputElement).checked })}
+            />
+            My own open days and times
+          </label>
+          {draft.ownHours ? (
+            <OpeningFields draft={draft.hours} error={problem} onChange={(hours) => update({ hours })} />
+          ) : null}
+          {/* Without its own days and times, what the API misses there is said here. */}
+          {!draft.ownHours
+            ? (['days', 'start', 'end', 'holidays'] as const).flatMap((field) =>
+                detailsAt(problem, `businessHours.${field}`).map((m) => (
+                  <p key={`${field}-${m}`} class="field-error">
+                    {`${OPENING_WORDS[field]}: ${m}`}
+                  </p>
+                )),
+              )
+            : null}
         </section>
 
         <section class="panel" aria-labelledby="s-owners">

@@ -4,6 +4,13 @@ import { useTenant } from '../../tenant';
 import { useAction, useLoad } from '../../ui/data';
 import { detailsAt, ErrorNote, Outcome } from '../../ui/errors';
 import { Field, PageTitle } from '../../ui/form';
+import {
+  type HoursDraft,
+  holidayList,
+  hoursDraft,
+  OpeningFields,
+  TimeZoneField,
+} from '../common/business-hours';
 import { KeysPanel } from './keys-panel';
 import './intake.css';
 
@@ -16,6 +23,9 @@ const SETTING_WORDS: Record<keyof Patch, string> = {
   rerouteRejected: 'reroute rejected leads',
   defaultLeadScore: 'default lead score',
   reopenClosedDuplicates: 'route closed duplicates again',
+  businessHours: 'business hours',
+  remindBeforeMinutes: 'reminder',
+  escalationEmail: 'escalation email',
 };
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
@@ -51,6 +61,13 @@ interface Draft {
   rerouteRejected: boolean;
   defaultLeadScore: string;
   reopenClosedDuplicates: boolean;
+  /** Deadlines count open minutes of these hours (off: wall-clock time). */
+  hoursOn: boolean;
+  hours: HoursDraft;
+  /** Minutes before the deadline; empty: no reminder. */
+  remindBeforeMinutes: string;
+  /** Empty: no escalation emails. */
+  escalationEmail: string;
 }
 
 const draftOf = (s: Settings): Draft => ({
@@ -59,7 +76,23 @@ const draftOf = (s: Settings): Draft => ({
   rerouteRejected: s.rerouteRejected,
   defaultLeadScore: String(s.defaultLeadScore),
   reopenClosedDuplicates: s.reopenClosedDuplicates,
+  hoursOn: s.businessHours !== undefined,
+  hours: hoursDraft(s.businessHours),
+  remindBeforeMinutes: s.remindBeforeMinutes === undefined ? '' : String(s.remindBeforeMinutes),
+  escalationEmail: s.escalationEmail ?? '',
 });
+
+/** The hours as the API takes them, or null to clear them. */
+const hoursOf = (d: Draft) =>
+  d.hoursOn
+    ? {
+        timeZone: d.hours.timeZone.trim(),
+        days: d.hours.days,
+        start: d.hours.start,
+        end: d.hours.end,
+        holidays: holidayList(d.hours.holidays),
+      }
+    : null;
 
 /** What changed (a PATCH names only that); a number as typed goes as a number, the API checks it. */
 function changes(before: Settings, d: Draft): Patch {
@@ -72,6 +105,12 @@ function changes(before: Settings, d: Draft): Patch {
   if (num(d.defaultLeadScore) !== before.defaultLeadScore) patch.defaultLeadScore = num(d.defaultLeadScore);
   if (d.reopenClosedDuplicates !== before.reopenClosedDuplicates)
     patch.reopenClosedDuplicates = d.reopenClosedDuplicates;
+  const hours = hoursOf(d);
+  if (JSON.stringify(hours) !== JSON.stringify(before.businessHours ?? null)) patch.businessHours = hours;
+  const remind = d.remindBeforeMinutes.trim() === '' ? null : Number(d.remindBeforeMinutes);
+  if (remind !== (before.remindBeforeMinutes ?? null)) patch.remindBeforeMinutes = remind;
+  const escalation = d.escalationEmail.trim() === '' ? null : d.escalationEmail.trim();
+  if (escalation !== (before.escalationEmail ?? null)) patch.escalationEmail = escalation;
   return patch;
 }
 
@@ -209,6 +248,76 @@ function SettingsForm(props: {
         {detailsAt(save.error, 'rerouteRejected').length ? (
           <p class="field-error">{detailsAt(save.error, 'rerouteRejected').join('; ')}</p>
         ) : null}
+      </fieldset>
+      <fieldset>
+        <legend>Business hours</legend>
+        <div class="check check-hint">
+          <input
+            id="hours-on"
+            type="checkbox"
+            checked={draft.hoursOn}
+            aria-describedby="hours-on-hint"
+            onChange={(e) => set({ hoursOn: (e.currentTarget as HTMLInputElement).checked })}
+          />
+          <label for="hours-on">Count open hours only</label>
+          <small id="hours-on-hint" class="hint">
+            The reroute time (and the reminder) count only the minutes your partners are open: a lead sent at
+            16:30 with 8 hours to act, open 09:00–17:00, is due the next working day at 16:30. A partner may
+            set its own hours or time zone. A deadline already set never moves.
+          </small>
+        </div>
+        {draft.hoursOn ? (
+          <>
+            <TimeZoneField
+              label="Time zone"
+              hint="IANA name, e.g. Europe/London or America/New_York."
+              required
+              value={draft.hours.timeZone}
+              error={save.error}
+              onChange={(timeZone) => set({ hours: { ...draft.hours, timeZone } })}
+            />
+            <OpeningFields draft={draft.hours} error={save.error} onChange={(hours) => set({ hours })} />
+          </>
+        ) : detailsAt(save.error, 'businessHours').length ? (
+          <p class="field-error">{detailsAt(save.error, 'businessHours').join('; ')}</p>
+        ) : null}
+      </fieldset>
+      <fieldset>
+        <legend>Reminder and escalation</legend>
+        <Field
+          label="Remind the partner before the deadline (minutes)"
+          hint="One reminder email this long before the deadline (open minutes with business hours). Leave empty for none."
+          errors={detailsAt(save.error, 'remindBeforeMinutes')}
+        >
+          {(id, d) => (
+            <input
+              id={id}
+              type="number"
+              min={1}
+              max={43200}
+              step={1}
+              inputMode="numeric"
+              value={draft.remindBeforeMinutes}
+              aria-describedby={d}
+              onInput={(e) => set({ remindBeforeMinutes: (e.currentTarget as HTMLInputElement).value })}
+            />
+          )}
+        </Field>
+        <Field
+          label="Escalation email"
+          hint="Told when a lead runs out of partners, or a partner’s email bounces with nobody left to try. Leave empty for none."
+          errors={detailsAt(save.error, 'escalationEmail')}
+        >
+          {(id, d) => (
+            <input
+              id={id}
+              type="email"
+              value={draft.escalationEmail}
+              aria-describedby={d}
+              onInput={(e) => set({ escalationEmail: (e.currentTarget as HTMLInputElement).value })}
+            />
+          )}
+        </Field>
       </fieldset>
       <fieldset>
         <legend>Leads</legend>
