@@ -4,13 +4,14 @@ import {
   type Delivery,
   EVENT_TYPES,
   EVENT_WORDS,
+  type EventType,
   type Webhook,
 } from '../../data/webhooks';
 import { when } from '../../ui/format';
 import './webhooks.css';
 
 /** Whether a webhook hears every event (then the list says so in two words). */
-export const hearsAll = (events: readonly string[]) => EVENT_TYPES.every((e) => events.includes(e));
+export const hearsAll = (events: readonly EventType[]) => EVENT_TYPES.every((e) => events.includes(e));
 
 /** A webhook's state; a failing one says since when, so it cannot be missed in a list. */
 export function WebhookStatus({ webhook }: { webhook: Webhook }) {
@@ -49,8 +50,8 @@ export function DeliveryStatus({ status }: { status: Delivery['status'] }) {
  * (mixed when only some are ticked). The API's words about `events` show under the group.
  */
 export function EventsField(props: {
-  value: string[];
-  onChange: (events: string[]) => void;
+  value: EventType[];
+  onChange: (events: EventType[]) => void;
   errors: string[];
 }) {
   const all = useRef<HTMLInputElement>(null);

@@ -4,6 +4,7 @@ import {
   type AttemptResult,
   type Delivery,
   deleteWebhook,
+  type EventType,
   getWebhook,
   listDeliveries,
   patchWebhook,
@@ -33,6 +34,8 @@ import type { DeletedState } from './webhooks';
 
 /** How long the old secret keeps signing after a rotation: time for the receiver to switch. */
 const OVERLAPS = [
+  // A leaked secret: the old one stops signing at once.
+  { minutes: 0, words: 'no time (stop it now)' },
   { minutes: 60, words: '1 hour' },
   { minutes: 1440, words: '24 hours' },
   { minutes: 4320, words: '3 days' },
@@ -178,7 +181,7 @@ export default function WebhookPage(props: { params: { id: string } }) {
 /** The fields of the form that differ from the webhook (a PATCH names only what changed). */
 function changes(
   before: Webhook,
-  next: { url: string; events: string[]; description: string },
+  next: { url: string; events: EventType[]; description: string },
 ): WebhookPatch {
   const patch: WebhookPatch = {};
   if (next.url !== before.url) patch.url = next.url;
@@ -189,7 +192,7 @@ function changes(
 
 function EditWebhook(props: { webhook: Webhook; save: ReturnType<typeof useAction>; onSaved: () => void }) {
   const { webhook, save } = props;
-  const [events, setEvents] = useState<string[]>(webhook.events);
+  const [events, setEvents] = useState<EventType[]>(webhook.events);
   const form = useRef<HTMLFormElement>(null);
   return (
     <form
@@ -298,7 +301,11 @@ function RotateSecret(props: { webhook: Webhook; onRotated: () => void }) {
         </div>
       ) : (
         <div class="row">
-          <Field label="Keep the old secret signing for" hint="Both secrets sign each delivery meanwhile.">
+          <Field
+            label="Keep the old secret signing for"
+            hint="Both secrets sign each delivery meanwhile."
+            errors={detailsAt(rotate.error, 'overlapMinutes')}
+          >
             {(id, d) => (
               <select
                 id={id}
@@ -321,7 +328,7 @@ function RotateSecret(props: { webhook: Webhook; onRotated: () => void }) {
               onClick={() => {
                 if (
                   !confirm(
-                    `Rotate the signing secret? The new one is shown once; the old one keeps signing for ${overlapWords}.`,
+                    `Rotate the signing secret? The new one is shown once; ${overlap === 0 ? 'the old one stops signing now' : `the old one keeps signing for ${overlapWords}`}.`,
                   )
                 )
                   return;
@@ -351,7 +358,8 @@ function RotateSecret(props: { webhook: Webhook; onRotated: () => void }) {
 
 function DeliveryLog(props: { webhookId: string; tick: number; onRedelivered: () => void }) {
   const { tenant } = useTenant();
-  const pager = usePager(`deliveries:${props.webhookId}`);
+  // A delivery made here (a test, a redelivery) is newest: the log goes back to its first page.
+  const pager = usePager(`deliveries:${props.webhookId}:${props.tick}`);
   const log = useLoad(
     () => listDeliveries(props.webhookId, pager.cursor),
     [props.webhookId, pager.cursor, props.tick],
@@ -412,7 +420,8 @@ function DeliveryLog(props: { webhookId: string; tick: number; onRedelivered: ()
         return (
           <button
             type="button"
-            disabled={again.busy || d.status === 'queued' || d.status === 'sending'}
+            // Any status: a delivery stuck queued or sending (its sender gone) is taken up by hand too.
+            disabled={again.busy}
             aria-label={`Redeliver ${d.eventType} of ${when(d.createdAt)}`}
             onClick={() => {
               setResult(undefined);

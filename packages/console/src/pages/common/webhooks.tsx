@@ -1,6 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import { createWebhook, listWebhooks, type Webhook } from '../../data/webhooks';
+import { createWebhook, type EventType, listWebhooks, type Webhook } from '../../data/webhooks';
 import { useTenant } from '../../tenant';
 import { useAction, useLoad } from '../../ui/data';
 import { detailsAt, ErrorNote, Outcome } from '../../ui/errors';
@@ -94,7 +94,7 @@ export default function Webhooks() {
 
 function NewWebhook({ onCreated }: { onCreated: () => void }) {
   const [open, setOpen] = useState(false);
-  const [events, setEvents] = useState<string[]>([]);
+  const [events, setEvents] = useState<EventType[]>([]);
   const [created, setCreated] = useState<{ webhook: Webhook; secret: string } | undefined>(undefined);
   const create = useAction();
   const form = useRef<HTMLFormElement>(null);
