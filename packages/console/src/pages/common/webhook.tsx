@@ -458,7 +458,7 @@ function DeliveryLog(props: { webhookId: string; tick: number; onRedelivered: ()
         data={items}
         columns={columns}
         rowId={(d) => d.id}
-        empty={log.loading && !log.data ? 'Loading…' : 'No deliveries yet: they appear as events happen.'}
+        empty={log.loading && !log.data ? 'Loading…' : 'No deliveries yet: they show here once events happen (Refresh to look again).'}
       />
       <Pager
         pager={pager}
