@@ -458,7 +458,11 @@ function DeliveryLog(props: { webhookId: string; tick: number; onRedelivered: ()
         data={items}
         columns={columns}
         rowId={(d) => d.id}
-        empty={log.loading && !log.data ? 'Loading…' : 'No deliveries yet: they show here once events happen (Refresh to look again).'}
+        empty={
+          log.loading && !log.data
+            ? 'Loading…'
+            : 'No deliveries yet: they show here once events happen (Refresh to look again).'
+        }
       />
       <Pager
         pager={pager}
