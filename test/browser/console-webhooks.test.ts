@@ -14,7 +14,8 @@ const PARTNER = 'Northwind Partners';
  * copies its secret, shown once; a test event and a lead's events arrive signed by it and
  * show in the delivery log; a receiver that fails shows the failed attempt, and a
  * redelivery after it is fixed arrives under the same webhook-id; a rotation signs with
- * both secrets; bad input is named at its field; a partner admin sees only its own webhooks.
+ * both secrets; bad input is named at its field; the log pages by its cursor; a partner admin
+ * sees only its own webhooks.
  * Retries wait a second at most here (WEBHOOK_RETRY_BASE_SECONDS), so the log moves quickly.
  */
 describe('console: webhooks', () => {
@@ -74,6 +75,13 @@ describe('console: webhooks', () => {
     // The secret is not on the webhook's page, nor on the list when it is opened again.
     await expect(page.getByRole('textbox', { name: 'Signing secret', exact: true }).count()).resolves.toBe(0);
     expect(await page.content()).not.toContain(secret);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+    await heading(page, 'Webhooks');
+    const listed = page.getByRole('link', { name: `${receiver.url}/crm`, exact: true });
+    await listed.waitFor();
+    expect(await page.content()).not.toContain(secret);
+    await listed.click();
+    await page.getByRole('heading', { level: 1, name: /\/crm\b/ }).waitFor();
 
     await page.getByRole('button', { name: 'Send test event' }).click();
     const test = await waitFor(
@@ -175,7 +183,7 @@ describe('console: webhooks', () => {
     await page.getByText(/previous secret still signs until/).waitFor();
   });
 
-  it('names the field of bad input: no event chosen, a URL with a password', async () => {
+  it('names the field of bad input: no event chosen, a URL with a password, an ftp URL', async () => {
     const { page } = await h.newPage();
     await h.signIn(page, h.person('supplier'));
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
@@ -195,7 +203,59 @@ describe('console: webhooks', () => {
       .getByText('must not hold a user name or password')
       .waitFor();
     await h.axe(page, 'webhook-errors');
+    // Another scheme: the API's words at the URL, and the person lands there to fix it.
+    await form.getByLabel('URL').fill('ftp://x');
+    await form.getByRole('checkbox', { name: 'lead.created' }).check();
+    await form.getByRole('button', { name: 'Create webhook' }).click();
+    await form
+      .locator('.field')
+      .filter({ has: page.getByLabel('URL') })
+      .getByText('must be an http or https URL')
+      .waitFor();
+    await expect(form.getByRole('group', { name: 'Events' }).locator('.field-error').count()).resolves.toBe(
+      0,
+    );
+    await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('name')")).toBe('url');
+    const hooks = (await api(h.endpoints.api, 'GET', '/v1/webhooks', sup)).body as Json;
+    expect(hooks.items.map((w: Json) => w.url)).not.toContain('ftp://x');
     expect(h.violations).toEqual([]);
+  });
+
+  it('pages the delivery log by its cursor: 25 newest first, then the rest, and back', async () => {
+    const { page } = await h.newPage();
+    await h.signIn(page, h.person('supplier'));
+    const { id } = await create(page, '/many', ['lead.created'], 'Many tests');
+    // 26 test events through the API, as an integrator checking its receiver might send them.
+    for (let i = 0; i < 26; i++) {
+      const sent = await api(h.endpoints.api, 'POST', `/v1/webhooks/${id}/test`, sup);
+      expect(sent.status).toBe(200);
+    }
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const log = page.getByRole('table', { name: 'Delivery log' });
+    const pages = page.getByRole('navigation', { name: 'Delivery log pages' });
+    const rows = () => log.locator('tbody tr').count();
+    await expect.poll(rows).toBe(25);
+    await pages.getByText('Page 1 · 25 shown').waitFor();
+    await pages.getByRole('button', { name: 'Next' }).click();
+    await pages.getByText('Page 2 · 1 shown').waitFor();
+    await expect.poll(rows).toBe(1);
+    await expect(pages.getByRole('button', { name: 'Next' }).isDisabled()).resolves.toBe(true);
+    // The one on page 2 is the oldest: the first test event the receiver got.
+    const oldest = at('/many')[0]?.headers['webhook-id'];
+    const firstPage = (await api(h.endpoints.api, 'GET', `/v1/webhooks/${id}/deliveries?limit=25`, sup))
+      .body as Json;
+    const rest = (
+      await api(
+        h.endpoints.api,
+        'GET',
+        `/v1/webhooks/${id}/deliveries?limit=25&cursor=${encodeURIComponent(firstPage.nextCursor)}`,
+        sup,
+      )
+    ).body as Json;
+    expect(rest.items.map((d: Json) => d.id)).toEqual([oldest]);
+    await pages.getByRole('button', { name: 'Previous' }).click();
+    await pages.getByText('Page 1 · 25 shown').waitFor();
+    expect(h.browserErrors).toEqual([]);
   });
 
   it('shows a partner admin only its own webhooks', async () => {
