@@ -58,6 +58,18 @@ export const supplierScreens: Screen[] = [
     nav: true,
     component: lazy(() => import('./pages/supplier/settings')),
   },
+  {
+    path: '/webhooks',
+    title: 'Webhooks',
+    nav: true,
+    component: lazy(() => import('./pages/common/webhooks')),
+  },
+  {
+    path: '/webhooks/:id',
+    title: 'Webhook',
+    nav: false,
+    component: lazy(() => import('./pages/common/webhook')),
+  },
   { path: '/users', title: 'Users', nav: true, component: lazy(() => import('./pages/common/users')) },
 ];
 
@@ -81,6 +93,18 @@ export const partnerScreens: Screen[] = [
     title: 'Settings',
     nav: true,
     component: lazy(() => import('./pages/partner/settings')),
+  },
+  {
+    path: '/webhooks',
+    title: 'Webhooks',
+    nav: true,
+    component: lazy(() => import('./pages/common/webhooks')),
+  },
+  {
+    path: '/webhooks/:id',
+    title: 'Webhook',
+    nav: false,
+    component: lazy(() => import('./pages/common/webhook')),
   },
   { path: '/users', title: 'Users', nav: true, component: lazy(() => import('./pages/common/users')) },
 ];

@@ -33,7 +33,9 @@ export function DataTable<T>(props: {
   });
   const visible = table.getVisibleLeafColumns().length;
   return (
-    <div class="table-wrap">
+    // A table wider than a phone scrolls sideways: focusable, so a keyboard can scroll it too.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus (WCAG 2.1.1)
+    <section class="table-wrap" aria-label={props.caption} tabIndex={0}>
       <table class="grid">
         <caption class="sr-only">{props.caption}</caption>
         <thead>
@@ -67,6 +69,6 @@ export function DataTable<T>(props: {
           )}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }

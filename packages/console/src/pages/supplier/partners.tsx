@@ -4,9 +4,9 @@ import { api, ok, type Schemas } from '../../api/client';
 import { useAction, useLoad } from '../../ui/data';
 import { ErrorNote } from '../../ui/errors';
 import { PageTitle } from '../../ui/form';
+import { OnceSecret } from '../../ui/once-secret';
 import { Pager, usePager } from '../../ui/pager';
 import { type ColumnDef, DataTable } from '../../ui/table';
-import { OnceSecret } from './keys-panel';
 import { bodyOf, emptyDraft, type PartnerDraft, PartnerFields, warningsByEmail } from './partner-form';
 import './intake.css';
 
