@@ -2,6 +2,7 @@ import { loadConfig } from '@leadrelay/aws';
 import { createDocumentClient, createDynamoClient, DynamoReportStore } from '@leadrelay/store';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { functionLogger } from '../shared/logger';
+import { functionMetrics, Metric } from '../shared/metrics';
 import { functionTracer } from '../shared/tracer';
 import { aggregateBatch } from './aggregate';
 import { tableSearchIndexer } from './search';
@@ -9,6 +10,7 @@ import { tableSearchIndexer } from './search';
 const config = loadConfig('aggregate');
 const logger = functionLogger('aggregate');
 const { traced } = functionTracer('aggregate');
+const metrics = functionMetrics('aggregate');
 const db = createDocumentClient(traced(createDynamoClient()));
 const reports = aggregateBatch({ reports: new DynamoReportStore(db, config.TABLE_NAME) }, logger);
 const indexSearch = tableSearchIndexer(db, config.TABLE_NAME);
@@ -39,5 +41,7 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     }
   }
   if (failures.size > 0) logger.warn('records failed', { failed: failures.size, of: event.Records.length });
+  metrics.count(Metric.streamRecordsFailed, failures.size);
+  metrics.flush();
   return { batchItemFailures: [...failures.values()] };
 };

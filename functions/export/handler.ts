@@ -7,11 +7,13 @@ import {
   searchableLeadStore,
 } from '@leadrelay/store';
 import { functionLogger } from '../shared/logger';
+import { functionMetrics, Metric } from '../shared/metrics';
 import { functionTracer } from '../shared/tracer';
 
 const config = loadConfig('export');
 const logger = functionLogger('export');
 const { traced } = functionTracer('export');
+const metrics = functionMetrics('export');
 const db = createDocumentClient(traced(createDynamoClient()));
 const deps = {
   // Keyword filters go to the token index, as the api's list does.
@@ -40,4 +42,10 @@ export const handler = async (event: RunExportEvent): Promise<void> => {
   }
   const outcome = await runExport(deps, event);
   logger.info('export', { supplierId: event.supplierId, exportId: event.exportId, outcome });
+  if (outcome.kind === 'done') {
+    metrics.count(Metric.exportsCompleted);
+    metrics.count(Metric.exportRows, outcome.rows);
+  }
+  if (outcome.kind === 'failed') metrics.count(Metric.exportsFailed);
+  metrics.flush();
 };

@@ -7,12 +7,14 @@ import {
 } from '@leadrelay/store';
 import type { Context } from 'aws-lambda';
 import { functionLogger } from '../shared/logger';
+import { functionMetrics, Metric } from '../shared/metrics';
 import { functionTracer } from '../shared/tracer';
 import { runRebuild } from './rebuild';
 
 const config = loadConfig('reports-rebuild');
 const logger = functionLogger('reports-rebuild');
 const { traced } = functionTracer('reports-rebuild');
+const metrics = functionMetrics('reports-rebuild');
 const db = createDocumentClient(traced(createDynamoClient()));
 const deps = {
   reports: new DynamoReportStore(db, config.TABLE_NAME),
@@ -32,5 +34,7 @@ export const handler = async (event: unknown, context: Context) => {
     pause: () => context.getRemainingTimeInMillis() < STOP_BEFORE_MS,
   });
   logger.info('rebuild', { ...progress });
+  metrics.count(Metric.leadsRebuilt, progress.leads);
+  metrics.flush();
   return progress;
 };

@@ -35,6 +35,20 @@ export const Metric = {
   webhookDeliveries: 'WebhookDeliveries',
   /** Webhook attempts that did not deliver, whether retried later or given up (webhooks). */
   webhookFailures: 'WebhookFailures',
+  /** Deliveries sent again by hand, `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry` (api). */
+  webhookRedeliveries: 'WebhookRedeliveries',
+  /** Stream records a consumer answered as failed, to be retried by the stream (aggregate). */
+  streamRecordsFailed: 'StreamRecordsFailed',
+  /** Large exports whose file was written (export). */
+  exportsCompleted: 'ExportsCompleted',
+  /** Large exports recorded as failed after their last attempt (export). */
+  exportsFailed: 'ExportsFailed',
+  /** Rows written into large export files (export). */
+  exportRows: 'ExportRows',
+  /** Uploads left processing with an expired lease, sent back to ingest (upload-sweeper). */
+  uploadsResumed: 'UploadsResumed',
+  /** Leads counted again into a supplier's report counters by a rebuild (reports-rebuild). */
+  leadsRebuilt: 'LeadsRebuilt',
 } as const;
 export type MetricName = (typeof Metric)[keyof typeof Metric];
 

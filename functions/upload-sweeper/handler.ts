@@ -3,11 +3,13 @@ import { LambdaInvoker, loadConfig } from '@leadrelay/aws';
 import { type ResumeUpload, sweepStalledUploads, systemClock } from '@leadrelay/core';
 import { createDocumentClient, createDynamoClient, DynamoUploadStore } from '@leadrelay/store';
 import { functionLogger } from '../shared/logger';
+import { functionMetrics, Metric } from '../shared/metrics';
 import { functionTracer } from '../shared/tracer';
 
 const config = loadConfig('upload-sweeper');
 const logger = functionLogger('upload-sweeper');
 const { traced } = functionTracer('upload-sweeper');
+const metrics = functionMetrics('upload-sweeper');
 const db = createDocumentClient(traced(createDynamoClient()));
 const uploads = new DynamoUploadStore(db, config.TABLE_NAME);
 const invoker = new LambdaInvoker(traced(new LambdaClient({})));
@@ -27,4 +29,6 @@ export const handler = async (): Promise<void> => {
     },
   });
   if (swept.resumed > 0) logger.info('uploads resumed', swept);
+  metrics.count(Metric.uploadsResumed, swept.resumed);
+  metrics.flush();
 };

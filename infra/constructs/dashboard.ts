@@ -141,6 +141,7 @@ export class Dashboard extends Construct {
       graph('Webhooks', [
         productMetric(Metric.webhookDeliveries, 'webhooks', 'delivered'),
         productMetric(Metric.webhookFailures, 'webhooks', 'failed attempts'),
+        productMetric(Metric.webhookRedeliveries, 'api', 'redelivered by hand'),
       ]),
       graph(
         'Oldest stream record per consumer (ms)',
@@ -205,6 +206,18 @@ export class Dashboard extends Construct {
           period: dashboardPeriod,
           label: 'p99 in the api function',
         }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Exports', [
+        productMetric(Metric.exportsCompleted, 'export', 'files written'),
+        productMetric(Metric.exportsFailed, 'export', 'failed'),
+      ]),
+      graph('Export rows', [productMetric(Metric.exportRows, 'export', 'rows written')]),
+      graph('Background work', [
+        productMetric(Metric.uploadsResumed, 'upload-sweeper', 'stalled uploads resumed'),
+        productMetric(Metric.streamRecordsFailed, 'aggregate', 'report records failed (retried)'),
+        productMetric(Metric.leadsRebuilt, 'reports-rebuild', 'leads counted by a rebuild'),
       ]),
     );
   }

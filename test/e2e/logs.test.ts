@@ -148,6 +148,20 @@ describe('the logs of a whole flow', () => {
       'an email event logged',
       30_000,
     );
+
+    // One delivery sent again by hand: counted by the api.
+    const log = await call(
+      'GET',
+      `/v1/webhooks/${webhook.body.webhook.id}/deliveries`,
+      secrets.supplierKey ?? '',
+    );
+    const first = log.body.items[0];
+    const again = await call(
+      'POST',
+      `/v1/webhooks/${webhook.body.webhook.id}/deliveries/${first.id}/retry`,
+      secrets.supplierKey ?? '',
+    );
+    expect(again.body).toMatchObject({ delivered: true, delivery: { id: first.id } });
   }, 180_000);
 
   afterAll(async () => {
@@ -209,5 +223,6 @@ describe('the logs of a whole flow', () => {
     expect(total('LeadsIngested', 'ingest')).toBe(2);
     expect(total('UploadRowsRejected', 'ingest')).toBe(1);
     expect(total('WebhookDeliveries', 'webhooks')).toBeGreaterThanOrEqual(2);
+    expect(total('WebhookRedeliveries', 'api')).toBe(1);
   });
 });

@@ -116,7 +116,30 @@ describe('the operations dashboard', () => {
     expect(plainLines('Webhooks')).toEqual([
       [METRICS_NAMESPACE, Metric.webhookDeliveries, 'service', 'webhooks'],
       [METRICS_NAMESPACE, Metric.webhookFailures, 'service', 'webhooks'],
+      [METRICS_NAMESPACE, Metric.webhookRedeliveries, 'service', 'api'],
     ]);
+  });
+
+  it('shows the background functions: exports, resumed uploads, failed report records, rebuilds', () => {
+    expect(plainLines('Exports')).toEqual([
+      [METRICS_NAMESPACE, Metric.exportsCompleted, 'service', 'export'],
+      [METRICS_NAMESPACE, Metric.exportsFailed, 'service', 'export'],
+    ]);
+    expect(plainLines('Export rows')).toEqual([[METRICS_NAMESPACE, Metric.exportRows, 'service', 'export']]);
+    expect(plainLines('Background work')).toEqual([
+      [METRICS_NAMESPACE, Metric.uploadsResumed, 'service', 'upload-sweeper'],
+      [METRICS_NAMESPACE, Metric.streamRecordsFailed, 'service', 'aggregate'],
+      [METRICS_NAMESPACE, Metric.leadsRebuilt, 'service', 'reports-rebuild'],
+    ]);
+  });
+
+  it('has a product metric from every function', () => {
+    const services = new Set(
+      widgets.flatMap((w) =>
+        (w.properties.metrics ?? []).filter((l) => l[0] === METRICS_NAMESPACE).map((l) => l[3]),
+      ),
+    );
+    expect([...services].sort()).toEqual([...functionNames].sort());
   });
 
   it('graphs every counter the functions emit', () => {

@@ -19,6 +19,7 @@ import {
   Webhooks,
 } from '@leadrelay/core';
 import { z } from 'zod';
+import { Metric } from '../../shared/metrics';
 import { json } from '../http';
 import { type Route, route } from '../router';
 
@@ -172,9 +173,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
         200: { description: 'The attempt and the delivery after it', schema: AttemptAnswer },
         404: { description: 'No such webhook of this tenant, or no such delivery of it' },
       },
-      handle: async ({ principal, params }) => {
+      handle: async ({ principal, params, note }) => {
         const webhook = await Webhooks.storedWebhook(subscriptions, ownerOf(principal), params.id ?? '');
-        return json(200, await redeliver(senders, webhook, params.deliveryId ?? ''));
+        const answer = await redeliver(senders, webhook, params.deliveryId ?? '');
+        note.count(Metric.webhookRedeliveries);
+        return json(200, answer);
       },
     }),
     route({
