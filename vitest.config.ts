@@ -5,8 +5,6 @@ export default defineConfig({
     // One file at a time (Vitest's default on these 2-core machines). Two or three at once were
     // faster (6.2 min against 10.9 on a quiet machine), but the integration files share one
     // DynamoDB Local, and its heaviest files then ran out of their time on a loaded machine.
-    // These machines run Node 20; the Lambda runtime is Node 22. The SDK's notice about that is noise in test output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
