@@ -1,4 +1,7 @@
 import { api, ok, type Schemas } from '../api/client';
+import type { EventType } from './webhook-events';
+
+export { EVENT_TYPES, type EventType } from './webhook-events';
 
 /**
  * Webhooks over the typed client: the caller's own subscriptions (a supplier's or a partner's),
@@ -10,21 +13,6 @@ export type Delivery = Schemas['WebhookDelivery'];
 export type Attempt = Schemas['DeliveryAttempt'];
 export type WebhookInput = Schemas['CreateWebhookInput'];
 export type WebhookPatch = Schemas['PatchWebhookInput'];
-export type EventType = WebhookInput['events'][number];
-
-/** Every event a webhook can hear, in the API's order (the order the checkboxes show). */
-export const EVENT_TYPES: readonly EventType[] = [
-  'lead.created',
-  'lead.routed',
-  'lead.notified',
-  'lead.email_status_changed',
-  'lead.accepted',
-  'lead.rejected',
-  'lead.rerouted',
-  'lead.unassigned',
-  'lead.pipeline_changed',
-  'lead.registered',
-];
 
 /** What each event means, in the console's words (the checkbox's hint). */
 export const EVENT_WORDS: Record<EventType, string> = {
