@@ -4,6 +4,7 @@ import { functionNames, functionSpecs } from '../functions/registry';
 import { tableDefinition } from '../packages/store/src/table';
 import { Alarms, ServiceAlarms } from './constructs/alarms';
 import { Api } from './constructs/api';
+import { Backups } from './constructs/backups';
 import { Console } from './constructs/console';
 import { apiServerErrorRate, Dashboard, sesReputation } from './constructs/dashboard';
 import { Data } from './constructs/data';
@@ -66,6 +67,7 @@ export class LeadRelayStack extends Stack {
   readonly deadlines: Deadlines;
   readonly streams: Streams;
   readonly alarms: Alarms;
+  readonly backups: Backups;
   readonly uploadSweeper: UploadSweeper;
   readonly exports: Exports;
   readonly users: Users;
@@ -81,6 +83,9 @@ export class LeadRelayStack extends Stack {
 
     // Every alarm of the stack notifies one topic; ops subscribe with the AlarmEmail parameter.
     this.alarms = new Alarms(this, 'Alarms');
+
+    // The table's backups beyond point-in-time recovery: daily and monthly, in a vault of their own.
+    this.backups = new Backups(this, 'Backups', { table: this.data.table, alarmTopic: this.alarms.topic });
 
     // Stateless: every function of functions/registry.ts, each with the table access it declares there.
     this.functions = new Functions(this, 'Functions');
@@ -160,6 +165,14 @@ export class LeadRelayStack extends Stack {
     new CfnOutput(this, 'OperatorKeySecretArn', {
       value: this.data.operatorKey.secretArn,
       description: 'Secret holding the operator API key',
+    });
+    new CfnOutput(this, 'BackupVaultName', {
+      value: this.backups.vault.backupVaultName,
+      description: "AWS Backup vault of the table's daily and monthly recovery points",
+    });
+    new CfnOutput(this, 'BackupRoleArn', {
+      value: this.backups.role.roleArn,
+      description: 'Role AWS Backup takes the backups with; pass it to start-restore-job',
     });
     new CfnOutput(this, 'UserPoolId', {
       value: this.users.pool.userPoolId,

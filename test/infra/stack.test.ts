@@ -50,12 +50,14 @@ describe('the stack', () => {
     expect(Token.isUnresolved(synthesized.stack.region)).toBe(true);
   });
 
-  it('outputs the console URL, API URL, bucket, table, operator key secret, user pool and its client, schedule group and alarm topic', () => {
+  it('outputs the console URL, API URL, bucket, table, operator key secret, user pool and its client, schedule group, alarm topic and backups', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
         'AlarmTopicArn',
         'ApiUrl',
+        'BackupRoleArn',
+        'BackupVaultName',
         'BucketName',
         'ConsoleUrl',
         'OperatorKeySecretArn',
