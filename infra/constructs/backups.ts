@@ -35,7 +35,7 @@ export interface BackupsProps {
  * Backup, as the table is with DynamoDB's: no key to keep or pay for. A job that
  * fails, is aborted or expires unstarted is told to the alarm topic.
  *
- * The role is AWS Backup's for the plan and for restores (README, Restoring the table).
+ * The role is AWS Backup's for the plan and for restores (README, Backups and restoring the table).
  */
 export class Backups extends Construct {
   readonly vault: backup.BackupVault;
