@@ -4,6 +4,7 @@ import { functionNames, functionSpecs } from '../functions/registry';
 import { tableDefinition } from '../packages/store/src/table';
 import { Alarms, ServiceAlarms } from './constructs/alarms';
 import { Api } from './constructs/api';
+import { Backups } from './constructs/backups';
 import { Console } from './constructs/console';
 import { apiServerErrorRate, Dashboard, sesReputation } from './constructs/dashboard';
 import { Data } from './constructs/data';
@@ -11,7 +12,7 @@ import { Deadlines } from './constructs/deadlines';
 import { Exports } from './constructs/exports';
 import { Functions } from './constructs/functions';
 import { Ingest } from './constructs/ingest';
-import { Mail, parseMailFrom } from './constructs/mail';
+import { Mail, mailFromParameter } from './constructs/mail';
 import { Streams } from './constructs/streams';
 import { UploadSweeper } from './constructs/upload-sweeper';
 import { Users } from './constructs/users';
@@ -20,8 +21,6 @@ import { Users } from './constructs/users';
 export const stackId = 'LeadRelay';
 
 export interface LeadRelayStackProps extends StackProps {
-  /** Sender of the lead emails (context `mailFrom`). */
-  readonly mailFrom: string;
   /** Optional custom open/click tracking domain (context `trackingDomain`). */
   readonly trackingDomain?: string;
   /**
@@ -32,12 +31,23 @@ export interface LeadRelayStackProps extends StackProps {
   readonly tableIndexes?: number;
 }
 
-/** The stack's settings from CDK context (`-c mailFrom=...`), with their defaults. */
+/**
+ * The stack's settings from CDK context (`-c trackingDomain=...`), with their defaults. The sender
+ * address and the alarm email are stack parameters instead (MailFrom, AlarmEmail): CloudFormation
+ * keeps their values from one deploy to the next, where a context value left off a later deploy would
+ * quietly change.
+ */
 export function propsFromContext(scope: Construct): LeadRelayStackProps {
   const trackingDomain: unknown = scope.node.tryGetContext('trackingDomain');
   const tableIndexes: unknown = scope.node.tryGetContext('tableIndexes');
+  const mailFrom: unknown = scope.node.tryGetContext('mailFrom');
+  if (mailFrom !== undefined) {
+    throw new Error(
+      `context mailFrom is now the stack parameter ${mailFromParameter}: deploy with ` +
+        `--parameters ${mailFromParameter}=${String(mailFrom)} (once; later deploys keep it)`,
+    );
+  }
   return {
-    mailFrom: parseMailFrom(scope.node.tryGetContext('mailFrom') ?? 'leads@example.com'),
     ...(typeof trackingDomain === 'string' && trackingDomain !== '' ? { trackingDomain } : {}),
     ...(tableIndexes === undefined ? {} : { tableIndexes: parseTableIndexes(tableIndexes) }),
   };
@@ -66,6 +76,7 @@ export class LeadRelayStack extends Stack {
   readonly deadlines: Deadlines;
   readonly streams: Streams;
   readonly alarms: Alarms;
+  readonly backups: Backups;
   readonly uploadSweeper: UploadSweeper;
   readonly exports: Exports;
   readonly users: Users;
@@ -81,6 +92,9 @@ export class LeadRelayStack extends Stack {
 
     // Every alarm of the stack notifies one topic; ops subscribe with the AlarmEmail parameter.
     this.alarms = new Alarms(this, 'Alarms');
+
+    // The table's backups beyond point-in-time recovery: daily and monthly, in a vault of their own.
+    this.backups = new Backups(this, 'Backups', { table: this.data.table, alarmTopic: this.alarms.topic });
 
     // Stateless: every function of functions/registry.ts, each with the table access it declares there.
     this.functions = new Functions(this, 'Functions');
@@ -113,7 +127,6 @@ export class LeadRelayStack extends Stack {
 
     // 2. and 3. Lead emails and their events.
     this.mail = new Mail(this, 'Mail', {
-      mailFrom: props.mailFrom,
       trackingDomain: props.trackingDomain,
       eventsHandler: fns['email-events'],
     });
@@ -160,6 +173,18 @@ export class LeadRelayStack extends Stack {
     new CfnOutput(this, 'OperatorKeySecretArn', {
       value: this.data.operatorKey.secretArn,
       description: 'Secret holding the operator API key',
+    });
+    new CfnOutput(this, 'LinkKeysSecretArn', {
+      value: this.data.linkKeys.secretArn,
+      description: 'Secret holding the email link signing keys (rotate by adding a key: README)',
+    });
+    new CfnOutput(this, 'BackupVaultName', {
+      value: this.backups.vault.backupVaultName,
+      description: "AWS Backup vault of the table's daily and monthly recovery points",
+    });
+    new CfnOutput(this, 'BackupRoleArn', {
+      value: this.backups.role.roleArn,
+      description: 'Role AWS Backup takes the backups with; pass it to start-restore-job',
     });
     new CfnOutput(this, 'UserPoolId', {
       value: this.users.pool.userPoolId,

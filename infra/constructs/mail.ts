@@ -1,5 +1,5 @@
 import { EnvName } from '@leadrelay/aws';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,9 +22,16 @@ export const mailEvents = [
   ses.EmailSendingEvent.REJECT,
 ];
 
+/** The stack parameter ops set to the sender address: `cdk deploy --parameters MailFrom=leads@example.com`. */
+export const mailFromParameter = 'MailFrom';
+
+/**
+ * A bare address (no display name: it is matched by ses:FromAddress), as a CloudFormation
+ * AllowedPattern.
+ */
+export const mailFromPattern = '^[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+$';
+
 export interface MailProps {
-  /** The sender address (a verified SES identity, or an address of a verified domain). */
-  readonly mailFrom: string;
   /** The email-events function, fed by the SES events. */
   readonly eventsHandler: lambda.IFunction;
   /**
@@ -42,13 +49,26 @@ export interface MailProps {
  */
 export class Mail extends Construct {
   readonly configurationSet: ses.ConfigurationSet;
+  /**
+   * The sender of every email, the MailFrom parameter: an address of a domain (or the address itself)
+   * verified in SES. It has no default, so the first deploy names it; later deploys keep it unless given.
+   */
   readonly mailFrom: string;
+  readonly mailFromParameter: CfnParameter;
   /** SES events that never reached email-events, or that email-events failed on after its retries. */
   readonly deadLetters: DeadLetters;
 
   constructor(scope: Construct, id: string, props: MailProps) {
     super(scope, id);
-    this.mailFrom = props.mailFrom;
+    this.mailFromParameter = new CfnParameter(Stack.of(this), mailFromParameter, {
+      type: 'String',
+      description:
+        'Sender of the lead emails: a bare address of a domain verified in SES (or a verified address), like leads@example.com',
+      allowedPattern: mailFromPattern,
+      constraintDescription: 'must be a bare email address like leads@example.com (no display name)',
+    });
+    this.mailFromParameter.overrideLogicalId(mailFromParameter);
+    this.mailFrom = this.mailFromParameter.valueAsString;
 
     this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
       // Only deliver over TLS: lead emails carry personal data.
@@ -125,15 +145,4 @@ export class Mail extends Construct {
       );
     }
   }
-}
-
-/** The mailFrom context value, checked: a bare address, since it is matched by ses:FromAddress. */
-export function parseMailFrom(value: unknown): string {
-  const address = typeof value === 'string' ? value.trim() : '';
-  if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(address)) {
-    throw new Error(
-      `context mailFrom must be a bare email address like leads@example.com, got ${String(value)}`,
-    );
-  }
-  return address;
 }

@@ -25,7 +25,8 @@ const rate = (minutes: number) => `rate(${minutes} ${minutes === 1 ? 'minute' : 
 
 /** The event sources of the stack's template, by the registry name of the function they start. */
 function stackFacts({ stack, template }: Synthesized): TriggerFacts {
-  const resources = Object.values(template.toJSON().Resources as Record<string, Resource>);
+  const byId = template.toJSON().Resources as Record<string, Resource>;
+  const resources = Object.values(byId);
   const ofType = (type: string) => resources.filter((r) => r.Type === type).map((r) => r.Properties);
   const byLogicalId = new Map(functionNames.map((n) => [logicalIdOf(stack.functions.byName[n]), n]));
   const fnOf = (value: unknown): FunctionName => {
@@ -76,8 +77,13 @@ function stackFacts({ stack, template }: Synthesized): TriggerFacts {
       input: JSON.parse(target.Input),
     };
   });
+  // Rules that start a function (a rule may notify a topic instead: the backups' failures).
+  const startsAFunction = (t: { Arn: unknown }) =>
+    byId[referencedIds(t.Arn)[0] ?? '']?.Type === 'AWS::Lambda::Function';
   const bus = ofType('AWS::Events::Rule').flatMap((r) =>
-    (r.Targets as { Arn: unknown }[]).map((t) => ({ fn: fnOf(t.Arn), pattern: r.EventPattern })),
+    (r.Targets as { Arn: unknown }[])
+      .filter(startsAFunction)
+      .map((t) => ({ fn: fnOf(t.Arn), pattern: r.EventPattern })),
   );
   return { stream, objectCreated, schedule, bus };
 }
