@@ -1,7 +1,7 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { linkKeysSource, loadConfig, SchedulerDeadlines, SesMailer } from '@leadrelay/aws';
-import { systemClock } from '@leadrelay/core';
+import { batchTenantReads, systemClock } from '@leadrelay/core';
 import {
   createDocumentClient,
   createDynamoClient,
@@ -30,27 +30,22 @@ const ses = new SesMailer(traced(new SESv2Client({ retryMode: 'adaptive', maxAtt
 });
 const mailer = idempotentMailer((email) => ses.send(email), dynamo, config.TABLE_NAME);
 
-const consume = streamConsumer(
-  distributeRecord(
-    {
-      leads: new DynamoLeadStore(db, config.TABLE_NAME),
-      tenants: new DynamoTenantStore(db, config.TABLE_NAME),
-      // Routing rules: a lead rejected with the supplier's rerouteRejected on is rerouted here.
-      rules: new DynamoRulesStore(db, config.TABLE_NAME),
-      mailer,
-      deadlines: new SchedulerDeadlines(traced(new SchedulerClient({})), {
-        groupName: config.SCHEDULE_GROUP,
-        roleArn: config.SCHEDULER_ROLE_ARN,
-        targetArn: config.REROUTE_FUNCTION_ARN,
-        deadLetterArn: config.DEADLINE_DLQ_ARN,
-      }),
-      linkKeys: linkKeysSource(config),
-      publicUrl: config.PUBLIC_URL,
-      clock: systemClock,
-    },
-    { counter: metrics, log: logger },
-  ),
-);
+const tenants = new DynamoTenantStore(db, config.TABLE_NAME);
+const deps = {
+  leads: new DynamoLeadStore(db, config.TABLE_NAME),
+  // Routing rules: a lead rejected with the supplier's rerouteRejected on is rerouted here.
+  rules: new DynamoRulesStore(db, config.TABLE_NAME),
+  mailer,
+  deadlines: new SchedulerDeadlines(traced(new SchedulerClient({})), {
+    groupName: config.SCHEDULE_GROUP,
+    roleArn: config.SCHEDULER_ROLE_ARN,
+    targetArn: config.REROUTE_FUNCTION_ARN,
+    deadLetterArn: config.DEADLINE_DLQ_ARN,
+  }),
+  linkKeys: linkKeysSource(config),
+  publicUrl: config.PUBLIC_URL,
+  clock: systemClock,
+};
 
 /**
  * Table stream → the side effects of an assignment (the partner email, the reroute
@@ -60,6 +55,10 @@ const consume = streamConsumer(
  */
 export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
   mailer.registerContext(context);
+  // Each supplier and partner read once per batch, however many of its leads the batch holds.
+  const consume = streamConsumer(
+    distributeRecord({ ...deps, tenants: batchTenantReads(tenants) }, { counter: metrics, log: logger }),
+  );
   const response = await consume(event, context).finally(() => metrics.flush());
   if (response.batchItemFailures.length > 0) {
     logger.warn('records failed', { failed: response.batchItemFailures.length, of: event.Records.length });

@@ -55,6 +55,8 @@ export interface LatencyRun {
   p90Ms: number;
   /** The slowest lead: the 100th email. */
   maxMs: number;
+  /** When the run started (epoch ms). */
+  t0: number;
   /** file: the upload's `finishedAt` − t0; batch: the call's answer − t0. */
   ingestDoneMs: number;
   /** Mailbox reads while waiting, and their mean time (they share the CPU with the handlers). */
@@ -309,6 +311,7 @@ async function measure(
   return {
     path,
     leads: count,
+    t0,
     latenciesMs,
     firstMs: latenciesMs[0] ?? Number.NaN,
     p50Ms: percentile(latenciesMs, 0.5),
@@ -404,6 +407,7 @@ async function benchPath(path: 'file' | 'batch', log: (line: string) => void): P
 
     const run = await measure(bench, path, count, partnerId);
     log(`${path}: ${describeRun(run)}`);
+    if (process.env.BENCH_LATENCY_TRACE) await printTrace(bench, run, log);
     // The run's email events are still landing: let them, rather than stop the cloud under them.
     await quiet(cloud);
     return { startupMs, owner, run };
@@ -415,6 +419,27 @@ async function benchPath(path: 'file' | 'batch', log: (line: string) => void): P
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/**
+ * BENCH_LATENCY_TRACE=1: the measured run's invocations from t0 to the last email, each
+ * with its start after t0, its duration and what it was about, to see where the time went.
+ */
+async function printTrace(bench: Bench, run: LatencyRun, log: (line: string) => void): Promise<void> {
+  const res = await fetch(`${bench.endpoints.invocations}?limit=2000`);
+  const { items: invocations } = (await res.json()) as {
+    items: { fn: string; at: string; durationMs: number; summary: string }[];
+  };
+  const t0 = run.t0;
+  const within = invocations
+    .map((i) => ({ ...i, start: Date.parse(i.at) - t0 }))
+    .filter((i) => i.start >= -50 && i.start <= run.maxMs)
+    .sort((a, b) => a.start - b.start);
+  for (const i of within) {
+    log(
+      `trace ${String(i.start).padStart(6)} ms +${String(i.durationMs).padStart(5)} ms ${i.fn} ${i.summary.slice(0, 90)}`,
+    );
+  }
+}
 
 export function describeRun(run: LatencyRun): string {
   return (

@@ -40,6 +40,7 @@ export * as Reports from './reports/use-cases';
 export * from './routing';
 export * from './search/index-text';
 export * from './search/tokens';
+export * from './tenants/batch-reads';
 export * from './tenants/names';
 export * from './tenants/ports';
 export * from './tenants/role-addresses';
