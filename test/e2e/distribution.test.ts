@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deadlineScheduleName } from '@leadrelay/core';
 import type { LocalEndpoints } from '@leadrelay/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailboxEmail } from '../../packages/local/src/ses';
 import { api, type CloudProcess, startCloudProcess, waitFor } from './support/local-cloud-process';
+import { localSchedules } from './support/schedules';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
 type Json = any;
@@ -89,8 +91,8 @@ describe('distribution through the local cloud', () => {
       ],
     });
     expect(rules.status).toBe(200);
-    // Started first, so its one-minute deadline runs while the other tests do. The deadline is set when
-    // the email goes out; once it has, the others get an hour, so a loaded machine cannot reroute them mid-test.
+    // Its deadline is set when the email goes out (a minute, then brought forward in its test); once it
+    // has, the others get an hour, so a loaded machine cannot reroute them mid-test.
     const id = await newLead({ firstName: 'Late', customFields: { Pool: 'yes' } });
     const late = await waitFor(
       async () => {
@@ -213,7 +215,7 @@ describe('distribution through the local cloud', () => {
     expect(after.history.find((h: Json) => h.type === 'email.retry').detail.to).toBe(owner('backup'));
   });
 
-  it('reroutes a lead nobody acted on at its 1-minute deadline: the next partner has it and an email, the first one’s link is stale', async () => {
+  it('reroutes a lead nobody acted on at its deadline (brought forward through the Scheduler API): the next partner has it and an email, the first one’s link is stale', async () => {
     const { id, firstPartner } = reroutedLead;
     const first = Object.values(partners).find((p) => p.id === firstPartner);
     const second = firstPartner === partner('North').id ? partner('South') : partner('North');
@@ -222,13 +224,15 @@ describe('distribution through the local cloud', () => {
     const [firstEmail] = await mailTo(firstOwner, id);
     if (!first || !firstEmail) throw new Error('no first partner or email');
 
+    const schedules = localSchedules(endpoints);
+    await schedules.fireNow(deadlineScheduleName(id, 1)).finally(() => schedules.destroy());
     const after = await waitFor(
       async () => {
         const current = await lead(id);
         return current.distributionStatus === 'Rerouted' ? current : undefined;
       },
       'the reroute at the deadline',
-      150_000,
+      60_000,
     );
     expect(after).toMatchObject({ partnerId: second.id, rerouteCount: 1, assignmentVersion: 2 });
     expect(after.history.map((h: Json) => h.type)).toContain('rerouted');
@@ -241,5 +245,5 @@ describe('distribution through the local cloud', () => {
     expect(secondView.body.items.map((l: Json) => l.id)).toContain(id);
     const stale = await fetch(linksIn(firstEmail).accept, { method: 'POST' });
     expect(stale.status).toBe(409);
-  }, 180_000);
+  }, 90_000);
 });

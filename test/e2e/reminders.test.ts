@@ -1,16 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  GetScheduleCommand,
-  ListSchedulesCommand,
-  SchedulerClient,
-  UpdateScheduleCommand,
-} from '@aws-sdk/client-scheduler';
 import type { LocalEndpoints } from '@leadrelay/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailboxEmail } from '../../packages/local/src/ses';
 import { api, type CloudProcess, startCloudProcess, waitFor } from './support/local-cloud-process';
+import { localSchedules } from './support/schedules';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
 type Json = any;
@@ -28,7 +23,7 @@ describe('reminders and escalation through the local cloud', () => {
   let home: string;
   let cloud: CloudProcess;
   let endpoints: LocalEndpoints;
-  let scheduler: SchedulerClient;
+  let schedules: ReturnType<typeof localSchedules>;
   let sup: string;
   const partners: Record<string, { id: string; key: string }> = {};
   const run = crypto.randomUUID().slice(0, 8);
@@ -74,32 +69,6 @@ describe('reminders and escalation through the local cloud', () => {
       30_000,
     );
 
-  /** A one-time schedule brought forward to now: the emulator fires it on its next tick. */
-  const fireNow = async (name: string) => {
-    const listed = await waitFor(
-      async () =>
-        (await scheduler.send(new ListSchedulesCommand({}))).Schedules?.find((s) => s.Name === name),
-      `the schedule ${name}`,
-      30_000,
-    );
-    const schedule = await scheduler.send(
-      new GetScheduleCommand({ Name: name, GroupName: listed.GroupName }),
-    );
-    await scheduler.send(
-      new UpdateScheduleCommand({
-        Name: name,
-        GroupName: listed.GroupName,
-        ScheduleExpression: `at(${new Date().toISOString().slice(0, 19)})`,
-        ScheduleExpressionTimezone: 'UTC',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        ActionAfterCompletion: schedule.ActionAfterCompletion,
-        Target: schedule.Target,
-      }),
-    );
-  };
-  const scheduleExists = async (name: string) =>
-    ((await scheduler.send(new ListSchedulesCommand({}))).Schedules ?? []).some((s) => s.Name === name);
-
   /** The reroute function run with `input` and awaited (RequestResponse), as a repeated Scheduler firing. */
   const invokeReroute = async (input: unknown) => {
     const res = await fetch(`${endpoints.api}/2015-03-31/functions/reroute/invocations`, {
@@ -115,11 +84,7 @@ describe('reminders and escalation through the local cloud', () => {
     home = await mkdtemp(join(tmpdir(), 'leadrelay-reminders-'));
     cloud = await startCloudProcess(home);
     endpoints = cloud.endpoints;
-    scheduler = new SchedulerClient({
-      endpoint: endpoints.scheduler,
-      region: endpoints.region,
-      credentials: endpoints.credentials,
-    });
+    schedules = localSchedules(endpoints);
     const created = await call('POST', '/v1/admin/suppliers', endpoints.operatorKey, {
       name: 'Reminders E2E',
     });
@@ -143,7 +108,7 @@ describe('reminders and escalation through the local cloud', () => {
   });
 
   afterAll(async () => {
-    scheduler?.destroy();
+    schedules?.destroy();
     await cloud?.kill();
     if (home) await rm(home, { recursive: true, force: true });
   });
@@ -153,7 +118,7 @@ describe('reminders and escalation through the local cloud', () => {
     const pending = await notified(id);
     expect(Date.parse(pending.remindAt)).toBe(Date.parse(pending.deadlineAt) - 60_000);
 
-    await fireNow(`remind-${id}-v1`);
+    await schedules.fireNow(`remind-${id}-v1`);
     const [reminder] = await mailTo(owner('north'), reminderOf(id), `the reminder of ${id}`);
     if (!reminder) throw new Error('no reminder');
     expect(reminder.body.html).toContain('Hopper &lt;Labs&gt;');
@@ -187,11 +152,11 @@ describe('reminders and escalation through the local cloud', () => {
   it('sends no reminder to a partner who accepted: the schedule goes, and a late firing is a no-op', async () => {
     const id = await newLead(partners.South?.id ?? '');
     const pending = await notified(id);
-    expect(await scheduleExists(`remind-${id}-v1`)).toBe(true);
+    expect(await schedules.exists(`remind-${id}-v1`)).toBe(true);
 
     expect((await call('POST', `/v1/leads/${id}/accept`, partners.South?.key ?? '')).status).toBe(200);
     await waitFor(
-      async () => ((await scheduleExists(`remind-${id}-v1`)) ? undefined : true),
+      async () => ((await schedules.exists(`remind-${id}-v1`)) ? undefined : true),
       'the reminder schedule cancelled',
       30_000,
     );
@@ -209,7 +174,7 @@ describe('reminders and escalation through the local cloud', () => {
     const id = await newLead(partners.North?.id ?? '');
     await notified(id);
 
-    await fireNow(`reroute-${id}-v1`);
+    await schedules.fireNow(`reroute-${id}-v1`);
     const [email] = await mailTo(ops, (e) => e.tags.leadId === id, `the escalation of ${id}`);
 
     expect(await lead(id)).toMatchObject({ distributionStatus: 'Unassigned' });
