@@ -17,7 +17,9 @@
  * read costs tens of ms of this process, so BENCH_LATENCY_POLL_MS=1000 shows its share.
  * A full 100-lead run through the same path first warms the handlers and
  * DynamoDB Local's JVM up; then the cloud is left to go quiet (no invocation for
- * 1 s) and the measured run starts. Figures are printed, never asserted.
+ * 1 s) before each measured run: four of the file path (BENCH_LATENCY_RUNS), whose
+ * targets (p50 under 1.5 s, the last email under 3 s) hold only if every run meets
+ * them, and one of the batch path. Figures are printed, never asserted.
  * Run alone: `npx tsx test/bench/latency.ts`.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -31,7 +33,11 @@ import { runInChild } from './child';
 import { describeMachine, machine } from './machine';
 
 export const LATENCY_LEADS = 100;
-export const LATENCY_TARGET_MS = 2_000;
+/** Targets for the file path, in each measured run: the median lead's email, and the last one's. */
+export const LATENCY_TARGET_MS = 1_500;
+export const LATENCY_MAX_TARGET_MS = 3_000;
+/** Measured runs per path after the warm-up (BENCH_LATENCY_RUNS overrides; the batch path runs once). */
+const FILE_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 4);
 const PARTNER = 'Northwind Partners';
 const DEADLINE_MS = 120_000;
 /**
@@ -69,8 +75,9 @@ export interface LatencyRun {
 export interface LatencyResult {
   startupMs: number;
   owner: string;
-  file: LatencyRun;
-  batch: LatencyRun;
+  /** The file path's measured runs, one after another on the same cloud. */
+  file: LatencyRun[];
+  batch: LatencyRun[];
 }
 
 interface MailboxEmail {
@@ -334,11 +341,11 @@ export async function benchLatency(options: { log?: (line: string) => void } = {
   const log = options.log ?? (() => {});
   const file = await pathInChild('file', log);
   const batch = await pathInChild('batch', log);
-  return { startupMs: file.startupMs, owner: file.owner, file: file.run, batch: batch.run };
+  return { startupMs: file.startupMs, owner: file.owner, file: file.runs, batch: batch.runs };
 }
 
 const RESULT_PREFIX = 'LATENCY_RESULT ';
-type PathResult = { startupMs: number; owner: string; run: LatencyRun };
+type PathResult = { startupMs: number; owner: string; runs: LatencyRun[] };
 
 function pathInChild(path: 'file' | 'batch', log: (line: string) => void): Promise<PathResult> {
   return runInChild<PathResult>(fileURLToPath(import.meta.url), ['--path', path], {
@@ -405,12 +412,16 @@ async function benchPath(path: 'file' | 'batch', log: (line: string) => void): P
     log(`warm-up, ${path}: ${describeRun(warmUp)}`);
     await quiet(cloud);
 
-    const run = await measure(bench, path, count, partnerId);
-    log(`${path}: ${describeRun(run)}`);
-    if (process.env.BENCH_LATENCY_TRACE) await printTrace(bench, run, log);
-    // The run's email events are still landing: let them, rather than stop the cloud under them.
-    await quiet(cloud);
-    return { startupMs, owner, run };
+    const runs: LatencyRun[] = [];
+    for (let i = 0; i < (path === 'file' ? FILE_RUNS : 1); i++) {
+      const run = await measure(bench, path, count, partnerId);
+      log(`${path}, run ${i + 1}: ${describeRun(run)}`);
+      if (process.env.BENCH_LATENCY_TRACE) await printTrace(bench, run, log);
+      // The run's email events are still landing: let them, rather than start the next (or stop the cloud) under them.
+      await quiet(cloud);
+      runs.push(run);
+    }
+    return { startupMs, owner, runs };
   } finally {
     await cloud?.stop();
     process.removeListener('exit', killOnExit);
@@ -461,34 +472,44 @@ export function latencyTable(result: LatencyResult): { header: string[]; rows: s
       'p50',
       'p90',
       `max (${LATENCY_LEADS}th email)`,
-      `p50 < ${seconds(LATENCY_TARGET_MS)}`,
+      `p50 < ${seconds(LATENCY_TARGET_MS)}, max < ${seconds(LATENCY_MAX_TARGET_MS)}`,
     ],
-    rows: [result.file, result.batch].map((run) => [
-      label[run.path],
+    rows: [...result.file, ...result.batch].map((run, i, all) => [
+      all.filter((r) => r.path === run.path).length > 1
+        ? `${label[run.path]}, run ${all.filter((r, j) => r.path === run.path && j <= i).length}`
+        : label[run.path],
       seconds(run.ingestDoneMs),
       seconds(run.firstMs),
       seconds(run.p50Ms),
       seconds(run.p90Ms),
       seconds(run.maxMs),
-      run.p50Ms < LATENCY_TARGET_MS ? 'met' : 'not met',
+      meetsTargets(run) ? 'met' : 'not met',
     ]),
   };
 }
 
-/** The rows `npm run bench` adds to its Summary table: figure, value, target, met. */
+const meetsTargets = (run: LatencyRun) => run.p50Ms < LATENCY_TARGET_MS && run.maxMs < LATENCY_MAX_TARGET_MS;
+
+/** The rows `npm run bench` adds to its Summary table: figure, value, target, met (in every run). */
 export function latencySummaryRows(result: LatencyResult): string[][] {
-  const { file, batch } = result;
-  const spread = (run: LatencyRun) => `${seconds(run.p50Ms)} / ${seconds(run.p90Ms)} / ${seconds(run.maxMs)}`;
+  const range = (runs: LatencyRun[], pick: (run: LatencyRun) => number) => {
+    const values = runs.map(pick);
+    const [low, high] = [Math.min(...values), Math.max(...values)];
+    return low === high ? seconds(low) : `${seconds(low)}–${seconds(high)}`;
+  };
+  const spread = (runs: LatencyRun[]) =>
+    `${range(runs, (r) => r.p50Ms)} / ${range(runs, (r) => r.p90Ms)} / ${range(runs, (r) => r.maxMs)}`;
+  const met = result.file.filter(meetsTargets).length;
   return [
     [
-      `latency, ${file.leads}-row file into S3 → partner email: p50 / p90 / max per lead`,
-      spread(file),
-      `p50 < ${seconds(LATENCY_TARGET_MS)}`,
-      file.p50Ms < LATENCY_TARGET_MS ? 'met' : 'not met',
+      `latency, ${LATENCY_LEADS}-row file into S3 → partner email: p50 / p90 / max per lead, ${result.file.length} runs`,
+      spread(result.file),
+      `p50 < ${seconds(LATENCY_TARGET_MS)} and max < ${seconds(LATENCY_MAX_TARGET_MS)} in each run`,
+      met === result.file.length ? 'met' : `not met (${met} of ${result.file.length} runs)`,
     ],
     [
-      `latency, ${batch.leads} leads in one POST /v1/leads/batch → partner email: p50 / p90 / max`,
-      spread(batch),
+      `latency, ${LATENCY_LEADS} leads in one POST /v1/leads/batch → partner email: p50 / p90 / max`,
+      spread(result.batch),
       '',
       '',
     ],
@@ -504,7 +525,7 @@ export function latencyNotes(result: LatencyResult): string[] {
     'latency per lead = the email\'s "at" in the SES mailbox − t0 (just before PutObject / the batch call); ' +
       'file "ingest done" = the upload\'s finishedAt, batch = the call\'s answer',
   ];
-  for (const run of [result.file, result.batch]) {
+  for (const run of [...result.file, ...result.batch]) {
     notes.push(
       `${run.path}: ${run.polls} mailbox reads while waiting, ${run.meanPollMs.toFixed(1)} ms each on average`,
     );
