@@ -104,7 +104,12 @@ export interface EventPattern {
   [field: string]: string[] | EventPattern;
 }
 
-/** The stream consumers act on leads only, and read the stream the same way. */
+/**
+ * The stream consumers act on leads only, and read the stream the same way. The ones a
+ * person waits on (the partner's email, a webhook) take records as soon as they are there;
+ * the report counters gather up to a second of them, so one transaction carries more of a
+ * counter's changes.
+ */
 const leadRecords: StreamTrigger = {
   entity: Entity.lead,
   batchSize: 100,
@@ -112,6 +117,7 @@ const leadRecords: StreamTrigger = {
   retryAttempts: 5,
   maxRecordAgeHours: 6,
 };
+const leadRecordsAtOnce: StreamTrigger = { ...leadRecords, maxBatchingWindowSeconds: 0 };
 
 export type TriggerKind = 'stream' | 'objectCreated' | 'schedule' | 'events';
 
@@ -172,7 +178,7 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     description: 'Table stream: emails the partner, schedules the reroute deadline, reroutes a rejected lead',
     memorySize: 512,
     timeoutSeconds: 60,
-    stream: leadRecords,
+    stream: leadRecordsAtOnce,
     // Reads the lead, supplier and partner, records the notification; the mailer's idempotency records;
     // a rejected lead's reroute (rerouteRejected) reads rules, partners and loads, reserves sequence
     // numbers and writes the lead with its load changes, as reroute does (without the sweep's index).
@@ -260,7 +266,7 @@ export const functionSpecs: Record<FunctionName, FunctionSpec> = {
     memorySize: 512,
     // A batch's lanes, a few at a time, each attempt at most 5 s.
     timeoutSeconds: 120,
-    stream: leadRecords,
+    stream: leadRecordsAtOnce,
     // Subscriptions (GetItem; Query of the owner's partition), deliveries put once (PutItem), claimed and
     // finished (UpdateItem), lanes read in order (Query on the table); the subscription's failing mark
     // (UpdateItem); the failing email's recipients (the supplier, GetItem; its users, Query) and the
