@@ -321,3 +321,73 @@ describe('local SES emulator', () => {
     }
   });
 });
+
+describe('local SES emulator with a maximum send rate', () => {
+  let ses: SesEmulator;
+  const sent: string[] = [];
+
+  beforeAll(async () => {
+    ses = await startSesEmulator({
+      host: '127.0.0.1',
+      port: 0,
+      region,
+      accountId,
+      maxSendRate: 2,
+      onEvent: async () => {},
+    });
+  });
+  afterAll(async () => {
+    await ses?.stop();
+  });
+
+  const client = (retries: { maxAttempts: number; retryMode?: string }) =>
+    new SESv2Client({
+      endpoint: ses.endpoint,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      ...retries,
+    });
+  const email = (subject: string) =>
+    new SendEmailCommand({
+      FromEmailAddress: 'leads@supplier.example',
+      Destination: { ToAddresses: ['rate@reseller.example'] },
+      Content: { Simple: { Subject: { Data: subject }, Body: { Text: { Data: 'Hi' } } } },
+    });
+  const subjects = async () => {
+    const res = await fetch(`${ses.mailboxUrl}?to=rate@reseller.example`);
+    return ((await res.json()) as { emails: MailboxEmail[] }).emails.map((e) => e.subject).sort();
+  };
+
+  it('refuses sends over the rate as SES does (429 TooManyRequestsException), and sends none of them', async () => {
+    const once = client({ maxAttempts: 1 });
+    const outcomes = await Promise.allSettled(
+      ['a1', 'a2', 'a3', 'a4', 'a5'].map((subject) => once.send(email(subject))),
+    );
+    once.destroy();
+    const refused = outcomes
+      .filter((o) => o.status === 'rejected')
+      .map((o) => (o as PromiseRejectedResult).reason);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
+    expect(refused).toHaveLength(3);
+    for (const error of refused) {
+      expect(error).toMatchObject({
+        name: 'TooManyRequestsException',
+        message: 'Maximum sending rate exceeded.',
+        $metadata: { httpStatusCode: 429 },
+      });
+    }
+    const accepted = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [`a${i + 1}`] : []));
+    sent.push(...accepted);
+    expect(await subjects()).toEqual([...sent].sort());
+  });
+
+  it('lets the SDK’s retries send every email over the rate, each exactly once', async () => {
+    const patient = client({ maxAttempts: 10, retryMode: 'adaptive' });
+    const batch = ['b1', 'b2', 'b3', 'b4'];
+    const answers = await Promise.all(batch.map((subject) => patient.send(email(subject))));
+    patient.destroy();
+    expect(new Set(answers.map((a) => a.MessageId)).size).toBe(batch.length);
+    sent.push(...batch);
+    expect(await subjects()).toEqual([...sent].sort());
+  });
+});

@@ -31,7 +31,7 @@ import { type Ports, releasePortClaims, resolvePorts } from './ports';
 import { type ObjectCreatedNotification, s3rverCredentials, startLocalS3 } from './s3';
 import { startSchedulerEmulator } from './scheduler';
 import { type Demo, type DemoUser, seedDemo, seedPeople } from './seed';
-import { type SesEmulator, startSesEmulator } from './ses';
+import { parseMaxSendRate, type SesEmulator, startSesEmulator } from './ses';
 import { startStreamPoller } from './stream-poller';
 import { isLocalScheduleName, localTriggers } from './triggers';
 
@@ -62,6 +62,11 @@ export interface LocalCloudOptions {
   print?: (line: string) => void;
   /** Aborts a start in progress: DynamoDB Local is killed and everything begun is stopped. */
   signal?: AbortSignal;
+  /**
+   * The SES emulator's maximum send rate (emails a second), refusing sends over it as SES does;
+   * default `LEADRELAY_SES_MAX_SEND_RATE`, else none.
+   */
+  sesMaxSendRate?: number;
 }
 
 /** The contents of `.local/endpoints.json`: where each local service listens, and the keys. */
@@ -368,6 +373,7 @@ async function startServices(input: {
 }) {
   const { ports, localDir, dispatcher, teardown, options } = input;
   const { host, region, accountId, credentials } = localSettings;
+  const maxSendRate = options.sesMaxSendRate ?? parseMaxSendRate(process.env.LEADRELAY_SES_MAX_SEND_RATE);
   const dynamoClient = createDynamoClient({
     region,
     endpoint: input.urls.dynamodb,
@@ -427,6 +433,7 @@ async function startServices(input: {
           region,
           accountId,
           dataDir: join(localDir, 'ses'),
+          ...(maxSendRate === undefined ? {} : { maxSendRate }),
           // SES publishes to the default bus, where the registry's patterns pick the consumers.
           onEvent: async (event) => dispatcher.onBusEvent(event),
         }),

@@ -8,6 +8,7 @@ import { inboxPrefix } from '@leadrelay/core';
 import { ensureConsoleBuilt } from '../../console/build';
 import { type LocalCloud, localSettings, startLocalCloud } from './cloud';
 import { parsePortSetting } from './ports';
+import { parseMaxSendRate } from './ses';
 import { localTriggers } from './triggers';
 
 const print = (line = '') => process.stdout.write(`${line}\n`);
@@ -70,8 +71,10 @@ async function main(): Promise<void> {
   });
 
   let port: number | undefined;
+  let sesMaxSendRate: number | undefined;
   try {
     port = parsePortSetting(process.env.PORT);
+    sesMaxSendRate = parseMaxSendRate(process.env.LEADRELAY_SES_MAX_SEND_RATE);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
   starting = startLocalCloud({
     home,
     ...(port === undefined ? {} : { port }),
+    ...(sesMaxSendRate === undefined ? {} : { sesMaxSendRate }),
     quiet,
     print,
     signal: abort.signal,

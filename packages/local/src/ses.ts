@@ -44,6 +44,42 @@ export interface SesEmulatorOptions {
   dataDir?: string;
   /** Called with each SES event exactly as SES publishes it to EventBridge (source aws.ses). */
   onEvent: (event: EventBridgeEvent<string, SesEventDetail>) => Promise<void>;
+  /**
+   * The account's maximum send rate (recipients a second), as SES enforces it: a send over it
+   * answers 429 TooManyRequestsException "Maximum sending rate exceeded." and is not sent.
+   * Omitted: no limit.
+   */
+  maxSendRate?: number;
+}
+
+/**
+ * SES's maximum send rate: a bucket that holds one second of recipients and refills at the
+ * rate. As SES does, a message goes through while any of the second's quota is left, however
+ * many recipients it has, and the sends after it are refused until the bucket has refilled.
+ */
+export function sendRateLimit(rate: number, now: () => number = () => performance.now()) {
+  let tokens = rate;
+  let at = now();
+  return (recipients: number): boolean => {
+    const t = now();
+    tokens = Math.min(rate, tokens + ((t - at) / 1000) * rate);
+    at = t;
+    if (tokens < 1) return false;
+    tokens -= recipients;
+    return true;
+  };
+}
+
+/** The local cloud's setting of the SES send rate (`LEADRELAY_SES_MAX_SEND_RATE`): undefined for none. */
+export function parseMaxSendRate(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const rate = Number(value);
+  if (!Number.isFinite(rate) || rate <= 0) {
+    throw new Error(
+      `LEADRELAY_SES_MAX_SEND_RATE must be a number of emails a second above 0 (SES's own is 14 for a new account), not "${value}"`,
+    );
+  }
+  return rate;
 }
 
 export interface SesEmulator {
@@ -253,6 +289,18 @@ function fateOf(recipient: string): RecipientFate {
   return 'deliver';
 }
 
+/** The recipients of a SendEmail body (what the send rate counts); 1 when it names none readable. */
+function recipientsOf(body: Buffer): number {
+  try {
+    const { Destination: d } = JSON.parse(body.toString('utf8')) as SendEmailBody;
+    const count =
+      (d?.ToAddresses?.length ?? 0) + (d?.CcAddresses?.length ?? 0) + (d?.BccAddresses?.length ?? 0);
+    return Math.max(1, count);
+  } catch {
+    return 1;
+  }
+}
+
 function matchesRecipient(email: SentEmail, wanted: string): boolean {
   const target = emailAddressOf(wanted).toLowerCase();
   const all = [...email.destination.to, ...email.destination.cc, ...email.destination.bcc];
@@ -272,6 +320,7 @@ export async function startSesEmulator(opts: SesEmulatorOptions): Promise<SesEmu
   const byId = new Map(emails.map((email) => [email.messageId, email]));
 
   let endpoint = '';
+  const withinRate = opts.maxSendRate === undefined ? undefined : sendRateLimit(opts.maxSendRate);
   // One chain keeps events in the order SES would publish them (Send before Delivery, ...).
   let eventChain: Promise<void> = Promise.resolve();
 
@@ -556,12 +605,21 @@ ${list.length === 0 ? '<p>No email yet.</p>' : items}
       }
 
       const body = await readBody(req);
+      const sending = method === 'POST' && url.pathname === '/v2/email/outbound-emails';
+      if (sending && withinRate && !withinRate(recipientsOf(body))) {
+        // What SES's v2 API answers over the rate: the SDK reads the error type from the header.
+        const refusal = JSON.stringify({ message: 'Maximum sending rate exceeded.' });
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          'x-amzn-errortype': 'TooManyRequestsException',
+          'content-length': String(Buffer.byteLength(refusal)),
+        });
+        res.end(refusal);
+        return;
+      }
       const answer = await forward(upstreamPort, method, req.url ?? '/', req.headers, body);
       // Recorded before replying, so a caller that reads the mailbox right after the send sees it.
-      const email =
-        method === 'POST' && url.pathname === '/v2/email/outbound-emails' && answer.status === 200
-          ? await recordSendSafely(body, answer.body)
-          : undefined;
+      const email = sending && answer.status === 200 ? await recordSendSafely(body, answer.body) : undefined;
       const headers: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
