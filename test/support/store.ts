@@ -9,8 +9,9 @@ import { createTestTable, localCredentials, localRegion } from './dynamodb-local
  * times slower on every stream table created after one whose stream was written
  * (see createTestTable), and the files share one DynamoDB Local.
  */
-export async function testTable(prefix: string, options: { stream?: boolean } = {}) {
-  const endpoint = inject('dynamodbEndpoint');
+/** A table of its own on the project's DynamoDB Local (or on `options.endpoint`'s), with the stores on it. */
+export async function testTable(prefix: string, options: { stream?: boolean; endpoint?: string } = {}) {
+  const endpoint = options.endpoint ?? inject('dynamodbEndpoint');
   const tableName = await createTestTable(endpoint, prefix, { stream: options.stream ?? false });
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
   const db = createDocumentClient(client);
