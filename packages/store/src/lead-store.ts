@@ -476,11 +476,18 @@ export class DynamoLeadStore implements LeadStore {
         return Items;
       }),
     );
-    return shards
+    // The index holds keys alone: the leads found are read off the table, oldest deadline first. One
+    // whose item no longer has that deadline key moved on since (decided, or waiting on a newer
+    // deadline): left out, as its stale index entry would have been refused as stale.
+    const found = shards
       .flat()
       .sort((a, b) => String(a.GSI3SK).localeCompare(String(b.GSI3SK)))
-      .slice(0, limit)
-      .map(leadFromItem);
+      .slice(0, limit);
+    const leads = await this.getLeads(found.map((item) => String(item.PK).slice('LEAD#'.length)));
+    return found.flatMap((item) => {
+      const lead = leads.get(String(item.PK).slice('LEAD#'.length));
+      return lead && leadItem(lead).GSI3SK === item.GSI3SK ? [lead] : [];
+    });
   }
 
   // write the All Leads view's index keys onto a lead written before they existed (the backfill) — one
