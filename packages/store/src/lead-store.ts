@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -249,6 +250,30 @@ export class DynamoLeadStore implements LeadStore {
     if (failed.slice(0, loadsAt).includes(true)) return 'stale';
     if (failed.includes(true)) return 'over-capacity';
     return 'ok';
+  }
+
+  // record an outside event that only adds history — one transaction: the event's record (conditional on
+  // not being there: a redelivery writes nothing) and its entry as a history item of its own
+  // (HISTORY#<at>#e<digest of the event>); the lead item is left as it is
+  async appendEvent(leadId: string, entry: HistoryEntry, eventId: string): Promise<'ok' | 'seen-before'> {
+    const digest = createHash('sha256').update(eventId).digest('base64url').slice(0, 16);
+    const failed = await this.transact([
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: eventItem(leadId, eventId, entry.at),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: historyItem(leadId, [entry], `e${digest}`),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+    ]);
+    return failed.includes(true) ? 'seen-before' : 'ok';
   }
 
   /**
