@@ -1,21 +1,3 @@
-/**
- * The one table, described once. The CDK stack (infra/constructs/data.ts) and the
- * local cloud (DynamoDB Local) both build the table from this definition, so the
- * keys, indexes, stream and TTL cannot drift apart between AWS and a laptop.
- *
- * All attributes named here are strings. The GSIs are generic: what each one
- * holds for each entity is written down in keys.ts, and `Index` names them by the
- * access pattern they serve.
- *
- * Projections: GSI1 and GSI2 carry whole items (`ALL`: suppliers, keys, uploads and webhook
- * deliveries are read off them). GSI3 (the deadlines) carries its keys alone: a lead sits
- * in it while it waits for its partner, which is when its email events rewrite it, and
- * the sweep reads the few leads it finds off the table. The All Leads view's indexes (GSI4..GSI9) hold only
- * lead items, and carry only what a view's post-filter tests (`VIEW_ATTRIBUTES`): with
- * `ALL`, every write of a lead rewrote its whole item in each of them (a 3 KB lead in
- * five more indexes: 15 more write units a change); the view reads its page's leads off
- * the table (BatchGetItem) instead.
- */
 /** What the view's indexes carry beside their keys: the attributes its FilterExpressions test. */
 export const VIEW_ATTRIBUTES = [
   'createdAt',
@@ -35,12 +17,28 @@ export type Projection = 'ALL' | 'KEYS_ONLY' | { readonly include: readonly stri
 
 const view = { include: VIEW_ATTRIBUTES } as const;
 
+/**
+ * The one table, described once. The CDK stack (infra/constructs/data.ts) and the
+ * local cloud (DynamoDB Local) both build the table from this definition, so the
+ * keys, indexes, stream and TTL cannot drift apart between AWS and a laptop.
+ *
+ * All attributes named here are strings. The GSIs are generic: what each one
+ * holds for each entity is written down in keys.ts, and `Index` names them by the
+ * access pattern they serve.
+ *
+ * Projections: GSI1 carries whole items (`ALL`: suppliers, keys, uploads and webhook
+ * deliveries are listed off it). GSI2 (a partner's leads, the uploads processing) and the
+ * All Leads view's indexes (GSI4..GSI9) carry only what a view's post-filter tests
+ * (`VIEW_ATTRIBUTES`), GSI3 (the deadlines) its keys alone: with `ALL`, every write of a
+ * lead rewrote its whole item (about 2 KB) in each of them, up to eight more times a
+ * change; the readers read the items they found off the table (BatchGetItem, GetItem).
+ */
 export const tableDefinition = {
   partitionKey: 'PK',
   sortKey: 'SK',
   globalSecondaryIndexes: [
     { indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK', projection: 'ALL' as Projection },
-    { indexName: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK', projection: 'ALL' as Projection },
+    { indexName: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK', projection: view as Projection },
     { indexName: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK', projection: 'KEYS_ONLY' as Projection },
     { indexName: 'GSI4', partitionKey: 'GSI4PK', sortKey: 'GSI4SK', projection: view as Projection },
     { indexName: 'GSI5', partitionKey: 'GSI5PK', sortKey: 'GSI5SK', projection: view as Projection },
