@@ -463,23 +463,26 @@ async function runHere(log: (line: string) => void): Promise<CostResult> {
     progress(`intake: ${ids.size} leads (${fileRows.length} in the file, ${apiRows.length} by the API)`);
 
     const handled = new Set<string>();
+    const sesSends = () => [...meter.steps.values()].reduce((n, t) => n + t.emails, 0);
     /** Waits for `count` emails not seen before; opens every one, clicks every other one. */
     const emailRound = async (count: number): Promise<MailboxEmail[]> => {
-      let fresh: MailboxEmail[] = [];
+      // The sends are counted as they happen; the mailbox (which renders every email to an owner on
+      // each read, in this process, beside the handlers) is read once they are all out.
+      const target = handled.size + count;
       await until(
-        async () => {
-          const all: MailboxEmail[] = [];
-          for (const p of partners) {
-            const answer = await fetch(`${endpoints.mailbox}?to=${encodeURIComponent(p.owner)}`);
-            all.push(...((await answer.json()) as { emails: MailboxEmail[] }).emails);
-          }
-          fresh = all.filter((m) => !handled.has(m.messageId) && ids.has(m.tags.leadId ?? ''));
-          return fresh.length >= count ? true : undefined;
-        },
-        () => `${fresh.length} of ${count} emails`,
-        600_000,
-        1_000,
+        async () => (sesSends() >= target ? true : undefined),
+        () => `${sesSends() - handled.size} of ${count} emails`,
+        1_800_000,
+        500,
       );
+      const all: MailboxEmail[] = [];
+      for (const p of partners) {
+        const answer = await fetch(`${endpoints.mailbox}?to=${encodeURIComponent(p.owner)}`);
+        all.push(...((await answer.json()) as { emails: MailboxEmail[] }).emails);
+      }
+      const fresh = all.filter((m) => !handled.has(m.messageId) && ids.has(m.tags.leadId ?? ''));
+      if (fresh.length !== count)
+        throw new Error(`${fresh.length} new emails in the mailbox, ${count} expected`);
       for (const m of fresh) handled.add(m.messageId);
       await inBatches(
         fresh.map((m, i) => [m, i] as const),
