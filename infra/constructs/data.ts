@@ -48,7 +48,12 @@ export class Data extends Construct {
         indexName: index.indexName,
         partitionKey: str(index.partitionKey),
         sortKey: str(index.sortKey),
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...(typeof index.projection === 'string'
+          ? { projectionType: dynamodb.ProjectionType[index.projection] }
+          : {
+              projectionType: dynamodb.ProjectionType.INCLUDE,
+              nonKeyAttributes: [...index.projection.include],
+            }),
       });
     }
 

@@ -96,6 +96,10 @@ export class CountingLeadStore implements LeadStore {
     return this.store.replaceLead(previous, next, loads, options);
   }
 
+  appendEvent(leadId: string, entry: HistoryEntry, eventId: string): Promise<'ok' | 'seen-before'> {
+    return this.store.appendEvent(leadId, entry, eventId);
+  }
+
   mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined> {
     this.counts.mergeLeadFieldsCalls++;
     return this.store.mergeLeadFields(leadId, change);

@@ -9,8 +9,10 @@
  * search (search.ts); the reports over 90 days at two sizes (reports.ts); a large export
  * (export.ts); partner leads and registration (registration.ts); the web console's All Leads
  * render budget in Chromium on the local cloud (console.ts); webhook delivery latency and
- * deliveries a second on the local cloud (webhooks.ts); one summary table. BENCH_PARTS
- * (e.g. `2,5`) runs only those parts, for a quick comparison.
+ * deliveries a second on the local cloud (webhooks.ts); what a lead costs on AWS, measured
+ * over a whole lead life on the local cloud (cost.ts); one summary table. BENCH_PARTS
+ * (e.g. `2,5`) runs only those parts, for a quick comparison; `npm run bench -- cost`
+ * runs the cost part alone.
  *
  * Every ingest runs in a child process of its own (ingest-rss.ts), so its memory
  * figures are its own and not this process's. Lead files are generated to a temp
@@ -25,6 +27,7 @@ import { leadIdFor } from '@leadrelay/core';
 import { localCredentials, localRegion, startDynamoDbLocal } from '../support/dynamodb-local';
 import { runInChild } from './child';
 import { benchConsole, CONSOLE_LEADS, consoleSummaryRows, printConsoleBench } from './console';
+import { benchCost, COST_API_LEADS, COST_FILE_LEADS, costPer100k, costReport } from './cost';
 import { benchExport, describeExport } from './export';
 import { type FileSummary, firstGoodEmail, PARTNERS, RULE_GROUPS, writeLeadFile } from './fixture';
 import { WRITER_CONCURRENCY } from './ingest-call';
@@ -63,8 +66,11 @@ const RSS_TARGET = 0.2;
 /** Leads of the views and export parts (BENCH_VIEW_LEADS / BENCH_EXPORT_LEADS override them). */
 const VIEW_COUNT = Number(process.env.BENCH_VIEW_LEADS ?? VIEW_LEADS);
 const EXPORT_COUNT = Number(process.env.BENCH_EXPORT_LEADS ?? 100_000);
-/** The parts to run (all when unset). */
-const PARTS = process.env.BENCH_PARTS?.split(',').map(Number);
+/** The parts to run (all when unset); `cost` on the command line is part 13 alone. */
+const COST_PART = 13;
+const PARTS = process.argv.slice(2).includes('cost')
+  ? [COST_PART]
+  : process.env.BENCH_PARTS?.split(',').map(Number);
 const runs = (part: number) => !PARTS || PARTS.includes(part);
 
 const CHILD = fileURLToPath(new URL('./ingest-rss.ts', import.meta.url));
@@ -516,6 +522,26 @@ async function main(): Promise<void> {
       table(['figure', 'value', 'target', ''], rows);
       if (delivered.unverified > 0) console.log(`\n${delivered.unverified} requests did not verify`);
       summary.push(...rows);
+    }
+
+    // 13. Cost: a lead's life on the local cloud, priced at AWS list prices
+    if (runs(COST_PART)) {
+      heading(
+        `13. Cost per ${int(100_000)} leads: ${int(COST_FILE_LEADS)} from a file and ${int(COST_API_LEADS)} from the API, their whole life (local cloud, metered)`,
+      );
+      const cost = await benchCost({ log: (line) => console.log(line) });
+      console.log();
+      for (const line of costReport(cost)) console.log(line);
+      const per = costPer100k(cost);
+      summary.push(
+        [
+          'cost per 100,000 leads, everything but SES',
+          `$${per.withoutSes.toFixed(2)}`,
+          '≤ $1.00',
+          met(per.withoutSes <= 1),
+        ],
+        ['cost per 100,000 leads, SES (the floor)', `$${per.ses.toFixed(2)}`, '', ''],
+      );
     }
 
     // Summary

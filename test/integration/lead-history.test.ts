@@ -418,7 +418,8 @@ describe('lead history on DynamoDB Local', () => {
     expect(pipeline).toMatchObject({ changed: true });
 
     const kinds = (await partitionItems(created.id)).map((i) => i.entity?.S).sort();
-    expect(kinds).toEqual(['Lead', 'LeadEvent', 'LeadHistory', 'LeadHistory', 'LeadHistory']);
+    // The Delivery after the Send changes nothing of the lead: its entry is an item of its own at once.
+    expect(kinds).toEqual(['Lead', 'LeadEvent', 'LeadHistory', 'LeadHistory']);
   });
 });
 

@@ -125,6 +125,39 @@ describe('local EventBridge Scheduler emulator', () => {
     expect(calls.map((c) => (c.input as { leadId: string }).leadId)).toEqual(['lead-1', 'lead-1b']);
   });
 
+  it('fires an at() schedule two days ahead once its clock (`now`) is moved past it, and not before', async () => {
+    const { calls, invoke } = recorder();
+    const dir = await mkdtemp(join(tmpdir(), 'local-scheduler-'));
+    dirs.push(dir);
+    let offset = 0;
+    const scheduler = await startSchedulerEmulator({
+      host: '127.0.0.1',
+      port: 0,
+      region,
+      accountId,
+      dataDir: dir,
+      invoke,
+      tickMs: 50,
+      now: () => Date.now() + offset,
+    });
+    running.push(scheduler);
+    const client = new SchedulerClient({
+      endpoint: scheduler.endpoint,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await client.send(schedule('lead-later', atExpression(48 * 3_600_000).expression));
+    await client.send(schedule('lead-now', atExpression(-1000).expression));
+    await waitFor(() => calls.length === 1, 'the schedule already due');
+    expect(scheduler.list().map((s) => s.name)).toEqual(['lead-later']);
+
+    offset = 49 * 3_600_000;
+    await waitFor(() => calls.length === 2, 'the schedule two days ahead');
+    expect(calls.map((c) => (c.input as { leadId: string }).leadId)).toEqual(['lead-now', 'lead-later']);
+    await waitFor(() => scheduler.list().length === 0, 'the schedule to be deleted');
+    client.destroy();
+  });
+
   it('keeps a completed at() schedule whose ActionAfterCompletion is NONE', async () => {
     const { calls, invoke } = recorder();
     const { scheduler, client } = await start(invoke);

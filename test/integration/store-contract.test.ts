@@ -282,6 +282,31 @@ function storeContract(name: string, make: () => Promise<Stores>) {
       expect(await leads.replaceLead(opened, again, [], { event: 'm-1/Click/t2' })).toBe('ok');
     });
 
+    it('appends an outside event that changes nothing else beside the lead, once, sharing the record of applied events', async () => {
+      const { leads } = await make();
+      const first = lead();
+      await leads.putNewLeads([first], []);
+      const delivered = entry(3, 'email.Delivery');
+      const racing = await Promise.all([
+        leads.appendEvent(first.id, delivered, 'm-1/Delivery/t1'),
+        leads.appendEvent(first.id, delivered, 'm-1/Delivery/t1'),
+      ]);
+      expect([...racing].sort()).toEqual(['ok', 'seen-before']);
+      // The lead item is as it was; the entry is in its history, once.
+      expect(await leads.getLead(first.id)).toEqual(first);
+      const pages = await allPages((cursor) => leads.listHistory(first.id, { limit: 50, cursor }));
+      expect(pages.flat().map((h) => h.type)).toEqual(['email.Delivery', 'created']);
+      // An event applied one way is seen-before the other way too.
+      const opened = {
+        ...first,
+        history: [...first.history, entry(4, 'email.Open')],
+        version: first.version + 1,
+      };
+      expect(await leads.replaceLead(first, opened, [], { event: 'm-1/Delivery/t1' })).toBe('seen-before');
+      expect(await leads.replaceLead(first, opened, [], { event: 'm-1/Open/t2' })).toBe('ok');
+      expect(await leads.appendEvent(first.id, entry(5, 'email.Open'), 'm-1/Open/t2')).toBe('seen-before');
+    });
+
     it('merges a duplicate’s fields in one atomic update: all racing merges land, each in the history', async () => {
       const { leads } = await make();
       const first = lead({ customFields: { seats: 12, note: null } });

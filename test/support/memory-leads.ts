@@ -220,6 +220,15 @@ export class MemoryLeadStore implements LeadStore {
     return 'ok';
   }
 
+  async appendEvent(leadId: string, entry: HistoryEntry, eventId: string): Promise<'ok' | 'seen-before'> {
+    await this.pause();
+    const stored = this.stored.get(leadId);
+    if (!stored || stored.events.has(eventId)) return 'seen-before';
+    stored.events.add(eventId);
+    stored.history.push({ key: historyKey(entry.at, `e${eventId}`), entries: [copy(entry)] });
+    return 'ok';
+  }
+
   async mergeLeadFields(leadId: string, change: LeadFieldChange): Promise<Lead | undefined> {
     await this.pause();
     const stored = this.stored.get(leadId);

@@ -100,6 +100,28 @@ describe('applying an email event', () => {
     expect(history.filter((h) => h.type === 'email.Delivery')).toHaveLength(1);
   });
 
+  it('records an event that moves nothing (the Delivery after its Send) beside the lead, once', async () => {
+    const { world, lead, deps } = await notifiedLead({ pause: interleave });
+    expect(await applyEmailEvent(deps, sesEvent(lead, 'Send', { at: '2030-01-01T09:00:01.500Z' }))).toBe(
+      'applied',
+    );
+    const sent = (await world.leads.getLead(lead.id)) as Lead;
+    expect(sent.emailStatus).toBe('Sent');
+
+    const delivery = sesEvent(lead, 'Delivery', { at: '2030-01-01T09:00:02.000Z' });
+    const outcomes = await Promise.all([applyEmailEvent(deps, delivery), applyEmailEvent(deps, delivery)]);
+    expect([...outcomes].sort()).toEqual(['applied', 'seen-before']);
+    expect(await applyEmailEvent(deps, delivery)).toBe('seen-before');
+    // The lead as it was (its version, updatedAt and latest entries); the history has the Delivery once.
+    expect(await world.leads.getLead(lead.id)).toEqual(sent);
+    const history = (await world.leads.listHistory(lead.id, { limit: 50 })).items;
+    expect(history.filter((h) => h.type === 'email.Delivery')).toHaveLength(1);
+    expect(history.find((h) => h.type === 'email.Delivery')).toMatchObject({
+      actor: 'ses',
+      detail: { messageId: 'msg-1' },
+    });
+  });
+
   it('applies one of two racing copies of an event; the other is seen-before', async () => {
     const { world, lead, deps } = await notifiedLead({ pause: interleave });
     const delivery = sesEvent(lead, 'Delivery', { at: '2030-01-01T09:00:02.000Z' });
@@ -112,12 +134,16 @@ describe('applying an email event', () => {
   it('keeps the highest status when events arrive out of order', async () => {
     const { world, lead, deps } = await notifiedLead();
     await applyEmailEvent(deps, sesEvent(lead, 'Click', { at: '2030-01-01T09:06:00.000Z' }));
+    const clicked = (await world.leads.getLead(lead.id)) as Lead;
     expect(await applyEmailEvent(deps, sesEvent(lead, 'Delivery', { at: '2030-01-01T09:00:02.000Z' }))).toBe(
       'applied',
     );
     const stored = (await world.leads.getLead(lead.id)) as Lead;
     expect(stored.emailStatus).toBe('Clicked');
-    expect(stored.history.at(-1)?.type).toBe('email.Delivery');
+    // The late Delivery moves nothing: its entry is history beside the lead, which is not written for it.
+    expect(stored).toEqual(clicked);
+    const history = (await world.leads.listHistory(lead.id, { limit: 50 })).items;
+    expect(history.filter((h) => h.type === 'email.Delivery')).toHaveLength(1);
 
     // A bounce once the email was read is history, not a failure.
     const bounce = sesEvent(lead, 'Bounce', {

@@ -25,6 +25,7 @@ import {
   functionArnOf,
   functionOfName,
   type LambdaRuntime,
+  type LambdaRuntimeOptions,
   loadHandlers,
 } from './lambda';
 import { type Ports, releasePortClaims, resolvePorts } from './ports';
@@ -67,6 +68,12 @@ export interface LocalCloudOptions {
    * default `LEADRELAY_SES_MAX_SEND_RATE`, else none.
    */
   sesMaxSendRate?: number;
+  /** Told of every invocation as it ends, with its event (the cost bench counts them). */
+  onInvocation?: LambdaRuntimeOptions['onInvocation'];
+  /** How many invocations run at once (default: no limit; see LambdaRuntimeOptions.concurrency). */
+  lambdaConcurrency?: number;
+  /** The time the Scheduler emulator's schedules fall due by (default Date.now; a bench moves it on). */
+  schedulerNow?: () => number;
 }
 
 /** The contents of `.local/endpoints.json`: where each local service listens, and the keys. */
@@ -153,6 +160,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       accountId,
       quiet: options.quiet ?? false,
       print,
+      ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
+      ...(options.lambdaConcurrency ? { concurrency: options.lambdaConcurrency } : {}),
     });
     teardown.add('lambda runtime', () => lambda.stop());
     dispatcher.connect(lambda);
@@ -168,6 +177,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       port: ports.scheduler,
       dataDir: join(localDir, 'scheduler'),
       lambda,
+      ...(options.schedulerNow ? { now: options.schedulerNow } : {}),
     });
     teardown.add('scheduler emulator', () => scheduler.stop());
     const api = await startApi(ports.api, lambda, {
@@ -504,7 +514,12 @@ async function startStreamConsumers(input: {
   };
 }
 
-async function startScheduler(input: { port: number; dataDir: string; lambda: LambdaRuntime }) {
+async function startScheduler(input: {
+  port: number;
+  dataDir: string;
+  lambda: LambdaRuntime;
+  now?: () => number;
+}) {
   await mkdir(input.dataDir, { recursive: true });
   const { host, region, accountId } = localSettings;
   return startSchedulerEmulator({
@@ -513,6 +528,7 @@ async function startScheduler(input: { port: number; dataDir: string; lambda: La
     region,
     accountId,
     dataDir: input.dataDir,
+    ...(input.now ? { now: input.now } : {}),
     // Scheduler invokes Lambda asynchronously: accepted means delivered; Lambda owns the retries.
     invoke: async (targetArn, event) => {
       const fn = functionOfName(targetArn);

@@ -8,7 +8,9 @@ export {
 export { ensureTable, startDynamoDbLocal } from './dynamodb';
 export { startHttpApi, toEvent } from './http-api';
 export {
+  type CurrentInvocation,
   createLambdaRuntime,
+  currentInvocation,
   InvocationLog,
   type InvocationRecord,
   type LambdaRuntime,

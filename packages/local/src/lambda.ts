@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -116,6 +117,32 @@ export interface LambdaRuntimeOptions {
   logCapacity?: number;
   /** Where log lines go (tests capture them). */
   print?: (line: string) => void;
+  /** Told of every invocation as it ends, with its event (the cost bench counts them all). */
+  onInvocation?: (record: InvocationRecord, event: unknown) => void;
+  /**
+   * How many invocations run at once (default: no limit); the others wait their turn, and
+   * an invocation's duration starts when it runs. On Lambda each one has a sandbox of its
+   * own; here they share one process, so a bench that times them runs them one at a time.
+   */
+  concurrency?: number;
+}
+
+/** The invocation a handler's code runs in, while it runs. */
+export interface CurrentInvocation {
+  fn: FunctionName;
+  requestId: string;
+  event: unknown;
+}
+
+const invocationScope = new AsyncLocalStorage<CurrentInvocation>();
+
+/**
+ * The invocation whose handler is running the caller's code (its awaits included), or
+ * undefined outside one: what lets the cost bench put each SDK call down to the event
+ * that caused it.
+ */
+export function currentInvocation(): CurrentInvocation | undefined {
+  return invocationScope.getStore();
 }
 
 export interface LambdaRuntime {
@@ -141,8 +168,23 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   let stopped = false;
 
   const functionArn = (fn: FunctionName) => functionArnOf(fn, options);
+  const slots = slotsOf(options.concurrency);
 
   const run = async (
+    fn: FunctionName,
+    event: unknown,
+    invocationType: InvocationType,
+    attempt: number,
+  ): Promise<unknown> => {
+    const release = await slots();
+    try {
+      return await runNow(fn, event, invocationType, attempt);
+    } finally {
+      release();
+    }
+  };
+
+  const runNow = async (
     fn: FunctionName,
     event: unknown,
     invocationType: InvocationType,
@@ -158,9 +200,8 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       // Lambda hands each attempt a fresh copy of the JSON payload: no object is shared with the
       // caller or with an earlier attempt that mutated it.
       const payload: unknown = event === undefined ? undefined : JSON.parse(JSON.stringify(event));
-      result = await withTimeout(
-        callHandler(options.handlers[fn], payload, context),
-        spec.timeoutSeconds * 1000,
+      result = await invocationScope.run({ fn, requestId, event }, () =>
+        withTimeout(callHandler(options.handlers[fn], payload, context), spec.timeoutSeconds * 1000),
       );
     } catch (error) {
       failure = error;
@@ -177,6 +218,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       attempt,
     });
     if (!options.quiet) print(formatRecord(record));
+    options.onInvocation?.(record, event);
     if (failure !== undefined) {
       // The stack is what CloudWatch would show for the failed invocation.
       if (!options.quiet && failure instanceof Error && failure.stack) print(indent(failure.stack));
@@ -245,6 +287,23 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
         new Promise((r) => setTimeout(r, 3000).unref()),
       ]);
     },
+  };
+}
+
+/** A wait for one of `limit` slots, answering its release; no wait at all without a limit. */
+function slotsOf(limit: number | undefined): () => Promise<() => void> {
+  if (limit === undefined) return async () => () => {};
+  let free = limit;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return async () => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    return release;
   };
 }
 

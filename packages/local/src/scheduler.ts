@@ -28,6 +28,11 @@ export interface SchedulerEmulatorOptions {
   invoke: (targetArn: string, input: unknown) => Promise<void>;
   /** How often to look for due schedules (default 500). */
   tickMs?: number;
+  /**
+   * The time schedules fall due by, in ms (default Date.now): a bench moves it forward so a
+   * 48-hour deadline fires now, through the same path as on AWS.
+   */
+  now?: () => number;
 }
 
 /** A schedule's target as the API carries it (Arn, RoleArn, Input, RetryPolicy, ...). */
@@ -302,6 +307,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   const deadLetters: DeadLetter[] = [];
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
+  const clock = opts.now ?? Date.now;
 
   /** When the record should next fire, from its expression, after `previousRun` (ms) for rate(). */
   const computeNextRun = (record: ScheduleRecord, previousRun?: number): string | undefined => {
@@ -312,11 +318,11 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
       next = parsed.at;
     } else if (previousRun === undefined) {
       // A rate() schedule first runs when it is created.
-      next = Date.now();
+      next = clock();
     } else {
       next = previousRun + parsed.periodMs;
       // Runs missed while the emulator was down collapse into the one that just happened.
-      while (next <= Date.now()) next += parsed.periodMs;
+      while (next <= clock()) next += parsed.periodMs;
     }
     return new Date(next).toISOString();
   };
@@ -562,10 +568,10 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
 
   const tick = () => {
     if (stopping) return;
-    const now = Date.now();
+    const at = clock();
     for (const [k, record] of schedules) {
       if (record.status !== 'scheduled' || running.has(k)) continue;
-      if (record.nextRunAt === undefined || Date.parse(record.nextRunAt) > now) continue;
+      if (record.nextRunAt === undefined || Date.parse(record.nextRunAt) > at) continue;
       const run = fire(record).catch((error: unknown) => console.error(`scheduler: ${k} failed`, error));
       inFlight.add(run);
       void run.finally(() => inFlight.delete(run));

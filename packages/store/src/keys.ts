@@ -39,7 +39,9 @@ import { normaliseName } from '@leadrelay/core';
  * | LeadHistory        | LEAD#<leadId>        | HISTORY#<at>#v<version>    | —                                   | a lead's history, newest first (Query from LEAD  |
  * |                    |                      |   (10 digits; one per      |                                     |   down to HISTORY#, descending, with the lead's  |
  * |                    |                      |   instant: …-<nn>; a merge:|                                     |   own latest entries). Append-only: the entries  |
- * |                    |                      |   HISTORY#<at>#m<ulid>)    |                                     |   a change moves off the lead, in its transaction|
+ * |                    |                      |   HISTORY#<at>#m<ulid>;    |                                     |   a change moves off the lead, in its transaction|
+ * |                    |                      |   an event that only adds  |                                     |   (an event that changes nothing else: its own   |
+ * |                    |                      |   history: …#e<digest>)    |                                     |   item, with its LeadEvent, the lead unwritten)  |
  * | LeadEvent          | LEAD#<leadId>        | EVENT#<eventId>            | —                                   | an outside event (SES) applied to the lead:      |
  * |                    |                      |                            |                                     |   written once with its change, so a redelivery  |
  * |                    |                      |                            |                                     |   changes nothing                                |

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type Lead,
   type LeadFilter,
@@ -12,9 +12,14 @@ import {
 } from '@leadrelay/core';
 import { DIM_SHARDS, Keys, LEAD_SHARDS } from './keys';
 import { leadFromItem } from './lead-items';
+import { backoff, chunks } from './retries';
 import { Index, type IndexName } from './table';
 
 type Item = Record<string, unknown>;
+
+/** Keys per BatchGetItem (DynamoDB's most), and rounds of unprocessed keys before giving up. */
+const MAX_BATCH_GET_KEYS = 100;
+const MAX_BATCH_ROUNDS = 20;
 
 /**
  * A keyword-driven view query (the search store's token partitions): the same
@@ -232,6 +237,11 @@ export class LeadViewQuery {
     if (keyRange === 'empty') return { items: [], nextCursor: null };
     const post = postFilter(filter, plan);
     const inMemory = plan.post.includes('keywords') ? (filter.keywords ?? []) : [];
+    // An index that carries only the filtered attributes answers keys: the leads are read off the
+    // table, for the page (or, when keywords are matched here, for each round, before matching).
+    const whole = Index[index].projection === 'ALL';
+    const hydrated = whole || inMemory.length > 0;
+    const answer = async (items: Item[]) => (hydrated ? items : await this.itemsOf(items)).map(leadFromItem);
 
     const out: Item[] = [];
     let scanned = 0;
@@ -260,7 +270,7 @@ export class LeadViewQuery {
       const exhausted = partitions.every((p) => !p.more && p.buffer.length === 0);
       if (out.length === limit || exhausted) {
         return {
-          items: out.map(leadFromItem),
+          items: await answer(out),
           nextCursor: exhausted || last === undefined ? null : encodeViewCursor(supplierId, filter, last),
         };
       }
@@ -273,7 +283,7 @@ export class LeadViewQuery {
           .sort((a, b) => (before(a, b) ? -1 : 1))[0];
         const resume = last ?? reached ?? after;
         return {
-          items: out.map(leadFromItem),
+          items: await answer(out),
           nextCursor: resume === undefined ? null : encodeViewCursor(supplierId, filter, resume),
         };
       }
@@ -312,7 +322,8 @@ export class LeadViewQuery {
               ExclusiveStartKey: p.lastKey,
             }),
           );
-          const items = (result.Items ?? []).filter(
+          const read = result.Items ?? [];
+          const items = (whole || inMemory.length === 0 ? read : await this.itemsOf(read)).filter(
             // The bound is inclusive: the cursor's own lead is the previous page's.
             (item) =>
               sk(item) !== after &&
@@ -328,6 +339,40 @@ export class LeadViewQuery {
         }),
       );
     }
+  }
+
+  /**
+   * The table's items behind index items (their PK and SK), in the same order; one deleted since
+   * the index answered it is left out. Eventually consistent, as the index read before it.
+   */
+  private async itemsOf(items: readonly Item[]): Promise<Item[]> {
+    const byKey = new Map<string, Item>();
+    const key = (item: Item) => `${String(item.PK)}\u0000${String(item.SK)}`;
+    await Promise.all(
+      chunks(
+        items.map((item) => ({ PK: item.PK, SK: item.SK })),
+        MAX_BATCH_GET_KEYS,
+      ).map(async (keys) => {
+        let pending: Item[] = keys;
+        for (let round = 1; pending.length > 0; round++) {
+          if (round > MAX_BATCH_ROUNDS) {
+            throw new Error(
+              `BatchGetItem left ${pending.length} keys unprocessed after ${MAX_BATCH_ROUNDS} rounds`,
+            );
+          }
+          if (round > 1) await backoff(round);
+          const { Responses, UnprocessedKeys } = await this.db.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
+          );
+          for (const item of Responses?.[this.tableName] ?? []) byKey.set(key(item), item);
+          pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        }
+      }),
+    );
+    return items.flatMap((item) => {
+      const found = byKey.get(key(item));
+      return found ? [found] : [];
+    });
   }
 
   /** The driving Query's sort key bounds (inclusive): the date range when on the key, and the cursor. */

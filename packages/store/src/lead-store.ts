@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -251,6 +252,30 @@ export class DynamoLeadStore implements LeadStore {
     return 'ok';
   }
 
+  // record an outside event that only adds history — one transaction: the event's record (conditional on
+  // not being there: a redelivery writes nothing) and its entry as a history item of its own
+  // (HISTORY#<at>#e<digest of the event>); the lead item is left as it is
+  async appendEvent(leadId: string, entry: HistoryEntry, eventId: string): Promise<'ok' | 'seen-before'> {
+    const digest = createHash('sha256').update(eventId).digest('base64url').slice(0, 16);
+    const failed = await this.transact([
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: eventItem(leadId, eventId, entry.at),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: historyItem(leadId, [entry], `e${digest}`),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+    ]);
+    return failed.includes(true) ? 'seen-before' : 'ok';
+  }
+
   /**
    * The writes of a lead replaced by a version of itself: its conditional put (the version and the
    * entries on its item, as read: a `previous` whose history is not the item's, such as a merge's
@@ -476,11 +501,18 @@ export class DynamoLeadStore implements LeadStore {
         return Items;
       }),
     );
-    return shards
+    // The index holds keys alone: the leads found are read off the table, oldest deadline first. One
+    // whose item no longer has that deadline key moved on since (decided, or waiting on a newer
+    // deadline): left out, as its stale index entry would have been refused as stale.
+    const found = shards
       .flat()
       .sort((a, b) => String(a.GSI3SK).localeCompare(String(b.GSI3SK)))
-      .slice(0, limit)
-      .map(leadFromItem);
+      .slice(0, limit);
+    const leads = await this.getLeads(found.map((item) => String(item.PK).slice('LEAD#'.length)));
+    return found.flatMap((item) => {
+      const lead = leads.get(String(item.PK).slice('LEAD#'.length));
+      return lead && leadItem(lead).GSI3SK === item.GSI3SK ? [lead] : [];
+    });
   }
 
   // write the All Leads view's index keys onto a lead written before they existed (the backfill) — one

@@ -22,7 +22,10 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: g.partitionKey, KeyType: 'HASH' },
         { AttributeName: g.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection:
+        typeof g.projection === 'string'
+          ? { ProjectionType: g.projection }
+          : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...g.projection.include] },
     })),
     StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.streamViewType },
   };

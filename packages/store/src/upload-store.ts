@@ -221,7 +221,18 @@ export class DynamoUploadStore implements UploadStore {
           ExclusiveStartKey: start,
         }),
       );
-      out.push(...Items.map(uploadFromItem));
+      // The index holds keys and the view's attributes: each upload is read off the table, and one
+      // that is no longer processing on that lease (resumed or finished since) is left out.
+      for (const found of Items) {
+        const { Item } = await this.db.send(
+          new GetCommand({
+            TableName: this.tableName,
+            Key: { PK: found.PK, SK: found.SK },
+            ConsistentRead: true,
+          }),
+        );
+        if (Item && Item.GSI2PK === GSI2PK && Item.GSI2SK === found.GSI2SK) out.push(uploadFromItem(Item));
+      }
       start = LastEvaluatedKey;
     } while (start && out.length < limit);
     return out;

@@ -2,7 +2,7 @@ import type { Clock } from '../clock';
 import type { RerouteEvent, SesEvent } from '../events';
 import { effectiveHours } from '../hours/business-hours';
 import { changeLead } from '../leads/change';
-import type { Lead } from '../leads/lead';
+import type { HistoryEntry, Lead } from '../leads/lead';
 import type { LeadStore } from '../leads/ports';
 import { autoAcceptedLeadEmail } from '../mail/auto-accepted';
 import { newLeadEmail } from '../mail/new-lead';
@@ -20,6 +20,7 @@ import {
   reminderToCancel,
 } from './notify';
 import { type LinkAction, type LinkKeys, signLinkToken } from './tokens';
+import { isRefusal } from './transitions';
 
 /** An email to send; the tags come back on every SES event of the message. */
 export interface OutgoingEmail {
@@ -43,7 +44,7 @@ export interface Deadlines {
 }
 
 export interface DistributeDeps {
-  leads: Pick<LeadStore, 'getLead' | 'replaceLead'>;
+  leads: Pick<LeadStore, 'getLead' | 'replaceLead' | 'appendEvent'>;
   tenants: Pick<TenantStore, 'getSupplier' | 'getPartner'>;
   mailer: Mailer;
   deadlines: Deadlines;
@@ -218,7 +219,7 @@ export type EmailEventOutcome = 'applied' | 'seen-before' | 'stale' | 'unknown-l
  */
 export async function applyEmailEvent(
   deps: {
-    leads: Pick<LeadStore, 'getLead' | 'replaceLead'>;
+    leads: Pick<LeadStore, 'getLead' | 'replaceLead' | 'appendEvent'>;
     tenants: Pick<TenantStore, 'getPartner'>;
     clock: Clock;
   },
@@ -231,18 +232,48 @@ export async function applyEmailEvent(
   if (kind !== undefined && kind !== 'decide' && kind !== 'info') return 'untagged';
   // Only a bounce or complaint may move the email to the next lead owner: only they need the owners.
   const needsOwners = event.eventType === 'Bounce' || event.eventType === 'Complaint';
+  // An event that moves nothing of the lead (a Delivery after its Send) is only history: its entry
+  // goes beside the lead with the event's record, and the lead item (a few KB, in several indexes)
+  // is not rewritten for it.
+  let note: { entry: HistoryEntry; eventId: string } | undefined;
   const outcome = await changeLead(deps.leads, leadId, async (lead) => {
+    note = undefined;
     const partner =
       needsOwners && lead.partnerId
         ? await deps.tenants.getPartner(lead.supplierId, lead.partnerId)
         : undefined;
-    return emailEventTransition(lead, {
+    const transition = emailEventTransition(lead, {
       event,
       leadOwners: partner?.leadOwners.map((o) => o.email) ?? [],
       now: deps.clock.now(),
     });
+    const entry = isRefusal(transition) ? undefined : onlyHistory(lead, transition.next);
+    if (entry && !isRefusal(transition) && transition.event !== undefined) {
+      note = { entry, eventId: transition.event };
+      return { next: lead, loads: [] };
+    }
+    return transition;
   });
   if ('missing' in outcome) return 'unknown-lead';
   if ('refused' in outcome) return 'stale';
+  if (note)
+    return (await deps.leads.appendEvent(leadId, note.entry, note.eventId)) === 'ok'
+      ? 'applied'
+      : 'seen-before';
   return outcome.changed ? 'applied' : 'seen-before';
+}
+
+/**
+ * The one history entry `next` adds to `lead` when that is all it changes of what the
+ * email events move (status, failure, attempt, read counts); undefined otherwise.
+ */
+function onlyHistory(lead: Lead, next: Lead): HistoryEntry | undefined {
+  if (next === lead || next.history.length !== lead.history.length + 1) return undefined;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const moved =
+    next.emailStatus !== lead.emailStatus ||
+    (next.emailAttempt ?? 0) !== (lead.emailAttempt ?? 0) ||
+    !same(next.emailFailure, lead.emailFailure) ||
+    !same(next.emailReads, lead.emailReads);
+  return moved ? undefined : next.history.at(-1);
 }

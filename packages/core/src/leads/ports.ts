@@ -185,6 +185,14 @@ export interface LeadStore {
     options?: ReplaceLeadOptions,
   ): Promise<ReplaceLeadResult>;
   /**
+   * An outside event that changes nothing of the lead but adds to its history (an SES
+   * Delivery after the Send, say): `entry` as a history item of its own beside the lead,
+   * with the event's record (`eventId`, as ReplaceLeadOptions.event), atomically; the
+   * lead item is not written, so nothing of it (version, updatedAt) moves. `seen-before`
+   * when the event was recorded already (nothing is written).
+   */
+  appendEvent(leadId: string, entry: HistoryEntry, eventId: string): Promise<'ok' | 'seen-before'>;
+  /**
    * A known email arriving again: sets the given fields, merges the custom fields
    * and bumps the version in one atomic update (no read-modify-write, so any number
    * of concurrent duplicates all land), with the history entry as an item of its own
