@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type Lead,
   type LeadFilter,
@@ -10,16 +10,12 @@ import {
   planLeadQuery,
   ValidationError,
 } from '@leadrelay/core';
+import { batchGetItems } from './batch-get';
 import { DIM_SHARDS, Keys, LEAD_SHARDS } from './keys';
 import { leadFromItem } from './lead-items';
-import { backoff, chunks } from './retries';
 import { Index, type IndexName } from './table';
 
 type Item = Record<string, unknown>;
-
-/** Keys per BatchGetItem (DynamoDB's most), and rounds of unprocessed keys before giving up. */
-const MAX_BATCH_GET_KEYS = 100;
-const MAX_BATCH_ROUNDS = 20;
 
 /**
  * A keyword-driven view query (the search store's token partitions): the same
@@ -346,28 +342,13 @@ export class LeadViewQuery {
    * the index answered it is left out. Eventually consistent, as the index read before it.
    */
   private async itemsOf(items: readonly Item[]): Promise<Item[]> {
-    const byKey = new Map<string, Item>();
     const key = (item: Item) => `${String(item.PK)}\u0000${String(item.SK)}`;
-    await Promise.all(
-      chunks(
-        items.map((item) => ({ PK: item.PK, SK: item.SK })),
-        MAX_BATCH_GET_KEYS,
-      ).map(async (keys) => {
-        let pending: Item[] = keys;
-        for (let round = 1; pending.length > 0; round++) {
-          if (round > MAX_BATCH_ROUNDS) {
-            throw new Error(
-              `BatchGetItem left ${pending.length} keys unprocessed after ${MAX_BATCH_ROUNDS} rounds`,
-            );
-          }
-          if (round > 1) await backoff(round);
-          const { Responses, UnprocessedKeys } = await this.db.send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
-          );
-          for (const item of Responses?.[this.tableName] ?? []) byKey.set(key(item), item);
-          pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        }
-      }),
+    const keys = items.map((item) => ({ PK: item.PK, SK: item.SK }));
+    const byKey = new Map(
+      (await batchGetItems(this.db, this.tableName, keys, { consistent: false })).map((item) => [
+        key(item),
+        item,
+      ]),
     );
     return items.flatMap((item) => {
       const found = byKey.get(key(item));

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -30,6 +29,7 @@ import {
   replaceLeadWrite,
   ValidationError,
 } from '@leadrelay/core';
+import { batchGetItems } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';
 import { Entity, Keys, LEAD_SHARDS, sequenceAttribute, sequenceShard } from './keys';
 import {
@@ -43,19 +43,11 @@ import {
   viewKeys,
 } from './lead-items';
 import { LeadViewQuery, type SearchLeads } from './lead-query';
-import { backoff, chunks, withRetries } from './retries';
+import { withRetries } from './retries';
 import { Index } from './table';
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** DynamoDB's limit of keys per BatchGetItem (its limit of actions per transaction is core's MAX_LEAD_WRITE_ITEMS). */
-const MAX_BATCH_GET_KEYS = 100;
-/** BatchGetItem calls in flight at once for one getLeads. */
-const BATCH_GET_CONCURRENCY = 4;
-
-/** BatchGetItem's UnprocessedKeys are retried (same backoff) up to this many rounds. */
-const MAX_BATCH_ROUNDS = 20;
 
 /** Every lead of a supplier, newest first: listLeads' view. */
 const ALL_LEADS: LeadFilter = { dateField: 'created', sort: 'created', order: 'desc' };
@@ -662,35 +654,7 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   /** BatchGetItem over any number of keys (consistent reads), retrying UnprocessedKeys. */
-  private async batchGet(keys: Item[]): Promise<Item[]> {
-    const groups = chunks(chunks(keys, MAX_BATCH_GET_KEYS), BATCH_GET_CONCURRENCY);
-    const found: Item[] = [];
-    for (const group of groups) {
-      for (const items of await Promise.all(group.map((chunk) => this.batchGetChunk(chunk)))) {
-        found.push(...items);
-      }
-    }
-    return found;
-  }
-
-  private async batchGetChunk(keys: Item[]): Promise<Item[]> {
-    const found: Item[] = [];
-    let pending = keys;
-    for (let round = 1; pending.length > 0; round++) {
-      if (round > MAX_BATCH_ROUNDS) {
-        throw new Error(
-          `BatchGetItem left ${pending.length} keys unprocessed after ${MAX_BATCH_ROUNDS} rounds`,
-        );
-      }
-      if (round > 1) await backoff(round);
-      const { Responses, UnprocessedKeys } = await this.db.send(
-        new BatchGetCommand({
-          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-        }),
-      );
-      found.push(...(Responses?.[this.tableName] ?? []));
-      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
-    return found;
+  private batchGet(keys: Item[]): Promise<Item[]> {
+    return batchGetItems(this.db, this.tableName, keys, { consistent: true });
   }
 }
