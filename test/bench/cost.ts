@@ -47,6 +47,7 @@ import { installClientMeter, type MeteredCall } from '../../functions/shared/cli
 import { runInChild } from './child';
 import { CSV_HEADER, rowCells, rowKind } from './fixture';
 import { call, failuresSince, quiet, until } from './latency';
+import { WRITES } from './meters';
 
 export const COST_FILE_LEADS = Number(process.env.BENCH_COST_FILE_LEADS ?? 1_000);
 export const COST_API_LEADS = Number(process.env.BENCH_COST_API_LEADS ?? 1_000);
@@ -140,13 +141,6 @@ export interface CostResult {
   seconds: number;
 }
 
-const WRITES = new Set([
-  'PutItemCommand',
-  'UpdateItemCommand',
-  'DeleteItemCommand',
-  'TransactWriteItemsCommand',
-  'BatchWriteItemCommand',
-]);
 const S3_PUTS = new Set([
   'PutObjectCommand',
   'CreateMultipartUploadCommand',

@@ -5,7 +5,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
  * (the benches' only instrument: no store of ours is wrapped).
  */
 
-const WRITES = new Set([
+/** The DynamoDB commands that write (their units are write units). */
+export const WRITES: ReadonlySet<string> = new Set([
   'PutItemCommand',
   'UpdateItemCommand',
   'DeleteItemCommand',
